@@ -1,0 +1,107 @@
+// BigWigFile: open-time parsing, block loading, values and intervals.
+#include "bwl/bigwig.hpp"
+
+#include <cmath>
+#include <limits>
+
+#include "bwl/error.hpp"
+#include "bwl/inflate.hpp"
+#include "bwl/section.hpp"
+
+namespace bwl {
+
+namespace {
+// Deflate cannot expand more than ~1032:1, so a block's inflated size is
+// bounded by its compressed size too; this caps what a hostile
+// uncompressBufSize can make us allocate.
+constexpr uint64_t kMaxDeflateRatio = 1032;
+}  // namespace
+
+BigWigFile::BigWigFile(const std::string& path) : src_(path) {
+    hdr_ = read_header(src_);
+    chroms_ = read_chrom_tree(src_, hdr_.chrom_tree_offset, hdr_.swap);
+    std::vector<uint32_t> ids;
+    ids.reserve(chroms_.size());
+    for (uint32_t i = 0; i < chroms_.size(); ++i) {
+        if (!by_name_.emplace(chroms_[i].name, i).second)
+            fail("chromosome '" + chroms_[i].name + "' appears twice in the chromosome tree");
+        ids.push_back(chroms_[i].id);
+    }
+    index_ = read_rtree(src_, hdr_.full_index_offset, hdr_.swap, ids);
+    zoom_index_.resize(hdr_.zooms.size());
+}
+
+void BigWigFile::fail(const std::string& what) const { throw FormatError(path() + ": " + what); }
+
+uint32_t BigWigFile::chrom_index(const std::string& name) const {
+    auto it = by_name_.find(name);
+    if (it == by_name_.end()) throw KeyError(path() + ": no chromosome '" + name + "'");
+    return it->second;
+}
+
+void BigWigFile::check_range(uint32_t chrom, uint64_t start, uint64_t end) const {
+    const Chrom& c = chroms_.at(chrom);
+    if (start >= end || end > c.size)
+        throw RangeError(path() + ": invalid range " + c.name + ":" + std::to_string(start) + "-" +
+                         std::to_string(end) + " (need 0 <= start < end <= " + std::to_string(c.size) + ")");
+}
+
+void BigWigFile::load_block(uint64_t offset, uint64_t size, std::vector<uint8_t>& raw,
+                            std::vector<uint8_t>& buf) const {
+    if (hdr_.uncompress_buf_size == 0) {
+        buf.resize(size);
+        src_.read(offset, size, buf.data(), "data block");
+        return;
+    }
+    raw.resize(size);
+    src_.read(offset, size, raw.data(), "data block");
+    uint64_t cap = std::min<uint64_t>(hdr_.uncompress_buf_size, size * kMaxDeflateRatio + 64);
+    buf.resize(cap);
+    try {
+        buf.resize(inflate_zlib(raw.data(), size, buf.data(), cap));
+    } catch (const FormatError& e) {
+        fail(std::string(e.what()) + " (block at offset " + std::to_string(offset) + ")");
+    }
+}
+
+void BigWigFile::values(uint32_t chrom, uint64_t start, uint64_t end, float* out) const {
+    check_range(chrom, start, end);
+    std::fill(out, out + (end - start), std::numeric_limits<float>::quiet_NaN());
+    const ChromBlocks& cb = index_.chroms[chrom];
+    size_t first, last;
+    cb.overlapping(start, end, &first, &last);
+    std::vector<uint8_t> raw, buf;
+    for (size_t i = first; i < last; ++i) {
+        if (cb.end[i] <= start) continue;
+        load_block(cb.offset[i], cb.size[i], raw, buf);
+        int st = densify_block(buf.data(), buf.size(), hdr_.swap, chroms_[chrom].id, start, end, out);
+        if (st != kSectionOk)
+            fail(std::string(section_status_text(st)) + " (block at offset " + std::to_string(cb.offset[i]) + ")");
+    }
+}
+
+Intervals BigWigFile::intervals(uint32_t chrom, uint64_t start, uint64_t end) const {
+    check_range(chrom, start, end);
+    Intervals r;
+    const ChromBlocks& cb = index_.chroms[chrom];
+    size_t first, last;
+    cb.overlapping(start, end, &first, &last);
+    std::vector<uint8_t> raw, buf;
+    uint32_t id = chroms_[chrom].id;
+    for (size_t i = first; i < last; ++i) {
+        if (cb.end[i] <= start) continue;
+        load_block(cb.offset[i], cb.size[i], raw, buf);
+        int st = for_each_item(buf.data(), buf.size(), hdr_.swap, [&](uint32_t c, uint64_t s, uint64_t e, float v) {
+            if (c != id || e <= s || e <= start || s >= end) return;
+            if (e > UINT32_MAX) e = UINT32_MAX;  // only a corrupt section can get here
+            r.start.push_back(uint32_t(s));
+            r.end.push_back(uint32_t(e));
+            r.value.push_back(v);
+        });
+        if (st != kSectionOk)
+            fail(std::string(section_status_text(st)) + " (block at offset " + std::to_string(cb.offset[i]) + ")");
+    }
+    return r;
+}
+
+}  // namespace bwl

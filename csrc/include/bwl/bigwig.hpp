@@ -1,0 +1,79 @@
+// One open bigWig file: header, chromosomes and block index parsed at open;
+// values, intervals and stats read on demand. All const methods are safe to
+// call from many threads at once.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "bwl/chrom_tree.hpp"
+#include "bwl/file_source.hpp"
+#include "bwl/header.hpp"
+#include "bwl/rtree.hpp"
+
+namespace bwl {
+
+enum class Stat { Mean, Min, Max, Coverage, Std, Sum };
+
+// Parses "mean", "min", "max", "cov"/"coverage", "std", "sum"; throws RangeError.
+Stat parse_stat(const std::string& name);
+
+struct Intervals {
+    std::vector<uint32_t> start, end;
+    std::vector<float> value;
+};
+
+class BigWigFile {
+public:
+    explicit BigWigFile(const std::string& path);  // throws IoError / FormatError
+
+    const std::string& path() const { return src_.path(); }
+    const Header& header() const { return hdr_; }
+    const std::vector<Chrom>& chroms() const { return chroms_; }
+    const BlockIndex& index() const { return index_; }
+    const FileSource& source() const { return src_; }
+
+    // Position of chrom in chroms(); throws KeyError naming the file.
+    uint32_t chrom_index(const std::string& name) const;
+
+    // Dense values of [start, end) into out[0, end - start): NaN where no data.
+    void values(uint32_t chrom, uint64_t start, uint64_t end, float* out) const;
+
+    // Items overlapping [start, end), unclipped, in file order.
+    Intervals intervals(uint32_t chrom, uint64_t start, uint64_t end) const;
+
+    // nbins summaries of [start, end); from the best zoom level unless exact
+    // (or no level is fine enough). NaN where a bin has no data.
+    std::vector<double> stats(uint32_t chrom, uint64_t start, uint64_t end, Stat stat,
+                              uint32_t nbins, bool exact) const;
+
+    // Reads the block at (offset, size) and inflates it when the file is
+    // compressed; `buf` receives the section bytes.
+    void load_block(uint64_t offset, uint64_t size, std::vector<uint8_t>& raw,
+                    std::vector<uint8_t>& buf) const;
+
+    // Throws RangeError unless 0 <= start < end <= size of chrom.
+    void check_range(uint32_t chrom, uint64_t start, uint64_t end) const;
+
+    void close() { src_.close(); }
+
+private:
+    const BlockIndex& zoom_index(size_t level) const;
+    std::vector<double> zoom_stats(size_t level, uint32_t chrom, uint64_t start, uint64_t end,
+                                   Stat stat, uint32_t nbins) const;
+    [[noreturn]] void fail(const std::string& what) const;
+
+    FileSource src_;
+    Header hdr_;
+    std::vector<Chrom> chroms_;
+    std::unordered_map<std::string, uint32_t> by_name_;
+    BlockIndex index_;
+    mutable std::mutex zoom_mu_;
+    mutable std::vector<std::unique_ptr<BlockIndex>> zoom_index_;
+};
+
+}  // namespace bwl

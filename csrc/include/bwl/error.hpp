@@ -1,0 +1,32 @@
+// Typed errors of the core. The Python binding maps each to one exception:
+// FormatError -> bwl.FormatError, KeyError -> KeyError, RangeError -> ValueError,
+// IoError -> OSError. Every message names the file it is about.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+namespace bwl {
+
+// The file is not a valid BigWig (bad magic, truncated, corrupt block, ...).
+struct FormatError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+// An unknown chromosome.
+struct KeyError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+// A bad range or argument (start >= end, end past the chromosome, ...).
+struct RangeError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+// The operating system refused (file missing, permission, read failure).
+struct IoError : std::runtime_error {
+    explicit IoError(const std::string& msg, int err = 0) : std::runtime_error(msg), code(err) {}
+    int code;  // errno, 0 when not from the OS
+};
+
+}  // namespace bwl

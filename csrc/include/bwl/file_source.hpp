@@ -1,0 +1,36 @@
+// Positioned reads from one file. Every read is bounds-checked against the
+// file size taken at open, so a header pointing past the end becomes a
+// FormatError instead of a short read.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace bwl {
+
+class FileSource {
+public:
+    explicit FileSource(std::string path);  // throws IoError
+    ~FileSource();
+    FileSource(const FileSource&) = delete;
+    FileSource& operator=(const FileSource&) = delete;
+
+    const std::string& path() const { return path_; }
+    uint64_t size() const { return size_; }
+
+    // Reads exactly n bytes at off into dst; `what` names the structure for
+    // the error message. Safe to call from many threads at once.
+    void read(uint64_t off, uint64_t n, void* dst, const char* what) const;
+    std::vector<uint8_t> read(uint64_t off, uint64_t n, const char* what) const;
+
+    void close();
+    bool closed() const { return fd_ < 0; }
+
+private:
+    std::string path_;
+    int fd_ = -1;
+    uint64_t size_ = 0;
+};
+
+}  // namespace bwl

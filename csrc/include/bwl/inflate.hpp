@@ -1,0 +1,18 @@
+// zlib-stream inflate on the CPU: libdeflate when the build found it, zlib
+// otherwise. Data blocks of compressed bigWigs are zlib streams (RFC 1950).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace bwl {
+
+// Inflates src[0, n) into dst (capacity cap). Returns the inflated size.
+// Throws FormatError (message without the file name: callers add it) when
+// the stream is corrupt, truncated, or inflates past cap.
+uint64_t inflate_zlib(const uint8_t* src, uint64_t n, uint8_t* dst, uint64_t cap);
+
+// "libdeflate" or "zlib": which library inflate_zlib uses.
+const char* inflate_backend();
+
+}  // namespace bwl

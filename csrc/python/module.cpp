@@ -1,0 +1,145 @@
+// bwl._core: thin pybind11 bindings over the C++ core. No logic lives here:
+// argument conversion, GIL release, and exception translation only.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <cstring>
+
+#include "bwl/bigwig.hpp"
+#include "bwl/error.hpp"
+#include "bwl/inflate.hpp"
+
+namespace py = pybind11;
+
+void bind_writer(py::module_& m);
+
+namespace {
+
+using bwl::BigWigFile;
+
+// Python ints may be negative or huge; the core takes unsigned positions.
+uint64_t position(const BigWigFile& f, int64_t v, const char* name) {
+    if (v < 0) throw bwl::RangeError(f.path() + ": " + name + " must be >= 0, got " + std::to_string(v));
+    return uint64_t(v);
+}
+
+py::dict header_dict(const BigWigFile& f) {
+    const bwl::Header& h = f.header();
+    py::dict d;
+    // pyBigWig's keys first, so code written for it keeps working.
+    d["version"] = h.version;
+    d["nLevels"] = h.zoom_levels;
+    d["nBasesCovered"] = h.summary.bases_covered;
+    d["minVal"] = h.summary.min_val;
+    d["maxVal"] = h.summary.max_val;
+    d["sumData"] = h.summary.sum_data;
+    d["sumSquared"] = h.summary.sum_squares;
+    d["byteOrder"] = h.swap ? "big" : "little";  // load_u32 reads little-endian on any host
+    d["compressed"] = h.uncompress_buf_size != 0;
+    d["uncompressBufSize"] = h.uncompress_buf_size;
+    d["chromTreeOffset"] = h.chrom_tree_offset;
+    d["fullDataOffset"] = h.full_data_offset;
+    d["fullIndexOffset"] = h.full_index_offset;
+    d["totalSummaryOffset"] = h.total_summary_offset;
+    d["extensionOffset"] = h.extension_offset;
+    d["sectionCount"] = h.section_count;
+    d["blockCount"] = f.index().block_count;
+    py::list zooms;
+    for (const auto& z : h.zooms)
+        zooms.append(py::dict(py::arg("reductionLevel") = z.reduction_level, py::arg("dataOffset") = z.data_offset,
+                              py::arg("indexOffset") = z.index_offset));
+    d["zoomLevels"] = zooms;
+    d["fileSize"] = f.source().size();
+    return d;
+}
+
+}  // namespace
+
+PYBIND11_MODULE(_core, m) {
+    m.doc() = "bwl C++ core (internal; use the bwl package)";
+
+    static py::exception<bwl::FormatError> format_error(m, "FormatError", PyExc_RuntimeError);
+    py::register_exception_translator([](std::exception_ptr p) {
+        try {
+            if (p) std::rethrow_exception(p);
+        } catch (const bwl::FormatError& e) {
+            format_error(e.what());
+        } catch (const bwl::KeyError& e) {
+            PyErr_SetString(PyExc_KeyError, e.what());
+        } catch (const bwl::RangeError& e) {
+            PyErr_SetString(PyExc_ValueError, e.what());
+        } catch (const bwl::IoError& e) {
+            // OSError(errno, msg) becomes FileNotFoundError etc. by itself.
+            PyObject* args = Py_BuildValue("(is)", e.code, e.what());
+            PyErr_SetObject(PyExc_OSError, args);
+            Py_XDECREF(args);
+        }
+    });
+
+    m.def("build_info", [] {
+        py::dict d;
+        d["version"] = BWL_VERSION;
+        d["inflate"] = bwl::inflate_backend();
+        d["cuda"] = false;
+        return d;
+    });
+
+    py::class_<BigWigFile>(m, "BigWigFile")
+        .def(py::init<const std::string&>(), py::arg("path"), py::call_guard<py::gil_scoped_release>())
+        .def_property_readonly("path", &BigWigFile::path)
+        .def("chroms", [](const BigWigFile& f) {
+            py::list out;
+            for (const auto& c : f.chroms()) out.append(py::make_tuple(c.name, c.size));
+            return out;
+        })
+        .def("header", &header_dict)
+        .def("chrom_size", [](const BigWigFile& f, const std::string& chrom) {
+            return f.chroms()[f.chrom_index(chrom)].size;
+        })
+        .def("values", [](const BigWigFile& f, const std::string& chrom, int64_t start, int64_t end) {
+            uint32_t c = f.chrom_index(chrom);
+            uint64_t s = position(f, start, "start"), e = position(f, end, "end");
+            f.check_range(c, s, e);
+            py::array_t<float> out(py::ssize_t(e - s));
+            float* p = out.mutable_data();
+            {
+                py::gil_scoped_release nogil;
+                f.values(c, s, e, p);
+            }
+            return out;
+        }, py::arg("chrom"), py::arg("start"), py::arg("end"))
+        .def("intervals", [](const BigWigFile& f, const std::string& chrom, int64_t start, int64_t end) {
+            uint32_t c = f.chrom_index(chrom);
+            uint64_t s = position(f, start, "start"), e = position(f, end, "end");
+            bwl::Intervals iv;
+            {
+                py::gil_scoped_release nogil;
+                iv = f.intervals(c, s, e);
+            }
+            auto arr = [](const auto& v) {
+                using T = typename std::decay_t<decltype(v)>::value_type;
+                py::array_t<T> a(py::ssize_t(v.size()));
+                if (!v.empty()) std::memcpy(a.mutable_data(), v.data(), v.size() * sizeof(T));
+                return a;
+            };
+            return py::make_tuple(arr(iv.start), arr(iv.end), arr(iv.value));
+        }, py::arg("chrom"), py::arg("start"), py::arg("end"))
+        .def("stats", [](const BigWigFile& f, const std::string& chrom, int64_t start, int64_t end,
+                         const std::string& type, int64_t nbins, bool exact) {
+            uint32_t c = f.chrom_index(chrom);
+            uint64_t s = position(f, start, "start"), e = position(f, end, "end");
+            bwl::Stat st = bwl::parse_stat(type);
+            if (nbins < 1 || nbins > INT32_MAX) throw bwl::RangeError(f.path() + ": nBins must be >= 1");
+            std::vector<double> v;
+            {
+                py::gil_scoped_release nogil;
+                v = f.stats(c, s, e, st, uint32_t(nbins), exact);
+            }
+            py::array_t<double> a(py::ssize_t(v.size()));
+            std::memcpy(a.mutable_data(), v.data(), v.size() * sizeof(double));
+            return a;
+        }, py::arg("chrom"), py::arg("start"), py::arg("end"), py::arg("type"), py::arg("nbins"), py::arg("exact"));
+
+    bind_writer(m);
+}

@@ -1,0 +1,143 @@
+"""One bigWig file, read the way pyBigWig reads it."""
+from __future__ import annotations
+
+import os
+from typing import Optional, Union
+
+import numpy as np
+
+from bwl import _core
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+
+class BigWigFile:
+    """An open bigWig file. Create with :func:`bwl.open`.
+
+    Header, chromosome list and block index are parsed once at open (in C++);
+    every read call releases the GIL, so threads can read one file at once.
+    Positions are 0-based, half-open, as in pyBigWig.
+    """
+
+    def __init__(self, path: PathLike) -> None:
+        self.path: str = os.fspath(path)
+        self._f: Optional[_core.BigWigFile] = _core.BigWigFile(self.path)
+        self._chroms: dict[str, int] = dict(self._f.chroms())
+
+    # -- metadata ---------------------------------------------------------
+    def chroms(self, chrom: Optional[str] = None) -> Union[dict[str, int], int, None]:
+        """Chromosome sizes.
+
+        Returns ``{name: size}`` in the file's order, or with ``chrom`` given
+        that chromosome's size (``None`` if the file lacks it), as pyBigWig.
+        """
+        self._open()
+        if chrom is None:
+            return dict(self._chroms)
+        return self._chroms.get(chrom)
+
+    def header(self) -> dict:
+        """Header fields: pyBigWig's keys (``version``, ``nLevels``,
+        ``nBasesCovered``, ``minVal``, ``maxVal``, ``sumData``,
+        ``sumSquared``) plus ``compressed``, ``zoomLevels`` (list of dicts),
+        offsets, ``sectionCount``, ``blockCount``, ``byteOrder``, ``fileSize``."""
+        return self._open().header()
+
+    # -- data ---------------------------------------------------------------
+    def values(self, chrom: str, start: int, end: int, numpy: bool = True) -> np.ndarray:
+        """Per-base values of ``chrom:[start, end)``.
+
+        Returns
+        -------
+        np.ndarray, shape (end - start,), float32
+            NaN where the file has no data, exactly like pyBigWig's
+            ``values(..., numpy=True)``. (``numpy`` is accepted for
+            pyBigWig compatibility; the result is always an array.)
+
+        Raises KeyError for an unknown chrom, ValueError unless
+        ``0 <= start < end <= chrom size``, :class:`bwl.FormatError` for a
+        corrupt file.
+        """
+        return self._open().values(chrom, _pos(start), _pos(end))
+
+    def intervals(self, chrom: str, start: int = 0, end: Optional[int] = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Data items overlapping ``chrom:[start, end)`` (``end`` defaults to
+        the chromosome end), unclipped, in file order.
+
+        Returns
+        -------
+        (starts, ends, values): uint32, uint32, float32 arrays of shape (n,)
+        """
+        f = self._open()
+        if end is None:
+            end = f.chrom_size(chrom)
+        return f.intervals(chrom, _pos(start), _pos(end))
+
+    def stats(self, chrom: str, start: Optional[int] = None, end: Optional[int] = None,
+              type: str = "mean", nBins: int = 1, exact: bool = False) -> np.ndarray:
+        """Summary of ``chrom:[start, end)`` in ``nBins`` equal bins.
+
+        ``type`` is one of ``mean``, ``min``, ``max``, ``cov`` (fraction of
+        bases covered), ``std`` (sample standard deviation), ``sum``. By
+        default values come from the zoom level UCSC and pyBigWig would pick
+        (the coarsest no wider than half a bin); ``exact=True`` reads the
+        data.
+
+        Returns
+        -------
+        np.ndarray, shape (nBins,), float64
+            NaN for a bin without data (where pyBigWig gives ``None``).
+        """
+        f = self._open()
+        if start is None:
+            start = 0
+        if end is None:
+            end = f.chrom_size(chrom)
+        return f.stats(chrom, _pos(start), _pos(end), type, int(nBins), bool(exact))
+
+    # -- lifetime -------------------------------------------------------------
+    def close(self) -> None:
+        """Close the file; later calls raise ValueError.
+
+        Calls already running in other threads finish first: the descriptor
+        is released when the last of them drops its reference.
+        """
+        self._f = None
+
+    @property
+    def closed(self) -> bool:
+        return self._f is None
+
+    def __enter__(self) -> "BigWigFile":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        state = "closed" if self._f is None else f"{len(self._chroms)} chroms"
+        return f"<bwl.BigWigFile {self.path!r} ({state})>"
+
+    def _open(self) -> _core.BigWigFile:
+        f = self._f
+        if f is None:
+            raise ValueError(f"{self.path}: I/O operation on a closed bigWig file")
+        return f
+
+
+def _pos(v) -> int:
+    """A position as a Python int (numpy integers included); rejects floats."""
+    try:
+        return int(v.__index__())
+    except AttributeError:
+        raise TypeError(f"positions must be integers, got {type(v).__name__}") from None
+
+
+def open(path: PathLike) -> BigWigFile:  # noqa: A001 - mirrors pyBigWig.open
+    """Open a bigWig file for reading (a context manager).
+
+    Raises FileNotFoundError / OSError when the file can't be opened and
+    :class:`bwl.FormatError` (a RuntimeError, like pyBigWig's errors) when it
+    is not a valid bigWig, with the file name and the problem.
+    """
+    return BigWigFile(path)
