@@ -11,6 +11,16 @@
 namespace bwl {
 
 namespace {
+// Per-thread scratch for one block (compressed and inflated), reused across
+// calls so a single-window read allocates nothing but its output.
+struct Scratch {
+    std::vector<uint8_t> raw, buf;
+};
+Scratch& scratch() {
+    thread_local Scratch s;
+    return s;
+}
+
 // Deflate cannot expand more than ~1032:1, so a block's inflated size is
 // bounded by its compressed size too; this caps what a hostile
 // uncompressBufSize can make us allocate.
@@ -46,19 +56,21 @@ void BigWigFile::check_range(uint32_t chrom, uint64_t start, uint64_t end) const
                          std::to_string(end) + " (need 0 <= start < end <= " + std::to_string(c.size) + ")");
 }
 
-void BigWigFile::load_block(uint64_t offset, uint64_t size, std::vector<uint8_t>& raw,
-                            std::vector<uint8_t>& buf) const {
+uint64_t BigWigFile::load_block(uint64_t offset, uint64_t size, std::vector<uint8_t>& raw,
+                                std::vector<uint8_t>& buf) const {
+    // Buffers only grow: resizing down and up again would zero-fill each time.
+    auto reserve = [](std::vector<uint8_t>& v, uint64_t n) { if (v.size() < n) v.resize(n); };
     if (hdr_.uncompress_buf_size == 0) {
-        buf.resize(size);
+        reserve(buf, size);
         src_.read(offset, size, buf.data(), "data block");
-        return;
+        return size;
     }
-    raw.resize(size);
+    reserve(raw, size);
     src_.read(offset, size, raw.data(), "data block");
     uint64_t cap = std::min<uint64_t>(hdr_.uncompress_buf_size, size * kMaxDeflateRatio + 64);
-    buf.resize(cap);
+    reserve(buf, cap);
     try {
-        buf.resize(inflate_zlib(raw.data(), size, buf.data(), cap));
+        return inflate_zlib(raw.data(), size, buf.data(), cap);
     } catch (const FormatError& e) {
         fail(std::string(e.what()) + " (block at offset " + std::to_string(offset) + ")");
     }
@@ -70,11 +82,11 @@ void BigWigFile::values(uint32_t chrom, uint64_t start, uint64_t end, float* out
     const ChromBlocks& cb = index_.chroms[chrom];
     size_t first, last;
     cb.overlapping(start, end, &first, &last);
-    std::vector<uint8_t> raw, buf;
+    auto& [raw, buf] = scratch();
     for (size_t i = first; i < last; ++i) {
         if (cb.end[i] <= start) continue;
-        load_block(cb.offset[i], cb.size[i], raw, buf);
-        int st = densify_block(buf.data(), buf.size(), hdr_.swap, chroms_[chrom].id, start, end, out);
+        uint64_t n = load_block(cb.offset[i], cb.size[i], raw, buf);
+        int st = densify_block(buf.data(), n, hdr_.swap, chroms_[chrom].id, start, end, out);
         if (st != kSectionOk)
             fail(std::string(section_status_text(st)) + " (block at offset " + std::to_string(cb.offset[i]) + ")");
     }
@@ -86,12 +98,12 @@ Intervals BigWigFile::intervals(uint32_t chrom, uint64_t start, uint64_t end) co
     const ChromBlocks& cb = index_.chroms[chrom];
     size_t first, last;
     cb.overlapping(start, end, &first, &last);
-    std::vector<uint8_t> raw, buf;
+    auto& [raw, buf] = scratch();
     uint32_t id = chroms_[chrom].id;
     for (size_t i = first; i < last; ++i) {
         if (cb.end[i] <= start) continue;
-        load_block(cb.offset[i], cb.size[i], raw, buf);
-        int st = for_each_item(buf.data(), buf.size(), hdr_.swap, [&](uint32_t c, uint64_t s, uint64_t e, float v) {
+        uint64_t n = load_block(cb.offset[i], cb.size[i], raw, buf);
+        int st = for_each_item(buf.data(), n, hdr_.swap, [&](uint32_t c, uint64_t s, uint64_t e, float v) {
             if (c != id || e <= s || e <= start || s >= end) return;
             if (e > UINT32_MAX) e = UINT32_MAX;  // only a corrupt section can get here
             r.start.push_back(uint32_t(s));

@@ -145,10 +145,10 @@ std::vector<double> BigWigFile::zoom_stats(size_t level, uint32_t chrom, uint64_
     std::vector<uint8_t> raw, buf;
     for (size_t i = first; i < last; ++i) {
         if (cb.end[i] <= start) continue;
-        load_block(cb.offset[i], cb.size[i], raw, buf);
-        if (buf.size() % kZoomRecordSize != 0)
+        uint64_t n = load_block(cb.offset[i], cb.size[i], raw, buf);
+        if (n % kZoomRecordSize != 0)
             fail("zoom block at offset " + std::to_string(cb.offset[i]) + " is not a whole number of records");
-        for (size_t o = 0; o < buf.size(); o += kZoomRecordSize) {
+        for (size_t o = 0; o < n; o += kZoomRecordSize) {
             ByteCursor c(buf.data() + o, kZoomRecordSize, hdr_.swap);
             uint32_t cid = c.u32(), rs = c.u32(), re = c.u32(), valid = c.u32();
             float mn = c.f32(), mx = c.f32(), sum = c.f32(), ssq = c.f32();

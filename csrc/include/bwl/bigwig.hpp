@@ -52,8 +52,8 @@ public:
                               uint32_t nbins, bool exact) const;
 
     // Reads the block at (offset, size) and inflates it when the file is
-    // compressed; `buf` receives the section bytes.
-    void load_block(uint64_t offset, uint64_t size, std::vector<uint8_t>& raw,
+    // compressed; the first (returned) bytes of `buf` are the section bytes.
+    uint64_t load_block(uint64_t offset, uint64_t size, std::vector<uint8_t>& raw,
                     std::vector<uint8_t>& buf) const;
 
     // Throws RangeError unless 0 <= start < end <= size of chrom.
