@@ -1,0 +1,68 @@
+// bwl._core.write: copies the Python arrays into ChromData under the GIL,
+// then writes with the GIL released. Validation lives in the core.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "bwl/writer.hpp"
+
+namespace py = pybind11;
+
+namespace {
+
+template <class T>
+using Array = py::array_t<T, py::array::c_style | py::array::forcecast>;
+
+template <class T>
+std::vector<T> to_vector(const py::handle& obj, const std::string& chrom, const char* what) {
+    Array<T> a = py::cast<Array<T>>(obj);
+    if (a.ndim() != 1) throw py::value_error(chrom + ": " + what + " must be one-dimensional");
+    return std::vector<T>(a.data(), a.data() + a.size());
+}
+
+void write_file(const std::string& path, const std::vector<std::pair<std::string, uint32_t>>& chroms,
+           const py::dict& data, int type, bool compress, bool big_endian, uint32_t items_per_slot,
+           int zoom_levels, uint32_t block_size) {
+    std::vector<bwl::ChromData> out;
+    std::unordered_map<std::string, size_t> pos;
+    for (const auto& c : chroms) {
+        pos.emplace(c.first, out.size());  // duplicates are reported by the core
+        out.push_back({c.first, c.second, {}, {}, {}});
+    }
+    for (const auto& item : data) {
+        std::string name = py::cast<std::string>(item.first);
+        auto it = pos.find(name);
+        if (it == pos.end()) throw py::key_error(name);
+        py::tuple t = py::cast<py::tuple>(item.second);
+        if (t.size() != 3) throw py::value_error(name + ": expected (starts, ends, values)");
+        bwl::ChromData& c = out[it->second];
+        c.start = to_vector<uint32_t>(t[0], name, "starts");
+        c.end = to_vector<uint32_t>(t[1], name, "ends");
+        c.value = to_vector<float>(t[2], name, "values");
+    }
+    if (type < 0 || type > 255) throw py::value_error("section type must be 1, 2 or 3");
+    bwl::WriteOptions opt;
+    opt.type = uint8_t(type);
+    opt.compress = compress;
+    opt.big_endian = big_endian;
+    opt.items_per_slot = items_per_slot;
+    opt.block_size = block_size;
+    opt.zoom_levels = zoom_levels;
+    py::gil_scoped_release nogil;
+    bwl::write_bigwig(path, out, opt);
+}
+
+}  // namespace
+
+void bind_writer(py::module_& m) {
+    m.def("write", &write_file, py::arg("path"), py::arg("chroms"), py::arg("data"), py::arg("type"),
+          py::arg("compress"), py::arg("big_endian"), py::arg("items_per_slot"), py::arg("zoom_levels"),
+          py::arg("block_size") = 256,
+          "Write a bigWig. chroms: [(name, size)]; data: {name: (starts u32, ends u32, values f32)}; "
+          "type: 1 bedGraph, 2 variableStep, 3 fixedStep; zoom_levels: -1 automatic, 0 none.");
+}

@@ -1,0 +1,139 @@
+"""Writing bigWig files: :func:`write`."""
+from __future__ import annotations
+
+import os
+from typing import Mapping, Optional, Sequence, Tuple, Union
+
+import numpy as np
+import numpy.typing as npt
+
+_TYPES = {"bedGraph": 1, "variableStep": 2, "fixedStep": 3}
+_U32_MAX = 2**32 - 1
+
+Chroms = Union[Mapping[str, int], Sequence[Tuple[str, int]]]
+Intervals = Mapping[str, Tuple[npt.ArrayLike, npt.ArrayLike, npt.ArrayLike]]
+
+
+def _chrom_list(chroms: Chroms) -> list:
+    items = chroms.items() if isinstance(chroms, Mapping) else chroms
+    out = []
+    for name, size in items:
+        if not isinstance(name, str):
+            raise TypeError(f"chrom names must be str, got {name!r}")
+        size = int(size)
+        if not 0 <= size <= _U32_MAX:
+            raise ValueError(f"chrom {name!r}: size {size} is outside 0..2**32-1")
+        out.append((name, size))
+    return out
+
+
+def _positions(x: npt.ArrayLike, chrom: str, what: str) -> np.ndarray:
+    a = np.asarray(x)
+    if a.ndim != 1:
+        raise ValueError(f"chrom {chrom!r}: {what} must be one-dimensional, got shape {a.shape}")
+    if a.size == 0:
+        return np.empty(0, np.uint32)
+    if a.dtype.kind not in "iu":
+        raise ValueError(f"chrom {chrom!r}: {what} must be integers, got dtype {a.dtype}")
+    if a.min() < 0 or a.max() > _U32_MAX:
+        raise ValueError(f"chrom {chrom!r}: {what} must be in 0..2**32-1, got {a.min()}..{a.max()}")
+    return np.ascontiguousarray(a, dtype=np.uint32)
+
+
+def _values(x: npt.ArrayLike, chrom: str) -> np.ndarray:
+    a = np.asarray(x, dtype=np.float32)
+    if a.ndim != 1:
+        raise ValueError(f"chrom {chrom!r}: values must be one-dimensional, got shape {a.shape}")
+    return np.ascontiguousarray(a)
+
+
+def write(
+    path: Union[str, os.PathLike],
+    chroms: Chroms,
+    intervals: Intervals,
+    *,
+    type: str = "bedGraph",
+    compress: bool = True,
+    endian: str = "little",
+    items_per_section: int = 1024,
+    zoom_levels: Optional[int] = None,
+    block_size: int = 256,
+) -> None:
+    """Write a bigWig file (version 4) with total summary and zoom levels.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Output file; overwritten if it exists.
+    chroms : dict[str, int] or sequence of (str, int)
+        Every chromosome of the file and its size; chromosomes without
+        intervals are listed too. Ids follow the bytewise order of names.
+    intervals : dict[str, (starts, ends, values)]
+        Per chromosome, three array-likes of shape ``(n,)``: ``starts`` and
+        ``ends`` (integers, converted to uint32; 0-based, end exclusive) and
+        ``values`` (converted to float32, not NaN). Intervals must be sorted
+        by start, must not overlap, and need ``start < end <= size``.
+    type : {"bedGraph", "variableStep", "fixedStep"}
+        Section type. Any valid input can be written as any type: a new
+        section starts wherever the span (variableStep) or the span or step
+        (fixedStep) changes.
+    compress : bool
+        zlib-compress data and zoom blocks.
+    endian : {"little", "big"}
+        Byte order of every field.
+    items_per_section : int
+        At most this many items per section (one section per data block),
+        1..65535. Also the number of zoom records per zoom block.
+    zoom_levels : int or None
+        None: automatic (up to 10 levels, chosen like UCSC's
+        bedGraphToBigWig); 0: no zoom levels; n: at most ``min(n, 10)``.
+    block_size : int
+        Fan-out of the chromosome B+ tree and the R-tree indexes, 2..65535.
+
+    Raises
+    ------
+    KeyError
+        A chromosome in ``intervals`` is not in ``chroms``.
+    ValueError
+        Invalid intervals (unsorted, overlapping, empty, past the chromosome
+        end, NaN value, arrays of different lengths), duplicate chromosome
+        names, or a bad option. Nothing is written then.
+    OSError
+        The file cannot be written.
+    """
+    from bwl import _core
+
+    if type not in _TYPES:
+        raise ValueError(f"type must be one of {sorted(_TYPES)}, got {type!r}")
+    if endian not in ("little", "big"):
+        raise ValueError(f"endian must be 'little' or 'big', got {endian!r}")
+    if not 1 <= int(items_per_section) <= 65535:
+        raise ValueError(f"items_per_section must be in 1..65535, got {items_per_section}")
+    if not 2 <= int(block_size) <= 65535:
+        raise ValueError(f"block_size must be in 2..65535, got {block_size}")
+    if zoom_levels is not None and int(zoom_levels) < 0:
+        raise ValueError(f"zoom_levels must be None or >= 0, got {zoom_levels}")
+
+    chrom_list = _chrom_list(chroms)
+    known = {name for name, _ in chrom_list}
+    data = {}
+    for chrom, triple in intervals.items():
+        if chrom not in known:
+            raise KeyError(f"{chrom!r} has intervals but is not in chroms")
+        starts, ends, values = triple
+        data[chrom] = (
+            _positions(starts, chrom, "starts"),
+            _positions(ends, chrom, "ends"),
+            _values(values, chrom),
+        )
+    _core.write(
+        os.fspath(path),
+        chrom_list,
+        data,
+        _TYPES[type],
+        bool(compress),
+        endian == "big",
+        int(items_per_section),
+        -1 if zoom_levels is None else int(zoom_levels),
+        int(block_size),
+    )
