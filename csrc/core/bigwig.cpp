@@ -41,6 +41,18 @@ BigWigFile::BigWigFile(const std::string& path) : src_(path) {
     zoom_index_.resize(hdr_.zooms.size());
 }
 
+uint64_t BigWigFile::cache_data_blocks() {
+    uint64_t lo = UINT64_MAX, hi = 0;
+    for (const ChromBlocks& cb : index_.chroms)
+        for (size_t i = 0; i < cb.offset.size(); ++i) {
+            lo = std::min(lo, cb.offset[i]);
+            hi = std::max(hi, cb.offset[i] + cb.size[i]);
+        }
+    if (hi <= lo) return 0;
+    src_.load_into_memory(lo, hi - lo);
+    return hi - lo;
+}
+
 void BigWigFile::fail(const std::string& what) const { throw FormatError(path() + ": " + what); }
 
 uint32_t BigWigFile::chrom_index(const std::string& name) const {

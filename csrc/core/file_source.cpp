@@ -10,48 +10,44 @@
 #include <cstring>
 
 #include "bwl/error.hpp"
+#include "bwl/fd_cache.hpp"
 
 namespace bwl {
 
 FileSource::FileSource(std::string path) : path_(std::move(path)) {
-    fd_ = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd_ < 0) throw IoError(path_ + ": " + std::strerror(errno), errno);
+    int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) throw IoError(path_ + ": " + std::strerror(errno), errno);
     struct stat st;
-    if (::fstat(fd_, &st) != 0) {
-        int e = errno;
-        ::close(fd_);
-        fd_ = -1;
-        throw IoError(path_ + ": " + std::strerror(e), e);
-    }
-    if (S_ISDIR(st.st_mode)) {
-        ::close(fd_);
-        fd_ = -1;
-        throw IoError(path_ + ": is a directory", EISDIR);
+    int err = ::fstat(fd, &st) != 0 ? errno : S_ISDIR(st.st_mode) ? EISDIR : 0;
+    if (err) {
+        ::close(fd);
+        throw IoError(path_ + ": " + std::strerror(err), err);
     }
     size_ = uint64_t(st.st_size);
+    FdCache::global().adopt(this, fd);
 }
 
-FileSource::~FileSource() { close(); }
-
-void FileSource::close() {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-}
+FileSource::~FileSource() { FdCache::global().forget(this); }
 
 void FileSource::read(uint64_t off, uint64_t n, void* dst, const char* what) const {
-    if (fd_ < 0) throw IoError(path_ + ": file is closed");
     if (off > size_ || n > size_ - off)
         throw FormatError(path_ + ": " + what + " at offset " + std::to_string(off) + " (" +
                           std::to_string(n) + " bytes) runs past the end of the file (" +
                           std::to_string(size_) + " bytes); the file is truncated or corrupt");
+    if (!mem_.empty() && off >= mem_off_ && off + n <= mem_off_ + mem_.size()) {
+        std::memcpy(dst, mem_.data() + (off - mem_off_), n);
+        return;
+    }
+    FdLease fd(this, path_, size_);
     auto* p = static_cast<uint8_t*>(dst);
     while (n > 0) {
-        ssize_t r = ::pread(fd_, p, n, off_t(off));
+        ssize_t r = ::pread(fd.fd(), p, n, off_t(off));
         if (r < 0) {
             if (errno == EINTR) continue;
             throw IoError(path_ + ": reading " + what + ": " + std::strerror(errno), errno);
         }
-        if (r == 0) throw FormatError(path_ + ": file shrank while reading " + what);
+        if (r == 0)
+            throw FormatError(path_ + ": file is shorter than when it was opened (reading " + std::string(what) + ")");
         p += r;
         off += uint64_t(r);
         n -= uint64_t(r);
@@ -63,6 +59,12 @@ std::vector<uint8_t> FileSource::read(uint64_t off, uint64_t n, const char* what
     std::vector<uint8_t> out(n);
     read(off, n, out.data(), what);
     return out;
+}
+
+void FileSource::load_into_memory(uint64_t off, uint64_t n) {
+    std::vector<uint8_t> m = read(off, n, "data region");
+    mem_off_ = off;
+    mem_ = std::move(m);
 }
 
 }  // namespace bwl

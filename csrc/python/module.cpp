@@ -13,6 +13,7 @@
 namespace py = pybind11;
 
 void bind_writer(py::module_& m);
+void bind_collection(py::module_& m);
 
 namespace {
 
@@ -142,4 +143,5 @@ PYBIND11_MODULE(_core, m) {
         }, py::arg("chrom"), py::arg("start"), py::arg("end"), py::arg("type"), py::arg("nbins"), py::arg("exact"));
 
     bind_writer(m);
+    bind_collection(m);
 }

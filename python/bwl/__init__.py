@@ -5,7 +5,9 @@ with :func:`bwl.write`.
 """
 from __future__ import annotations
 
+from bwl import _core
 from bwl._core import FormatError, build_info as _build_info
+from bwl.collection import Collection, bfloat16_dtype
 from bwl.file import BigWigFile, open
 from bwl.writer import write
 
@@ -24,4 +26,16 @@ def build_info() -> dict:
     return dict(_build_info())
 
 
-__all__ = ["BigWigFile", "FormatError", "build_info", "open", "write", "__version__"]
+def set_max_open_files(n: int) -> None:
+    """Most file descriptors bwl keeps open at once (default: half of
+    ``ulimit -n``, at most 4096). Files beyond it are reopened on demand."""
+    _core.set_max_open_files(int(n))
+
+
+def open_file_count() -> int:
+    """File descriptors bwl holds open right now."""
+    return int(_core.open_file_count())
+
+
+__all__ = ["BigWigFile", "Collection", "FormatError", "bfloat16_dtype", "build_info", "open", "open_file_count",
+           "set_max_open_files", "write", "__version__"]

@@ -59,7 +59,9 @@ public:
     // Throws RangeError unless 0 <= start < end <= size of chrom.
     void check_range(uint32_t chrom, uint64_t start, uint64_t end) const;
 
-    void close() { src_.close(); }
+    // Reads all data blocks into memory once, so later reads do no I/O.
+    // Returns the bytes held.
+    uint64_t cache_data_blocks();
 
 private:
     const BlockIndex& zoom_index(size_t level) const;

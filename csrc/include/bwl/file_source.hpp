@@ -1,6 +1,7 @@
 // Positioned reads from one file. Every read is bounds-checked against the
 // file size taken at open, so a header pointing past the end becomes a
-// FormatError instead of a short read.
+// FormatError instead of a short read. The descriptor is borrowed from the
+// process-wide FdCache per read, so thousands of files can be open at once.
 #pragma once
 
 #include <cstdint>
@@ -24,13 +25,16 @@ public:
     void read(uint64_t off, uint64_t n, void* dst, const char* what) const;
     std::vector<uint8_t> read(uint64_t off, uint64_t n, const char* what) const;
 
-    void close();
-    bool closed() const { return fd_ < 0; }
+    // Reads everything at once into memory; later reads copy from there.
+    void load_into_memory(uint64_t off, uint64_t n);
+    bool in_memory() const { return !mem_.empty(); }
+    uint64_t memory_bytes() const { return mem_.size(); }
 
 private:
     std::string path_;
-    int fd_ = -1;
     uint64_t size_ = 0;
+    uint64_t mem_off_ = 0;
+    std::vector<uint8_t> mem_;  // [mem_off_, mem_off_ + mem_.size()) of the file
 };
 
 }  // namespace bwl

@@ -93,15 +93,16 @@ BWL_HD int for_each_item(const uint8_t* p, uint64_t n, bool swap, F&& f) {
     return kSectionOk;
 }
 
-// Writes the value of every base of [qs, qe) on chrom covered by an item of
-// the block into out[base - qs]. Bases no item covers are left untouched,
-// so the caller fills `out` with the default first. Later items win, as in
-// pyBigWig.
+// Writes the value (times `scale`) of every base of [qs, qe) on chrom
+// covered by an item of the block into out[base - qs]. Bases no item covers
+// are left untouched, so the caller fills `out` with the default first.
+// Later items win, as in pyBigWig.
 BWL_HD int densify_block(const uint8_t* p, uint64_t n, bool swap, uint32_t chrom, uint64_t qs,
-                         uint64_t qe, float* out) {
+                         uint64_t qe, float* out, float scale = 1.0f) {
     return for_each_item(p, n, swap, [&](uint32_t c, uint64_t s, uint64_t e, float v) {
         if (c != chrom || e <= qs || s >= qe) return;
         uint64_t a = s < qs ? qs : s, b = e > qe ? qe : e;
+        v *= scale;
         for (uint64_t x = a; x < b; ++x) out[x - qs] = v;
     });
 }

@@ -1,0 +1,238 @@
+// The batcher: B windows x T tracks in one call.
+//
+// Plan: per track, each window's candidate blocks are a contiguous range of
+// the file's sorted block array. Windows whose ranges share a block form a
+// component; a component is one task, so every block is read and inflated
+// once per batch, and every output row is written by exactly one thread.
+// Execute: tasks run on the pool; a task walks its blocks in order, opening
+// a window's row at its first block and finishing it (window mean, dtype,
+// layout) after its last, so only overlapping windows are held at once.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "bwl/collection.hpp"
+#include "bwl/error.hpp"
+#include "bwl/section.hpp"
+
+namespace bwl {
+
+namespace {
+
+struct Range {
+    uint32_t first, last;  // candidate blocks [first, last) of the window's chrom
+    uint32_t window;
+};
+
+struct Task {
+    uint32_t slot;        // position in the batch's track list
+    uint32_t file_chrom;  // chrom position in that file
+    uint32_t begin, end;  // its windows: ranges[slot][begin, end), sorted by first
+};
+
+struct Scratch {
+    std::vector<uint8_t> raw, buf;
+    std::vector<std::vector<float>> rows;
+};
+
+Scratch& scratch() {
+    thread_local Scratch s;
+    return s;
+}
+
+}  // namespace
+
+class Batcher {
+public:
+    Batcher(Collection& c, const BatchSpec& s, void* out) : c_(c), s_(s), out_(out) {}
+
+    void run() {
+        validate();
+        T_ = s_.tracks ? s_.n_tracks : c_.files_.size();
+        Lout_ = s_.length / s_.window;
+        direct_ = s_.dtype == DType::F32 && s_.layout == Layout::BTL && s_.window == 1;
+        plan();
+        c_.pool_.parallel_for(tasks_.size(), [&](size_t k) { run_task(tasks_[k]); });
+    }
+
+private:
+    void validate() const {
+        const BatchSpec& s = s_;
+        if (s.length == 0) throw RangeError("window length must be > 0");
+        if (s.window == 0 || s.length % s.window != 0)
+            throw RangeError("length " + std::to_string(s.length) + " is not a multiple of window " +
+                             std::to_string(s.window));
+        if (s.tracks)
+            for (size_t t = 0; t < s.n_tracks; ++t)
+                if (s.tracks[t] >= c_.files_.size())
+                    throw RangeError("track index " + std::to_string(s.tracks[t]) + " out of range (" +
+                                     std::to_string(c_.files_.size()) + " tracks)");
+        for (size_t b = 0; b < s.batch; ++b) {
+            if (s.chrom[b] >= c_.names_.size())
+                throw RangeError("window " + std::to_string(b) + ": chrom index " + std::to_string(s.chrom[b]) +
+                                 " out of range");
+            uint64_t size = c_.sizes_[s.chrom[b]];
+            if (s.start[b] < 0 || uint64_t(s.start[b]) + s.length > size)
+                throw RangeError("window " + std::to_string(b) + ": " + c_.names_[s.chrom[b]] + ":" +
+                                 std::to_string(s.start[b]) + "-" + std::to_string(s.start[b] + int64_t(s.length)) +
+                                 " is outside the chromosome (size " + std::to_string(size) + ")");
+        }
+    }
+
+    uint32_t file_of(size_t slot) const { return s_.tracks ? s_.tracks[slot] : uint32_t(slot); }
+
+    void plan() {
+        ranges_.assign(T_, {});
+        std::vector<std::vector<Task>> per(T_);
+        c_.pool_.parallel_for(T_, [&](size_t slot) {
+            uint32_t f = file_of(slot);
+            const BigWigFile& file = *c_.files_[f];
+            auto& rs = ranges_[slot];
+            for (size_t b = 0; b < s_.batch; ++b) {
+                int32_t fc = c_.chrom_map_[f][s_.chrom[b]];
+                size_t first = 0, last = 0;
+                if (fc >= 0) file.index().chroms[fc].overlapping(uint64_t(s_.start[b]), uint64_t(s_.start[b]) + s_.length, &first, &last);
+                if (first == last) {
+                    fill_default(b, slot);  // no block: the whole row is the default
+                    continue;
+                }
+                rs.push_back({uint32_t(first), uint32_t(last), uint32_t(b)});
+            }
+            // Components: ranges grouped by chrom, merged where they share a block.
+            std::sort(rs.begin(), rs.end(), [&](const Range& a, const Range& b) {
+                uint32_t ca = s_.chrom[a.window], cb = s_.chrom[b.window];
+                return ca != cb ? ca < cb : a.first != b.first ? a.first < b.first : a.window < b.window;
+            });
+            for (uint32_t i = 0; i < rs.size();) {
+                uint32_t chrom = s_.chrom[rs[i].window], j = i + 1, reach = rs[i].last;
+                while (j < rs.size() && s_.chrom[rs[j].window] == chrom && rs[j].first < reach) {
+                    reach = std::max(reach, rs[j].last);
+                    ++j;
+                }
+                per[slot].push_back({uint32_t(slot), uint32_t(c_.chrom_map_[f][chrom]), i, j});
+                i = j;
+            }
+        });
+        for (auto& p : per) tasks_.insert(tasks_.end(), p.begin(), p.end());
+    }
+
+    // Index of output element (window b, track slot t, bin j).
+    uint64_t out_index(size_t b, size_t t, uint64_t j) const {
+        return s_.layout == Layout::BTL ? (uint64_t(b) * T_ + t) * Lout_ + j : (uint64_t(b) * Lout_ + j) * T_ + t;
+    }
+
+    void fill_default(size_t b, size_t t) {
+        for (uint64_t j = 0; j < Lout_; ++j) store(out_, out_index(b, t, j), s_.default_value, s_.dtype);
+    }
+
+    // Writes a finished per-base row (NaN = no data) as bins of the output.
+    void finish_row(size_t b, size_t t, const float* row) {
+        uint32_t w = s_.window;
+        for (uint64_t j = 0; j < Lout_; ++j) {
+            float v = w == 1 ? (row[j] == row[j] ? row[j] : s_.default_value) : window_mean(row + j * w, w, s_.default_value);
+            store(out_, out_index(b, t, j), v, s_.dtype);
+        }
+    }
+
+    void run_task(const Task& task) {
+        uint32_t f = file_of(task.slot);
+        const BigWigFile& file = *c_.files_[f];
+        const ChromBlocks& cb = file.index().chroms[task.file_chrom];
+        uint32_t chrom_id = file.chroms()[task.file_chrom].id;
+        float scale = c_.scale_[f];
+        const Range* rs = ranges_[task.slot].data();
+        Scratch& sc = scratch();
+
+        // Rows of open windows: the output row itself on the direct path,
+        // else a per-base staging row (NaN = no data) finished at the end.
+        struct Open {
+            const Range* r;
+            float* row;
+            size_t staging;  // index into sc.rows, returned to `free_rows` when finished
+        };
+        std::vector<Open> open;
+        std::vector<size_t> free_rows;
+        size_t next = task.begin, used_rows = 0;
+        uint32_t first = rs[task.begin].first, last = first;
+        for (uint32_t i = task.begin; i < task.end; ++i) last = std::max(last, rs[i].last);
+
+        for (uint32_t blk = first; blk < last; ++blk) {
+            for (; next < task.end && rs[next].first == blk; ++next) {
+                Open o{&rs[next], nullptr, 0};
+                if (direct_) {
+                    o.row = static_cast<float*>(out_) + out_index(rs[next].window, task.slot, 0);
+                    std::fill(o.row, o.row + s_.length, s_.default_value);
+                } else {
+                    if (!free_rows.empty()) {
+                        o.staging = free_rows.back();
+                        free_rows.pop_back();
+                    } else {
+                        o.staging = used_rows++;
+                        if (o.staging == sc.rows.size()) sc.rows.emplace_back();
+                    }
+                    auto& v = sc.rows[o.staging];
+                    v.assign(s_.length, std::numeric_limits<float>::quiet_NaN());
+                    o.row = v.data();
+                }
+                open.push_back(o);
+            }
+            auto overlaps = [&](const Open& o) {
+                uint64_t qs = uint64_t(s_.start[o.r->window]);
+                return cb.end[blk] > qs && cb.start[blk] < qs + s_.length;
+            };
+            if (std::any_of(open.begin(), open.end(), overlaps)) {
+                const uint8_t* data;
+                uint64_t n;
+                Block cached;  // keeps a cached block alive while we read it
+                load(f, file, cb, blk, sc, &cached, &data, &n);
+                for (const Open& o : open) {
+                    if (!overlaps(o)) continue;
+                    uint64_t qs = uint64_t(s_.start[o.r->window]);
+                    int st = densify_block(data, n, file.header().swap, chrom_id, qs, qs + s_.length, o.row, scale);
+                    if (st != kSectionOk)
+                        throw FormatError(file.path() + ": " + section_status_text(st) + " (block at offset " +
+                                          std::to_string(cb.offset[blk]) + ")");
+                }
+            }
+            // Finish windows whose last block this was.
+            for (size_t k = 0; k < open.size();) {
+                if (open[k].r->last == blk + 1) {
+                    if (!direct_) {
+                        finish_row(open[k].r->window, task.slot, open[k].row);
+                        free_rows.push_back(open[k].staging);
+                    }
+                    open[k] = open.back();
+                    open.pop_back();
+                } else {
+                    ++k;
+                }
+            }
+        }
+    }
+
+    void load(uint32_t f, const BigWigFile& file, const ChromBlocks& cb, uint32_t blk, Scratch& sc, Block* cached,
+              const uint8_t** data, uint64_t* n) {
+        BlockCache* cache = c_.cache_.get();
+        if (cache && (*cached = cache->get(f, cb.offset[blk]))) {
+            *data = (*cached)->data();
+            *n = (*cached)->size();
+            return;
+        }
+        *n = file.load_block(cb.offset[blk], cb.size[blk], sc.raw, sc.buf);
+        *data = sc.buf.data();
+        if (cache) cache->put(f, cb.offset[blk], std::make_shared<const std::vector<uint8_t>>(sc.buf.begin(), sc.buf.begin() + *n));
+    }
+
+    Collection& c_;
+    const BatchSpec& s_;
+    void* out_;
+    size_t T_ = 0;
+    uint64_t Lout_ = 0;
+    bool direct_ = false;
+    std::vector<std::vector<Range>> ranges_;
+    std::vector<Task> tasks_;
+};
+
+void Collection::values(const BatchSpec& spec, void* out) { Batcher(*this, spec, out).run(); }
+
+}  // namespace bwl

@@ -1,0 +1,36 @@
+#include "bwl/block_cache.hpp"
+
+namespace bwl {
+
+Block BlockCache::get(uint32_t file, uint64_t offset) {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = map_.find({file, offset});
+    if (it == map_.end()) {
+        ++misses_;
+        return nullptr;
+    }
+    ++hits_;
+    lru_.splice(lru_.begin(), lru_, it->second);
+    return it->second->block;
+}
+
+void BlockCache::put(uint32_t file, uint64_t offset, Block b) {
+    if (!b || b->size() > max_bytes_) return;
+    std::lock_guard<std::mutex> lock(mu_);
+    if (map_.count({file, offset})) return;
+    bytes_ += b->size();
+    lru_.push_front({{file, offset}, std::move(b)});
+    map_[{file, offset}] = lru_.begin();
+    while (bytes_ > max_bytes_) {
+        bytes_ -= lru_.back().block->size();
+        map_.erase(lru_.back().key);
+        lru_.pop_back();
+    }
+}
+
+uint64_t BlockCache::bytes() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return bytes_;
+}
+
+}  // namespace bwl

@@ -1,0 +1,115 @@
+// Collection: parallel open, the shared chromosome table, scale, and
+// signal intervals. Batched reads are in batch.cpp.
+#include "bwl/collection.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "bwl/error.hpp"
+
+namespace bwl {
+
+Collection::Collection(const std::vector<std::string>& paths, const CollectionOptions& opt)
+    : pool_(opt.threads) {
+    if (paths.empty()) throw RangeError("a Collection needs at least one bigWig file");
+    files_.resize(paths.size());
+    // Headers, chromosome trees and R-trees of all files, in parallel.
+    pool_.parallel_for(paths.size(), [&](size_t i) {
+        files_[i] = std::make_unique<BigWigFile>(paths[i]);
+        if (opt.host_cache) files_[i]->cache_data_blocks();
+    });
+    if (opt.host_cache)
+        for (auto& f : files_) host_bytes_ += f->source().in_memory() ? f->source().memory_bytes() : 0;
+
+    chrom_map_.resize(files_.size());
+    for (size_t t = 0; t < files_.size(); ++t) {
+        for (const Chrom& c : files_[t]->chroms()) {
+            auto [it, fresh] = by_name_.emplace(c.name, uint32_t(names_.size()));
+            if (fresh) {
+                names_.push_back(c.name);
+                sizes_.push_back(c.size);
+                counts_.push_back(0);
+            }
+            sizes_[it->second] = std::max<uint64_t>(sizes_[it->second], c.size);
+            ++counts_[it->second];
+        }
+    }
+    for (size_t t = 0; t < files_.size(); ++t) {
+        chrom_map_[t].assign(names_.size(), -1);
+        const auto& cs = files_[t]->chroms();
+        for (size_t i = 0; i < cs.size(); ++i) chrom_map_[t][by_name_[cs[i].name]] = int32_t(i);
+    }
+    scale_.assign(files_.size(), 1.0f);
+    if (opt.decoded_cache_bytes) cache_ = std::make_unique<BlockCache>(opt.decoded_cache_bytes);
+}
+
+uint32_t Collection::chrom_index(const std::string& name) const {
+    auto it = by_name_.find(name);
+    if (it == by_name_.end()) throw KeyError("no track of the collection has chromosome '" + name + "'");
+    return it->second;
+}
+
+void Collection::set_scale(std::vector<float> s) {
+    if (s.size() != files_.size())
+        throw RangeError("scale has " + std::to_string(s.size()) + " factors for " +
+                         std::to_string(files_.size()) + " tracks");
+    scale_ = std::move(s);
+}
+
+void Collection::intervals(uint32_t chrom, float threshold, bool mean, uint64_t merge_distance,
+                           std::vector<uint64_t>& starts, std::vector<uint64_t>& ends) {
+    // Per track, the items of this chromosome (read in parallel); then a
+    // sweep over their edges. "any": a base passes when some track's scaled
+    // value >= threshold. "mean": when the sum over tracks >= threshold * T.
+    size_t T = files_.size();
+    std::vector<Intervals> per(T);
+    pool_.parallel_for(T, [&](size_t t) {
+        int32_t fc = chrom_map_[t][chrom];
+        if (fc >= 0) per[t] = files_[t]->intervals(uint32_t(fc), 0, files_[t]->chroms()[fc].size);
+    });
+    struct Edge {
+        uint64_t pos;
+        double delta;  // mean: value change; any: +1/-1 passing items
+        int cover;     // +1/-1 items with data: no region where no track has data
+    };
+    std::vector<Edge> edges;
+    for (size_t t = 0; t < T; ++t)
+        for (size_t i = 0; i < per[t].start.size(); ++i) {
+            double v = double(per[t].value[i]) * scale_[t];
+            if (std::isnan(v)) continue;
+            if (mean) {
+                edges.push_back({per[t].start[i], v, 1});
+                edges.push_back({per[t].end[i], -v, -1});
+            } else if (v >= threshold) {
+                edges.push_back({per[t].start[i], 1, 1});
+                edges.push_back({per[t].end[i], -1, -1});
+            }
+        }
+    std::sort(edges.begin(), edges.end(), [](const Edge& a, const Edge& b) { return a.pos < b.pos; });
+    double level = 0, need = mean ? double(threshold) * double(T) : 0.5;
+    long cover = 0;
+    bool in = false;
+    for (size_t i = 0; i < edges.size();) {
+        uint64_t pos = edges[i].pos;
+        for (; i < edges.size() && edges[i].pos == pos; ++i) {
+            level += edges[i].delta;
+            cover += edges[i].cover;
+        }
+        // Summing many +v/-v pairs leaves rounding residue; snap it away.
+        if (cover == 0) level = 0;
+        bool pass = cover > 0 && level >= need - 1e-9 * std::max(1.0, std::fabs(need));
+        if (pass && !in) {
+            if (!ends.empty() && pos - ends.back() <= merge_distance) {
+                ends.pop_back();  // reopen the previous interval
+            } else {
+                starts.push_back(pos);
+            }
+            in = true;
+        } else if (!pass && in) {
+            ends.push_back(pos);
+            in = false;
+        }
+    }
+}
+
+}  // namespace bwl

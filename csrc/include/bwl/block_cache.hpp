@@ -1,0 +1,49 @@
+// A bounded LRU of inflated data blocks, shared by all threads of a
+// Collection: repeated windows (and epochs) skip I/O and inflate.
+#pragma once
+
+#include <cstdint>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <unordered_map>
+#include <vector>
+
+namespace bwl {
+
+using Block = std::shared_ptr<const std::vector<uint8_t>>;
+
+class BlockCache {
+public:
+    explicit BlockCache(uint64_t max_bytes) : max_bytes_(max_bytes) {}
+
+    // The cached block of (file, offset), or null.
+    Block get(uint32_t file, uint64_t offset);
+    void put(uint32_t file, uint64_t offset, Block b);
+
+    uint64_t bytes() const;
+    uint64_t max_bytes() const { return max_bytes_; }
+    uint64_t hits() const { return hits_; }
+    uint64_t misses() const { return misses_; }
+
+private:
+    struct Key {
+        uint32_t file;
+        uint64_t offset;
+        bool operator==(const Key& o) const { return file == o.file && offset == o.offset; }
+    };
+    struct KeyHash {
+        size_t operator()(const Key& k) const { return std::hash<uint64_t>()(k.offset * 1000003u ^ k.file); }
+    };
+    struct Entry {
+        Key key;
+        Block block;
+    };
+
+    mutable std::mutex mu_;
+    uint64_t max_bytes_, bytes_ = 0, hits_ = 0, misses_ = 0;
+    std::list<Entry> lru_;
+    std::unordered_map<Key, std::list<Entry>::iterator, KeyHash> map_;
+};
+
+}  // namespace bwl

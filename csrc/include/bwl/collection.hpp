@@ -1,0 +1,83 @@
+// Many bigWig tracks read as one: opened in parallel, one chromosome table
+// across all of them, and batched reads of B windows x T tracks.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "bwl/bigwig.hpp"
+#include "bwl/block_cache.hpp"
+#include "bwl/convert.hpp"
+#include "bwl/thread_pool.hpp"
+
+namespace bwl {
+
+struct CollectionOptions {
+    size_t threads = 0;               // 0: all hardware threads
+    bool host_cache = false;          // read every file's compressed blocks into RAM at open
+    uint64_t decoded_cache_bytes = 0; // LRU of inflated blocks; 0: none
+};
+
+// One batch: window b is chrom[b]:[start[b], start[b] + length).
+struct BatchSpec {
+    const uint32_t* chrom = nullptr;  // indices into Collection::chrom_names()
+    const int64_t* start = nullptr;
+    size_t batch = 0;
+    uint64_t length = 0;
+    uint32_t window = 1;              // mean over bins of `window` bases
+    float default_value = 0;          // bases (bins) without data
+    DType dtype = DType::F32;
+    Layout layout = Layout::BTL;      // (B, T, L/window) or (B, L/window, T)
+    const uint32_t* tracks = nullptr; // subset of tracks, or null for all
+    size_t n_tracks = 0;              // length of `tracks` (ignored when null)
+};
+
+class Collection {
+public:
+    Collection(const std::vector<std::string>& paths, const CollectionOptions& opt);
+
+    size_t size() const { return files_.size(); }
+    const BigWigFile& file(size_t t) const { return *files_[t]; }
+
+    // Union of all tracks' chromosomes: name, largest size, tracks having it.
+    const std::vector<std::string>& chrom_names() const { return names_; }
+    const std::vector<uint64_t>& chrom_sizes() const { return sizes_; }
+    const std::vector<uint32_t>& chrom_track_counts() const { return counts_; }
+    uint32_t chrom_index(const std::string& name) const;  // throws KeyError
+
+    void set_scale(std::vector<float> s);  // one factor per track
+    const std::vector<float>& scale() const { return scale_; }
+
+    // Fills `out` (sized by the caller from the spec) with the batch. Throws
+    // RangeError for a bad window, FormatError naming the file for a bad block.
+    void values(const BatchSpec& spec, void* out);
+
+    // Intervals of chrom where the signal passes `threshold`: any track
+    // (mean = false) or the mean over tracks, missing data counting 0.
+    // Neighbours closer than merge_distance are merged.
+    void intervals(uint32_t chrom, float threshold, bool mean, uint64_t merge_distance,
+                   std::vector<uint64_t>& starts, std::vector<uint64_t>& ends);
+
+    uint64_t host_cache_bytes() const { return host_bytes_; }
+    const BlockCache* decoded_cache() const { return cache_.get(); }
+    ThreadPool& pool() { return pool_; }
+
+private:
+    ThreadPool pool_;
+    std::vector<std::unique_ptr<BigWigFile>> files_;
+    std::vector<std::string> names_;
+    std::vector<uint64_t> sizes_;
+    std::vector<uint32_t> counts_;
+    std::unordered_map<std::string, uint32_t> by_name_;
+    std::vector<std::vector<int32_t>> chrom_map_;  // [track][collection chrom] -> file chrom or -1
+    std::vector<float> scale_;
+    uint64_t host_bytes_ = 0;
+    std::unique_ptr<BlockCache> cache_;
+
+    friend class Batcher;
+};
+
+}  // namespace bwl

@@ -1,0 +1,124 @@
+// bwl._core.Collection: argument checks and GIL release around the batcher.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include "bwl/collection.hpp"
+#include "bwl/error.hpp"
+#include "bwl/fd_cache.hpp"
+
+namespace py = pybind11;
+using bwl::Collection;
+
+namespace {
+
+// A C-contiguous 1-D array of T, converting if needed.
+template <class T>
+py::array_t<T, py::array::c_style | py::array::forcecast> vec(const py::handle& h, const char* what) {
+    auto a = py::array_t<T, py::array::c_style | py::array::forcecast>::ensure(h);
+    if (!a || a.ndim() != 1) throw bwl::RangeError(std::string(what) + " must be a one-dimensional array");
+    return a;
+}
+
+}  // namespace
+
+void bind_collection(py::module_& m) {
+    m.def("set_max_open_files", [](size_t n) { bwl::FdCache::global().set_limit(n); });
+    m.def("open_file_count", [] { return bwl::FdCache::global().open_count(); });
+    m.def("max_open_files", [] { return bwl::FdCache::global().limit(); });
+
+    py::class_<Collection>(m, "Collection")
+        .def(py::init([](const std::vector<std::string>& paths, size_t threads, bool host_cache, uint64_t decoded) {
+                 bwl::CollectionOptions o;
+                 o.threads = threads;
+                 o.host_cache = host_cache;
+                 o.decoded_cache_bytes = decoded;
+                 py::gil_scoped_release nogil;
+                 return std::make_unique<Collection>(paths, o);
+             }),
+             py::arg("paths"), py::arg("threads"), py::arg("host_cache"), py::arg("decoded_cache_bytes"))
+        .def("__len__", &Collection::size)
+        .def("threads", [](Collection& c) { return c.pool().size(); })
+        .def("paths", [](const Collection& c) {
+            std::vector<std::string> p;
+            for (size_t i = 0; i < c.size(); ++i) p.push_back(c.file(i).path());
+            return p;
+        })
+        .def("chroms", [](const Collection& c) {
+            py::list out;
+            for (size_t i = 0; i < c.chrom_names().size(); ++i)
+                out.append(py::make_tuple(c.chrom_names()[i], c.chrom_sizes()[i], c.chrom_track_counts()[i]));
+            return out;
+        })
+        .def("track_chroms", [](const Collection& c, size_t t) {
+            std::vector<std::string> n;
+            for (const auto& ch : c.file(t).chroms()) n.push_back(ch.name);
+            return n;
+        })
+        .def("chrom_indices", [](const Collection& c, const std::vector<std::string>& names) {
+            py::array_t<uint32_t> out(py::ssize_t(names.size()));
+            auto* p = out.mutable_data();
+            for (size_t i = 0; i < names.size(); ++i) p[i] = c.chrom_index(names[i]);
+            return out;
+        })
+        .def("set_scale", &Collection::set_scale)
+        .def("scale", &Collection::scale)
+        .def("cache_info", [](const Collection& c) {
+            py::dict d;
+            d["host_bytes"] = c.host_cache_bytes();
+            if (auto* dc = c.decoded_cache()) {
+                d["decoded_bytes"] = dc->bytes();
+                d["decoded_max_bytes"] = dc->max_bytes();
+                d["decoded_hits"] = dc->hits();
+                d["decoded_misses"] = dc->misses();
+            }
+            return d;
+        })
+        .def("values",
+             [](Collection& c, const py::handle& chroms, const py::handle& starts, uint64_t length, uint32_t window,
+                float dflt, int dtype, int layout, const py::handle& tracks, py::array out) {
+                 if (dtype < 0 || dtype > 2 || layout < 0 || layout > 1) throw bwl::RangeError("bad dtype or layout code");
+                 auto ch = vec<uint32_t>(chroms, "chroms");
+                 auto st = vec<int64_t>(starts, "starts");
+                 if (ch.size() != st.size()) throw bwl::RangeError("chroms and starts differ in length");
+                 py::array_t<uint32_t, py::array::c_style | py::array::forcecast> tr;
+                 bwl::BatchSpec s;
+                 s.chrom = ch.data();
+                 s.start = st.data();
+                 s.batch = size_t(ch.size());
+                 s.length = length;
+                 s.window = window;
+                 s.default_value = dflt;
+                 s.dtype = bwl::DType(dtype);
+                 s.layout = bwl::Layout(layout);
+                 size_t T = c.size();
+                 if (!tracks.is_none()) {
+                     tr = vec<uint32_t>(tracks, "tracks");
+                     s.tracks = tr.data();
+                     s.n_tracks = T = size_t(tr.size());
+                 }
+                 // The output must be exactly what the spec describes.
+                 uint64_t lout = window ? length / window : 0;
+                 std::vector<py::ssize_t> shape = s.layout == bwl::Layout::BTL
+                                                      ? std::vector<py::ssize_t>{py::ssize_t(s.batch), py::ssize_t(T), py::ssize_t(lout)}
+                                                      : std::vector<py::ssize_t>{py::ssize_t(s.batch), py::ssize_t(lout), py::ssize_t(T)};
+                 bool ok = out.ndim() == 3 && (out.flags() & py::array::c_style) && out.writeable() &&
+                           out.itemsize() == py::ssize_t(bwl::dtype_size(s.dtype));
+                 for (int i = 0; ok && i < 3; ++i) ok = out.shape(i) == shape[size_t(i)];
+                 if (!ok) throw bwl::RangeError("out must be a writeable C-contiguous array of the batch's shape and dtype size");
+                 void* p = out.mutable_data();
+                 py::gil_scoped_release nogil;
+                 c.values(s, p);
+             },
+             py::arg("chroms"), py::arg("starts"), py::arg("length"), py::arg("window"), py::arg("default"),
+             py::arg("dtype"), py::arg("layout"), py::arg("tracks"), py::arg("out"))
+        .def("intervals", [](Collection& c, uint32_t chrom, float threshold, bool mean, uint64_t merge) {
+            std::vector<uint64_t> s, e;
+            {
+                py::gil_scoped_release nogil;
+                c.intervals(chrom, threshold, mean, merge, s, e);
+            }
+            return py::make_tuple(py::array_t<uint64_t>(py::ssize_t(s.size()), s.data()),
+                                  py::array_t<uint64_t>(py::ssize_t(e.size()), e.data()));
+        });
+}

@@ -1,0 +1,267 @@
+"""Many bigWig tracks read as one batch: :class:`Collection`."""
+from __future__ import annotations
+
+import glob as _glob
+import os
+import warnings
+from typing import Mapping, Optional, Sequence, Union
+
+import numpy as np
+import numpy.typing as npt
+
+from bwl import _core
+
+PathLike = Union[str, "os.PathLike[str]"]
+_DTYPES = {"float32": 0, "float16": 1, "bfloat16": 2}
+_LAYOUTS = {"BTL": 0, "BLT": 1}
+_BW_SUFFIXES = (".bw", ".bigwig", ".bigWig", ".BigWig", ".BW")
+
+
+def _resolve_paths(paths: Union[PathLike, Sequence[PathLike]]) -> list[str]:
+    """A list of files, a directory (its bigWig files, sorted) or a glob pattern."""
+    if isinstance(paths, (str, os.PathLike)):
+        p = os.fspath(paths)
+        if os.path.isdir(p):
+            found = sorted(os.path.join(p, f) for f in os.listdir(p) if f.endswith(_BW_SUFFIXES))
+            if not found:
+                raise FileNotFoundError(f"{p}: no bigWig files (*.bw, *.bigWig) in this directory")
+            return found
+        if any(ch in p for ch in "*?["):
+            found = sorted(_glob.glob(p))
+            if not found:
+                raise FileNotFoundError(f"{p}: no files match this pattern")
+            return found
+        return [p]
+    out = [os.fspath(x) for x in paths]
+    if not out:
+        raise ValueError("a Collection needs at least one bigWig file")
+    return out
+
+
+def bfloat16_dtype() -> np.dtype:
+    """The numpy dtype bwl uses for bfloat16 output.
+
+    ``ml_dtypes.bfloat16`` when the ``ml_dtypes`` package is installed (then
+    numpy arithmetic works on it); otherwise ``uint16`` holding the raw bits.
+    Either way ``torch.from_numpy(a.view(np.uint16)).view(torch.bfloat16)``
+    gives the tensor without a copy (``bwl.torch`` does that for you).
+    """
+    try:
+        import ml_dtypes
+
+        return np.dtype(ml_dtypes.bfloat16)
+    except ImportError:
+        return np.dtype(np.uint16)
+
+
+class Collection:
+    """T bigWig tracks, read as (B, T, L) batches in one C++ call.
+
+    Parameters
+    ----------
+    paths : list of paths, a directory, or a glob pattern
+        The tracks, in order (a directory or glob is sorted by name).
+    scale : None, dict or array-like of shape (T,)
+        Multiplies each track's values (not the default). A dict maps a path,
+        a file name or a file stem (``"a"`` for ``dir/a.bw``) to a factor;
+        tracks it does not name keep 1.
+    threads : int, optional
+        Threads for opening and reading (default: all cores).
+    cache : None or "host"
+        ``"host"``: read every file's compressed blocks into RAM at open, so
+        batches do no file I/O.
+    decoded_cache : int, optional
+        Bytes for an LRU of inflated blocks shared by all calls (for repeated
+        windows and epochs); default none.
+
+    Opening parses headers, chromosome trees and block indexes of all files
+    in parallel in C++; file descriptors are pooled (see
+    :func:`bwl.set_max_open_files`), so thousands of tracks work under a low
+    ``ulimit -n``.
+    """
+
+    def __init__(self, paths: Union[PathLike, Sequence[PathLike]], scale: Union[None, Mapping[str, float], npt.ArrayLike] = None,
+                 threads: Optional[int] = None, cache: Optional[str] = None, decoded_cache: Optional[int] = None,
+                 device: str = "cpu") -> None:
+        if cache not in (None, "host"):
+            raise ValueError(f"cache must be None or 'host', got {cache!r}")
+        if device != "cpu":
+            raise ValueError(f"device {device!r} is not available in this build (CPU only)")
+        if threads is not None and threads < 1:
+            raise ValueError("threads must be >= 1")
+        self.paths: list[str] = _resolve_paths(paths)
+        self._c = _core.Collection(self.paths, int(threads or 0), cache == "host", int(decoded_cache or 0))
+        self._chroms = {name: (size, count) for name, size, count in self._c.chroms()}
+        if scale is not None:
+            self._c.set_scale(self._scale_array(scale))
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+    @property
+    def n_tracks(self) -> int:
+        """T, the number of tracks."""
+        return len(self.paths)
+
+    @property
+    def scale(self) -> np.ndarray:
+        """Per-track factors, float32 array of shape (T,)."""
+        return np.asarray(self._c.scale(), dtype=np.float32)
+
+    def _scale_array(self, scale) -> list[float]:
+        if isinstance(scale, Mapping):
+            out = np.ones(len(self.paths), dtype=np.float32)
+            used = set()
+            for i, p in enumerate(self.paths):
+                base = os.path.basename(p)
+                for key in (p, base, os.path.splitext(base)[0]):
+                    if key in scale:
+                        out[i] = scale[key]
+                        used.add(key)
+                        break
+            unknown = set(scale) - used
+            if unknown:
+                raise KeyError(f"scale names tracks that are not in the collection: {sorted(unknown)[:5]}")
+            return out.tolist()
+        arr = np.asarray(scale, dtype=np.float32).reshape(-1)
+        if arr.shape != (len(self.paths),):
+            raise ValueError(f"scale has {arr.size} factors for {len(self.paths)} tracks")
+        return arr.tolist()
+
+    def chroms(self, warn: bool = True) -> dict[str, int]:
+        """Chromosomes present in every track: ``{name: size}``.
+
+        Chromosomes missing from some tracks are left out, with a warning
+        that lists them (``warn=False`` silences it). Reading windows on
+        them is still allowed; tracks without the chromosome give the
+        default there.
+        """
+        T = len(self.paths)
+        common = {n: s for n, (s, k) in self._chroms.items() if k == T}
+        partial = sorted(n for n, (_, k) in self._chroms.items() if k < T)
+        if partial and warn:
+            shown = ", ".join(f"{n} ({self._chroms[n][1]}/{T})" for n in partial[:20])
+            more = f" and {len(partial) - 20} more" if len(partial) > 20 else ""
+            warnings.warn(f"chromosomes not in all {T} tracks (tracks having them): {shown}{more}", stacklevel=2)
+        return common
+
+    def values(self, chroms: Union[Sequence[str], npt.ArrayLike], starts: npt.ArrayLike, ends: npt.ArrayLike,
+               window: int = 1, default: float = float("nan"), dtype: str = "float32", layout: str = "BTL",
+               out: Optional[np.ndarray] = None, tracks: Optional[npt.ArrayLike] = None) -> np.ndarray:
+        """Signal of B windows over T tracks.
+
+        Parameters
+        ----------
+        chroms : sequence of str, shape (B,)
+            Chromosome of each window (or int indices into :meth:`chrom_names`).
+        starts, ends : int arrays, shape (B,)
+            0-based half-open windows, all of one length ``L = ends - starts``.
+        window : int
+            Bin size: each output value is the mean of the covered bases of
+            ``window`` bases (``default`` where none is covered). ``L % window``
+            must be 0.
+        default : float
+            Value for bases (bins) without data; NaN unless set.
+        dtype : "float32", "float16" or "bfloat16"
+            Output type; see :func:`bfloat16_dtype` for bfloat16.
+        layout : "BTL" or "BLT"
+            Output shape ``(B, T, L // window)`` or ``(B, L // window, T)``.
+        out : np.ndarray, optional
+            Write into this C-contiguous array (of the shape and dtype above)
+            instead of a new one, e.g. a pinned or reused buffer.
+        tracks : int array, shape (T',), optional
+            Read only these tracks, in this order (T = T').
+
+        Returns
+        -------
+        np.ndarray
+            A new array (or ``out``) of shape (B, T, L // window) or
+            (B, L // window, T). Values are scaled by the track's ``scale``.
+        """
+        if dtype not in _DTYPES:
+            raise ValueError(f"dtype must be one of {list(_DTYPES)}, got {dtype!r}")
+        if layout not in _LAYOUTS:
+            raise ValueError(f"layout must be 'BTL' or 'BLT', got {layout!r}")
+        chrom_idx = self._chrom_indices(chroms)
+        starts = np.asarray(starts)
+        ends = np.asarray(ends)
+        if starts.shape != chrom_idx.shape or ends.shape != chrom_idx.shape:
+            raise ValueError(f"chroms, starts and ends must have one shape (B,), got {chrom_idx.shape}, {starts.shape}, {ends.shape}")
+        B = chrom_idx.shape[0]
+        if B == 0:
+            raise ValueError("no windows given")
+        lengths = ends.astype(np.int64) - starts.astype(np.int64)
+        L = int(lengths[0])
+        if L <= 0 or not np.all(lengths == L):
+            raise ValueError(f"all windows must have one positive length; got lengths {np.unique(lengths)[:5]}")
+        window = int(window)
+        if window < 1 or L % window:
+            raise ValueError(f"window length {L} is not a multiple of window={window}")
+        track_idx = None if tracks is None else np.ascontiguousarray(tracks, dtype=np.uint32)
+        T = len(self.paths) if track_idx is None else track_idx.shape[0]
+        shape = (B, T, L // window) if layout == "BTL" else (B, L // window, T)
+        np_dtype = {"float32": np.dtype(np.float32), "float16": np.dtype(np.float16), "bfloat16": bfloat16_dtype()}[dtype]
+        if out is None:
+            out = np.empty(shape, dtype=np_dtype)
+        elif out.shape != shape or out.dtype.itemsize != np_dtype.itemsize or not out.flags.c_contiguous:
+            raise ValueError(f"out must be C-contiguous with shape {shape} and dtype {np_dtype}, got {out.shape} {out.dtype}")
+        self._c.values(chrom_idx, starts.astype(np.int64, copy=False), L, window, float(default),
+                       _DTYPES[dtype], _LAYOUTS[layout], track_idx, out)
+        return out
+
+    def chrom_names(self) -> list[str]:
+        """All chromosomes of any track, in the order used by integer chrom indices."""
+        return list(self._chroms)
+
+    def _chrom_indices(self, chroms) -> np.ndarray:
+        a = np.asarray(chroms)
+        if a.ndim != 1:
+            raise ValueError(f"chroms must be one-dimensional, got shape {a.shape}")
+        if a.dtype.kind in "iu":
+            if a.size and (a.min() < 0 or a.max() >= len(self._chroms)):
+                raise ValueError(f"chrom index out of range 0..{len(self._chroms) - 1}")
+            return a.astype(np.uint32)
+        # Names are looked up in C++: no Python loop over the batch.
+        return self._c.chrom_indices(a.astype(str).tolist()) if a.size else np.empty(0, np.uint32)
+
+    def intervals(self, threshold: float = 0.0, merge_distance: int = 0, blocklist=None, how: str = "any",
+                  chroms: Optional[Sequence[str]] = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Regions with signal, for sampling training windows.
+
+        A base passes where ``how="any"`` track's (scaled) value is
+        ``>= threshold``, or where the ``how="mean"`` over all tracks
+        (missing data counting 0) is ``>= threshold``. Passing stretches
+        closer than ``merge_distance`` bases are merged; then the
+        ``blocklist`` regions (a BED path or (chroms, starts, ends)) are cut
+        out.
+
+        Returns
+        -------
+        (chroms, starts, ends): str array, int64 arrays, shape (n,)
+        """
+        if how not in ("any", "mean"):
+            raise ValueError(f"how must be 'any' or 'mean', got {how!r}")
+        names = list(self.chroms(warn=False)) if chroms is None else list(chroms)
+        out_c, out_s, out_e = [], [], []
+        for name in names:  # one C++ call per chromosome, not per base
+            idx = self._c.chrom_indices([name])[0]
+            s, e = self._c.intervals(int(idx), float(threshold), how == "mean", int(merge_distance))
+            out_c.append(np.full(len(s), name, dtype=object))
+            out_s.append(s.astype(np.int64))
+            out_e.append(e.astype(np.int64))
+        c = np.concatenate(out_c) if out_c else np.empty(0, object)
+        s = np.concatenate(out_s) if out_s else np.empty(0, np.int64)
+        e = np.concatenate(out_e) if out_e else np.empty(0, np.int64)
+        if blocklist is not None:
+            from bwl.regions import read_bed, subtract
+
+            bc, bs, be = read_bed(blocklist) if isinstance(blocklist, (str, os.PathLike)) else blocklist
+            c, s, e = subtract((c, s, e), (np.asarray(bc, dtype=object), np.asarray(bs, np.int64), np.asarray(be, np.int64)))
+        return c.astype(str), s, e
+
+    def cache_info(self) -> dict:
+        """Bytes held by ``cache="host"`` and the decoded-block cache (and its hits/misses)."""
+        return dict(self._c.cache_info())
+
+    def __repr__(self) -> str:
+        return f"<bwl.Collection {len(self.paths)} tracks, {len(self._chroms)} chroms>"
