@@ -1,4 +1,4 @@
-// CPU inflate of zlib streams. libdeflate inflates a whole buffer in one
+// CPU inflate of zlib streams (bigWig blocks) and gzip members (BGZF). libdeflate inflates a whole buffer in one
 // call, which is all a data block needs and ~1.5x faster than zlib; zlib is
 // the fallback when the build did not find libdeflate.
 #include "bwl/inflate.hpp"
@@ -22,29 +22,43 @@ struct Decompressor {
     libdeflate_decompressor* d = libdeflate_alloc_decompressor();
     ~Decompressor() { libdeflate_free_decompressor(d); }
 };
+
+uint64_t finish(libdeflate_result r, size_t out, uint64_t cap) {
+    switch (r) {
+        case LIBDEFLATE_SUCCESS: return out;
+        case LIBDEFLATE_INSUFFICIENT_SPACE:
+            throw FormatError("compressed block inflates past its declared size (" + std::to_string(cap) + " bytes)");
+        case LIBDEFLATE_SHORT_OUTPUT:
+        case LIBDEFLATE_BAD_DATA:
+        default: throw FormatError("corrupt or truncated compressed stream");
+    }
+}
+
+libdeflate_decompressor* decompressor() {
+    thread_local Decompressor dec;
+    if (!dec.d) throw std::bad_alloc();
+    return dec.d;
+}
 }  // namespace
 
 uint64_t inflate_zlib(const uint8_t* src, uint64_t n, uint8_t* dst, uint64_t cap) {
-    thread_local Decompressor dec;
-    if (!dec.d) throw std::bad_alloc();
     size_t out = 0;
-    switch (libdeflate_zlib_decompress(dec.d, src, n, dst, cap, &out)) {
-        case LIBDEFLATE_SUCCESS: return out;
-        case LIBDEFLATE_INSUFFICIENT_SPACE:
-            throw FormatError("data block inflates past its declared size (" + std::to_string(cap) + " bytes)");
-        case LIBDEFLATE_SHORT_OUTPUT:
-        case LIBDEFLATE_BAD_DATA:
-        default: throw FormatError("corrupt or truncated zlib stream in a data block");
-    }
+    return finish(libdeflate_zlib_decompress(decompressor(), src, n, dst, cap, &out), out, cap);
+}
+
+uint64_t inflate_gzip(const uint8_t* src, uint64_t n, uint8_t* dst, uint64_t cap) {
+    size_t out = 0;
+    return finish(libdeflate_gzip_decompress(decompressor(), src, n, dst, cap, &out), out, cap);
 }
 
 const char* inflate_backend() { return "libdeflate"; }
 
 #else
 
-uint64_t inflate_zlib(const uint8_t* src, uint64_t n, uint8_t* dst, uint64_t cap) {
+namespace {
+uint64_t inflate_with(int window_bits, const uint8_t* src, uint64_t n, uint8_t* dst, uint64_t cap) {
     z_stream z{};
-    if (inflateInit(&z) != Z_OK) throw std::bad_alloc();
+    if (inflateInit2(&z, window_bits) != Z_OK) throw std::bad_alloc();
     // Feed in uInt-sized pieces so 64-bit sizes are safe.
     const uint64_t kChunk = 1u << 30;
     uint64_t in_left = n, out_left = cap;
@@ -62,8 +76,18 @@ uint64_t inflate_zlib(const uint8_t* src, uint64_t n, uint8_t* dst, uint64_t cap
     inflateEnd(&z);
     if (rc == Z_STREAM_END) return out;
     if (rc == Z_BUF_ERROR && full)
-        throw FormatError("data block inflates past its declared size (" + std::to_string(cap) + " bytes)");
-    throw FormatError("corrupt or truncated zlib stream in a data block");
+        throw FormatError("compressed block inflates past its declared size (" + std::to_string(cap) + " bytes)");
+    throw FormatError("corrupt or truncated compressed stream");
+}
+
+}  // namespace
+
+uint64_t inflate_zlib(const uint8_t* src, uint64_t n, uint8_t* dst, uint64_t cap) {
+    return inflate_with(15, src, n, dst, cap);
+}
+
+uint64_t inflate_gzip(const uint8_t* src, uint64_t n, uint8_t* dst, uint64_t cap) {
+    return inflate_with(16 + 15, src, n, dst, cap);  // 16: gzip wrapper only
 }
 
 const char* inflate_backend() { return "zlib"; }

@@ -14,6 +14,7 @@ namespace py = pybind11;
 
 void bind_writer(py::module_& m);
 void bind_collection(py::module_& m);
+void bind_fasta(py::module_& m);
 
 namespace {
 
@@ -144,4 +145,5 @@ PYBIND11_MODULE(_core, m) {
 
     bind_writer(m);
     bind_collection(m);
+    bind_fasta(m);
 }

@@ -12,6 +12,9 @@ namespace bwl {
 // the stream is corrupt, truncated, or inflates past cap.
 uint64_t inflate_zlib(const uint8_t* src, uint64_t n, uint8_t* dst, uint64_t cap);
 
+// The same for one gzip member (RFC 1952), as in BGZF files.
+uint64_t inflate_gzip(const uint8_t* src, uint64_t n, uint8_t* dst, uint64_t cap);
+
 // "libdeflate" or "zlib": which library inflate_zlib uses.
 const char* inflate_backend();
 

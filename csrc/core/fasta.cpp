@@ -1,0 +1,213 @@
+// FASTA: .fai parsing and building, base fetch, batched one-hot.
+#include "bwl/fasta.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <sys/stat.h>
+
+#include "bwl/error.hpp"
+#include "bwl/format.hpp"
+#include "bwl/onehot.hpp"
+
+namespace bwl {
+
+namespace {
+bool exists(const std::string& p) {
+    struct stat st;
+    return ::stat(p.c_str(), &st) == 0;
+}
+}  // namespace
+
+Fasta::Fasta(const std::string& path, size_t threads) : path_(path), src_(path), pool_(threads) {
+    if (Bgzf::is_bgzf(src_)) {
+        bgzf_ = std::make_unique<Bgzf>(src_);
+        if (!exists(path + ".gzi")) bgzf_->write_gzi(path + ".gzi");
+    } else if (src_.size() >= 2) {
+        uint8_t m[2];
+        src_.read(0, 2, m, "magic");
+        if (m[0] == 0x1f && m[1] == 0x8b)
+            throw FormatError(path + ": gzip-compressed but not with bgzip; run `bgzip -d` then `bgzip` on it");
+    }
+    std::string fai = path + ".fai";
+    if (!exists(fai)) {
+        build_fai(fai);
+    } else {
+        std::ifstream in(fai);
+        std::string line;
+        size_t n = 0;
+        while (std::getline(in, line)) {
+            ++n;
+            if (line.empty()) continue;
+            std::istringstream ls(line);
+            FaiEntry e;
+            if (!(std::getline(ls, e.name, '\t') && ls >> e.length >> e.offset >> e.line_bases >> e.line_width) ||
+                e.line_bases == 0 || e.line_width < e.line_bases)
+                throw FormatError(fai + ":" + std::to_string(n) + ": not a valid .fai line");
+            fai_.push_back(e);
+        }
+    }
+    uint64_t data_size = bgzf_ ? bgzf_->size() : src_.size();
+    for (uint32_t i = 0; i < fai_.size(); ++i) {
+        const FaiEntry& e = fai_[i];
+        uint64_t last = e.length ? e.offset + (e.length - 1) / e.line_bases * e.line_width + (e.length - 1) % e.line_bases : e.offset;
+        if (e.length && last >= data_size)
+            throw FormatError(path + ": index says " + e.name + " ends past the end of the file (stale .fai?)");
+        by_name_.emplace(e.name, i);
+    }
+}
+
+uint32_t Fasta::index(const std::string& name) const {
+    auto it = by_name_.find(name);
+    if (it == by_name_.end()) throw KeyError(path_ + ": no sequence '" + name + "'");
+    return it->second;
+}
+
+void Fasta::build_fai(const std::string& fai_path) {
+    // One pass over the (uncompressed) text, like `samtools faidx`.
+    uint64_t total = bgzf_ ? bgzf_->size() : src_.size(), pos = 0;
+    const uint64_t kChunk = 1 << 22;
+    std::vector<uint8_t> buf;
+    FaiEntry cur{};
+    bool in_seq = false, in_header = false, name_done = false, short_line_seen = false;
+    uint64_t line_len = 0, line_bases = 0;
+    std::string name;
+    auto end_line = [&]() {
+        // All lines of a sequence but the last have one length (samtools' rule).
+        if (cur.line_bases == 0) {
+            cur.line_bases = line_bases;
+            cur.line_width = line_len;
+        } else if (short_line_seen || line_bases > cur.line_bases || (line_bases == cur.line_bases && line_len != cur.line_width)) {
+            throw FormatError(path_ + ": sequence '" + cur.name + "' has lines of different lengths; it cannot be indexed");
+        }
+        if (line_bases < cur.line_bases) short_line_seen = true;
+    };
+    auto finish = [&]() {
+        if (in_seq) {
+            if (line_bases) end_line();
+            if (cur.line_bases == 0) cur.line_bases = cur.line_width = 1;  // empty sequence
+            fai_.push_back(cur);
+        }
+    };
+    while (pos < total) {
+        uint64_t n = std::min(kChunk, total - pos);
+        buf.resize(n);
+        if (bgzf_) bgzf_->read(pos, n, buf.data());
+        else src_.read(pos, n, buf.data(), "FASTA text");
+        for (uint64_t i = 0; i < n; ++i, ++pos) {
+            uint8_t c = buf[i];
+            if (in_header) {
+                if (c == '\n') {
+                    in_header = false;
+                    cur = FaiEntry{name, 0, pos + 1, 0, 0};
+                    in_seq = true;
+                    short_line_seen = false;
+                    line_len = line_bases = 0;
+                } else if (c == ' ' || c == '\t' || c == '\r') {
+                    name_done = true;  // the name is the header's first word
+                } else if (!name_done) {
+                    if (name.size() >= kMaxKeySize) throw FormatError(path_ + ": sequence name longer than 1 MiB");
+                    name.push_back(char(c));
+                }
+                continue;
+            }
+            if (c == '>' && line_len == 0) {
+                finish();
+                in_seq = false;
+                in_header = true;
+                name_done = false;
+                name.clear();
+                continue;
+            }
+            if (!in_seq) {
+                if (c == '\n' || c == '\r') continue;
+                throw FormatError(path_ + ": not a FASTA file (text before the first '>')");
+            }
+            ++line_len;
+            if (c == '\n') {
+                end_line();
+                line_len = line_bases = 0;
+            } else if (c != '\r') {
+                ++line_bases;
+                ++cur.length;
+            }
+        }
+    }
+    if (in_header) throw FormatError(path_ + ": FASTA ends inside a header line");
+    finish();
+    if (fai_.empty()) throw FormatError(path_ + ": no sequences (not a FASTA file?)");
+    // Share the index with samtools/pyfaidx; a read-only folder keeps it in memory.
+    if (FILE* fp = std::fopen(fai_path.c_str(), "w")) {
+        for (const auto& e : fai_)
+            std::fprintf(fp, "%s\t%llu\t%llu\t%llu\t%llu\n", e.name.c_str(), (unsigned long long)e.length,
+                         (unsigned long long)e.offset, (unsigned long long)e.line_bases, (unsigned long long)e.line_width);
+        std::fclose(fp);
+    }
+}
+
+void Fasta::read_bases(uint32_t chrom, uint64_t start, uint64_t end, std::string& out) const {
+    const FaiEntry& e = fai_[chrom];
+    out.clear();
+    if (start >= end) return;
+    auto byte_of = [&](uint64_t p) { return e.offset + p / e.line_bases * e.line_width + p % e.line_bases; };
+    uint64_t first = byte_of(start), last = byte_of(end - 1) + 1;
+    out.resize(last - first);
+    auto* p = reinterpret_cast<uint8_t*>(&out[0]);
+    if (bgzf_) bgzf_->read(first, last - first, p);
+    else src_.read(first, last - first, p, "FASTA sequence");
+    out.erase(std::remove_if(out.begin(), out.end(), [](char c) { return c == '\n' || c == '\r'; }), out.end());
+    if (out.size() != end - start) throw FormatError(path_ + ": sequence '" + e.name + "' does not match its .fai index");
+}
+
+std::string Fasta::fetch(uint32_t chrom, uint64_t start, uint64_t end) const {
+    const FaiEntry& e = fai_.at(chrom);
+    if (start > end || end > e.length)
+        throw RangeError(path_ + ": invalid range " + e.name + ":" + std::to_string(start) + "-" + std::to_string(end) +
+                         " (length " + std::to_string(e.length) + ")");
+    std::string s;
+    read_bases(chrom, start, end, s);
+    return s;
+}
+
+void Fasta::onehot(const uint32_t* chrom, const int64_t* start, size_t B, uint64_t L, float other, DType dtype,
+                   bool channels_last, void* out) {
+    for (size_t b = 0; b < B; ++b)
+        if (chrom[b] >= fai_.size()) throw RangeError("sequence index out of range");
+    pool_.parallel_for(B, [&](size_t b) {
+        thread_local std::string seq;
+        int64_t s = start[b], e = s + int64_t(L);
+        int64_t len = int64_t(fai_[chrom[b]].length);
+        int64_t cs = std::clamp<int64_t>(s, 0, len), ce = std::clamp<int64_t>(e, 0, len);
+        read_bases(chrom[b], uint64_t(cs), uint64_t(std::max(cs, ce)), seq);
+        uint64_t base = uint64_t(b) * L * 4;
+        auto at = [&](uint64_t i, uint32_t ch) { return base + (channels_last ? i * 4 + ch : ch * L + i); };
+        for (uint64_t i = 0; i < L; ++i) {
+            int64_t pos = s + int64_t(i);
+            float v[4] = {0, 0, 0, 0};
+            if (pos >= cs && pos < ce) {  // outside the chromosome: all zero
+                uint8_t code = base_code(uint8_t(seq[size_t(pos - cs)]));
+                if (code < 4) v[code] = 1;
+                else v[0] = v[1] = v[2] = v[3] = other;
+            }
+            for (uint32_t ch = 0; ch < 4; ++ch) store(out, at(i, ch), v[ch], dtype);
+        }
+    });
+}
+
+void Fasta::n_fraction(const uint32_t* chrom, const int64_t* start, size_t B, uint64_t L, float* out) {
+    for (size_t b = 0; b < B; ++b)
+        if (chrom[b] >= fai_.size()) throw RangeError("sequence index out of range");
+    pool_.parallel_for(B, [&](size_t b) {
+        thread_local std::string seq;
+        int64_t len = int64_t(fai_[chrom[b]].length);
+        int64_t cs = std::clamp<int64_t>(start[b], 0, len), ce = std::clamp<int64_t>(start[b] + int64_t(L), 0, len);
+        read_bases(chrom[b], uint64_t(cs), uint64_t(std::max(cs, ce)), seq);
+        uint64_t unknown = L - seq.size();  // outside the chromosome counts as N
+        for (char c : seq) unknown += base_code(uint8_t(c)) == 4;
+        out[b] = float(double(unknown) / double(L));
+    });
+}
+
+}  // namespace bwl

@@ -1,0 +1,62 @@
+// bwl._core.Fasta: argument checks and GIL release around the FASTA reader.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include "bwl/error.hpp"
+#include "bwl/fasta.hpp"
+
+namespace py = pybind11;
+
+void bind_fasta(py::module_& m) {
+    py::class_<bwl::Fasta>(m, "Fasta")
+        .def(py::init([](const std::string& path, size_t threads) {
+                 py::gil_scoped_release nogil;
+                 return std::make_unique<bwl::Fasta>(path, threads);
+             }),
+             py::arg("path"), py::arg("threads"))
+        .def("chroms", [](const bwl::Fasta& f) {
+            py::list out;
+            for (const auto& e : f.entries()) out.append(py::make_tuple(e.name, e.length));
+            return out;
+        })
+        .def("indices", [](const bwl::Fasta& f, const std::vector<std::string>& names) {
+            py::array_t<uint32_t> out(py::ssize_t(names.size()));
+            for (size_t i = 0; i < names.size(); ++i) out.mutable_data()[i] = f.index(names[i]);
+            return out;
+        })
+        .def("fetch", [](const bwl::Fasta& f, const std::string& chrom, uint64_t start, uint64_t end) {
+            uint32_t c = f.index(chrom);
+            std::string s;
+            {
+                py::gil_scoped_release nogil;
+                s = f.fetch(c, start, end);
+            }
+            return s;
+        })
+        .def("onehot",
+             [](bwl::Fasta& f, py::array_t<uint32_t, py::array::c_style | py::array::forcecast> chroms,
+                py::array_t<int64_t, py::array::c_style | py::array::forcecast> starts, uint64_t length, float other,
+                int dtype, bool channels_last, py::array out) {
+                 size_t B = size_t(chroms.size());
+                 if (size_t(starts.size()) != B) throw bwl::RangeError("chroms and starts differ in length");
+                 if (dtype < 0 || dtype > 2) throw bwl::RangeError("bad dtype code");
+                 bwl::DType d = bwl::DType(dtype);
+                 if (out.ndim() != 3 || !(out.flags() & py::array::c_style) || !out.writeable() ||
+                     out.itemsize() != py::ssize_t(bwl::dtype_size(d)) || out.size() != py::ssize_t(B * length * 4))
+                     throw bwl::RangeError("out must be a writeable C-contiguous array of B x L x 4 elements");
+                 void* p = out.mutable_data();
+                 py::gil_scoped_release nogil;
+                 f.onehot(chroms.data(), starts.data(), B, length, other, d, channels_last, p);
+             })
+        .def("n_fraction", [](bwl::Fasta& f, py::array_t<uint32_t, py::array::c_style | py::array::forcecast> chroms,
+                              py::array_t<int64_t, py::array::c_style | py::array::forcecast> starts, uint64_t length) {
+            size_t B = size_t(chroms.size());
+            if (size_t(starts.size()) != B) throw bwl::RangeError("chroms and starts differ in length");
+            py::array_t<float> out{py::ssize_t(B)};
+            float* p = out.mutable_data();
+            py::gil_scoped_release nogil;
+            f.n_fraction(chroms.data(), starts.data(), B, length, p);
+            return out;
+        });
+}

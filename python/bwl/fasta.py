@@ -1,0 +1,82 @@
+"""Reference sequence as model input: :class:`Fasta`."""
+from __future__ import annotations
+
+import os
+from typing import Optional, Sequence, Union
+
+import numpy as np
+import numpy.typing as npt
+
+from bwl import _core
+from bwl.collection import bfloat16_dtype
+
+_DTYPES = {"float32": 0, "float16": 1, "bfloat16": 2}
+
+
+class Fasta:
+    """A FASTA file (.fa, or bgzip .fa.gz) with random access.
+
+    Uses the samtools ``.fai`` index (and ``.gzi`` for bgzip files) next to
+    the file, writing them when missing (kept in memory when the folder is
+    read-only). A gzip file not made by bgzip is rejected with a message
+    saying so.
+    """
+
+    def __init__(self, path: Union[str, "os.PathLike[str]"], threads: Optional[int] = None) -> None:
+        self.path = os.fspath(path)
+        self._f = _core.Fasta(self.path, int(threads or 0))
+        self._chroms = dict(self._f.chroms())
+
+    def chroms(self) -> dict[str, int]:
+        """``{name: length}`` in file order."""
+        return dict(self._chroms)
+
+    def fetch(self, chrom: str, start: int, end: int) -> str:
+        """Bases of ``chrom:[start, end)`` as they are in the file (case kept)."""
+        return self._f.fetch(chrom, int(start), int(end))
+
+    def onehot(self, chroms: Sequence[str], starts: npt.ArrayLike, ends: npt.ArrayLike, dtype: str = "float32",
+               layout: str = "BLC", n_value: float = 0.25, out: Optional[np.ndarray] = None) -> np.ndarray:
+        """One-hot sequence of B windows of one length L.
+
+        Channels are A, C, G, T; lowercase (soft-masked) bases encode like
+        uppercase; N and other IUPAC codes give ``n_value`` in all four
+        channels (0.25 or 0); positions outside the chromosome give zeros.
+
+        Returns
+        -------
+        np.ndarray, shape (B, L, 4) for layout "BLC" or (B, 4, L) for "BCL"
+        """
+        if dtype not in _DTYPES:
+            raise ValueError(f"dtype must be one of {list(_DTYPES)}, got {dtype!r}")
+        if layout not in ("BLC", "BCL"):
+            raise ValueError(f"layout must be 'BLC' or 'BCL', got {layout!r}")
+        starts = np.asarray(starts, dtype=np.int64)
+        ends = np.asarray(ends, dtype=np.int64)
+        idx = self.indices(chroms)
+        if starts.shape != idx.shape or ends.shape != idx.shape:
+            raise ValueError("chroms, starts and ends must have one shape (B,)")
+        lengths = ends - starts
+        L = int(lengths[0]) if lengths.size else 0
+        if L <= 0 or not np.all(lengths == L):
+            raise ValueError("all windows must have one positive length")
+        shape = (len(idx), L, 4) if layout == "BLC" else (len(idx), 4, L)
+        np_dtype = {"float32": np.dtype(np.float32), "float16": np.dtype(np.float16), "bfloat16": bfloat16_dtype()}[dtype]
+        if out is None:
+            out = np.empty(shape, dtype=np_dtype)
+        elif out.shape != shape or out.dtype.itemsize != np_dtype.itemsize or not out.flags.c_contiguous:
+            raise ValueError(f"out must be C-contiguous with shape {shape} and dtype {np_dtype}")
+        self._f.onehot(idx, starts, L, float(n_value), _DTYPES[dtype], layout == "BLC", out)
+        return out
+
+    def n_fraction(self, chroms: Sequence[str], starts: npt.ArrayLike, length: int) -> np.ndarray:
+        """Share of bases that are not A/C/G/T in each window (outside the
+        chromosome counts as N): float32 array of shape (B,)."""
+        return self._f.n_fraction(self.indices(chroms), np.asarray(starts, dtype=np.int64), int(length))
+
+    def indices(self, chroms: Sequence[str]) -> np.ndarray:
+        """uint32 positions of the names in :meth:`chroms` order; KeyError for unknown ones."""
+        return self._f.indices(np.asarray(chroms).astype(str).tolist())
+
+    def __repr__(self) -> str:
+        return f"<bwl.Fasta {self.path!r} ({len(self._chroms)} sequences)>"

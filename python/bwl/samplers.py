@@ -1,0 +1,173 @@
+"""Where training windows come from. Every sampler is a pure function of
+(seed, epoch, batch index): the Loader may build batches in any thread and
+in any order and still get the same windows, and DDP ranks can split an
+epoch's batches without talking to each other."""
+from __future__ import annotations
+
+import os
+from typing import Mapping, Optional, Sequence, Tuple, Union
+
+import numpy as np
+
+from bwl.regions import Regions, merge, read_bed
+
+RegionSource = Union[str, "os.PathLike[str]", Mapping[str, int], Tuple[Sequence, Sequence, Sequence]]
+
+
+def as_regions(src: RegionSource) -> Regions:
+    """Regions from a BED path, ``{chrom: size}`` (whole chromosomes), or
+    (chroms, starts, ends) arrays such as ``Collection.intervals()`` returns."""
+    if isinstance(src, (str, os.PathLike)):
+        return read_bed(src)
+    if isinstance(src, Mapping):
+        names = list(src)
+        return (np.asarray(names, dtype=str), np.zeros(len(names), np.int64),
+                np.asarray([src[n] for n in names], np.int64))
+    c, s, e = src
+    return np.asarray(c).astype(str), np.asarray(s, np.int64), np.asarray(e, np.int64)
+
+
+def batch_rng(seed: int, epoch: int, index: int, stream: int = 0) -> np.random.Generator:
+    """The generator of one batch: independent of every other batch."""
+    return np.random.default_rng([int(seed), int(epoch), int(index), int(stream)])
+
+
+class RandomRegions:
+    """Random windows of ``length`` bases centred on positions drawn
+    uniformly from the bases of ``regions``.
+
+    Parameters
+    ----------
+    regions : BED path, {chrom: size}, or (chroms, starts, ends)
+    length : int
+        Window length L.
+    chrom_sizes : {chrom: size}
+        Windows are shifted to lie inside ``[0, size)``; chromosomes shorter
+        than L are dropped. (``Collection.chroms()`` gives this.)
+    jitter : int
+        Uniform shift of each window in ``[-jitter, jitter]``.
+    blocklist : BED path or (chroms, starts, ends), optional
+        Windows overlapping these are redrawn.
+    fasta : bwl.Fasta, optional, with ``max_n_fraction``
+        Windows whose sequence has a larger share of non-ACGT bases are redrawn.
+    """
+
+    def __init__(self, regions: RegionSource, length: int, chrom_sizes: Mapping[str, int], jitter: int = 0,
+                 blocklist: Optional[RegionSource] = None, fasta=None, max_n_fraction: Optional[float] = None,
+                 seed: int = 0, max_tries: int = 100) -> None:
+        if length <= 0:
+            raise ValueError("length must be > 0")
+        if max_n_fraction is not None and fasta is None:
+            raise ValueError("max_n_fraction needs a fasta")
+        c, s, e = merge(as_regions(regions))
+        sizes = np.asarray([chrom_sizes.get(x, 0) for x in c], np.int64)
+        keep = (sizes >= length) & (e > s)
+        self.chroms, self.starts, self.ends = c[keep], s[keep], np.minimum(e[keep], sizes[keep])
+        self.sizes = sizes[keep]
+        if not len(self.chroms):
+            raise ValueError("no region lies on a chromosome at least `length` long")
+        self.length, self.jitter, self.seed, self.max_tries = int(length), int(jitter), int(seed), int(max_tries)
+        self._cum = np.cumsum(self.ends - self.starts)  # positions are drawn over all region bases
+        self.blocklist = merge(as_regions(blocklist)) if blocklist is not None else None
+        self.fasta, self.max_n_fraction = fasta, max_n_fraction
+
+    def _draw(self, rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        u = rng.integers(0, self._cum[-1], n)
+        r = np.searchsorted(self._cum, u, side="right")
+        centre = self.starts[r] + (u - (self._cum[r] - (self.ends[r] - self.starts[r])))
+        if self.jitter:
+            centre = centre + rng.integers(-self.jitter, self.jitter + 1, n)
+        start = np.clip(centre - self.length // 2, 0, self.sizes[r] - self.length)
+        return self.chroms[r], start, start + self.length
+
+    def _ok(self, c: np.ndarray, s: np.ndarray, e: np.ndarray) -> np.ndarray:
+        ok = np.ones(len(c), bool)
+        if self.blocklist is not None:
+            bc, bs, be = self.blocklist
+            for name in np.unique(c):
+                m = c == name
+                mb = bc == name
+                if not mb.any():
+                    continue
+                # Overlap: some blocked interval starts before e and ends after s.
+                i = np.searchsorted(bs[mb], e[m], side="left")
+                reach = np.maximum.accumulate(be[mb])
+                ok[np.flatnonzero(m)] &= ~((i > 0) & (reach[np.maximum(i - 1, 0)] > s[m]))
+        if self.fasta is not None and self.max_n_fraction is not None and ok.any():
+            idx = np.flatnonzero(ok)
+            frac = self.fasta.n_fraction(c[idx], s[idx], self.length)
+            ok[idx] &= frac <= self.max_n_fraction
+        return ok
+
+    def sample(self, rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """n windows: (chroms str (n,), starts int64 (n,), ends int64 (n,))."""
+        c, s, e = self._draw(rng, n)
+        for _ in range(self.max_tries):
+            bad = ~self._ok(c, s, e)
+            if not bad.any():
+                return c, s, e
+            c2, s2, e2 = self._draw(rng, int(bad.sum()))
+            c, s, e = c.copy(), s.copy(), e.copy()
+            c[bad], s[bad], e[bad] = c2, s2, e2
+        raise RuntimeError(f"could not draw windows outside the blocklist / under max_n_fraction in {self.max_tries} tries")
+
+    def batch(self, batch_size: int, index: int, epoch: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Batch ``index`` of ``epoch``: always the same windows for the same seed."""
+        return self.sample(batch_rng(self.seed, epoch, index), batch_size)
+
+    def num_batches(self, batch_size: int) -> Optional[int]:
+        return None  # endless: the Loader's batches_per_epoch decides
+
+
+class Tiles:
+    """Deterministic sliding windows over ``regions`` for evaluation.
+
+    Windows start at each region's start and every ``stride`` bases after;
+    if the last one stops short of the region's end, one more window ends
+    exactly there, so every base is covered (exactly once when ``stride ==
+    length`` and the region is a multiple of it). Regions shorter than
+    ``length`` are skipped.
+    """
+
+    def __init__(self, regions: RegionSource, length: int, stride: Optional[int] = None) -> None:
+        stride = int(stride or length)
+        if length <= 0 or stride <= 0:
+            raise ValueError("length and stride must be > 0")
+        c, s, e = as_regions(regions)
+        n = np.where(e - s >= length, (e - s - length) // stride + 1, 0)
+        tail = (e - s >= length) & (s + (n - 1) * stride + length < e)
+        counts = n + tail
+        self.chroms = np.repeat(c, counts)
+        k = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+        starts = np.repeat(s, counts) + k * stride
+        last = np.cumsum(counts) - 1
+        starts[last[tail]] = (e - length)[tail]
+        self.starts = starts.astype(np.int64)
+        self.length, self.stride = int(length), stride
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def batch(self, batch_size: int, index: int, epoch: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Tiles ``[index * batch_size, (index + 1) * batch_size)`` (the last batch may be short)."""
+        sl = slice(index * batch_size, (index + 1) * batch_size)
+        return self.chroms[sl], self.starts[sl], self.starts[sl] + self.length
+
+    def num_batches(self, batch_size: int) -> int:
+        return -(-len(self) // batch_size)
+
+
+class Tracks:
+    """A random subset of ``n`` of the collection's tracks per batch, sorted."""
+
+    def __init__(self, n: int, seed: int = 0) -> None:
+        if n <= 0:
+            raise ValueError("n must be > 0")
+        self.n, self.seed = int(n), int(seed)
+
+    def batch(self, total: int, index: int, epoch: int = 0) -> np.ndarray:
+        """uint32 track indices (n,) for batch ``index``."""
+        if self.n > total:
+            raise ValueError(f"cannot pick {self.n} of {total} tracks")
+        rng = batch_rng(self.seed, epoch, index, stream=1)
+        return np.sort(rng.choice(total, self.n, replace=False)).astype(np.uint32)

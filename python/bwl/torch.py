@@ -1,0 +1,88 @@
+"""PyTorch integration: :class:`BigWigDataset` and :func:`to_tensor`.
+
+Importing this module needs torch; ``import bwl`` does not.
+"""
+from __future__ import annotations
+
+from typing import Callable, Iterator, Optional
+
+import numpy as np
+import torch
+import torch.distributed as dist
+
+from bwl.loader import Batch, Loader
+
+
+def to_tensor(a: np.ndarray, dtype: str = "float32") -> torch.Tensor:
+    """A numpy batch as a torch tensor without a copy; bfloat16 arrays
+    (raw uint16 bits or ml_dtypes.bfloat16) become torch.bfloat16."""
+    if dtype == "bfloat16":
+        return torch.from_numpy(a.view(np.uint16)).view(torch.bfloat16)
+    return torch.from_numpy(a)
+
+
+def shard_of_this_process() -> tuple[int, int]:
+    """(rank, world) over DDP ranks x DataLoader workers: every process of
+    the job gets a distinct rank."""
+    rank, world = 0, 1
+    if dist.is_available() and dist.is_initialized():
+        rank, world = dist.get_rank(), dist.get_world_size()
+    info = torch.utils.data.get_worker_info()
+    if info is not None:
+        rank, world = rank * info.num_workers + info.id, world * info.num_workers
+    return rank, world
+
+
+class BigWigDataset(torch.utils.data.IterableDataset):
+    """An IterableDataset of whole batches from a :class:`bwl.Loader`.
+
+    ``make_loader`` builds the Loader (called in each DataLoader worker, so
+    files are opened there, after fork); every rank and worker yields a
+    disjoint share of the epoch's batches, together all of them. Use with
+    ``DataLoader(ds, batch_size=None, num_workers=...)``.
+
+    Each item is a dict of tensors (no copy on CPU): ``values``,
+    ``sequence`` (if a fasta is set), ``starts``, ``ends``, ``tracks``,
+    ``reverse``, ``index``; ``chroms`` stays a numpy array of str.
+    """
+
+    def __init__(self, make_loader: Callable[[], Loader]) -> None:
+        super().__init__()
+        self.make_loader = make_loader
+        self.epoch = 0
+        self._loader: Optional[Loader] = None
+
+    def set_epoch(self, epoch: int) -> None:
+        """Reshuffle reproducibly: epoch n always gives the same windows."""
+        self.epoch = int(epoch)
+
+    def __len__(self) -> int:
+        loader = self._get_loader()
+        return loader.batches_per_epoch
+
+    def _get_loader(self) -> Loader:
+        if self._loader is None:
+            self._loader = self.make_loader()
+        return self._loader
+
+    def __iter__(self) -> Iterator[dict]:
+        loader = self._get_loader()
+        loader.shard = shard_of_this_process()
+        loader.set_epoch(self.epoch)
+        for b in loader:
+            yield self.to_dict(b, loader.dtype)
+
+    @staticmethod
+    def to_dict(b: Batch, dtype: str) -> dict:
+        d = {
+            "values": to_tensor(b.values, dtype),
+            "starts": torch.from_numpy(b.starts),
+            "ends": torch.from_numpy(b.ends),
+            "tracks": torch.from_numpy(b.tracks.astype(np.int64)),
+            "reverse": torch.from_numpy(b.reverse),
+            "index": b.index,
+            "chroms": b.chroms,
+        }
+        if b.sequence is not None:
+            d["sequence"] = to_tensor(b.sequence, dtype)
+        return d
