@@ -43,12 +43,14 @@ libdeflate_decompressor* decompressor() {
 
 uint64_t inflate_zlib(const uint8_t* src, uint64_t n, uint8_t* dst, uint64_t cap) {
     size_t out = 0;
-    return finish(libdeflate_zlib_decompress(decompressor(), src, n, dst, cap, &out), out, cap);
+    libdeflate_result r = libdeflate_zlib_decompress(decompressor(), src, n, dst, cap, &out);
+    return finish(r, out, cap);
 }
 
 uint64_t inflate_gzip(const uint8_t* src, uint64_t n, uint8_t* dst, uint64_t cap) {
     size_t out = 0;
-    return finish(libdeflate_gzip_decompress(decompressor(), src, n, dst, cap, &out), out, cap);
+    libdeflate_result r = libdeflate_gzip_decompress(decompressor(), src, n, dst, cap, &out);
+    return finish(r, out, cap);
 }
 
 const char* inflate_backend() { return "libdeflate"; }

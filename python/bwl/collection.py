@@ -54,6 +54,14 @@ def bfloat16_dtype() -> np.dtype:
         return np.dtype(np.uint16)
 
 
+def _dtype_ok(have: np.dtype, want: str) -> bool:
+    """Whether an ``out=`` array's dtype can hold ``want`` (bfloat16: its
+    ml_dtypes type or raw uint16 bits)."""
+    if want == "bfloat16":
+        return have == bfloat16_dtype() or have == np.dtype(np.uint16)
+    return have == np.dtype(want)
+
+
 class Collection:
     """T bigWig tracks, read as (B, T, L) batches in one C++ call.
 
@@ -203,7 +211,7 @@ class Collection:
         np_dtype = {"float32": np.dtype(np.float32), "float16": np.dtype(np.float16), "bfloat16": bfloat16_dtype()}[dtype]
         if out is None:
             out = np.empty(shape, dtype=np_dtype)
-        elif out.shape != shape or out.dtype.itemsize != np_dtype.itemsize or not out.flags.c_contiguous:
+        elif out.shape != shape or not _dtype_ok(out.dtype, dtype) or not out.flags.c_contiguous:
             raise ValueError(f"out must be C-contiguous with shape {shape} and dtype {np_dtype}, got {out.shape} {out.dtype}")
         self._c.values(chrom_idx, starts.astype(np.int64, copy=False), L, window, float(default),
                        _DTYPES[dtype], _LAYOUTS[layout], track_idx, out)

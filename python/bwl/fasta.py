@@ -8,7 +8,7 @@ import numpy as np
 import numpy.typing as npt
 
 from bwl import _core
-from bwl.collection import bfloat16_dtype
+from bwl.collection import _dtype_ok, bfloat16_dtype
 
 _DTYPES = {"float32": 0, "float16": 1, "bfloat16": 2}
 
@@ -64,7 +64,7 @@ class Fasta:
         np_dtype = {"float32": np.dtype(np.float32), "float16": np.dtype(np.float16), "bfloat16": bfloat16_dtype()}[dtype]
         if out is None:
             out = np.empty(shape, dtype=np_dtype)
-        elif out.shape != shape or out.dtype.itemsize != np_dtype.itemsize or not out.flags.c_contiguous:
+        elif out.shape != shape or not _dtype_ok(out.dtype, dtype) or not out.flags.c_contiguous:
             raise ValueError(f"out must be C-contiguous with shape {shape} and dtype {np_dtype}")
         self._f.onehot(idx, starts, L, float(n_value), _DTYPES[dtype], layout == "BLC", out)
         return out

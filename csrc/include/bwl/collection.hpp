@@ -57,7 +57,7 @@ public:
 
     // Intervals of chrom where the signal passes `threshold`: any track
     // (mean = false) or the mean over tracks, missing data counting 0.
-    // Neighbours closer than merge_distance are merged.
+    // Stretches separated by at most merge_distance bases are merged.
     void intervals(uint32_t chrom, float threshold, bool mean, uint64_t merge_distance,
                    std::vector<uint64_t>& starts, std::vector<uint64_t>& ends);
 

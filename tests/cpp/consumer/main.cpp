@@ -1,0 +1,22 @@
+// Writes a file and reads it back through the installed headers and library.
+#include <bwl/bigwig.hpp>
+#include <bwl/writer.hpp>
+
+#include <cstdio>
+
+int main(int argc, char** argv) {
+    std::string path = std::string(argc > 1 ? argv[1] : ".") + "/consumer.bw";
+    bwl::ChromData c;
+    c.name = "chr1";
+    c.size = 1000;
+    c.start = {10, 100};
+    c.end = {20, 150};
+    c.value = {1.5f, -2.0f};
+    bwl::write_bigwig(path, {c}, bwl::WriteOptions{});
+    bwl::BigWigFile f(path);
+    float v[200];
+    f.values(f.chrom_index("chr1"), 0, 200, v);
+    bool ok = v[15] == 1.5f && v[120] == -2.0f && v[50] != v[50];
+    std::printf("%s\n", ok ? "consumer OK" : "consumer FAILED");
+    return ok ? 0 : 1;
+}
