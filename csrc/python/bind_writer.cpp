@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "bwl/bedgraph.hpp"
 #include "bwl/writer.hpp"
 
 namespace py = pybind11;
@@ -23,6 +24,19 @@ std::vector<T> to_vector(const py::handle& obj, const std::string& chrom, const 
     Array<T> a = py::cast<Array<T>>(obj);
     if (a.ndim() != 1) throw py::value_error(chrom + ": " + what + " must be one-dimensional");
     return std::vector<T>(a.data(), a.data() + a.size());
+}
+
+bwl::WriteOptions options(int type, bool compress, bool big_endian, uint32_t items_per_slot, int zoom_levels,
+                          uint32_t block_size) {
+    if (type < 0 || type > 255) throw py::value_error("section type must be 1, 2 or 3");
+    bwl::WriteOptions opt;
+    opt.type = uint8_t(type);
+    opt.compress = compress;
+    opt.big_endian = big_endian;
+    opt.items_per_slot = items_per_slot;
+    opt.block_size = block_size;
+    opt.zoom_levels = zoom_levels;
+    return opt;
 }
 
 void write_file(const std::string& path, const std::vector<std::pair<std::string, uint32_t>>& chroms,
@@ -45,14 +59,7 @@ void write_file(const std::string& path, const std::vector<std::pair<std::string
         c.end = to_vector<uint32_t>(t[1], name, "ends");
         c.value = to_vector<float>(t[2], name, "values");
     }
-    if (type < 0 || type > 255) throw py::value_error("section type must be 1, 2 or 3");
-    bwl::WriteOptions opt;
-    opt.type = uint8_t(type);
-    opt.compress = compress;
-    opt.big_endian = big_endian;
-    opt.items_per_slot = items_per_slot;
-    opt.block_size = block_size;
-    opt.zoom_levels = zoom_levels;
+    bwl::WriteOptions opt = options(type, compress, big_endian, items_per_slot, zoom_levels, block_size);
     py::gil_scoped_release nogil;
     bwl::write_bigwig(path, out, opt);
 }
@@ -65,4 +72,20 @@ void bind_writer(py::module_& m) {
           py::arg("block_size") = 256,
           "Write a bigWig. chroms: [(name, size)]; data: {name: (starts u32, ends u32, values f32)}; "
           "type: 1 bedGraph, 2 variableStep, 3 fixedStep; zoom_levels: -1 automatic, 0 none.");
+
+    // bedGraph -> bigWig: Python drives step() to show progress; parsing and
+    // writing run without the GIL.
+    py::class_<bwl::BedGraphReader>(m, "BedGraphReader")
+        .def(py::init<const std::string&, const std::vector<std::pair<std::string, uint32_t>>&>(), py::arg("path"),
+             py::arg("chrom_sizes"))
+        .def("step", &bwl::BedGraphReader::step, py::arg("bytes") = size_t(16) << 20,
+             py::call_guard<py::gil_scoped_release>())
+        .def_property_readonly("bytes_read", &bwl::BedGraphReader::bytes_read)
+        .def_property_readonly("lines", &bwl::BedGraphReader::lines)
+        .def("write", [](bwl::BedGraphReader& r, const std::string& path, int type, bool compress, bool big_endian,
+                         uint32_t items_per_slot, int zoom_levels) {
+            bwl::WriteOptions opt = options(type, compress, big_endian, items_per_slot, zoom_levels, 256);
+            py::gil_scoped_release nogil;
+            bwl::write_bigwig(path, r.take(), opt);
+        });
 }

@@ -84,7 +84,56 @@ def cmd_stats(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from bwl.demo import run
 
-    return run(args.dir)
+    return run(args.dir, batches=args.batches)
+
+
+def cmd_plot(args: argparse.Namespace) -> int:
+    import os
+
+    import bwl
+    from bwl.plot import plot_tracks
+
+    chrom, start, end = args.region
+    rows, names = [], []
+    for path in args.files:
+        with bwl.open(path) as f:
+            s = 0 if start is None else start
+            e = f.chroms(chrom) if end is None else end
+            if e is None:
+                raise KeyError(f"{path}: no chromosome '{chrom}'")
+            rows.append(f.values(chrom, s, e))
+            names.append(os.path.splitext(os.path.basename(path))[0])
+    if len({len(r) for r in rows}) != 1:
+        raise ValueError("the files give different lengths for this region (give start-end explicitly)")
+    out = plot_tracks(np.stack(rows), names, f"{chrom}:{s:,}-{e:,}", args.output, start=s, width=args.width)
+    print(out)
+    return 0
+
+
+def cmd_from_bedgraph(args: argparse.Namespace) -> int:
+    import time
+
+    from bwl.writer import from_bedgraph
+
+    t0 = time.perf_counter()
+    n = from_bedgraph(args.bedgraph, args.chrom_sizes, args.output, type=args.type, compress=not args.uncompressed,
+                      zoom_levels=args.zoom_levels, progress=not args.quiet)
+    if not args.quiet:
+        print(f"{args.output}: {n:,} lines in {time.perf_counter() - t0:.1f} s")
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace, extra: Sequence[str]) -> int:
+    import os
+    import subprocess
+
+    here = os.path.abspath(os.getcwd())
+    while not os.path.isfile(os.path.join(here, "bench", f"{args.name}.py")):
+        parent = os.path.dirname(here)
+        if parent == here:
+            raise OSError(f"bench/{args.name}.py not found: run `bwl bench` inside a bwl source checkout")
+        here = parent
+    return subprocess.call([sys.executable, os.path.join(here, "bench", f"{args.name}.py"), *extra])
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -111,18 +160,43 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--exact", action="store_true", help="from the data, not the zoom levels")
     s.set_defaults(func=cmd_stats)
 
-    s = sub.add_parser("demo", help="make example data and show the reader at work")
-    s.add_argument("--dir", default=None, help="where to put the example files (default: a cache folder)")
+    s = sub.add_parser("demo", help="make example data and run the training loader over it")
+    s.add_argument("--dir", default=None, help="where to put the example files (default: ~/.cache/bwl/demo)")
+    s.add_argument("--batches", type=int, default=300, help="batches to load (default 300)")
     s.set_defaults(func=cmd_demo)
+
+    s = sub.add_parser("plot", help="draw the signal of one region of one or more files to a PNG")
+    s.add_argument("files", nargs="+")
+    s.add_argument("--region", required=True, type=parse_region, help="chrom:start-end")
+    s.add_argument("-o", "--output", required=True, help="PNG file to write")
+    s.add_argument("--width", type=float, default=10.0, help="figure width in inches (default 10)")
+    s.set_defaults(func=cmd_plot)
+
+    s = sub.add_parser("from-bedgraph", help="convert bedGraph (plain or .gz) to bigWig, like bedGraphToBigWig")
+    s.add_argument("bedgraph")
+    s.add_argument("chrom_sizes", help="chrom.sizes file: name and size per line")
+    s.add_argument("output")
+    s.add_argument("--type", default="bedGraph", choices=["bedGraph", "variableStep", "fixedStep"],
+                   help="section type to write (default bedGraph)")
+    s.add_argument("--uncompressed", action="store_true", help="store blocks without zlib")
+    s.add_argument("--zoom-levels", type=int, default=None, help="at most this many zoom levels (default: automatic)")
+    s.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    s.set_defaults(func=cmd_from_bedgraph)
+
+    s = sub.add_parser("bench", help="run a benchmark from bench/ against the installed peers")
+    s.add_argument("name", choices=["single_file", "collection", "loader"], help="which bench/NAME.py")
+    s.set_defaults(func=cmd_bench)
     return p
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    args = build_parser().parse_args(argv)
+    args, extra = build_parser().parse_known_args(argv)
+    if extra and args.command != "bench":
+        build_parser().parse_args(argv)  # reports the unknown arguments and exits
     import bwl
 
     try:
-        return args.func(args)
+        return cmd_bench(args, extra) if args.command == "bench" else args.func(args)
     except (bwl.FormatError, KeyError, ValueError, OSError) as e:
         msg = e.args[0] if isinstance(e, KeyError) and e.args else e
         print(f"bwl {args.command}: error: {msg}", file=sys.stderr)

@@ -1,7 +1,7 @@
-"""``bwl demo``: make example bigWigs with bwl's own writer, then read them.
+"""``bwl demo``: a small genome and a dozen tracks made with bwl's own
+writer, then the training Loader running over them.
 
-Runs offline on a fresh machine. The files go to a cache folder and are
-reused the next time.
+Offline and self-contained; the files go to a cache folder and are reused.
 """
 from __future__ import annotations
 
@@ -12,84 +12,118 @@ from typing import Optional
 
 import numpy as np
 
-CHROMS = {"chr1": 2_000_000, "chr2": 1_500_000, "chrX": 800_000}
-TRACKS = {"bedgraph": "bedGraph", "varstep": "variableStep", "fixedstep": "fixedStep"}
+CHROMS = {"chr1": 1_500_000, "chr2": 1_000_000, "chrX": 500_000}
+N_TRACKS = 12
+KINDS = ("bedGraph", "variableStep", "fixedStep")
 
 
 def cache_dir(override: Optional[str] = None) -> Path:
-    """Where demo data lives: ``override``, else $BWL_CACHE, else ~/.cache/bwl/demo."""
+    """Where demo data lives: ``override``, else $BWL_CACHE/demo, else ~/.cache/bwl/demo."""
     if override:
         return Path(override)
     base = os.environ.get("BWL_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "bwl")
     return Path(base) / "demo"
 
 
-def _track(kind: str, size: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """A synthetic coverage-like signal on one chromosome, encodable as ``kind``."""
-    if kind == "fixedStep":
-        starts = np.arange(0, size - 25, 25, dtype=np.int64)
-        ends = starts + 25
-    elif kind == "variableStep":
-        starts = np.sort(rng.choice(np.arange(0, size - 50, 50), size=size // 200, replace=False))
-        ends = starts + 50
-    else:
-        cuts = np.unique(rng.integers(0, size, size // 100))
-        starts, ends = cuts[:-1], cuts[1:]
-    x = np.arange(len(starts))
-    values = (np.abs(np.sin(x / 40.0)) * 10 + rng.gamma(1.0, 1.0, len(starts))).astype(np.float32)
-    return starts, ends, values
+def _genome(rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """Random sequence with GC-rich islands (the signal follows them), soft-masked stretches and N gaps."""
+    seqs = {}
+    for name, n in CHROMS.items():
+        gc = np.repeat(rng.choice([0.35, 0.65], n // 5000 + 1, p=[0.7, 0.3]), 5000)[:n]
+        r = rng.random(n)
+        base = np.where(r < gc, np.where(rng.random(n) < 0.5, 1, 2), np.where(rng.random(n) < 0.5, 0, 3))
+        s = np.frombuffer(b"ACGT", np.uint8)[base]
+        s[: n // 100] = ord("N")  # an assembly gap at the start
+        mask = np.repeat(rng.random(n // 1000 + 1) < 0.1, 1000)[:n]
+        s[mask] |= 0x20  # lowercase: soft-masked repeats
+        seqs[name] = s
+    return seqs
 
 
-def make_files(folder: Path) -> list[Path]:
-    """Writes one bigWig per section type into ``folder`` (skips existing ones)."""
+def _track(seq: np.ndarray, k: int, kind: str, rng: np.random.Generator):
+    """Signal = smoothed GC content x a per-track gain + noise, binned as `kind` can encode."""
+    step = 25 if kind == "fixedStep" else 50
+    upper = seq & ~np.uint8(0x20)
+    gc = ((upper == ord("C")) | (upper == ord("G"))).astype(np.float32)
+    n = len(seq) // step * step
+    binned = gc[:n].reshape(-1, step).mean(1)
+    value = np.maximum(0, (binned - 0.4) * (2 + k) + rng.normal(0, 0.05, len(binned))).astype(np.float32)
+    starts = np.arange(0, n, step, dtype=np.int64)
+    keep = value > 0.02 if kind != "fixedStep" else np.ones(len(value), bool)
+    return starts[keep], starts[keep] + step, value[keep]
+
+
+def make_data(folder: Path) -> tuple[Path, list[Path]]:
+    """Writes genome.fa and track*.bw into ``folder`` unless they are there already."""
     import bwl
 
     folder.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for name, kind in TRACKS.items():
-        path = folder / f"{name}.bw"
-        if not path.exists():
-            rng = np.random.default_rng(len(paths))
-            data = {c: _track(kind, n, rng) for c, n in CHROMS.items()}
-            tmp = path.with_suffix(".tmp")
-            bwl.write(tmp, CHROMS, data, type=kind)
-            tmp.replace(path)
-        paths.append(path)
-    return paths
+    fasta = folder / "genome.fa"
+    tracks = [folder / f"track{k:02d}_{KINDS[k % 3]}.bw" for k in range(N_TRACKS)]
+    if fasta.exists() and all(p.exists() for p in tracks):
+        return fasta, tracks
+    rng = np.random.default_rng(0)
+    seqs = _genome(rng)
+    tmp = fasta.with_suffix(".tmp")
+    with open(tmp, "wb") as fh:
+        for name, s in seqs.items():
+            fh.write(f">{name}\n".encode())
+            raw = s.tobytes()
+            fh.write(b"\n".join(raw[i:i + 60] for i in range(0, len(raw), 60)) + b"\n")
+    tmp.replace(fasta)
+    for k, path in enumerate(tracks):
+        data = {c: _track(seqs[c], k, KINDS[k % 3], rng) for c in CHROMS}
+        bwl.write(path.with_suffix(".tmp"), CHROMS, data, type=KINDS[k % 3])
+        path.with_suffix(".tmp").replace(path)
+    return fasta, tracks
 
 
-def run(folder: Optional[str] = None) -> int:
-    """The demo: write, inspect and read example files. Returns an exit code."""
+def run(folder: Optional[str] = None, batches: int = 300, batch_size: int = 64, length: int = 2048) -> int:
+    """The demo. Returns an exit code."""
+    from tqdm import tqdm
+
     import bwl
     from bwl.cli import _table
 
     where = cache_dir(folder)
     t0 = time.perf_counter()
-    paths = make_files(where)
-    print(f"example bigWigs in {where} ({time.perf_counter() - t0:.2f} s)\n")
+    fasta_path, tracks = make_data(where)
+    print(f"example genome and {len(tracks)} bigWig tracks in {where} ({time.perf_counter() - t0:.1f} s)\n")
 
     rows = []
-    for p in paths:
+    for p in tracks[:3]:
         with bwl.open(p) as f:
             h = f.header()
-            rows.append((p.name, len(f.chroms()), h["sectionCount"], len(h["zoomLevels"]), h["nBasesCovered"]))
-    print(_table(rows, ["file", "chroms", "sections", "zooms", "bases covered"]))
+            rows.append((p.name, h["sectionCount"], len(h["zoomLevels"]), f"{h['nBasesCovered']:,}"))
+    print(_table(rows, ["track (first 3)", "sections", "zoom levels", "bases covered"]), "\n")
 
-    rng = np.random.default_rng(0)
-    n, length = 2000, 1000
-    with bwl.open(paths[0]) as f:
-        chroms = f.chroms()
-        names = list(chroms)
-        t0 = time.perf_counter()
-        for _ in range(n):
-            c = names[rng.integers(len(names))]
-            s = int(rng.integers(0, chroms[c] - length))
-            f.values(c, s, s + length)
-        dt = time.perf_counter() - t0
-        v = f.values("chr1", 100_000, 100_010)
-        st = f.stats("chr1", 0, chroms["chr1"], type="mean", nBins=4)
-    print(f"\n{paths[0].name} chr1:100,000-100,010  {np.array2string(v, precision=2)}")
-    print(f"{paths[0].name} chr1 mean in 4 bins   {np.array2string(st, precision=3)}")
-    print(f"\nrandom 1 kb windows with bwl.open().values(): {n / dt:,.0f} per second")
-    print("next: `bwl info FILE`, `bwl values FILE chr1:0-100`, and the batched loader as it lands")
+    collection = bwl.Collection(tracks)
+    fasta = bwl.Fasta(fasta_path)
+    sizes = collection.chroms()
+    sampler = bwl.samplers.RandomRegions(sizes, length, sizes, fasta=fasta, max_n_fraction=0.1, seed=0)
+    loader = bwl.Loader(collection, sampler, batch_size, fasta=fasta, window=16, reverse_complement=True,
+                        default=0.0, batches_per_epoch=batches, prefetch=2)
+    print(f"bwl.Loader: {batches} batches of {batch_size} windows x {len(tracks)} tracks x {length} bp "
+          f"(sequence one-hot + signal, 16 bp bins, reverse complement)")
+    t0 = time.perf_counter()
+    first = None
+    for batch in tqdm(loader, total=len(loader), unit="batch"):
+        if first is None:
+            first = batch
+    dt = time.perf_counter() - t0
+    print(f"\n{batches * batch_size / dt:,.0f} samples/s  "
+          f"(values {first.values.shape} {first.values.dtype}, sequence {first.sequence.shape})")
+
+    try:
+        from bwl.plot import plot_tracks
+
+        i = 0
+        c, s = str(first.chroms[i]), int(first.starts[i])
+        png = plot_tracks(np.repeat(first.values[i], 16, axis=-1)[:6], [p.stem for p in tracks[:6]],
+                          f"batch 0, window 0: {c}:{s:,}-{s + length:,}" + (" (reverse complement)" if first.reverse[i] else ""),
+                          str(where / "demo_batch.png"), start=s, sequence=first.sequence[i])
+        print(f"picture of one window (sequence and 6 tracks): {png}")
+    except ImportError as e:
+        print(f"(no picture: {e})")
+    print("\nnext: `bwl info FILE`, `bwl plot FILE --region chr1:0-5000 -o x.png`, examples/train_tiny.py")
     return 0

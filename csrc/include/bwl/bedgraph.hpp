@@ -1,0 +1,45 @@
+// Streaming bedGraph parser (plain or gzip text) for bedGraph -> bigWig.
+// The text is read in chunks; what is kept is 12 bytes per interval.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "bwl/writer.hpp"
+
+namespace bwl {
+
+class BedGraphReader {
+public:
+    // sizes: chromosome -> size (a chrom.sizes file); lines on other
+    // chromosomes are an error naming the line.
+    BedGraphReader(const std::string& path, const std::vector<std::pair<std::string, uint32_t>>& sizes);
+    ~BedGraphReader();
+    BedGraphReader(const BedGraphReader&) = delete;
+    BedGraphReader& operator=(const BedGraphReader&) = delete;
+
+    // Parses the next chunk (about `bytes` of text). False at the end.
+    bool step(size_t bytes = 16 << 20);
+    uint64_t bytes_read() const { return consumed_; }
+    uint64_t lines() const { return line_no_; }
+
+    // The parsed chromosomes (all of chrom.sizes, sorted by start within
+    // each), ready for write_bigwig. Call after step() returned false.
+    std::vector<ChromData> take();
+
+private:
+    void parse_line(const char* p, const char* end);
+    [[noreturn]] void fail(const std::string& what) const;
+
+    std::string path_;
+    void* gz_ = nullptr;  // gzFile
+    std::string carry_;   // an unfinished line from the previous chunk
+    uint64_t consumed_ = 0, line_no_ = 0;
+    std::vector<ChromData> chroms_;
+    std::unordered_map<std::string, uint32_t> index_;
+    std::vector<bool> sorted_;
+};
+
+}  // namespace bwl
