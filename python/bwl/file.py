@@ -106,6 +106,7 @@ class BigWigFile:
 
     @property
     def closed(self) -> bool:
+        """True after :meth:`close`."""
         return self._f is None
 
     def __enter__(self) -> "BigWigFile":

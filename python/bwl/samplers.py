@@ -116,7 +116,8 @@ class RandomRegions:
         return self.sample(batch_rng(self.seed, epoch, index), batch_size)
 
     def num_batches(self, batch_size: int) -> Optional[int]:
-        return None  # endless: the Loader's batches_per_epoch decides
+        """None: the sampler is endless; the Loader's batches_per_epoch decides."""
+        return None
 
 
 class Tiles:
@@ -154,6 +155,7 @@ class Tiles:
         return self.chroms[sl], self.starts[sl], self.starts[sl] + self.length
 
     def num_batches(self, batch_size: int) -> int:
+        """Batches of ``batch_size`` needed for all tiles (the last may be short)."""
         return -(-len(self) // batch_size)
 
 
