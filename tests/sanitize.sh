@@ -15,8 +15,8 @@ cmake --build build/asan -j "$(nproc)" >/dev/null
 rm -rf build/asan-py
 python -m pip install -q --no-deps --no-build-isolation --target build/asan-py . \
   -C cmake.define.BWL_SANITIZE=ON -C cmake.build-type=RelWithDebInfo -C build-dir=build/asan-pybuild
-libasan=$(gcc -print-file-name=libasan.so)
-export LD_PRELOAD="$libasan"
+# libstdc++ too: otherwise ASan's __cxa_throw interceptor aborts on every C++ throw.
+export LD_PRELOAD="$(gcc -print-file-name=libasan.so) $(gcc -print-file-name=libstdc++.so)"
 export ASAN_OPTIONS=detect_leaks=0:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 export PYTHONPATH="$PWD/build/asan-py"

@@ -14,6 +14,20 @@ namespace bwl {
 
 namespace {
 
+// Names become Python str; reject what is not UTF-8 here, with the file named.
+bool valid_utf8(const std::string& s) {
+    size_t i = 0, n = s.size();
+    while (i < n) {
+        uint8_t c = uint8_t(s[i]);
+        size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+        if (len == 0 || i + len > n) return false;
+        for (size_t k = 1; k < len; ++k)
+            if ((uint8_t(s[i + k]) >> 6) != 2) return false;
+        i += len;
+    }
+    return true;
+}
+
 struct BptWalk {
     const FileSource& f;
     bool swap;
@@ -41,8 +55,9 @@ struct BptWalk {
                 if (out.size() >= item_count) fail("more leaves than its header's itemCount");
                 const uint8_t* k = p;
                 size_t len = std::find(k, k + key_size, uint8_t(0)) - k;
-                out.push_back({std::string(reinterpret_cast<const char*>(k), len),
-                               load_u32(p + key_size, swap), load_u32(p + key_size + 4, swap)});
+                std::string name(reinterpret_cast<const char*>(k), len);
+                if (!valid_utf8(name)) fail("chromosome name is not valid UTF-8");
+                out.push_back({std::move(name), load_u32(p + key_size, swap), load_u32(p + key_size + 4, swap)});
             } else {
                 node(load_u64(p + key_size, swap), depth + 1);
             }

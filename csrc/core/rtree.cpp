@@ -54,7 +54,7 @@ struct RtreeWalk {
             Leaf l{c.u32(), c.u32(), c.u32(), c.u32(), c.u64(), 0};
             if (leaf) {
                 l.size = c.u64();
-                if (leaves.size() >= max_items) fail("more blocks than the file can hold");
+                if (leaves.size() >= max_items) fail("more blocks than its header's itemCount");
                 if (l.offset > f.size() || l.size > f.size() - l.offset)
                     fail("block at offset " + std::to_string(l.offset) + " (" + std::to_string(l.size) +
                          " bytes) runs past the end of the file; the file is truncated or corrupt");
@@ -74,8 +74,16 @@ BlockIndex read_rtree(const FileSource& f, uint64_t offset, bool swap, const std
     if (load_u32(hb, swap) != kCirTreeMagic)
         throw FormatError(f.path() + ": R-tree index: bad magic (the index offset is wrong or the file is corrupt)");
 
-    RtreeWalk w{f, swap, f.size() / kCirLeafItemSize, {}, {}};
+    uint64_t item_count = load_u64(hb + 8, swap);
+    if (item_count > f.size() / kCirLeafItemSize)
+        throw FormatError(f.path() + ": R-tree index claims " + std::to_string(item_count) +
+                          " blocks, more than the file can hold");
+    RtreeWalk w{f, swap, item_count, {}, {}};
     w.node(offset + kCirTreeHeaderSize, 0);
+    // A damaged node count would silently drop blocks (their bases would
+    // read as "no data"); the header's count catches it.
+    if (w.leaves.size() != item_count)
+        w.fail("found " + std::to_string(w.leaves.size()) + " blocks, header says " + std::to_string(item_count));
 
     std::unordered_map<uint32_t, uint32_t> pos;  // chrom id -> position
     for (uint32_t i = 0; i < chrom_ids.size(); ++i) pos[chrom_ids[i]] = i;

@@ -131,7 +131,12 @@ PYBIND11_MODULE(_core, m) {
                          const std::string& type, int64_t nbins, bool exact) {
             uint32_t c = f.chrom_index(chrom);
             uint64_t s = position(f, start, "start"), e = position(f, end, "end");
-            bwl::Stat st = bwl::parse_stat(type);
+            bwl::Stat st;
+            try {
+                st = bwl::parse_stat(type);
+            } catch (const bwl::RangeError& e) {
+                throw bwl::RangeError(f.path() + ": " + e.what());
+            }
             if (nbins < 1 || nbins > INT32_MAX) throw bwl::RangeError(f.path() + ": nBins must be >= 1");
             std::vector<double> v;
             {

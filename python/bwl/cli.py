@@ -62,12 +62,15 @@ def cmd_values(args: argparse.Namespace) -> int:
     chrom, start, end = args.region
     with bwl.open(args.file) as f:
         start = 0 if start is None else start
-        end = f.chroms(chrom) if end is None else end
+        if end is None:
+            end = f.chroms(chrom)
+            if end is None:
+                raise KeyError(f"{args.file}: no chromosome '{chrom}'")
         v = f.values(chrom, start, end)
     if args.json:
         print(json.dumps([None if np.isnan(x) else float(x) for x in v]))
     else:
-        np.savetxt(sys.stdout, v, fmt="%.7g")
+        np.savetxt(sys.stdout, v, fmt="%.9g")  # 9 digits round-trip float32
     return 0
 
 
@@ -77,7 +80,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
     chrom, start, end = args.region
     with bwl.open(args.file) as f:
         v = f.stats(chrom, start, end, type=args.type, nBins=args.bins, exact=args.exact)
-    print(" ".join("nan" if np.isnan(x) else f"{x:.7g}" for x in v))
+    print(" ".join("nan" if np.isnan(x) else f"{x:.17g}" for x in v))
     return 0
 
 
@@ -197,6 +200,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
     try:
         return cmd_bench(args, extra) if args.command == "bench" else args.func(args)
+    except BrokenPipeError:  # `bwl values ... | head`: the reader left, not an error
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except (bwl.FormatError, KeyError, ValueError, OSError) as e:
         msg = e.args[0] if isinstance(e, KeyError) and e.args else e
         print(f"bwl {args.command}: error: {msg}", file=sys.stderr)
