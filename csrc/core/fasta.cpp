@@ -43,8 +43,9 @@ Fasta::Fasta(const std::string& path, size_t threads) : path_(path), src_(path),
             if (line.empty()) continue;
             std::istringstream ls(line);
             FaiEntry e;
+            // pyfaidx writes "0 0" line sizes for an empty sequence.
             if (!(std::getline(ls, e.name, '\t') && ls >> e.length >> e.offset >> e.line_bases >> e.line_width) ||
-                e.line_bases == 0 || e.line_width < e.line_bases)
+                (e.line_bases == 0 && e.length != 0) || e.line_width < e.line_bases)
                 throw FormatError(fai + ":" + std::to_string(n) + ": not a valid .fai line");
             fai_.push_back(e);
         }
@@ -71,11 +72,17 @@ void Fasta::build_fai(const std::string& fai_path) {
     const uint64_t kChunk = 1 << 22;
     std::vector<uint8_t> buf;
     FaiEntry cur{};
-    bool in_seq = false, in_header = false, name_done = false, short_line_seen = false;
+    bool in_seq = false, in_header = false, name_done = false, short_line_seen = false, blank_seen = false;
     uint64_t line_len = 0, line_bases = 0;
     std::string name;
     auto end_line = [&]() {
-        // All lines of a sequence but the last have one length (samtools' rule).
+        // All lines of a sequence but the last have one length (samtools'
+        // rule); blank lines may only trail it.
+        if (line_bases == 0) {
+            blank_seen = true;
+            return;
+        }
+        if (blank_seen) throw FormatError(path_ + ": sequence '" + cur.name + "' has a blank line inside it; it cannot be indexed");
         if (cur.line_bases == 0) {
             cur.line_bases = line_bases;
             cur.line_width = line_len;
@@ -87,7 +94,6 @@ void Fasta::build_fai(const std::string& fai_path) {
     auto finish = [&]() {
         if (in_seq) {
             if (line_bases) end_line();
-            if (cur.line_bases == 0) cur.line_bases = cur.line_width = 1;  // empty sequence
             fai_.push_back(cur);
         }
     };
@@ -103,7 +109,7 @@ void Fasta::build_fai(const std::string& fai_path) {
                     in_header = false;
                     cur = FaiEntry{name, 0, pos + 1, 0, 0};
                     in_seq = true;
-                    short_line_seen = false;
+                    short_line_seen = blank_seen = false;
                     line_len = line_bases = 0;
                 } else if (c == ' ' || c == '\t' || c == '\r') {
                     name_done = true;  // the name is the header's first word

@@ -25,8 +25,10 @@ void bind_fasta(py::module_& m) {
             for (size_t i = 0; i < names.size(); ++i) out.mutable_data()[i] = f.index(names[i]);
             return out;
         })
-        .def("fetch", [](const bwl::Fasta& f, const std::string& chrom, uint64_t start, uint64_t end) {
+        .def("fetch", [](const bwl::Fasta& f, const std::string& chrom, int64_t start, int64_t end) {
             uint32_t c = f.index(chrom);
+            if (start < 0 || end < 0)
+                throw bwl::RangeError("invalid range " + chrom + ":" + std::to_string(start) + "-" + std::to_string(end));
             std::string s;
             {
                 py::gil_scoped_release nogil;

@@ -74,8 +74,9 @@ class Loader:
         dataset sets this for DDP ranks and DataLoader workers).
     reuse_buffers : bool
         Write each batch into one of ``prefetch + 2`` recycled arrays
-        instead of fresh ones. Only safe if the caller is done with a batch
-        before asking for ``prefetch + 1`` more.
+        instead of fresh ones. A batch's arrays then stay valid until the
+        caller asks for the batch after the next one (so the previous batch
+        may still be in use while the current one is consumed).
     """
 
     def __init__(self, collection: Collection, sampler, batch_size: int, fasta: Optional[Fasta] = None,
@@ -101,7 +102,7 @@ class Loader:
         self.shard = (int(rank), int(world))
         self.epoch = 0
         self.reuse_buffers = reuse_buffers
-        self._pool: dict = {}
+        self._slots: dict = {}  # (name, slot) -> array, with reuse_buffers
 
     def set_epoch(self, epoch: int) -> None:
         """Select the epoch: each epoch has its own reproducible windows."""
@@ -115,8 +116,9 @@ class Loader:
     def __len__(self) -> int:
         return len(self.indices())
 
-    def make_batch(self, index: int, epoch: Optional[int] = None) -> Batch:
-        """Builds batch ``index`` of ``epoch`` (the current one by default) in this thread."""
+    def make_batch(self, index: int, epoch: Optional[int] = None, slot: int = 0) -> Batch:
+        """Builds batch ``index`` of ``epoch`` (the current one by default)
+        in this thread; ``slot`` picks the recycled arrays with reuse_buffers."""
         epoch = self.epoch if epoch is None else epoch
         chroms, starts, ends = self.sampler.batch(self.batch_size, index, epoch)
         B = len(starts)
@@ -127,11 +129,11 @@ class Loader:
             raise ValueError("target_crop leaves no signal")
         values = self.collection.values(chroms, starts + crop, ends - crop, window=self.window, default=self.default,
                                         dtype=self.dtype, layout=self.layout, tracks=tracks,
-                                        out=self._buffer("values", index, self._values_shape(B, len(tracks), ends[0] - starts[0] - 2 * crop)))
+                                        out=self._buffer("values", slot, self._values_shape(B, len(tracks), ends[0] - starts[0] - 2 * crop), self.dtype))
         seq = None
         if self.fasta is not None:
             seq = self.fasta.onehot(chroms, starts, ends, dtype=self.dtype,
-                                    out=self._buffer("seq", index, (B, int(ends[0] - starts[0]), 4)))
+                                    out=self._buffer("seq", slot, (B, int(ends[0] - starts[0]), 4), self.dtype))
         reverse = np.zeros(B, bool)
         if self.reverse_complement:
             reverse = batch_rng(self.seed, epoch, index, stream=2).random(B) < 0.5
@@ -146,21 +148,26 @@ class Loader:
         bins = int(L) // self.window
         return (B, T, bins) if self.layout == "BTL" else (B, bins, T)
 
-    def _buffer(self, name: str, index: int, shape: tuple) -> Optional[np.ndarray]:
+    def _buffer(self, name: str, slot: int, shape: tuple, dtype: str) -> Optional[np.ndarray]:
+        """A recycled array for ``slot`` (None without reuse_buffers)."""
         if not self.reuse_buffers:
             return None
-        key = (name, index % (self.prefetch + 2))
-        buf = self._pool.get(key)
+        from bwl.collection import bfloat16_dtype
+
+        np_dtype = bfloat16_dtype() if dtype == "bfloat16" else np.dtype(dtype)
+        key = (name, slot % (self.prefetch + 2))
+        buf = self._slots.get(key)
         if buf is None or buf.shape != shape:
-            return None  # the first use allocates; keep it for next time below
+            buf = self._slots[key] = np.empty(shape, np_dtype)
         return buf
 
     def __iter__(self) -> Iterator[Batch]:
         epoch = self.epoch
-        todo = iter(self.indices())
+        # The k-th batch of this shard uses buffer slot k (with reuse_buffers).
+        todo = enumerate(self.indices())
         if self.prefetch <= 0:
-            for i in todo:
-                yield self._keep(self.make_batch(i, epoch))
+            for k, i in todo:
+                yield self.make_batch(i, epoch, k)
             return
         # One builder thread is enough: each batch is one C++ call that
         # already uses every core. Futures keep the order fixed and carry
@@ -168,21 +175,13 @@ class Loader:
         pool = cf.ThreadPoolExecutor(max_workers=1, thread_name_prefix="bwl-loader")
         pending: deque = deque()
         try:
-            for i in todo:
-                pending.append(pool.submit(self.make_batch, i, epoch))
+            for k, i in todo:
+                pending.append(pool.submit(self.make_batch, i, epoch, k))
                 if len(pending) > self.prefetch:
-                    yield self._keep(pending.popleft().result())
+                    yield pending.popleft().result()
             while pending:
-                yield self._keep(pending.popleft().result())
+                yield pending.popleft().result()
         finally:
             for f in pending:
                 f.cancel()
             pool.shutdown(wait=True, cancel_futures=True)
-
-    def _keep(self, b: Batch) -> Batch:
-        if self.reuse_buffers:
-            slot = b.index % (self.prefetch + 2)
-            self._pool[("values", slot)] = b.values
-            if b.sequence is not None:
-                self._pool[("seq", slot)] = b.sequence
-        return b

@@ -21,12 +21,19 @@ def to_tensor(a: np.ndarray, dtype: str = "float32") -> torch.Tensor:
     return torch.from_numpy(a)
 
 
-def shard_of_this_process() -> tuple[int, int]:
-    """(rank, world) over DDP ranks x DataLoader workers: every process of
-    the job gets a distinct rank."""
-    rank, world = 0, 1
+def ddp_rank() -> Optional[tuple[int, int]]:
+    """(rank, world) of torch.distributed in this process, or None."""
     if dist.is_available() and dist.is_initialized():
-        rank, world = dist.get_rank(), dist.get_world_size()
+        return dist.get_rank(), dist.get_world_size()
+    return None
+
+
+def shard_of_this_process(ddp: Optional[tuple[int, int]] = None) -> tuple[int, int]:
+    """(rank, world) over DDP ranks x DataLoader workers: every process of
+    the job gets a distinct rank. ``ddp`` is the (rank, world) seen in the
+    training process: spawned DataLoader workers do not inherit
+    torch.distributed, so the dataset carries it there."""
+    rank, world = ddp_rank() or ddp or (0, 1)
     info = torch.utils.data.get_worker_info()
     if info is not None:
         rank, world = rank * info.num_workers + info.id, world * info.num_workers
@@ -50,15 +57,24 @@ class BigWigDataset(torch.utils.data.IterableDataset):
         super().__init__()
         self.make_loader = make_loader
         self.epoch = 0
+        self.ddp = ddp_rank()  # travels to spawned workers with the dataset
         self._loader: Optional[Loader] = None
 
     def set_epoch(self, epoch: int) -> None:
-        """Reshuffle reproducibly: epoch n always gives the same windows."""
+        """Reshuffle reproducibly: epoch n always gives the same windows.
+        (Call it in the training process, as with DistributedSampler.)"""
         self.epoch = int(epoch)
+        self.ddp = ddp_rank() or self.ddp
 
     def __len__(self) -> int:
-        loader = self._get_loader()
-        return loader.batches_per_epoch
+        """Batches this DDP rank yields per epoch (all its workers together)."""
+        rank, world = ddp_rank() or self.ddp or (0, 1)
+        return len(range(rank, self._get_loader().batches_per_epoch, world))
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state["_loader"] = None  # each worker opens its own files
+        return state
 
     def _get_loader(self) -> Loader:
         if self._loader is None:
@@ -67,7 +83,7 @@ class BigWigDataset(torch.utils.data.IterableDataset):
 
     def __iter__(self) -> Iterator[dict]:
         loader = self._get_loader()
-        loader.shard = shard_of_this_process()
+        loader.shard = shard_of_this_process(self.ddp)
         loader.set_epoch(self.epoch)
         for b in loader:
             yield self.to_dict(b, loader.dtype)

@@ -1,0 +1,400 @@
+"""bwl.Loader against pyBigWig, pyfaidx and numpy.
+
+Tracks are written by pyBigWig, the genome FASTA by hand; expected signal
+is pyBigWig's per-base values (window bins: nanmean of them) and expected
+sequence is a numpy one-hot of pyfaidx's bases.
+"""
+from __future__ import annotations
+
+import os
+import struct
+import subprocess
+import sys
+import textwrap
+import time
+
+import numpy as np
+import pytest
+
+import bwl
+from bwl.samplers import RandomRegions, Tiles, Tracks
+from pipeline_data import (assert_values_close, make_genome, pybw_values, revcomp_onehot, window_onehot)
+
+pyfaidx = pytest.importorskip("pyfaidx")
+pytest.importorskip("pyBigWig")
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+@pytest.fixture(scope="module")
+def genome(tmp_path_factory):
+    g = make_genome(str(tmp_path_factory.mktemp("genome")))
+    ref_dir = tmp_path_factory.mktemp("ref")
+    ref_path = str(ref_dir / "genome.fa")
+    with open(g.fasta, "rb") as a, open(ref_path, "wb") as b:
+        b.write(a.read())
+    g.ref = pyfaidx.Fasta(ref_path, sequence_always_upper=False, as_raw=True)
+    return g
+
+
+def _loader(g, L=1000, batch_size=8, n_batches=4, seed=0, sampler=None, fasta=True, **kw):
+    c = bwl.Collection(g.bigwigs)
+    s = sampler or RandomRegions(c.chroms(), L, c.chroms(), seed=seed)
+    return bwl.Loader(c, s, batch_size, fasta=bwl.Fasta(g.fasta) if fasta else None,
+                      batches_per_epoch=n_batches, seed=seed, **kw)
+
+
+def _want_values(g, b, window=1, crop_bins=0, tracks=None):
+    crop = crop_bins * window
+    paths = [g.bigwigs[int(t)] for t in (b.tracks if tracks is None else tracks)]
+    v = pybw_values(paths, b.chroms, b.starts + crop, b.ends - crop, window)
+    if b.reverse.any():
+        v[b.reverse] = v[b.reverse][:, :, ::-1]
+    return v
+
+
+def _want_seq(g, b):
+    x = np.stack([window_onehot(g.ref, c, int(s), int(e)) for c, s, e in zip(b.chroms, b.starts, b.ends)])
+    for i in np.flatnonzero(b.reverse):
+        x[i] = revcomp_onehot(x[i])
+    return x
+
+
+# ------------------------------------------------------------------ content
+
+
+@pytest.mark.parametrize("layout", ["BTL", "BLT"])
+@pytest.mark.parametrize("window", [1, 10])
+def test_values_and_sequence(genome, layout, window):
+    ld = _loader(genome, window=window, layout=layout, prefetch=2)
+    c = ld.collection
+    n = 0
+    for i, b in enumerate(ld):
+        assert b.index == i
+        assert b.values.dtype == np.float32
+        assert np.all(b.ends - b.starts == 1000)
+        assert b.sequence.shape == (8, 1000, 4) and b.sequence.dtype == np.float32
+        assert np.array_equal(b.tracks, np.arange(3))
+        assert not b.reverse.any()
+        want = _want_values(genome, b, window)
+        got = b.values if layout == "BTL" else b.values.transpose(0, 2, 1)
+        assert b.values.shape == ((8, 3, 1000 // window) if layout == "BTL" else (8, 1000 // window, 3))
+        assert_values_close(got, want)
+        # same windows through Collection.values: identical
+        direct = c.values(b.chroms, b.starts, b.ends, window=window, layout=layout)
+        np.testing.assert_array_equal(b.values, direct)
+        assert np.array_equal(b.sequence, _want_seq(genome, b))
+        n += 1
+    assert n == 4
+    assert np.isnan(want).any() and (~np.isnan(want)).any()  # the data has gaps
+
+
+def test_same_batches_regardless_of_prefetch(genome):
+    runs = []
+    for prefetch in (0, 1, 4):
+        ld = _loader(genome, prefetch=prefetch, n_batches=6, seed=3, reverse_complement=True,
+                     tracks=Tracks(2, seed=5))
+        runs.append([b for b in ld])
+    for other in runs[1:]:
+        assert len(other) == len(runs[0]) == 6
+        for a, b in zip(runs[0], other):
+            assert a.index == b.index
+            for f in ("chroms", "starts", "ends", "tracks", "reverse", "sequence"):
+                assert np.array_equal(getattr(a, f), getattr(b, f)), f
+            np.testing.assert_array_equal(a.values, b.values)
+    # and a different seed gives other windows
+    b0 = next(iter(_loader(genome, prefetch=0, seed=4)))
+    assert not np.array_equal(b0.starts, runs[0][0].starts)
+
+
+def test_set_epoch(genome):
+    ld = _loader(genome, prefetch=1, n_batches=2)
+    e0 = [b.starts.copy() for b in ld]
+    ld.set_epoch(1)
+    e1 = [b.starts.copy() for b in ld]
+    ld.set_epoch(0)
+    again = [b.starts.copy() for b in ld]
+    assert all(np.array_equal(x, y) for x, y in zip(e0, again))
+    assert not any(np.array_equal(x, y) for x, y in zip(e0, e1))
+
+
+@pytest.mark.parametrize("layout", ["BTL", "BLT"])
+def test_target_crop(genome, layout):
+    window, crop = 8, 10
+    ld = _loader(genome, L=1024, window=window, target_crop=crop, layout=layout, prefetch=0)
+    for b in ld:
+        assert np.all(b.ends - b.starts == 1024)  # the sequence window
+        assert b.sequence.shape == (8, 1024, 4)
+        bins = 1024 // window - 2 * crop
+        got = b.values if layout == "BTL" else b.values.transpose(0, 2, 1)
+        assert got.shape == (8, 3, bins)
+        assert_values_close(got, _want_values(genome, b, window, crop))
+        # the centre of the window: bin k covers [start + (crop + k) * window, ...)
+        mid = pybw_values(genome.bigwigs[:1], b.chroms, b.starts + 512 - window, b.starts + 512 + window, window)
+        assert_values_close(got[:, :1, bins // 2 - 1:bins // 2 + 1], mid)
+    with pytest.raises(ValueError):
+        next(iter(_loader(genome, L=100, window=10, target_crop=5, prefetch=0)))
+
+
+@pytest.mark.parametrize("layout", ["BTL", "BLT"])
+def test_reverse_complement(genome, layout):
+    ld = _loader(genome, L=600, window=4, target_crop=3, layout=layout, reverse_complement=True,
+                 n_batches=6, batch_size=10, prefetch=2)
+    rev = []
+    for b in ld:
+        assert b.reverse.dtype == bool and b.reverse.shape == (10,)
+        rev.append(b.reverse)
+        got = b.values if layout == "BTL" else b.values.transpose(0, 2, 1)
+        assert_values_close(got, _want_values(genome, b, 4, 3))
+        want_seq = _want_seq(genome, b)
+        assert np.array_equal(b.sequence, want_seq)
+        # reverse-complementing twice is the identity; once more on the
+        # reversed rows gives the forward strand from pyfaidx
+        rc = b.sequence[:, ::-1, ::-1]
+        assert np.array_equal(rc[:, ::-1, ::-1], b.sequence)
+        for i in np.flatnonzero(b.reverse):
+            fwd = window_onehot(genome.ref, b.chroms[i], int(b.starts[i]), int(b.ends[i]))
+            assert np.array_equal(rc[i], fwd)
+    rev = np.concatenate(rev)
+    assert 0.25 < rev.mean() < 0.75
+    # same windows without reverse_complement: the forward rows agree exactly
+    fwd = _loader(genome, L=600, window=4, target_crop=3, layout=layout, n_batches=6, batch_size=10, prefetch=0)
+    for a, b in zip(ld, fwd):
+        assert np.array_equal(a.starts, b.starts)
+        keep = ~a.reverse
+        np.testing.assert_array_equal(a.values[keep], b.values[keep])
+        np.testing.assert_array_equal(a.sequence[keep], b.sequence[keep])
+
+
+def test_tracks_subsampling(genome):
+    ld = _loader(genome, tracks=Tracks(2, seed=1), n_batches=10, prefetch=2)
+    seen = set()
+    for b in ld:
+        assert b.tracks.shape == (2,) and b.tracks.dtype == np.uint32
+        assert len(set(b.tracks.tolist())) == 2 and np.all(b.tracks < 3)
+        seen.add(tuple(b.tracks.tolist()))
+        assert b.values.shape == (8, 2, 1000)
+        assert_values_close(b.values, _want_values(genome, b))
+    assert len(seen) > 1
+
+
+def test_tiles_epoch(genome):
+    c = bwl.Collection(genome.bigwigs)
+    L = 500
+    t = Tiles(c.chroms(), L)
+    ld = bwl.Loader(c, t, 16, fasta=bwl.Fasta(genome.fasta), prefetch=2)
+    assert len(ld) == -(-len(t) // 16)
+    starts = {}
+    for b in ld:
+        assert len(b.starts) <= 16
+        for ch, s in zip(b.chroms, b.starts):
+            starts.setdefault(str(ch), []).append(int(s))
+    for ch, n in c.chroms().items():
+        assert sorted(starts[ch]) == list(range(0, n - L + 1, L)) + ([n - L] if n % L else [])
+    last = list(ld)[-1]
+    assert_values_close(last.values, _want_values(genome, last))
+
+
+def test_dtypes(genome):
+    ref = [b for b in _loader(genome, prefetch=0, n_batches=2)]
+    for dtype in ("float16", "bfloat16"):
+        for a, b in zip(ref, _loader(genome, prefetch=0, n_batches=2, dtype=dtype)):
+            assert b.values.dtype.itemsize == 2 and b.sequence.dtype.itemsize == 2
+            if dtype == "float16":
+                np.testing.assert_array_equal(b.values, a.values.astype(np.float16))
+                np.testing.assert_array_equal(b.sequence, a.sequence.astype(np.float16))
+            else:
+                from pipeline_data import bf16_bits
+
+                want = bf16_bits(a.values)
+                got = b.values.view(np.uint16)
+                nan = np.isnan(a.values)
+                assert np.array_equal(got[~nan], want[~nan])
+                assert np.all((got[nan] & 0x7F80) == 0x7F80) and np.all(got[nan] & 0x7F)
+                assert np.array_equal(b.sequence.view(np.uint16), bf16_bits(a.sequence))
+
+
+# ------------------------------------------------------------------ memory
+
+
+def test_fresh_arrays(genome):
+    ld = _loader(genome, prefetch=2, n_batches=8, batch_size=4)
+    got = list(ld)
+    for i in range(len(got)):
+        for j in range(i + 1, len(got)):
+            assert not np.shares_memory(got[i].values, got[j].values)
+            assert not np.shares_memory(got[i].sequence, got[j].sequence)
+    # held batches are never overwritten later
+    for b in got:
+        assert_values_close(b.values, _want_values(genome, b))
+        assert np.array_equal(b.sequence, _want_seq(genome, b))
+
+
+@pytest.mark.parametrize("prefetch", [0, 1, 2, 3])
+def test_reuse_buffers(genome, prefetch):
+    """Buffers are recycled, and a batch stays intact until the caller asks
+    for the batch after the next one (the documented contract)."""
+    ld = _loader(genome, prefetch=prefetch, n_batches=12, batch_size=4, reuse_buffers=True)
+    held, copies = [], []
+    for k, b in enumerate(ld):
+        held.append(b)
+        copies.append((b.values.copy(), b.sequence.copy()))
+        time.sleep(0.03)  # let the background thread run ahead as far as it may
+        # the previous batch is still intact while the caller holds batch k
+        j = k - 1
+        if j >= 0:
+            np.testing.assert_array_equal(held[j].values, copies[j][0], err_msg=f"batch {j} overwritten at {k}")
+            np.testing.assert_array_equal(held[j].sequence, copies[j][1])
+    ptrs = {b.values.ctypes.data for b in held}
+    assert len(ptrs) < len(held)  # recycled
+    # the content of every batch was right when it was handed over
+    for b, (v, s) in zip(_loader(genome, prefetch=0, n_batches=12, batch_size=4), copies):
+        np.testing.assert_array_equal(v, b.values)
+        np.testing.assert_array_equal(s, b.sequence)
+
+
+def test_reuse_buffers_with_shard(genome):
+    """Sharded loaders (DDP ranks, DataLoader workers) see every world-th
+    index; recycling must still respect the same contract."""
+    prefetch = 1
+    ld = _loader(genome, prefetch=prefetch, n_batches=24, batch_size=4, reuse_buffers=True, shard=(1, 3))
+    held, copies = [], []
+    for k, b in enumerate(ld):
+        held.append(b)
+        copies.append(b.values.copy())
+        time.sleep(0.03)
+        j = k - prefetch
+        if j >= 0:
+            np.testing.assert_array_equal(held[j].values, copies[j], err_msg=f"batch {held[j].index} overwritten")
+
+
+# ------------------------------------------------------------------ sharding
+
+
+def test_len_and_shards(genome):
+    for n in (1, 7, 12):
+        for world in (1, 2, 3, 5, 12):
+            parts = []
+            for rank in range(world):
+                ld = _loader(genome, n_batches=n, shard=(rank, world), prefetch=0, fasta=False)
+                idx = list(ld.indices())
+                assert len(ld) == len(idx)
+                parts.append(idx)
+            flat = [i for p in parts for i in p]
+            assert sorted(flat) == list(range(n)) and len(flat) == len(set(flat))
+    # iterating a shard yields exactly those batches, with the unsharded content
+    full = {b.index: b for b in _loader(genome, n_batches=7, prefetch=0, fasta=False)}
+    got = []
+    for rank in range(3):
+        for b in _loader(genome, n_batches=7, shard=(rank, 3), prefetch=2, fasta=False):
+            got.append(b.index)
+            assert np.array_equal(b.starts, full[b.index].starts)
+            np.testing.assert_array_equal(b.values, full[b.index].values)
+    assert sorted(got) == list(range(7))
+    for bad in ((2, 2), (-1, 2), (0, 0)):
+        with pytest.raises(ValueError):
+            _loader(genome, shard=bad)
+
+
+def test_loader_errors(genome):
+    c = bwl.Collection(genome.bigwigs)
+    with pytest.raises(ValueError):
+        bwl.Loader(c, RandomRegions(c.chroms(), 100, c.chroms()), 4)  # endless sampler, no batches_per_epoch
+    with pytest.raises(ValueError):
+        bwl.Loader(c, Tiles(c.chroms(), 100), 0)
+
+
+# ------------------------------------------------------------------ failures
+
+
+def _data_region(path):
+    """(fullDataOffset, fullIndexOffset) from a little-endian bigWig header."""
+    with open(path, "rb") as fh:
+        h = fh.read(64)
+    magic, = struct.unpack_from("<I", h, 0)
+    assert magic == 0x888FFC26
+    data, index = struct.unpack_from("<QQ", h, 16)
+    return data, index
+
+
+def _bwl_track(path, size=200_000, seed=0):
+    rng = np.random.default_rng(seed)
+    s = np.arange(0, size, 10, dtype=np.int64)
+    bwl.write(path, {"chr1": size}, {"chr1": (s, s + 5, rng.normal(size=len(s)).astype(np.float32))},
+              items_per_section=128)
+
+
+@pytest.mark.parametrize("damage", ["overwrite", "truncate"])
+@pytest.mark.parametrize("prefetch", [0, 3])
+def test_corrupt_track_raises_in_loop(tmp_path, damage, prefetch):
+    good = str(tmp_path / "good.bw")
+    bad = str(tmp_path / "bad_track.bw")
+    _bwl_track(good, seed=1)
+    _bwl_track(bad, seed=2)
+    c = bwl.Collection([good, bad])
+    t = Tiles({"chr1": 200_000}, 2000)
+    ld = bwl.Loader(c, t, 10, prefetch=prefetch)  # 10 batches, in chromosome order
+    first = next(iter(ld))
+    assert not np.isnan(first.values).all()
+    data, index = _data_region(bad)
+    cut = data + (index - data) * 6 // 10
+    if damage == "overwrite":
+        with open(bad, "r+b") as fh:
+            fh.seek(cut)
+            fh.write(b"\xff" * (index - cut))
+    else:
+        os.truncate(bad, cut)
+    seen = []
+    with pytest.raises((bwl.FormatError, OSError)) as ei:
+        for b in ld:
+            seen.append(b.index)
+    assert "bad_track.bw" in str(ei.value)
+    assert seen == list(range(len(seen))) and 0 < len(seen) < len(ld)
+
+
+_EARLY_EXIT = textwrap.dedent(r"""
+    import gc, sys, threading, time
+    sys.path.insert(0, sys.argv[1])
+    import numpy as np
+    import bwl
+    from bwl.samplers import RandomRegions
+    from pipeline_data import make_genome
+    g = make_genome(sys.argv[2])
+    c = bwl.Collection(g.bigwigs)
+    fa = bwl.Fasta(g.fasta)
+    base = threading.active_count()
+    def loader(prefetch):
+        return bwl.Loader(c, RandomRegions(c.chroms(), 2000, c.chroms()), 16, fasta=fa,
+                          batches_per_epoch=1000, prefetch=prefetch)
+    for prefetch in (1, 4):
+        for i, b in enumerate(loader(prefetch)):      # break out of a for loop
+            if i == 2:
+                break
+        it = iter(loader(prefetch))                    # explicit close
+        next(it)
+        it.close()
+        try:                                           # an exception in the loop body
+            for b in loader(prefetch):
+                raise KeyError("user")
+        except KeyError:
+            pass
+        it = iter(loader(prefetch))                    # dropped without closing
+        next(it)
+        del it
+    gc.collect()
+    for _ in range(100):
+        if threading.active_count() == base:
+            break
+        time.sleep(0.05)
+    print("threads", base, threading.active_count(), flush=True)
+    assert threading.active_count() == base, [t.name for t in threading.enumerate()]
+    print("OK", flush=True)
+""")
+
+
+def test_early_exit_does_not_hang(tmp_path):
+    script = tmp_path / "early.py"
+    script.write_text(_EARLY_EXIT)
+    r = subprocess.run([sys.executable, str(script), HERE, str(tmp_path)], capture_output=True, text=True, timeout=90)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "OK" in r.stdout

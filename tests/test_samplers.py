@@ -1,0 +1,352 @@
+"""bwl.samplers: RandomRegions, Tiles, Tracks.
+
+Expectations are brute-force checks written here (interval overlap by
+comparison, base coverage by counting, N content from pyfaidx), plus loose
+statistical checks with fixed seeds.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import bwl
+from bwl.samplers import RandomRegions, Tiles, Tracks
+from pipeline_data import fasta_bytes, random_sequence
+
+pyfaidx = pytest.importorskip("pyfaidx")
+
+SIZES = {"chr1": 200_000, "chr2": 50_000, "chr3": 900, "chrS": 40}
+REGIONS = (
+    np.array(["chr1", "chr1", "chr1", "chr2", "chr2", "chr3", "chrS", "chrU"]),
+    np.array([0, 1_000, 150_000, 10_000, 49_000, 0, 0, 0]),
+    np.array([500, 30_000, 199_990, 10_050, 50_000, 900, 40, 100]),
+)
+
+
+def _concat(batches):
+    return tuple(np.concatenate(x) for x in zip(*batches))
+
+
+def _region_bases(regions, sizes, L):
+    """Set-free description: per chrom a boolean mask of region bases
+    (regions on chroms shorter than L or unknown dropped, clipped to the chrom)."""
+    masks = {}
+    for c, s, e in zip(*regions):
+        n = sizes.get(str(c), 0)
+        if n < L:
+            continue
+        m = masks.setdefault(str(c), np.zeros(n, bool))
+        m[s:min(e, n)] = True
+    return masks
+
+
+# ------------------------------------------------------------------ RandomRegions
+
+
+def test_random_regions_reproducible():
+    a = RandomRegions(REGIONS, 128, SIZES, seed=11)
+    b = RandomRegions(REGIONS, 128, SIZES, seed=11)
+    later = [b.batch(32, i, epoch=3) for i in (5, 2, 0)]  # other call order
+    for i, got in zip((5, 2, 0), later):
+        want = a.batch(32, i, epoch=3)
+        for x, y in zip(got, want):
+            assert np.array_equal(x, y)
+    base = a.batch(32, 0, epoch=0)
+    for other in (a.batch(32, 1, epoch=0), a.batch(32, 0, epoch=1),
+                  RandomRegions(REGIONS, 128, SIZES, seed=12).batch(32, 0, epoch=0)):
+        assert not np.array_equal(base[1], other[1])
+    # drawing one batch does not change another (no hidden state)
+    a.batch(32, 7)
+    assert np.array_equal(a.batch(32, 0, epoch=0)[1], base[1])
+
+
+@pytest.mark.parametrize("jitter", [0, 37])
+def test_random_regions_inside_chroms_and_near_regions(jitter):
+    L = 256
+    s = RandomRegions(REGIONS, L, SIZES, jitter=jitter, seed=1)
+    c, st, en = _concat([s.batch(64, i) for i in range(40)])
+    assert c.dtype.kind == "U" and st.dtype == np.int64 and en.dtype == np.int64
+    assert np.all(en - st == L)
+    sizes = np.array([SIZES[x] for x in c])
+    assert np.all(st >= 0) and np.all(en <= sizes)
+    assert set(c) <= {"chr1", "chr2", "chr3"}  # chrS shorter than L, chrU unknown
+    masks = _region_bases(REGIONS, SIZES, L)
+    for name, a, b in zip(c, st, en):
+        n = SIZES[name]
+        # possible centres given the shift that keeps the window inside the chrom
+        lo = a + L // 2 if a > 0 else -10**9
+        hi = a + L // 2 if b < n else 10**9
+        lo, hi = max(lo - jitter, 0), min(hi + jitter, n - 1)
+        assert lo <= hi
+        assert masks[name][lo:hi + 1].any(), (name, a, b)
+
+
+def test_random_regions_centres_exact_without_clipping():
+    """Far from chrom ends and without jitter, start + L // 2 is a region base."""
+    L = 101
+    s = RandomRegions(REGIONS, L, SIZES, seed=4)
+    c, st, en = _concat([s.batch(100, i) for i in range(30)])
+    masks = _region_bases(REGIONS, SIZES, L)
+    inner = (st > 0) & (en < np.array([SIZES[x] for x in c]))
+    assert inner.mean() > 0.9
+    for name, a in zip(c[inner], st[inner]):
+        assert masks[name][a + L // 2]
+
+
+def test_random_regions_uniform_over_region_bases():
+    """Centres are uniform over the union of region bases: overlapping
+    regions do not count twice, long regions are hit more."""
+    sizes = {"a": 1_000_000, "b": 1_000_000}
+    regs = (np.array(["a", "a", "a", "b"]),
+            np.array([100_000, 150_000, 500_000, 200_000]),
+            np.array([200_000, 180_000, 520_000, 260_000]))  # 2nd inside the 1st
+    L = 1000
+    s = RandomRegions(regs, L, sizes, seed=2024)
+    c, st, _ = _concat([s.batch(1000, i) for i in range(40)])
+    centre = st + L // 2
+    # position along the concatenated region bases: a[100k,200k), a[500k,520k), b[200k,260k)
+    pos = np.where(c == "b", 120_000 + centre - 200_000,
+                   np.where(centre >= 500_000, 100_000 + centre - 500_000, centre - 100_000))
+    assert np.all((pos >= 0) & (pos < 180_000))
+    n = len(pos)
+    # chi-square over 30 equal bins (expected ~1333 each)
+    counts = np.bincount(pos * 30 // 180_000, minlength=30)
+    exp = n / 30
+    chi2 = ((counts - exp) ** 2 / exp).sum()
+    assert chi2 < 70, chi2  # 29 dof: p ~ 5e-5
+    # KS distance against the uniform CDF
+    x = np.sort(pos) / 180_000
+    d = np.max(np.abs(x - (np.arange(1, n + 1) - 0.5) / n))
+    assert d < 0.02, d
+    # the nested region [150k, 180k) is not over-weighted
+    share = np.mean((c == "a") & (centre >= 150_000) & (centre < 180_000))
+    assert abs(share - 30 / 180) < 0.015
+
+
+def test_random_regions_clip_to_chrom_and_drop_unknown():
+    """Region bases past the chromosome end, on unknown chromosomes, or on
+    chromosomes shorter than L carry no weight."""
+    sizes = {"a": 10_000, "b": 10_000, "tiny": 50}
+    regs = (np.array(["a", "b", "zz", "tiny"]), np.array([0, 9_000, 0, 0]), np.array([1_000, 1_000_000, 10**6, 50]))
+    L = 100
+    s = RandomRegions(regs, L, sizes, seed=6)
+    c, st, en = _concat([s.batch(500, i) for i in range(8)])
+    assert set(c) == {"a", "b"}
+    assert np.all(en[c == "b"] <= 10_000)
+    share_b = np.mean(c == "b")  # 1000 of 2000 region bases
+    assert 0.45 < share_b < 0.55, share_b
+
+
+def test_random_regions_jitter_spreads_centres():
+    L = 100
+    regs = (np.array(["chr1"]), np.array([100_000]), np.array([100_001]))  # one base
+    s0 = RandomRegions(regs, L, SIZES, seed=3)
+    c, st, _ = _concat([s0.batch(50, i) for i in range(4)])
+    assert np.all(st + L // 2 == 100_000)
+    s1 = RandomRegions(regs, L, SIZES, jitter=20, seed=3)
+    c, st, _ = _concat([s1.batch(500, i) for i in range(4)])
+    off = st + L // 2 - 100_000
+    assert off.min() == -20 and off.max() == 20
+    assert len(np.unique(off)) == 41
+    counts = np.bincount(off + 20)
+    assert counts.min() > 20  # roughly uniform over [-20, 20]
+
+
+def _overlaps(c, s, e, block):
+    bc, bs, be = block
+    hit = np.zeros(len(c), bool)
+    for i in range(len(c)):
+        m = (bc == c[i]) & (bs < e[i]) & (be > s[i])
+        hit[i] = m.any()
+    return hit
+
+
+@pytest.mark.parametrize("as_bed", [False, True])
+def test_random_regions_blocklist(tmp_path, as_bed):
+    L = 200
+    rng = np.random.default_rng(8)
+    bs = np.sort(rng.choice(np.arange(0, 200_000, 50), 60, replace=False))
+    block = (np.array(["chr1"] * 60 + ["chr2", "chr2"]),
+             np.r_[bs, 10_000, 10_020], np.r_[bs + rng.integers(1, 3000, 60), 10_030, 10_100])
+    # unsorted and overlapping on purpose
+    perm = rng.permutation(len(block[0]))
+    block = tuple(x[perm] for x in block)
+    arg = block
+    if as_bed:
+        p = tmp_path / "block.bed"
+        p.write_text("track name=x\n" + "".join(f"{c}\t{s}\t{e}\n" for c, s, e in zip(*block)))
+        arg = str(p)
+    s = RandomRegions(REGIONS, L, SIZES, blocklist=arg, seed=5)
+    c, st, en = _concat([s.batch(128, i) for i in range(20)])
+    assert not _overlaps(c, st, en, block).any()
+    # without the blocklist, the same sampler would hit it often
+    free = RandomRegions(REGIONS, L, SIZES, seed=5)
+    c2, s2, e2 = _concat([free.batch(128, i) for i in range(20)])
+    assert _overlaps(c2, s2, e2, block).mean() > 0.2
+
+
+def test_blocklist_half_open_boundaries():
+    """A window [95, 105) only touches a block starting at 105: allowed;
+    a block starting at 104 overlaps every possible window: no windows."""
+    regs = (np.array(["chr1"]), np.array([100]), np.array([101]))
+    ok = RandomRegions(regs, 10, SIZES, blocklist=(np.array(["chr1", "chr1"]), np.array([105, 0]), np.array([300, 95])), seed=0)
+    c, st, en = ok.batch(8, 0)
+    assert np.all(st == 95) and np.all(en == 105)
+    bad = RandomRegions(regs, 10, SIZES, blocklist=(np.array(["chr1"]), np.array([104]), np.array([300])), seed=0,
+                        max_tries=5)
+    with pytest.raises(RuntimeError):
+        bad.batch(8, 0)
+
+
+@pytest.fixture(scope="module")
+def n_fasta(tmp_path_factory):
+    rng = np.random.default_rng(17)
+    seqs = {"chr1": random_sequence(rng, 30_000, p_n=0.0, p_iupac=0.01, n_runs=12, run_len=800),
+            "chr2": random_sequence(rng, 8_000, p_n=0.02, p_iupac=0.0, n_runs=3, run_len=1000)}
+    d = tmp_path_factory.mktemp("nfa")
+    p = d / "n.fa"
+    p.write_bytes(fasta_bytes(seqs, 60))
+    ref = d / "ref.fa"
+    ref.write_bytes(fasta_bytes(seqs, 60))
+    return str(p), pyfaidx.Fasta(str(ref), sequence_always_upper=False, as_raw=True), {k: len(v) for k, v in seqs.items()}
+
+
+@pytest.mark.parametrize("max_n", [0.02, 0.1])
+def test_random_regions_max_n_fraction(n_fasta, max_n):
+    path, ref, sizes = n_fasta
+    L = 300
+    regs = (np.array(list(sizes)), np.zeros(2, np.int64), np.array(list(sizes.values())))
+    s = RandomRegions(regs, L, sizes, fasta=bwl.Fasta(path), max_n_fraction=max_n, seed=9)
+    c, st, en = _concat([s.batch(64, i) for i in range(8)])
+
+    def frac(name, a, b):
+        seq = ref[name][int(a):int(b)]
+        return 1 - sum(seq.upper().count(x) for x in "ACGT") / L
+
+    fr = np.array([frac(*w) for w in zip(c, st, en)])
+    assert np.all(fr <= max_n + 1e-9), fr.max()
+    # the constraint matters: unconstrained windows often exceed it
+    free = RandomRegions(regs, L, sizes, seed=9)
+    c2, s2, e2 = _concat([free.batch(64, i) for i in range(8)])
+    assert np.mean([frac(*w) > max_n for w in zip(c2, s2, e2)]) > 0.2
+
+
+def test_random_regions_errors():
+    with pytest.raises(ValueError):
+        RandomRegions(REGIONS, 0, SIZES)
+    with pytest.raises(ValueError):
+        RandomRegions(REGIONS, 10, SIZES, max_n_fraction=0.1)
+    with pytest.raises(ValueError):
+        RandomRegions(REGIONS, 10**7, SIZES)  # no chromosome long enough
+
+
+def test_random_regions_from_bed_and_chrom_sizes(tmp_path):
+    p = tmp_path / "r.bed"
+    p.write_text("# comment\nbrowser position chr1\nchr2\t100\t200\tname\t0\t+\nchr2\t300\t301\n")
+    s = RandomRegions(str(p), 50, SIZES, seed=0)
+    c, st, en = s.batch(200, 0)
+    centre = st + 25
+    assert np.all(c == "chr2")
+    assert np.all(((centre >= 100) & (centre < 200)) | (centre == 300))
+    assert 0 < np.sum(centre == 300) < 20
+    whole = RandomRegions({"chr2": SIZES["chr2"], "chrS": SIZES["chrS"]}, 64, SIZES, seed=0)
+    c, st, en = whole.batch(300, 0)
+    assert np.all(c == "chr2") and np.all(en <= SIZES["chr2"])
+    assert np.ptp(st) > 40_000  # spread over the whole chromosome
+
+
+# ------------------------------------------------------------------ Tiles
+
+TILE_REGIONS = (
+    np.array(["chr1", "chr1", "chr2", "chr2", "chr3"]),
+    np.array([0, 10_000, 5, 1_000, 0]),
+    np.array([4_096, 10_000 + 1_000, 5 + 512 * 3, 1_100, 700]),
+)
+
+
+def _coverage(regs, tiles: Tiles, batch_size: int):
+    cov = {}
+    nb = tiles.num_batches(batch_size)
+    c, s, e = _concat([tiles.batch(batch_size, i) for i in range(nb)])
+    assert len(c) == len(tiles)
+    assert np.all(e - s == tiles.length)
+    for name, a, b in zip(c, s, e):
+        cov.setdefault(str(name), np.zeros(200_000, np.int32))[a:b] += 1
+    return cov, (c, s, e)
+
+
+@pytest.mark.parametrize("L,stride", [(512, None), (512, 512), (512, 100), (512, 511), (256, 1), (300, 700)])
+def test_tiles_cover_regions(L, stride):
+    t = Tiles(TILE_REGIONS, L, stride)
+    cov, (c, s, e) = _coverage(TILE_REGIONS, t, 7)
+    inside = {}
+    for name, a, b in zip(*TILE_REGIONS):
+        if b - a >= L:
+            inside.setdefault(name, np.zeros(200_000, bool))[a:b] = True
+    # every tile lies inside one region of length >= L
+    for name, a, b in zip(c, s, e):
+        ok = any(n == name and ra <= a and b <= rb for n, ra, rb in zip(*TILE_REGIONS))
+        assert ok, (name, a, b)
+    eff = stride or L
+    for name, a, b in zip(*TILE_REGIONS):
+        n = b - a
+        k = cov.get(name, np.zeros(200_000, np.int32))[a:b]
+        if n < L:
+            continue
+        if eff <= L:
+            assert np.all(k >= 1), (name, a, b)
+        if eff == L and n % L == 0:
+            assert np.all(k == 1), (name, a, b)
+        # tiles of the region: starts a, a + stride, ... and one ending at b
+        mine = np.sort(s[(c == name) & (s >= a) & (e <= b)])
+        want = list(range(a, b - L + 1, eff))
+        if want[-1] + L < b:
+            want.append(b - L)
+        assert mine.tolist() == want, (name, a, b)
+    # regions shorter than L give nothing
+    for name in ("chr1", "chr2", "chr3"):
+        short = [(a, b) for n, a, b in zip(*TILE_REGIONS) if n == name and b - a < L]
+        for a, b in short:
+            assert not np.any((c == name) & (s >= a) & (e <= b))
+
+
+def test_tiles_deterministic_and_batches():
+    a, b = Tiles(TILE_REGIONS, 128, 64), Tiles(TILE_REGIONS, 128, 64)
+    assert len(a) == len(b) > 0
+    n = a.num_batches(10)
+    assert n == -(-len(a) // 10)
+    for i in range(n):
+        for x, y in zip(a.batch(10, i, epoch=0), b.batch(10, i, epoch=5)):
+            assert np.array_equal(x, y)
+    last = a.batch(10, n - 1)
+    assert len(last[0]) == len(a) - 10 * (n - 1)
+    with pytest.raises(ValueError):
+        Tiles(TILE_REGIONS, 0)
+    with pytest.raises(ValueError):
+        Tiles(TILE_REGIONS, 10, -1)
+
+
+# ------------------------------------------------------------------ Tracks
+
+
+def test_tracks():
+    t = Tracks(5, seed=1)
+    seen = set()
+    for i in range(50):
+        x = t.batch(40, i, epoch=0)
+        assert x.dtype == np.uint32 and x.shape == (5,)
+        assert np.all(np.diff(x.astype(np.int64)) > 0)  # sorted, distinct
+        assert x.min() >= 0 and x.max() < 40
+        assert np.array_equal(x, Tracks(5, seed=1).batch(40, i, epoch=0))
+        seen.add(tuple(x.tolist()))
+    assert len(seen) > 40  # differs across indices
+    assert not np.array_equal(t.batch(40, 0, 0), t.batch(40, 0, 1))
+    assert not np.array_equal(t.batch(40, 0, 0), Tracks(5, seed=2).batch(40, 0, 0))
+    # every track gets picked over many batches, roughly evenly
+    counts = np.bincount(np.concatenate([t.batch(40, i) for i in range(400)]), minlength=40)
+    assert counts.min() > 20 and counts.max() < 90  # mean 50
+    assert np.array_equal(Tracks(3).batch(3, 0), [0, 1, 2])
+    with pytest.raises(ValueError):
+        t.batch(4, 0)
+    with pytest.raises(ValueError):
+        Tracks(0)
