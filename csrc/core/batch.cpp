@@ -32,7 +32,8 @@ struct Task {
 
 struct Scratch {
     std::vector<uint8_t> raw, buf;
-    std::vector<std::vector<float>> rows;
+    std::vector<std::vector<float>> rows;   // per-base staging (window == 1, converted)
+    std::vector<std::vector<double>> bins;  // (sum, bases) per bin (window > 1)
 };
 
 Scratch& scratch() {
@@ -51,6 +52,7 @@ public:
         T_ = s_.tracks ? s_.n_tracks : c_.files_.size();
         Lout_ = s_.length / s_.window;
         direct_ = s_.dtype == DType::F32 && s_.layout == Layout::BTL && s_.window == 1;
+        pooled_ = s_.window > 1;
         plan();
         c_.pool_.parallel_for(tasks_.size(), [&](size_t k) { run_task(tasks_[k]); });
     }
@@ -125,11 +127,12 @@ private:
         for (uint64_t j = 0; j < Lout_; ++j) store(out_, out_index(b, t, j), s_.default_value, s_.dtype);
     }
 
-    // Writes a finished per-base row (NaN = no data) as bins of the output.
-    void finish_row(size_t b, size_t t, const float* row) {
-        uint32_t w = s_.window;
+    // Writes a finished staging row as the output's dtype and layout: a
+    // per-base row (NaN = no data), or (sum, bases) pairs per bin.
+    void finish_row(size_t b, size_t t, const float* row, const double* bins) {
         for (uint64_t j = 0; j < Lout_; ++j) {
-            float v = w == 1 ? (row[j] == row[j] ? row[j] : s_.default_value) : window_mean(row + j * w, w, s_.default_value);
+            float v = bins ? (bins[2 * j + 1] > 0 ? float(bins[2 * j] / bins[2 * j + 1]) : s_.default_value)
+                           : (row[j] == row[j] ? row[j] : s_.default_value);
             store(out_, out_index(b, t, j), v, s_.dtype);
         }
     }
@@ -147,8 +150,9 @@ private:
         // else a per-base staging row (NaN = no data) finished at the end.
         struct Open {
             const Range* r;
-            float* row;
-            size_t staging;  // index into sc.rows, returned to `free_rows` when finished
+            float* row;      // per-base row (direct or staging), or null when pooled
+            double* bins;    // (sum, bases) per bin when pooled
+            size_t staging;  // index into sc.rows / sc.bins, returned to `free_rows` when finished
         };
         std::vector<Open> open;
         std::vector<size_t> free_rows;
@@ -158,7 +162,7 @@ private:
 
         for (uint32_t blk = first; blk < last; ++blk) {
             for (; next < task.end && rs[next].first == blk; ++next) {
-                Open o{&rs[next], nullptr, 0};
+                Open o{&rs[next], nullptr, nullptr, 0};
                 if (direct_) {
                     o.row = static_cast<float*>(out_) + out_index(rs[next].window, task.slot, 0);
                     std::fill(o.row, o.row + s_.length, s_.default_value);
@@ -168,11 +172,20 @@ private:
                         free_rows.pop_back();
                     } else {
                         o.staging = used_rows++;
-                        if (o.staging == sc.rows.size()) sc.rows.emplace_back();
+                        if (o.staging == sc.rows.size()) {
+                            sc.rows.emplace_back();
+                            sc.bins.emplace_back();
+                        }
                     }
-                    auto& v = sc.rows[o.staging];
-                    v.assign(s_.length, std::numeric_limits<float>::quiet_NaN());
-                    o.row = v.data();
+                    if (pooled_) {
+                        auto& v = sc.bins[o.staging];
+                        v.assign(2 * Lout_, 0.0);
+                        o.bins = v.data();
+                    } else {
+                        auto& v = sc.rows[o.staging];
+                        v.assign(s_.length, std::numeric_limits<float>::quiet_NaN());
+                        o.row = v.data();
+                    }
                 }
                 open.push_back(o);
             }
@@ -188,7 +201,9 @@ private:
                 for (const Open& o : open) {
                     if (!overlaps(o)) continue;
                     uint64_t qs = uint64_t(s_.start[o.r->window]);
-                    int st = densify_block(data, n, file.header().swap, chrom_id, qs, qs + s_.length, o.row, scale);
+                    bool swap = file.header().swap;
+                    int st = o.bins ? pool_block(data, n, swap, chrom_id, qs, qs + s_.length, s_.window, o.bins, scale)
+                                    : densify_block(data, n, swap, chrom_id, qs, qs + s_.length, o.row, scale);
                     if (st != kSectionOk)
                         throw FormatError(file.path() + ": " + section_status_text(st) + " (block at offset " +
                                           std::to_string(cb.offset[blk]) + ")");
@@ -198,7 +213,7 @@ private:
             for (size_t k = 0; k < open.size();) {
                 if (open[k].r->last == blk + 1) {
                     if (!direct_) {
-                        finish_row(open[k].r->window, task.slot, open[k].row);
+                        finish_row(open[k].r->window, task.slot, open[k].row, open[k].bins);
                         free_rows.push_back(open[k].staging);
                     }
                     open[k] = open.back();
@@ -228,7 +243,7 @@ private:
     void* out_;
     size_t T_ = 0;
     uint64_t Lout_ = 0;
-    bool direct_ = false;
+    bool direct_ = false, pooled_ = false;
     std::vector<std::vector<Range>> ranges_;
     std::vector<Task> tasks_;
 };

@@ -1,5 +1,7 @@
 #include "bwl/thread_pool.hpp"
 
+#include <unistd.h>
+
 #include <atomic>
 #include <exception>
 
@@ -34,29 +36,36 @@ struct ThreadPool::Job {
     }
 };
 
-ThreadPool::ThreadPool(size_t threads) {
+ThreadPool::ThreadPool(size_t threads) : st_(std::make_unique<State>()), owner_pid_(long(getpid())) {
     if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
-    for (size_t i = 1; i < threads; ++i) workers_.emplace_back([this] { worker(); });
+    for (size_t i = 1; i < threads; ++i) workers_.emplace_back(worker, st_.get());
 }
 
 ThreadPool::~ThreadPool() {
-    {
-        std::lock_guard<std::mutex> lock(mu_);
-        stop_ = true;
+    if (long(getpid()) != owner_pid_) {
+        // Forked child: the workers live only in the parent; joining them or
+        // destroying what they wait on would block forever. Leak both.
+        new std::vector<std::thread>(std::move(workers_));
+        st_.release();
+        return;
     }
-    cv_.notify_all();
+    {
+        std::lock_guard<std::mutex> lock(st_->mu);
+        st_->stop = true;
+    }
+    st_->cv.notify_all();
     for (auto& t : workers_) t.join();
 }
 
-void ThreadPool::worker() {
+void ThreadPool::worker(State* st) {
     for (;;) {
         std::shared_ptr<Job> job;
         {
-            std::unique_lock<std::mutex> lock(mu_);
-            cv_.wait(lock, [&] { return stop_ || !queue_.empty(); });
-            if (stop_ && queue_.empty()) return;
-            job = std::move(queue_.front());
-            queue_.pop_front();
+            std::unique_lock<std::mutex> lock(st->mu);
+            st->cv.wait(lock, [&] { return st->stop || !st->queue.empty(); });
+            if (st->stop && st->queue.empty()) return;
+            job = std::move(st->queue.front());
+            st->queue.pop_front();
         }
         job->run();
     }
@@ -67,13 +76,15 @@ void ThreadPool::parallel_for(size_t n, const std::function<void(size_t)>& fn) {
     auto job = std::make_shared<Job>();
     job->n = n;
     job->fn = &fn;
-    size_t helpers = std::min(workers_.size(), n - 1);
+    // After fork() the workers exist only in the parent; queueing for them
+    // would leak jobs nobody takes.
+    size_t helpers = long(getpid()) == owner_pid_ ? std::min(workers_.size(), n - 1) : 0;
     if (helpers) {
         {
-            std::lock_guard<std::mutex> lock(mu_);
-            for (size_t i = 0; i < helpers; ++i) queue_.push_back(job);
+            std::lock_guard<std::mutex> lock(st_->mu);
+            for (size_t i = 0; i < helpers; ++i) st_->queue.push_back(job);
         }
-        cv_.notify_all();
+        st_->cv.notify_all();
     }
     job->run();
     {

@@ -4,6 +4,7 @@ Importing this module needs torch; ``import bwl`` does not.
 """
 from __future__ import annotations
 
+import os
 from typing import Callable, Iterator, Optional
 
 import numpy as np
@@ -59,6 +60,7 @@ class BigWigDataset(torch.utils.data.IterableDataset):
         self.epoch = 0
         self.ddp = ddp_rank()  # travels to spawned workers with the dataset
         self._loader: Optional[Loader] = None
+        self._loader_pid = os.getpid()
 
     def set_epoch(self, epoch: int) -> None:
         """Reshuffle reproducibly: epoch n always gives the same windows.
@@ -77,8 +79,12 @@ class BigWigDataset(torch.utils.data.IterableDataset):
         return state
 
     def _get_loader(self) -> Loader:
-        if self._loader is None:
+        # A loader built in another process (the parent, before a forked
+        # DataLoader worker started) would share its open files and run
+        # single-threaded here: build one per process.
+        if self._loader is None or self._loader_pid != os.getpid():
             self._loader = self.make_loader()
+            self._loader_pid = os.getpid()
         return self._loader
 
     def __iter__(self) -> Iterator[dict]:

@@ -107,4 +107,22 @@ BWL_HD int densify_block(const uint8_t* p, uint64_t n, bool swap, uint32_t chrom
     });
 }
 
+// Pools instead of densifying: for bins of `window` bases over [qs, qe),
+// acc[2j] += value * covered bases and acc[2j + 1] += covered bases, so the
+// bin mean costs O(items + bins), not O(bases). NaN values count as no
+// data, as in the per-base path.
+BWL_HD int pool_block(const uint8_t* p, uint64_t n, bool swap, uint32_t chrom, uint64_t qs, uint64_t qe,
+                      uint32_t window, double* acc, float scale = 1.0f) {
+    return for_each_item(p, n, swap, [&](uint32_t c, uint64_t s, uint64_t e, float v) {
+        if (c != chrom || e <= qs || s >= qe || v != v) return;
+        uint64_t a = (s < qs ? qs : s) - qs, b = (e > qe ? qe : e) - qs;
+        double x = double(v * scale);
+        for (uint64_t j = a / window; j * window < b; ++j) {
+            uint64_t lo = j * window > a ? j * window : a, hi = (j + 1) * window < b ? (j + 1) * window : b;
+            acc[2 * j] += x * double(hi - lo);
+            acc[2 * j + 1] += double(hi - lo);
+        }
+    });
+}
+
 }  // namespace bwl

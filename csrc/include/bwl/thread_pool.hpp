@@ -26,18 +26,26 @@ public:
 
     // Runs fn(i) for i in [0, n) across the pool and the caller; returns when
     // all are done. The first exception thrown by fn is rethrown here (the
-    // remaining indices are skipped).
+    // remaining indices are skipped). In a process forked after the pool was
+    // made (a DataLoader worker), the caller runs everything itself.
     void parallel_for(size_t n, const std::function<void(size_t)>& fn);
 
 private:
     struct Job;
-    void worker();
+    // Queue state on the heap: a forked child must leak it, since the parent's
+    // workers were waiting on its condition variable at fork time and
+    // destroying it would wait for them forever.
+    struct State {
+        std::mutex mu;
+        std::condition_variable cv;
+        std::deque<std::shared_ptr<Job>> queue;
+        bool stop = false;
+    };
+    static void worker(State* st);
 
     std::vector<std::thread> workers_;
-    std::mutex mu_;
-    std::condition_variable cv_;
-    std::deque<std::shared_ptr<Job>> queue_;
-    bool stop_ = false;
+    std::unique_ptr<State> st_;
+    long owner_pid_;  // a forked child has no workers: it runs jobs alone
 };
 
 }  // namespace bwl

@@ -1,0 +1,232 @@
+// Decode + densify of one output row (window b, track slot t) by a group of
+// threads: the kernel's logic, BWL_HD so the CPU tests run it on host
+// threads. Built on bwl/section.hpp (section headers and items) and
+// bwl/convert.hpp (window_mean, store); gives exactly Collection::values'
+// output (see batch.cpp): later items win, missing bases are the default,
+// window means in double over the non-NaN bases.
+//
+// The row is walked in tiles of at most `tile_cap` bases held by the group
+// (shared memory on a GPU). Items of a section are taken `size` at a time,
+// one per thread; when those are sorted and disjoint (the normal case) the
+// threads write at once, otherwise one item after another with the bases
+// split over the threads, so the last item still wins.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+
+#include "bwl/convert.hpp"
+#include "bwl/hd.hpp"
+#include "bwl/section.hpp"
+
+namespace bwl {
+
+// A data block of the batch: its section bytes (inflated, or as stored).
+struct DensifyBlock {
+    const uint8_t* data;
+    uint64_t len;
+    uint64_t lo, hi;  // bases its items cover (block_extent): tiles outside are skipped
+    int32_t status;   // inflate status, then block_extent's; a failed block is skipped (the batch fails)
+    uint32_t swap;    // big-endian file
+};
+
+// One output row and the blocks that can touch it, in file order.
+struct DensifyRow {
+    uint64_t qs;               // window start
+    uint32_t b, slot;          // output coordinates
+    uint32_t chrom_id;         // chrom id as the file's sections write it
+    uint32_t blk_begin, blk_end;  // into the row_blocks list
+    float scale;
+};
+
+struct DensifyParams {
+    void* out;
+    uint64_t length, T, Lout;
+    uint32_t window;
+    float dflt;
+    DType dtype;
+    Layout layout;
+    uint32_t direct;  // float32, BTL, window 1: as the CPU's direct path, NaN data stays NaN
+};
+
+BWL_HD float quiet_nan_f32() {
+    uint32_t u = 0x7FC00000u;
+    float f;
+    memcpy(&f, &u, 4);
+    return f;
+}
+
+BWL_HD uint64_t densify_out_index(const DensifyParams& p, const DensifyRow& r, uint64_t j) {
+    return p.layout == Layout::BTL ? (uint64_t(r.b) * p.T + r.slot) * p.Lout + j
+                                   : (uint64_t(r.b) * p.Lout + j) * p.T + r.slot;
+}
+
+// Writes v over the bases of [s, e) inside the tile [ts, te), every
+// `size`-th base from `rank`.
+BWL_HD void densify_write(float* tile, uint64_t ts, uint64_t te, uint64_t s, uint64_t e, float v, uint32_t rank,
+                          uint32_t size) {
+    if (e <= ts || s >= te) return;
+    uint64_t a = s < ts ? ts : s, b = e > te ? te : e;
+    for (uint64_t x = a + rank; x < b; x += size) tile[x - ts] = v;
+}
+
+// Checks every section of a block and finds the bases its items cover,
+// [*lo, *hi) (empty: lo >= hi), any chromosome. The items, not the R-tree,
+// decide which tiles a block touches: a block whose items stray outside
+// its R-tree range still writes them, as on the CPU. `scratch` holds 2 *
+// size values shared by the group. Returns a SectionStatus.
+template <class G>
+BWL_HD int block_extent(G& g, const DensifyBlock& blk, uint64_t* scratch, uint64_t* lo, uint64_t* hi) {
+    const uint32_t rank = g.rank(), size = g.size();
+    const bool swap = blk.swap != 0;
+    const uint8_t* p = blk.data;
+    uint64_t n = blk.len, a = ~uint64_t(0), b = 0;
+    int st = kSectionOk;
+    while (n > 0) {
+        SectionHeader h;
+        if ((st = read_section_header(p, n, swap, &h)) != kSectionOk) break;
+        const uint8_t* items = p + kSectionHeaderSize;
+        for (uint32_t i = rank; i < h.item_count; i += size) {
+            uint64_t s, e;
+            float v;
+            section_item(h, items, swap, i, &s, &e, &v);
+            if (s < e) {
+                a = s < a ? s : a;
+                b = e > b ? e : b;
+            }
+        }
+        uint64_t used = section_bytes(h);
+        p += used;
+        n -= used;
+    }
+    scratch[rank] = a;
+    scratch[size + rank] = b;
+    g.sync();
+    a = ~uint64_t(0);
+    b = 0;
+    for (uint32_t r = 0; r < size; ++r) {
+        a = scratch[r] < a ? scratch[r] : a;
+        b = scratch[size + r] > b ? scratch[size + r] : b;
+    }
+    g.sync();  // scratch is reused
+    *lo = a;
+    *hi = b;
+    return st;
+}
+
+// One block's items over the tile. Returns a SectionStatus (uniform across
+// the group: every thread parses the same headers).
+template <class G>
+BWL_HD int densify_tile_block(G& g, float* tile, uint64_t ts, uint64_t te, const DensifyRow& r, const DensifyBlock& blk) {
+    const uint32_t rank = g.rank(), size = g.size();
+    const bool swap = blk.swap != 0;
+    const uint8_t* p = blk.data;
+    uint64_t n = blk.len;
+    while (n > 0) {
+        SectionHeader h;
+        int st = read_section_header(p, n, swap, &h);
+        if (st != kSectionOk) return st;
+        const uint8_t* items = p + kSectionHeaderSize;
+        if (h.chrom_id == r.chrom_id) {
+            for (uint32_t i0 = 0; i0 < h.item_count; i0 += size) {
+                uint32_t i = i0 + rank;
+                bool have = i < h.item_count, ok = true;
+                uint64_t s = 0, e = 0;
+                float v = 0;
+                if (have) {
+                    section_item(h, items, swap, i, &s, &e, &v);
+                    ok = s < e;
+                    if (ok && i > i0) {
+                        uint64_t ps, pe;
+                        float pv;
+                        section_item(h, items, swap, i - 1, &ps, &pe, &pv);
+                        ok = pe <= s;
+                    }
+                }
+                if (g.all(ok)) {  // sorted, disjoint, non-empty: no two threads write one base
+                    if (have) densify_write(tile, ts, te, s, e, v * r.scale, 0, 1);
+                } else {
+                    uint32_t m = h.item_count - i0 < size ? h.item_count - i0 : size;
+                    for (uint32_t k = 0; k < m; ++k) {
+                        section_item(h, items, swap, i0 + k, &s, &e, &v);
+                        densify_write(tile, ts, te, s, e, v * r.scale, rank, size);
+                        g.sync();
+                    }
+                }
+                g.sync();
+            }
+        }
+        uint64_t used = section_bytes(h);
+        p += used;
+        n -= used;
+    }
+    return kSectionOk;
+}
+
+// The whole row. G: rank(), size(), sync() (a barrier ordering memory),
+// all(bool) (a barrier returning the AND of every thread's vote). Returns a
+// SectionStatus; on error *bad_block is the failing block's index in
+// `blocks` (the row's output is then unspecified; the batch fails).
+template <class G>
+BWL_HD int densify_row(G& g, float* tile, uint32_t tile_cap, const DensifyParams& p, const DensifyRow& r,
+                       const uint32_t* row_blocks, const DensifyBlock* blocks, uint32_t* bad_block) {
+    const uint32_t rank = g.rank(), size = g.size();
+    const uint32_t w = p.window;
+    const uint64_t L = p.length;
+    // Whole bins per tile when a bin fits; else bins span tiles and rank 0
+    // keeps the running sum (in base order, as window_mean sums).
+    const uint64_t tl = w <= tile_cap ? uint64_t(tile_cap / w) * w : tile_cap;
+    const float fill = p.direct ? p.dflt : quiet_nan_f32();
+    int status = kSectionOk;
+    uint32_t bad = 0;
+    double acc = 0;
+    uint32_t acc_n = 0;
+    for (uint64_t t0 = 0; t0 < L; t0 += tl) {
+        uint64_t n = L - t0 < tl ? L - t0 : tl;
+        uint64_t ts = r.qs + t0, te = ts + n;
+        for (uint64_t x = rank; x < n; x += size) tile[x] = fill;
+        g.sync();
+        for (uint32_t bi = r.blk_begin; bi < r.blk_end && status == kSectionOk; ++bi) {
+            const DensifyBlock& blk = blocks[row_blocks[bi]];
+            if (blk.status != 0 || blk.hi <= ts || blk.lo >= te) continue;
+            int st = densify_tile_block(g, tile, ts, te, r, blk);
+            if (st != kSectionOk) {
+                status = st;
+                bad = row_blocks[bi];
+            }
+        }
+        g.sync();
+        if (w <= tl) {
+            uint64_t nb = n / w, j0 = t0 / w;
+            for (uint64_t j = rank; j < nb; j += size) {
+                float v;
+                if (w == 1) {
+                    v = tile[j];
+                    if (!p.direct && v != v) v = p.dflt;
+                } else {
+                    v = window_mean(tile + j * w, w, p.dflt);
+                }
+                store(p.out, densify_out_index(p, r, j0 + j), v, p.dtype);
+            }
+        } else if (rank == 0) {
+            for (uint64_t x = 0; x < n; ++x) {
+                float v = tile[x];
+                if (v == v) {
+                    acc += v;
+                    ++acc_n;
+                }
+                uint64_t X = t0 + x;
+                if ((X + 1) % w == 0) {
+                    store(p.out, densify_out_index(p, r, X / w), acc_n ? float(acc / acc_n) : p.dflt, p.dtype);
+                    acc = 0;
+                    acc_n = 0;
+                }
+            }
+        }
+        g.sync();  // the tile is refilled next
+    }
+    *bad_block = bad;
+    return status;
+}
+
+}  // namespace bwl

@@ -1,0 +1,122 @@
+// The kernels: a warp per zlib stream (inflate), per block (scan), per
+// output row (decode + densify). The work itself is the BWL_HD code the CPU
+// tests run (inflate_group, block_extent, densify_row); here warps are
+// mapped to work items (grid-stride, so any grid size is correct) and the
+// first error is recorded for the host.
+#include "bwl/inflate_hd.hpp"
+#include "kernels.hpp"
+
+namespace bwl {
+namespace cuda {
+
+namespace {
+
+// The group policy of the shared code: one full warp. All 32 lanes run the
+// same control flow (every loop bound is computed redundantly per lane).
+struct WarpGroup {
+    BWL_HD uint32_t rank() const {
+#ifdef __CUDA_ARCH__
+        return threadIdx.x & 31;
+#else
+        return 0;
+#endif
+    }
+    BWL_HD uint32_t size() const { return 32; }
+    BWL_HD void sync() {
+#ifdef __CUDA_ARCH__
+        __syncwarp();  // also orders the warp's shared and global memory accesses
+#endif
+    }
+    BWL_HD bool all(bool p) {
+#ifdef __CUDA_ARCH__
+        return __all_sync(0xFFFFFFFFu, p) != 0;
+#else
+        return p;
+#endif
+    }
+};
+
+constexpr uint32_t kThreads = kWarpsPerCta * 32;
+
+__device__ void report(ErrorRecord* e, int kind, int code, uint64_t block) {
+    if (e && atomicCAS(&e->flag, 0, 1) == 0) {
+        e->kind = kind;
+        e->code = code;
+        e->block = block;
+    }
+}
+
+__global__ void __launch_bounds__(kThreads) inflate_kernel(const InflateJob* jobs, uint32_t n, bool zlib, ErrorRecord* err) {
+    __shared__ InflateShared sh[kWarpsPerCta];
+    const uint32_t warp = threadIdx.x >> 5;
+    WarpGroup g;
+    for (uint64_t j = uint64_t(blockIdx.x) * kWarpsPerCta + warp; j < n; j += uint64_t(gridDim.x) * kWarpsPerCta) {
+        const InflateJob job = jobs[j];
+        uint64_t len = 0;
+        int st = inflate_group(g, &sh[warp], job.src, job.src_len, job.dst, job.cap, &len, zlib);
+        if (g.rank() == 0) {
+            *job.out_len = len;
+            *job.status = st;
+            if (st != kInflateOk) report(err, kErrorInflate, st, job.tag);
+        }
+    }
+}
+
+__global__ void __launch_bounds__(kThreads) extent_kernel(DensifyBlock* blocks, uint32_t n, uint64_t block_base,
+                                                         ErrorRecord* err) {
+    __shared__ uint64_t scratch[kWarpsPerCta][64];
+    const uint32_t warp = threadIdx.x >> 5;
+    WarpGroup g;
+    for (uint64_t j = uint64_t(blockIdx.x) * kWarpsPerCta + warp; j < n; j += uint64_t(gridDim.x) * kWarpsPerCta) {
+        const DensifyBlock blk = blocks[j];
+        if (blk.status != 0) continue;  // inflate failed: already reported
+        uint64_t lo, hi;
+        int st = block_extent(g, blk, scratch[warp], &lo, &hi);
+        if (g.rank() == 0) {
+            blocks[j].lo = lo;
+            blocks[j].hi = hi;
+            if (st != kSectionOk) {
+                blocks[j].status = kBlockBadSection + st;
+                report(err, kErrorSection, st, block_base + j);
+            }
+        }
+        g.sync();
+    }
+}
+
+__global__ void __launch_bounds__(kThreads) densify_kernel(DensifyParams p, const DensifyRow* rows, uint32_t n,
+                                                          const uint32_t* row_blocks, const DensifyBlock* blocks,
+                                                          uint64_t block_base, ErrorRecord* err) {
+    __shared__ float tiles[kWarpsPerCta][kTileBases];
+    const uint32_t warp = threadIdx.x >> 5;
+    WarpGroup g;
+    for (uint64_t r = uint64_t(blockIdx.x) * kWarpsPerCta + warp; r < n; r += uint64_t(gridDim.x) * kWarpsPerCta) {
+        const DensifyRow row = rows[r];
+        uint32_t bad = 0;
+        int st = densify_row(g, tiles[warp], kTileBases, p, row, row_blocks, blocks, &bad);
+        if (g.rank() == 0 && st != kSectionOk) report(err, kErrorSection, st, block_base + bad);
+    }
+}
+
+unsigned grid_for(uint32_t n) {
+    uint64_t ctas = (uint64_t(n) + kWarpsPerCta - 1) / kWarpsPerCta;
+    return unsigned(ctas < (1u << 20) ? ctas : (1u << 20));
+}
+
+}  // namespace
+
+void launch_inflate(const InflateJob* jobs, uint32_t n, bool zlib, ErrorRecord* err, cudaStream_t s) {
+    if (n) inflate_kernel<<<grid_for(n), kThreads, 0, s>>>(jobs, n, zlib, err);
+}
+
+void launch_extent(DensifyBlock* blocks, uint32_t n, uint64_t block_base, ErrorRecord* err, cudaStream_t s) {
+    if (n) extent_kernel<<<grid_for(n), kThreads, 0, s>>>(blocks, n, block_base, err);
+}
+
+void launch_densify(const DensifyParams& p, const DensifyRow* rows, uint32_t n, const uint32_t* row_blocks,
+                    const DensifyBlock* blocks, uint64_t block_base, ErrorRecord* err, cudaStream_t s) {
+    if (n) densify_kernel<<<grid_for(n), kThreads, 0, s>>>(p, rows, n, row_blocks, blocks, block_base, err);
+}
+
+}  // namespace cuda
+}  // namespace bwl

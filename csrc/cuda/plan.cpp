@@ -1,0 +1,248 @@
+// GPU batch planning; see plan.hpp. Per track (in parallel on the
+// collection's pool): each window's overlapping blocks, then the track's
+// distinct blocks (sort + unique). A track whose blocks exceed the budget
+// is cut into pieces of windows sorted by position (a block shared across a
+// cut is fetched twice). Pieces are packed into chunks in order.
+#include "plan.hpp"
+
+#include <algorithm>
+#include <string>
+#include <unordered_map>
+
+#include "bwl/error.hpp"
+
+namespace bwl {
+namespace cuda {
+
+namespace {
+
+uint64_t align_up(uint64_t x) { return (x + kPlanAlign - 1) / kPlanAlign * kPlanAlign; }
+
+struct RowRef {
+    uint32_t b;
+    int32_t fc;               // file chrom, -1: none
+    uint32_t first, last;     // R-tree candidates
+};
+
+// A track, or a piece of one: its rows and distinct blocks.
+struct Unit {
+    uint32_t slot = 0;
+    std::vector<uint64_t> keys;  // fc << 32 | block index, sorted
+    std::vector<DensifyRow> rows;
+    std::vector<uint32_t> rb;    // per row, indices into keys
+    uint64_t src = 0, dst = 0;
+};
+
+}  // namespace
+
+ChromMap chrom_map(const Collection& c) {
+    std::unordered_map<std::string, uint32_t> by_name;
+    for (uint32_t i = 0; i < c.chrom_names().size(); ++i) by_name.emplace(c.chrom_names()[i], i);
+    ChromMap m(c.size());
+    for (size_t t = 0; t < c.size(); ++t) {
+        m[t].assign(c.chrom_names().size(), -1);
+        const auto& cs = c.file(t).chroms();
+        for (size_t i = 0; i < cs.size(); ++i) m[t][by_name.at(cs[i].name)] = int32_t(i);
+    }
+    return m;
+}
+
+void validate(const Collection& c, const BatchSpec& s) {
+    // The messages of batch.cpp's Batcher::validate.
+    if (s.length == 0) throw RangeError("window length must be > 0");
+    if (s.window == 0 || s.length % s.window != 0)
+        throw RangeError("length " + std::to_string(s.length) + " is not a multiple of window " +
+                         std::to_string(s.window));
+    if (s.tracks)
+        for (size_t t = 0; t < s.n_tracks; ++t)
+            if (s.tracks[t] >= c.size())
+                throw RangeError("track index " + std::to_string(s.tracks[t]) + " out of range (" +
+                                 std::to_string(c.size()) + " tracks)");
+    for (size_t b = 0; b < s.batch; ++b) {
+        if (s.chrom[b] >= c.chrom_names().size())
+            throw RangeError("window " + std::to_string(b) + ": chrom index " + std::to_string(s.chrom[b]) +
+                             " out of range");
+        uint64_t size = c.chrom_sizes()[s.chrom[b]];
+        if (s.start[b] < 0 || uint64_t(s.start[b]) + s.length > size)
+            throw RangeError("window " + std::to_string(b) + ": " + c.chrom_names()[s.chrom[b]] + ":" +
+                             std::to_string(s.start[b]) + "-" + std::to_string(s.start[b] + int64_t(s.length)) +
+                             " is outside the chromosome (size " + std::to_string(size) + ")");
+    }
+}
+
+DensifyParams densify_params(const BatchSpec& spec, const Plan& plan, void* out) {
+    DensifyParams p;
+    p.out = out;
+    p.length = spec.length;
+    p.T = plan.T;
+    p.Lout = plan.Lout;
+    p.window = spec.window;
+    p.dflt = spec.default_value;
+    p.dtype = spec.dtype;
+    p.layout = spec.layout;
+    p.direct = plan.direct;
+    return p;
+}
+
+void make_plan(Collection& c, const ChromMap& map, const BatchSpec& s, uint64_t budget, bool device_cache,
+               Plan& plan) {
+    validate(c, s);
+    plan = Plan();
+    plan.T = s.tracks ? s.n_tracks : c.size();
+    plan.Lout = s.length / s.window;
+    plan.direct = s.dtype == DType::F32 && s.layout == Layout::BTL && s.window == 1;
+    if (budget == 0) budget = 1;
+    const size_t T = plan.T;
+    std::vector<std::vector<Unit>> units(T);
+
+    c.pool().parallel_for(T, [&](size_t slot) {
+        uint32_t f = s.tracks ? s.tracks[slot] : uint32_t(slot);
+        const BigWigFile& file = c.file(f);
+        const bool comp = file.header().uncompress_buf_size != 0;
+        const uint64_t ubuf = file.header().uncompress_buf_size;
+        auto cost = [&](const ChromBlocks& cb, size_t k) {
+            uint64_t src = device_cache ? 0 : cb.size[k];
+            uint64_t dst = comp ? align_up(std::min<uint64_t>(ubuf, cb.size[k] * kMaxDeflateRatio + 64)) : 0;
+            return src + dst;
+        };
+        auto overlaps = [&](const ChromBlocks& cb, size_t k, uint64_t qs) {
+            return cb.end[k] > qs && cb.start[k] < qs + s.length;
+        };
+
+        std::vector<RowRef> refs(s.batch);
+        for (size_t b = 0; b < s.batch; ++b) {
+            int32_t fc = map[f][s.chrom[b]];
+            size_t first = 0, last = 0;
+            if (fc >= 0)
+                file.index().chroms[fc].overlapping(uint64_t(s.start[b]), uint64_t(s.start[b]) + s.length, &first, &last);
+            refs[b] = {uint32_t(b), fc, uint32_t(first), uint32_t(last)};
+        }
+        // Position order, so a piece holds neighbouring windows.
+        std::sort(refs.begin(), refs.end(), [](const RowRef& a, const RowRef& b) {
+            return a.fc != b.fc ? a.fc < b.fc : a.first != b.first ? a.first < b.first : a.b < b.b;
+        });
+
+        auto& out = units[slot];
+        out.emplace_back();
+        out.back().slot = uint32_t(slot);
+        uint64_t est = 0;  // the current piece's bytes, counting shared blocks once per row (an upper bound)
+        std::vector<std::vector<uint64_t>> row_keys;  // per row of the current piece
+        auto close = [&]() {
+            Unit& u = out.back();
+            for (auto& rk : row_keys) u.keys.insert(u.keys.end(), rk.begin(), rk.end());
+            std::sort(u.keys.begin(), u.keys.end());
+            u.keys.erase(std::unique(u.keys.begin(), u.keys.end()), u.keys.end());
+            for (size_t i = 0; i < row_keys.size(); ++i) {
+                DensifyRow& r = u.rows[i];
+                r.blk_begin = uint32_t(u.rb.size());
+                for (uint64_t key : row_keys[i])
+                    u.rb.push_back(uint32_t(std::lower_bound(u.keys.begin(), u.keys.end(), key) - u.keys.begin()));
+                r.blk_end = uint32_t(u.rb.size());
+            }
+            for (uint64_t key : u.keys) {
+                const ChromBlocks& cb = file.index().chroms[key >> 32];
+                size_t k = size_t(key & 0xFFFFFFFFu);
+                uint64_t src = device_cache ? 0 : cb.size[k];
+                u.src += src;
+                u.dst += cost(cb, k) - src;
+            }
+            row_keys.clear();
+        };
+        for (const RowRef& ref : refs) {
+            DensifyRow r{};
+            r.qs = uint64_t(s.start[ref.b]);
+            r.b = ref.b;
+            r.slot = uint32_t(slot);
+            r.scale = c.scale()[f];
+            std::vector<uint64_t> keys;
+            uint64_t row_cost = 0;
+            if (ref.fc >= 0) {
+                const ChromBlocks& cb = file.index().chroms[ref.fc];
+                r.chrom_id = file.chroms()[ref.fc].id;
+                for (size_t k = ref.first; k < ref.last; ++k)
+                    if (overlaps(cb, k, r.qs)) {
+                        keys.push_back(uint64_t(ref.fc) << 32 | k);
+                        row_cost += cost(cb, k);
+                    }
+            }
+            if (!row_keys.empty() && est + row_cost > budget) {
+                close();
+                out.emplace_back();
+                out.back().slot = uint32_t(slot);
+                est = 0;
+            }
+            est += row_cost;
+            out.back().rows.push_back(r);
+            row_keys.push_back(std::move(keys));
+        }
+        close();
+    });
+
+    // Pack pieces into chunks, in order; lay out blocks and offsets.
+    PlanChunk ch{};
+    auto finish_chunk = [&]() {
+        ch.block_end = uint32_t(plan.blocks.size());
+        ch.row_end = uint32_t(plan.rows.size());
+        ch.rb_end = uint32_t(plan.row_blocks.size());
+        plan.max_src = std::max(plan.max_src, ch.src_bytes);
+        plan.max_dst = std::max(plan.max_dst, ch.dst_bytes);
+        plan.max_blocks = std::max(plan.max_blocks, ch.block_end - ch.block_begin);
+        plan.max_rows = std::max(plan.max_rows, ch.row_end - ch.row_begin);
+        plan.max_rb = std::max(plan.max_rb, ch.rb_end - ch.rb_begin);
+        plan.max_jobs = std::max(plan.max_jobs, ch.compressed_blocks);
+        plan.chunks.push_back(ch);
+    };
+    ch.block_begin = ch.row_begin = ch.rb_begin = 0;
+    for (size_t slot = 0; slot < T; ++slot) {
+        uint32_t f = s.tracks ? s.tracks[slot] : uint32_t(slot);
+        const BigWigFile& file = c.file(f);
+        const bool comp = file.header().uncompress_buf_size != 0;
+        const uint64_t ubuf = file.header().uncompress_buf_size;
+        for (Unit& u : units[slot]) {
+            if (ch.unit_count && ch.src_bytes + ch.dst_bytes + u.src + u.dst > budget) {
+                finish_chunk();
+                ch = PlanChunk{};
+                ch.block_begin = uint32_t(plan.blocks.size());
+                ch.row_begin = uint32_t(plan.rows.size());
+                ch.rb_begin = uint32_t(plan.row_blocks.size());
+            }
+            uint32_t base = uint32_t(plan.blocks.size()) - ch.block_begin;
+            for (uint64_t key : u.keys) {
+                const ChromBlocks& cb = file.index().chroms[key >> 32];
+                size_t k = size_t(key & 0xFFFFFFFFu);
+                PlanBlock pb{};
+                pb.track = f;
+                pb.compressed = comp;
+                pb.offset = cb.offset[k];
+                pb.size = cb.size[k];
+                pb.swap = file.header().swap;
+                pb.start = cb.start[k];
+                pb.end = cb.end[k];
+                if (!device_cache) {
+                    pb.src_off = ch.src_bytes;
+                    ch.src_bytes += pb.size;  // packed: adjacent blocks of a file are one read
+                }
+                if (comp) {
+                    pb.cap = std::min<uint64_t>(ubuf, pb.size * kMaxDeflateRatio + 64);
+                    pb.dst_off = ch.dst_bytes;
+                    ch.dst_bytes += align_up(pb.cap);
+                    ++ch.compressed_blocks;
+                }
+                plan.blocks.push_back(pb);
+            }
+            uint32_t rb_base = uint32_t(plan.row_blocks.size()) - ch.rb_begin;
+            for (DensifyRow r : u.rows) {
+                r.blk_begin += rb_base;
+                r.blk_end += rb_base;
+                plan.rows.push_back(r);
+            }
+            for (uint32_t i : u.rb) plan.row_blocks.push_back(base + i);
+            ++ch.unit_count;
+            std::vector<uint64_t>().swap(u.keys);
+        }
+    }
+    finish_chunk();
+}
+
+}  // namespace cuda
+}  // namespace bwl

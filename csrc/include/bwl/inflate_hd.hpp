@@ -1,0 +1,591 @@
+// Our own zlib (RFC 1950) / DEFLATE (RFC 1951) decoder, shared by the CPU
+// tests and the CUDA kernels (BWL_HD): no heap, no exceptions, no std::
+// containers; all state lives in a caller-provided InflateState (about 8 KiB,
+// which fits a warp's share of shared memory).
+//
+// Split so that a group of threads (a warp) can cooperate, as in nvCOMP and
+// cuDF: one thread runs inflate_decode(), which decodes Huffman symbols,
+// writes literals straight to the output and queues LZ77 matches and stored
+// blocks as InflateCopy commands; then every thread of the group runs
+// inflate_copy() on each queued command with its own rank. inflate_hd() is
+// the single-thread driver, inflate_group() the cooperative one (templated on
+// a group policy, see its comment). Both check everything zlib checks:
+// header, code sets, codes, distances, output size, truncation and adler32.
+#pragma once
+
+#include <cstdint>
+
+#include "bwl/hd.hpp"
+
+namespace bwl {
+
+enum InflateStatus : int {
+    kInflateOk = 0,
+    kInflateTruncated = 1,    // input ends before the final block or the trailer
+    kInflateBadHeader = 2,    // zlib CMF/FLG invalid, not deflate, window > 32K, or FDICT set
+    kInflateBadBlock = 3,     // block type 3, or stored LEN != ~NLEN
+    kInflateBadCodes = 4,     // code lengths over-subscribed/incomplete, bad repeat, invalid symbol
+    kInflateBadDistance = 5,  // invalid distance symbol, or a match reaching before the output start
+    kInflateOverflow = 6,     // output would pass the capacity
+    kInflateBadChecksum = 7,  // adler32 trailer does not match the output
+};
+
+BWL_HD const char* inflate_status_text(int s) {
+    switch (s) {
+        case kInflateOk: return "ok";
+        case kInflateTruncated: return "truncated compressed stream";
+        case kInflateBadHeader: return "bad zlib header";
+        case kInflateBadBlock: return "bad deflate block header";
+        case kInflateBadCodes: return "invalid Huffman codes in compressed stream";
+        case kInflateBadDistance: return "invalid distance in compressed stream";
+        case kInflateOverflow: return "compressed block inflates past its declared size";
+        case kInflateBadChecksum: return "adler32 checksum mismatch in compressed stream";
+        default: return "unknown inflate error";
+    }
+}
+
+// RFC 1950 (zlib stream).
+constexpr uint32_t kZlibHeaderSize = 2;        // CMF, FLG
+constexpr uint32_t kZlibTrailerSize = 4;       // ADLER32, big-endian
+constexpr uint32_t kZlibMethodDeflate = 8;     // CM
+constexpr uint32_t kZlibMaxCinfo = 7;          // CINFO: log2(window) - 8, at most 32K
+constexpr uint32_t kZlibFlagDict = 0x20;       // FDICT: a preset dictionary we do not have
+constexpr uint32_t kZlibCheckDivisor = 31;     // (CMF * 256 + FLG) % 31 == 0
+constexpr uint32_t kAdlerBase = 65521;         // largest prime below 2^16
+constexpr uint32_t kAdlerNmax = 5552;          // bytes before the 32-bit sums could overflow
+
+// RFC 1951 (deflate).
+constexpr uint32_t kDeflateMaxBits = 15;       // longest code
+constexpr uint32_t kDeflateNumLitLen = 288;    // lit/len alphabet incl. the 2 unused codes of the fixed code
+constexpr uint32_t kDeflateMaxLitLen = 286;    // HLIT + 257 may not exceed this
+constexpr uint32_t kDeflateNumDist = 32;       // distance alphabet incl. the 2 unused codes
+constexpr uint32_t kDeflateMaxDist = 30;       // HDIST + 1 may not exceed this
+constexpr uint32_t kDeflateNumPrecode = 19;    // code-length alphabet
+constexpr uint32_t kDeflatePrecodeBits = 7;    // longest code-length code
+constexpr uint32_t kDeflateEndOfBlock = 256;
+constexpr uint32_t kDeflateFirstLength = 257;
+constexpr uint32_t kDeflateStored = 0, kDeflateFixed = 1, kDeflateDynamic = 2;  // BTYPE
+
+// Decode tables: a primary table indexed by the next kXxxTableBits input
+// bits, and subtables for longer codes (as zlib and libdeflate). Their sizes
+// are the worst cases over all complete codes, computed by zlib's
+// examples/enough.c ("enough 288 10 15", "enough 32 8 15").
+constexpr uint32_t kLitLenTableBits = 10;
+constexpr uint32_t kLitLenEnough = 1334;
+constexpr uint32_t kDistTableBits = 8;
+constexpr uint32_t kDistEnough = 402;
+constexpr uint32_t kPrecodeEnough = 1u << kDeflatePrecodeBits;  // no subtables
+
+// Copies queued per inflate_decode() call before the group runs them.
+constexpr uint32_t kInflateQueue = 32;
+
+// A table entry packs value:16 | extra:8 | kind:4 | bits:4. `bits` is what
+// the entry consumes; for a link it is the primary width, `extra` the
+// subtable width and `value` the subtable's index.
+enum : uint32_t {
+    kEntryLiteral = 0,  // value = byte (or code-length symbol)
+    kEntryMatch = 1,    // value = length or distance base, extra = extra bits
+    kEntryEnd = 2,      // end of block
+    kEntryLink = 3,     // go to a subtable
+    kEntryInvalid = 4,  // unused code or a symbol deflate forbids
+};
+enum : uint32_t { kTablePrecode = 0, kTableLitLen = 1, kTableDist = 2 };
+
+BWL_HD uint32_t inflate_entry(uint32_t kind, uint32_t bits, uint32_t extra, uint32_t value) {
+    return value << 16 | extra << 8 | kind << 4 | bits;
+}
+BWL_HD uint32_t entry_bits(uint32_t e) { return e & 15; }
+BWL_HD uint32_t entry_kind(uint32_t e) { return (e >> 4) & 15; }
+BWL_HD uint32_t entry_extra(uint32_t e) { return (e >> 8) & 255; }
+BWL_HD uint32_t entry_value(uint32_t e) { return e >> 16; }
+
+// RFC 1951 3.2.5 length and distance bases, from their regular pattern
+// rather than tables (nothing to place in device constant memory).
+BWL_HD void length_base(uint32_t i, uint32_t* base, uint32_t* extra) {  // i = symbol - 257, 0..28
+    if (i < 8) { *base = 3 + i; *extra = 0; }
+    else if (i < 28) { *extra = (i >> 2) - 1; *base = ((4 + (i & 3)) << *extra) + 3; }
+    else { *base = 258; *extra = 0; }
+}
+BWL_HD void distance_base(uint32_t i, uint32_t* base, uint32_t* extra) {  // i = symbol, 0..29
+    if (i < 4) { *base = 1 + i; *extra = 0; }
+    else { *extra = (i >> 1) - 1; *base = ((2 + (i & 1)) << *extra) + 1; }
+}
+// RFC 1951 3.2.7 order of code-length code lengths:
+// 16 17 18 0 8 7 9 6 10 5 11 4 12 3 13 2 14 1 15.
+BWL_HD uint32_t precode_order(uint32_t i) {
+    if (i < 3) return 16 + i;
+    if (i == 3) return 0;
+    uint32_t k = i - 4;
+    return (k & 1) ? 7 - (k >> 1) : 8 + (k >> 1);
+}
+
+BWL_HD uint32_t symbol_entry(uint32_t table, uint32_t sym, uint32_t bits) {
+    if (table == kTablePrecode) return inflate_entry(kEntryLiteral, bits, 0, sym);
+    uint32_t base, extra;
+    if (table == kTableLitLen) {
+        if (sym < kDeflateEndOfBlock) return inflate_entry(kEntryLiteral, bits, 0, sym);
+        if (sym == kDeflateEndOfBlock) return inflate_entry(kEntryEnd, bits, 0, 0);
+        if (sym >= kDeflateMaxLitLen) return inflate_entry(kEntryInvalid, bits, 0, 0);  // 286, 287
+        length_base(sym - kDeflateFirstLength, &base, &extra);
+        return inflate_entry(kEntryMatch, bits, extra, base);
+    }
+    if (sym >= kDeflateMaxDist) return inflate_entry(kEntryInvalid, bits, 0, 0);  // 30, 31
+    distance_base(sym, &base, &extra);
+    return inflate_entry(kEntryMatch, bits, extra, base);
+}
+
+BWL_HD uint32_t reverse_bits(uint32_t code, uint32_t n) {
+#if defined(__CUDA_ARCH__)
+    return __brev(code) >> (32 - n);
+#else
+    uint32_t r = 0;
+    for (uint32_t i = 0; i < n; ++i) { r = r << 1 | (code & 1); code >>= 1; }
+    return r;
+#endif
+}
+
+// Builds the decode table of a canonical Huffman code from n code lengths
+// (each 0..15). `sorted` is scratch for n symbols. As zlib: over-subscribed
+// sets are rejected; incomplete ones only when `allow_single` and the code is
+// a single 1-bit codeword (its other half decodes as invalid); an empty code
+// (no lengths) is accepted when `allow_single`, every entry invalid.
+BWL_HD int build_table(const uint8_t* lens, uint32_t n, uint32_t root, uint32_t table_kind, bool allow_single,
+                       uint32_t* table, uint32_t cap, uint16_t* sorted) {
+    uint32_t count[kDeflateMaxBits + 1], offs[kDeflateMaxBits + 2];
+    for (uint32_t i = 0; i <= kDeflateMaxBits; ++i) count[i] = 0;
+    for (uint32_t s = 0; s < n; ++s) count[lens[s]]++;
+    count[0] = 0;
+    int32_t left = 1;  // codewords still free at the current length
+    for (uint32_t len = 1; len <= kDeflateMaxBits; ++len) {
+        left = (left << 1) - int32_t(count[len]);
+        if (left < 0) return kInflateBadCodes;  // over-subscribed
+    }
+    uint32_t max = kDeflateMaxBits;
+    while (max > 0 && count[max] == 0) --max;
+    const uint32_t invalid = inflate_entry(kEntryInvalid, 0, 0, 0);
+    const uint32_t root_size = 1u << root;
+    for (uint32_t i = 0; i < root_size; ++i) table[i] = invalid;
+    if (max == 0) return allow_single ? kInflateOk : kInflateBadCodes;
+    if (left > 0 && !(allow_single && max == 1)) return kInflateBadCodes;  // incomplete
+
+    offs[1] = 0;
+    for (uint32_t len = 1; len <= kDeflateMaxBits; ++len) offs[len + 1] = offs[len] + count[len];
+    for (uint32_t s = 0; s < n; ++s)
+        if (lens[s]) sorted[offs[lens[s]]++] = uint16_t(s);
+
+    // Symbols in canonical order get consecutive codes (MSB-first); deflate
+    // sends codes MSB-first into an LSB-first stream, so entries are placed
+    // at the bit-reversed code and repeated over the unused high bits.
+    uint32_t code = 0, idx = 0, next = root_size, sub_base = 0, sub_bits = 0;
+    uint32_t cur_prefix = 0xFFFFFFFFu;
+    for (uint32_t len = 1; len <= max; ++len, code <<= 1) {
+        for (uint32_t k = 0; k < count[len]; ++k, ++code) {
+            uint32_t sym = sorted[idx++];
+            uint32_t rev = reverse_bits(code, len);
+            if (len <= root) {
+                uint32_t e = symbol_entry(table_kind, sym, len);
+                for (uint32_t j = rev; j < root_size; j += 1u << len) table[j] = e;
+                continue;
+            }
+            uint32_t prefix = rev & (root_size - 1);
+            if (prefix != cur_prefix) {
+                // Codes sharing these first `root` bits are consecutive in
+                // canonical order; size the subtable for all of them, as
+                // zlib's inflate_table does (count[] minus those done).
+                sub_bits = len - root;
+                int32_t room = int32_t(1u << sub_bits);
+                while (sub_bits + root < max) {
+                    uint32_t l = sub_bits + root;
+                    room -= int32_t(l == len ? count[len] - k : count[l]);
+                    if (room <= 0) break;
+                    ++sub_bits;
+                    room <<= 1;
+                }
+                if (next + (1u << sub_bits) > cap) return kInflateBadCodes;  // cannot happen for complete codes
+                for (uint32_t j = 0; j < (1u << sub_bits); ++j) table[next + j] = invalid;
+                table[prefix] = inflate_entry(kEntryLink, root, sub_bits, next);
+                sub_base = next;
+                next += 1u << sub_bits;
+                cur_prefix = prefix;
+            }
+            uint32_t e = symbol_entry(table_kind, sym, len - root);
+            for (uint32_t j = rev >> root; j < (1u << sub_bits); j += 1u << (len - root)) table[sub_base + j] = e;
+        }
+    }
+    return kInflateOk;
+}
+
+// LSB-first bit reader over a bounded input. Past the end it shifts in
+// zeros and counts them in `pad`; a decoder that consumed any of them
+// (overrun()) had a truncated stream. Nothing is ever read past in[n - 1].
+struct InflateBits {
+    const uint8_t* in;
+    uint64_t n, pos;
+    uint64_t buf;
+    uint32_t cnt, pad;
+
+    BWL_HD void init(const uint8_t* p, uint64_t size, uint64_t start) {
+        in = p;
+        n = size;
+        pos = start;
+        buf = 0;
+        cnt = 0;
+        pad = 0;
+    }
+    // Tops the buffer up to at least 57 bits.
+    BWL_HD void refill() {
+        while (cnt <= 56) {
+            uint64_t b = 0;
+            if (pos < n) b = in[pos++];
+            else pad += 8;
+            buf |= b << cnt;
+            cnt += 8;
+        }
+    }
+    BWL_HD uint32_t peek(uint32_t k) const { return uint32_t(buf) & ((1u << k) - 1); }
+    BWL_HD void drop(uint32_t k) { buf >>= k; cnt -= k; }
+    BWL_HD uint32_t take(uint32_t k) {  // k <= 16
+        if (cnt < k) refill();
+        uint32_t v = peek(k);
+        drop(k);
+        return v;
+    }
+    BWL_HD bool overrun() const { return pad > cnt; }
+    // Goes to the next byte boundary and hands the whole bytes still
+    // buffered back to the input, so stored blocks and the trailer can be
+    // read from `in` directly. Call only when !overrun().
+    BWL_HD void align() {
+        drop(cnt & 7);
+        pos -= (cnt - pad) >> 3;
+        buf = 0;
+        cnt = 0;
+        pad = 0;
+    }
+};
+
+// One queued copy: a match (src is an earlier output position, possibly
+// overlapping dst) or a stored block (src is an input position).
+struct InflateCopy {
+    uint64_t dst, src;
+    uint32_t len, from_input;
+};
+
+enum : uint32_t { kModeHeader = 0, kModeHuffman = 1, kModeDone = 2 };
+
+struct InflateState {
+    uint32_t litlen[kLitLenEnough];
+    uint32_t dist[kDistEnough];  // also holds the precode table while code lengths are read
+    uint16_t sorted[kDeflateNumLitLen];
+    uint8_t lens[kDeflateMaxLitLen + kDeflateMaxDist + 4];
+    InflateBits br;
+    uint64_t out_pos;
+    uint32_t mode, last, fixed, zlib;
+};
+
+BWL_HD int build_fixed_tables(InflateState* s) {
+    uint8_t* l = s->lens;
+    for (uint32_t i = 0; i < 144; ++i) l[i] = 8;  // RFC 1951 3.2.6
+    for (uint32_t i = 144; i < 256; ++i) l[i] = 9;
+    for (uint32_t i = 256; i < 280; ++i) l[i] = 7;
+    for (uint32_t i = 280; i < kDeflateNumLitLen; ++i) l[i] = 8;
+    int st = build_table(l, kDeflateNumLitLen, kLitLenTableBits, kTableLitLen, true, s->litlen, kLitLenEnough, s->sorted);
+    if (st != kInflateOk) return st;
+    for (uint32_t i = 0; i < kDeflateNumDist; ++i) l[i] = 5;
+    return build_table(l, kDeflateNumDist, kDistTableBits, kTableDist, true, s->dist, kDistEnough, s->sorted);
+}
+
+BWL_HD uint32_t decode_entry(InflateBits& br, const uint32_t* table, uint32_t root) {  // needs 15 bits buffered
+    uint32_t e = table[br.peek(root)];
+    if (entry_kind(e) == kEntryLink) {
+        br.drop(root);
+        e = table[entry_value(e) + br.peek(entry_extra(e))];
+    }
+    br.drop(entry_bits(e));
+    return e;
+}
+
+// RFC 1951 3.2.7: HLIT, HDIST, HCLEN, the code-length code, then the
+// run-length coded lengths of both codes.
+BWL_HD int read_dynamic_tables(InflateState* s, InflateBits& br) {
+    br.refill();
+    uint32_t hlit = br.take(5) + kDeflateFirstLength, hdist = br.take(5) + 1, hclen = br.take(4) + 4;
+    if (hlit > kDeflateMaxLitLen || hdist > kDeflateMaxDist) return kInflateBadCodes;
+    uint8_t* lens = s->lens;
+    for (uint32_t i = 0; i < kDeflateNumPrecode; ++i) lens[i] = 0;
+    for (uint32_t i = 0; i < hclen; ++i) lens[precode_order(i)] = uint8_t(br.take(3));
+    int st = build_table(lens, kDeflateNumPrecode, kDeflatePrecodeBits, kTablePrecode, false, s->dist, kPrecodeEnough,
+                         s->sorted);
+    if (st != kInflateOk) return st;
+    uint32_t total = hlit + hdist;
+    for (uint32_t i = 0; i < total;) {
+        if (br.cnt < kDeflatePrecodeBits + 7) br.refill();
+        uint32_t e = decode_entry(br, s->dist, kDeflatePrecodeBits);
+        if (br.overrun()) return kInflateTruncated;
+        if (entry_kind(e) != kEntryLiteral) return kInflateBadCodes;
+        uint32_t sym = entry_value(e);
+        if (sym < 16) { lens[i++] = uint8_t(sym); continue; }
+        uint32_t rep, v = 0;
+        if (sym == 16) {  // repeat the previous length 3..6 times
+            if (i == 0) return kInflateBadCodes;
+            v = lens[i - 1];
+            rep = 3 + br.take(2);
+        } else if (sym == 17) {  // 3..10 zeros
+            rep = 3 + br.take(3);
+        } else {  // 18: 11..138 zeros
+            rep = 11 + br.take(7);
+        }
+        if (rep > total - i) return kInflateBadCodes;
+        while (rep--) lens[i++] = uint8_t(v);
+    }
+    if (br.overrun()) return kInflateTruncated;
+    if (lens[kDeflateEndOfBlock] == 0) return kInflateBadCodes;  // a block must be able to end
+    st = build_table(lens, hlit, kLitLenTableBits, kTableLitLen, true, s->litlen, kLitLenEnough, s->sorted);
+    if (st != kInflateOk) return st;
+    return build_table(lens + hlit, hdist, kDistTableBits, kTableDist, true, s->dist, kDistEnough, s->sorted);
+}
+
+// Starts a stream: `zlib` = RFC 1950 wrapper (header and adler32 trailer),
+// else raw deflate.
+BWL_HD int inflate_begin(InflateState* s, const uint8_t* in, uint64_t n, bool zlib) {
+    s->out_pos = 0;
+    s->mode = kModeHeader;
+    s->last = 0;
+    s->fixed = 0;
+    s->zlib = zlib;
+    s->br.init(in, n, 0);
+    if (!zlib) return kInflateOk;
+    if (n < kZlibHeaderSize) return kInflateTruncated;
+    uint32_t cmf = in[0], flg = in[1];
+    if ((cmf & 15) != kZlibMethodDeflate || (cmf >> 4) > kZlibMaxCinfo || (cmf * 256 + flg) % kZlibCheckDivisor != 0 ||
+        (flg & kZlibFlagDict))
+        return kInflateBadHeader;
+    s->br.pos = kZlibHeaderSize;
+    return kInflateOk;
+}
+
+// Decodes until the queue holds `qcap` copies or the final block ends
+// (s->mode == kModeDone). Literals go to out[] at once; every copy is
+// checked (distance within the output so far, end within cap) before it is
+// queued, so the caller runs the queue without checks, in order. Returns an
+// InflateStatus; kInflateTruncated wins over any error caused by reading
+// the zeros past the end.
+BWL_HD int inflate_decode(InflateState* s, uint8_t* out, uint64_t cap, InflateCopy* q, uint32_t qcap, uint32_t* nq) {
+    InflateBits br = s->br;  // in registers while decoding
+    uint64_t op = s->out_pos;
+    uint32_t k = 0;
+    int st = kInflateOk;
+    while (s->mode != kModeDone && k < qcap) {
+        if (s->mode == kModeHeader) {
+            if (s->last) { s->mode = kModeDone; break; }
+            if (br.cnt < 3) br.refill();
+            s->last = br.take(1);
+            uint32_t type = br.take(2);
+            if (br.overrun()) { st = kInflateTruncated; break; }
+            if (type == kDeflateStored) {
+                br.align();
+                if (br.n - br.pos < 4) { st = kInflateTruncated; break; }
+                const uint8_t* p = br.in + br.pos;
+                uint32_t len = p[0] | uint32_t(p[1]) << 8, nlen = p[2] | uint32_t(p[3]) << 8;
+                if (len != (~nlen & 0xFFFFu)) { st = kInflateBadBlock; break; }
+                br.pos += 4;
+                if (br.n - br.pos < len) { st = kInflateTruncated; break; }
+                if (cap - op < len) { st = kInflateOverflow; break; }
+                if (len) q[k++] = InflateCopy{op, br.pos, len, 1};
+                op += len;
+                br.pos += len;
+            } else if (type == kDeflateFixed) {
+                if (!s->fixed && (st = build_fixed_tables(s)) != kInflateOk) break;
+                s->fixed = 1;
+                s->mode = kModeHuffman;
+            } else if (type == kDeflateDynamic) {
+                s->fixed = 0;
+                if ((st = read_dynamic_tables(s, br)) != kInflateOk) break;
+                s->mode = kModeHuffman;
+            } else {
+                st = kInflateBadBlock;
+                break;
+            }
+            continue;
+        }
+        // lit/len code (15) + length extra (5) + distance code (15) + distance extra (13)
+        if (br.cnt < 48) br.refill();
+        uint32_t e = decode_entry(br, s->litlen, kLitLenTableBits);
+        if (br.overrun()) { st = kInflateTruncated; break; }
+        uint32_t kind = entry_kind(e);
+        if (kind == kEntryLiteral) {
+            if (op >= cap) { st = kInflateOverflow; break; }
+            out[op++] = uint8_t(entry_value(e));
+            continue;
+        }
+        if (kind == kEntryEnd) { s->mode = kModeHeader; continue; }
+        if (kind != kEntryMatch) { st = kInflateBadCodes; break; }
+        uint32_t len = entry_value(e) + br.peek(entry_extra(e));
+        br.drop(entry_extra(e));
+        e = decode_entry(br, s->dist, kDistTableBits);
+        if (entry_kind(e) != kEntryMatch) { st = br.overrun() ? kInflateTruncated : kInflateBadDistance; break; }
+        uint32_t dist = entry_value(e) + br.peek(entry_extra(e));
+        br.drop(entry_extra(e));
+        if (br.overrun()) { st = kInflateTruncated; break; }
+        if (dist > op) { st = kInflateBadDistance; break; }
+        if (len > cap - op) { st = kInflateOverflow; break; }
+        q[k++] = InflateCopy{op, op - dist, len, 0};
+        op += len;
+    }
+    if (st != kInflateOk && br.overrun()) st = kInflateTruncated;
+    s->br = br;
+    s->out_pos = op;
+    *nq = k;
+    return st;
+}
+
+// The adler32 of a zlib stream, big-endian after the final block.
+BWL_HD int inflate_trailer(InflateState* s, uint32_t* adler) {
+    *adler = 0;
+    if (!s->zlib) return kInflateOk;
+    InflateBits& br = s->br;
+    if (br.overrun()) return kInflateTruncated;
+    br.align();
+    if (br.n - br.pos < kZlibTrailerSize) return kInflateTruncated;
+    const uint8_t* p = br.in + br.pos;
+    *adler = uint32_t(p[0]) << 24 | uint32_t(p[1]) << 16 | uint32_t(p[2]) << 8 | p[3];
+    br.pos += kZlibTrailerSize;
+    return kInflateOk;
+}
+
+// Runs one queued copy with `lanes` threads; this one is `lane`. Lanes write
+// disjoint bytes and read only bytes final before the copy started: an
+// overlapping match repeats the `dist` bytes before dst, so byte i is
+// out[src + i % dist]. Copies must run in queue order (each may read what an
+// earlier one wrote), with the group synchronized between them.
+BWL_HD void inflate_copy(const InflateCopy& c, const uint8_t* in, uint8_t* out, uint32_t lane, uint32_t lanes) {
+    uint8_t* d = out + c.dst;
+    if (c.from_input) {
+        const uint8_t* s = in + c.src;
+        for (uint32_t i = lane; i < c.len; i += lanes) d[i] = s[i];
+        return;
+    }
+    const uint8_t* s = out + c.src;
+    uint32_t dist = uint32_t(c.dst - c.src);
+    if (lanes == 1 || dist >= c.len) {  // sequential forward copy is correct even when overlapping
+        for (uint32_t i = lane; i < c.len; i += lanes) d[i] = s[i];
+    } else {
+        for (uint32_t i = lane; i < c.len; i += lanes) d[i] = s[i % dist];
+    }
+}
+
+// adler32 (RFC 1950 8.2) of p[0, n), continuing from `adler` (1 to start).
+BWL_HD uint32_t adler32_hd(uint32_t adler, const uint8_t* p, uint64_t n) {
+    uint32_t a = adler & 0xFFFF, b = adler >> 16;
+    while (n) {
+        uint32_t k = n < kAdlerNmax ? uint32_t(n) : kAdlerNmax;
+        n -= k;
+        while (k--) { a += *p++; b += a; }
+        a %= kAdlerBase;
+        b %= kAdlerBase;
+    }
+    return b << 16 | a;
+}
+
+// adler32 split over `lanes` threads: with A = 1 + sum x_i and
+// B = n + sum (n - i) x_i (mod 65521), lane l sums the bytes i = l (mod
+// lanes), reading consecutive bytes across lanes (coalesced on a GPU).
+// adler32_join adds up the lanes' partials.
+BWL_HD void adler32_partial(const uint8_t* p, uint64_t n, uint32_t lane, uint32_t lanes, uint32_t* pa, uint32_t* pb) {
+    uint64_t a = 0, b = 0;
+    if (lane < n) {
+        uint32_t w = uint32_t((n - lane) % kAdlerBase), step = lanes % kAdlerBase;
+        for (uint64_t i = lane; i < n; i += lanes) {
+            a += p[i];
+            b += uint64_t(p[i]) * w;  // < 2^24 per byte: no overflow below 2^40 bytes
+            w = w >= step ? w - step : w + kAdlerBase - step;
+        }
+    }
+    *pa = uint32_t(a % kAdlerBase);
+    *pb = uint32_t(b % kAdlerBase);
+}
+BWL_HD uint32_t adler32_join(uint64_t n, const uint32_t* pa, const uint32_t* pb, uint32_t lanes) {
+    uint64_t a = 1, b = n % kAdlerBase;
+    for (uint32_t l = 0; l < lanes; ++l) { a += pa[l]; b += pb[l]; }
+    return uint32_t(b % kAdlerBase) << 16 | uint32_t(a % kAdlerBase);
+}
+
+// Inflates in[0, n) into out[0, cap) on one thread. *out_len gets the
+// output size (also on error: how far it got). `zlib` false: raw deflate.
+BWL_HD int inflate_hd(const uint8_t* in, uint64_t n, uint8_t* out, uint64_t cap, uint64_t* out_len, InflateState* s,
+                      bool zlib = true) {
+    InflateCopy q[kInflateQueue];
+    int st = inflate_begin(s, in, n, zlib);
+    while (st == kInflateOk && s->mode != kModeDone) {
+        uint32_t nq = 0;
+        st = inflate_decode(s, out, cap, q, kInflateQueue, &nq);
+        for (uint32_t i = 0; i < nq; ++i) inflate_copy(q[i], in, out, 0, 1);
+    }
+    *out_len = s->out_pos;
+    if (st != kInflateOk) return st;
+    uint32_t expect;
+    if ((st = inflate_trailer(s, &expect)) != kInflateOk) return st;
+    if (zlib && adler32_hd(1, out, s->out_pos) != expect) return kInflateBadChecksum;
+    return kInflateOk;
+}
+
+// What a group shares while it inflates one stream (shared memory on a GPU).
+constexpr uint32_t kInflateMaxLanes = 32;
+struct InflateShared {
+    InflateState st;
+    InflateCopy q[kInflateQueue];
+    uint32_t nq, expect;
+    int status;
+    uint32_t pa[kInflateMaxLanes], pb[kInflateMaxLanes];
+};
+
+// The cooperative driver. G is a group of up to 32 threads that all call
+// this with the same arguments: g.rank(), g.size(), and g.sync(), a barrier
+// that also orders memory (__syncwarp() on a warp; a barrier of host threads
+// in the CPU tests). Rank 0 decodes; all ranks copy and checksum.
+template <class G>
+BWL_HD int inflate_group(G& g, InflateShared* sh, const uint8_t* in, uint64_t n, uint8_t* out, uint64_t cap,
+                         uint64_t* out_len, bool zlib = true) {
+    const uint32_t rank = g.rank(), size = g.size();
+    if (rank == 0) {
+        sh->status = inflate_begin(&sh->st, in, n, zlib);
+        sh->nq = 0;
+    }
+    g.sync();
+    for (;;) {
+        if (rank == 0) {
+            sh->nq = 0;
+            if (sh->status == kInflateOk && sh->st.mode != kModeDone)
+                sh->status = inflate_decode(&sh->st, out, cap, sh->q, kInflateQueue, &sh->nq);
+        }
+        g.sync();
+        int st = sh->status;
+        uint32_t nq = sh->nq;
+        bool done = sh->st.mode == kModeDone;
+        if (st == kInflateOk) {
+            for (uint32_t i = 0; i < nq; ++i) {
+                inflate_copy(sh->q[i], in, out, rank, size);
+                g.sync();
+            }
+        }
+        g.sync();  // everyone has read the shared fields before rank 0 rewrites them
+        if (st != kInflateOk || done) break;
+    }
+    uint64_t len = sh->st.out_pos;
+    if (sh->status == kInflateOk && zlib) {
+        adler32_partial(out, len, rank, size, &sh->pa[rank], &sh->pb[rank]);
+        g.sync();
+        if (rank == 0) {
+            uint32_t expect;
+            int st = inflate_trailer(&sh->st, &expect);
+            if (st == kInflateOk && adler32_join(len, sh->pa, sh->pb, size) != expect) st = kInflateBadChecksum;
+            sh->status = st;
+        }
+    }
+    g.sync();
+    int st = sh->status;
+    *out_len = len;
+    g.sync();  // the shared state may be reused right after
+    return st;
+}
+
+}  // namespace bwl
