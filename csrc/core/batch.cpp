@@ -9,7 +9,6 @@
 // layout) after its last, so only overlapping windows are held at once.
 #include <algorithm>
 #include <cmath>
-#include <limits>
 
 #include "bwl/collection.hpp"
 #include "bwl/error.hpp"
@@ -128,11 +127,12 @@ private:
     }
 
     // Writes a finished staging row as the output's dtype and layout: a
-    // per-base row (NaN = no data), or (sum, bases) pairs per bin.
+    // per-base row (already holding the default where there is no data, and
+    // NaN where the file says NaN, as on the direct path), or (sum, bases)
+    // pairs per bin (NaN values were skipped as no data).
     void finish_row(size_t b, size_t t, const float* row, const double* bins) {
         for (uint64_t j = 0; j < Lout_; ++j) {
-            float v = bins ? (bins[2 * j + 1] > 0 ? float(bins[2 * j] / bins[2 * j + 1]) : s_.default_value)
-                           : (row[j] == row[j] ? row[j] : s_.default_value);
+            float v = bins ? (bins[2 * j + 1] > 0 ? float(bins[2 * j] / bins[2 * j + 1]) : s_.default_value) : row[j];
             store(out_, out_index(b, t, j), v, s_.dtype);
         }
     }
@@ -147,7 +147,7 @@ private:
         Scratch& sc = scratch();
 
         // Rows of open windows: the output row itself on the direct path,
-        // else a per-base staging row (NaN = no data) finished at the end.
+        // else a staging row (per base, or per bin when pooling) finished at the end.
         struct Open {
             const Range* r;
             float* row;      // per-base row (direct or staging), or null when pooled
@@ -183,7 +183,7 @@ private:
                         o.bins = v.data();
                     } else {
                         auto& v = sc.rows[o.staging];
-                        v.assign(s_.length, std::numeric_limits<float>::quiet_NaN());
+                        v.assign(s_.length, s_.default_value);
                         o.row = v.data();
                     }
                 }

@@ -1,15 +1,15 @@
 // Decode + densify of one output row (window b, track slot t) by a group of
 // threads: the kernel's logic, BWL_HD so the CPU tests run it on host
 // threads. Built on bwl/section.hpp (section headers and items) and
-// bwl/convert.hpp (window_mean, store); gives exactly Collection::values'
-// output (see batch.cpp): later items win, missing bases are the default,
-// window means in double over the non-NaN bases.
+// bwl/convert.hpp (store); gives exactly Collection::values' output (see
+// batch.cpp): per base, later items win and missing bases are the default;
+// with window > 1, bins pool items as section.hpp's pool_block does.
 //
-// The row is walked in tiles of at most `tile_cap` bases held by the group
-// (shared memory on a GPU). Items of a section are taken `size` at a time,
-// one per thread; when those are sorted and disjoint (the normal case) the
-// threads write at once, otherwise one item after another with the bases
-// split over the threads, so the last item still wins.
+// Per-base rows are walked in tiles of bases held by the group (shared
+// memory on a GPU). Items of a section are taken `size` at a time, one per
+// thread; when those are sorted and disjoint (the normal case) the threads
+// write at once, otherwise one item after another with the bases split over
+// the threads, so the last item still wins.
 #pragma once
 
 #include <cstdint>
@@ -163,26 +163,23 @@ BWL_HD int densify_tile_block(G& g, float* tile, uint64_t ts, uint64_t te, const
     return kSectionOk;
 }
 
-// The whole row. G: rank(), size(), sync() (a barrier ordering memory),
-// all(bool) (a barrier returning the AND of every thread's vote). Returns a
+// A per-base row (window 1). G: rank(), size(), sync() (a barrier ordering
+// memory), all(bool) (a barrier returning the AND of every thread's vote).
+// `tile` holds tile_cap floats shared by the group. Returns a
 // SectionStatus; on error *bad_block is the failing block's index in
 // `blocks` (the row's output is then unspecified; the batch fails).
 template <class G>
 BWL_HD int densify_row(G& g, float* tile, uint32_t tile_cap, const DensifyParams& p, const DensifyRow& r,
                        const uint32_t* row_blocks, const DensifyBlock* blocks, uint32_t* bad_block) {
     const uint32_t rank = g.rank(), size = g.size();
-    const uint32_t w = p.window;
     const uint64_t L = p.length;
-    // Whole bins per tile when a bin fits; else bins span tiles and rank 0
-    // keeps the running sum (in base order, as window_mean sums).
-    const uint64_t tl = w <= tile_cap ? uint64_t(tile_cap / w) * w : tile_cap;
-    const float fill = p.direct ? p.dflt : quiet_nan_f32();
+    // As batch.cpp: start from the default and write values as they are
+    // (a NaN value in the file stays NaN, whatever the dtype or layout).
+    const float fill = p.dflt;
     int status = kSectionOk;
     uint32_t bad = 0;
-    double acc = 0;
-    uint32_t acc_n = 0;
-    for (uint64_t t0 = 0; t0 < L; t0 += tl) {
-        uint64_t n = L - t0 < tl ? L - t0 : tl;
+    for (uint64_t t0 = 0; t0 < L; t0 += tile_cap) {
+        uint64_t n = L - t0 < tile_cap ? L - t0 : tile_cap;
         uint64_t ts = r.qs + t0, te = ts + n;
         for (uint64_t x = rank; x < n; x += size) tile[x] = fill;
         g.sync();
@@ -196,37 +193,119 @@ BWL_HD int densify_row(G& g, float* tile, uint32_t tile_cap, const DensifyParams
             }
         }
         g.sync();
-        if (w <= tl) {
-            uint64_t nb = n / w, j0 = t0 / w;
-            for (uint64_t j = rank; j < nb; j += size) {
-                float v;
-                if (w == 1) {
-                    v = tile[j];
-                    if (!p.direct && v != v) v = p.dflt;
-                } else {
-                    v = window_mean(tile + j * w, w, p.dflt);
-                }
-                store(p.out, densify_out_index(p, r, j0 + j), v, p.dtype);
-            }
-        } else if (rank == 0) {
-            for (uint64_t x = 0; x < n; ++x) {
-                float v = tile[x];
-                if (v == v) {
-                    acc += v;
-                    ++acc_n;
-                }
-                uint64_t X = t0 + x;
-                if ((X + 1) % w == 0) {
-                    store(p.out, densify_out_index(p, r, X / w), acc_n ? float(acc / acc_n) : p.dflt, p.dtype);
-                    acc = 0;
-                    acc_n = 0;
-                }
-            }
+        for (uint64_t j = rank; j < n; j += size) {
+            float v = tile[j];
+            store(p.out, densify_out_index(p, r, t0 + j), v, p.dtype);
         }
         g.sync();  // the tile is refilled next
     }
     *bad_block = bad;
     return status;
+}
+
+// One chunk of items, published by the group for everyone to read.
+struct PoolItems {
+    uint64_t a[32], b[32];  // covered bases relative to the window start, [a, b)
+    double x[32];           // value * scale
+    uint32_t ok[32];        // the item counts (chrom, overlap, not NaN, not empty)
+};
+
+// A pooled row (window > 1), as batch.cpp's pool_block: per bin, the sum of
+// value x covered bases and the count of covered bases, added in item order
+// (blocks in order); mean = sum / bases, the default where none is covered.
+// NaN values count as no data; overlapping items each count; empty or
+// inverted items (end <= start) count nothing. Threads own bins (bin j:
+// thread j % size) and every thread reads every item, so each bin's sum is
+// added in the CPU's order and the result is the same to the bit.
+// `acc` holds 2 * bin_cap doubles shared by the group; `items` is shared.
+template <class G>
+BWL_HD int pool_row(G& g, double* acc, uint32_t bin_cap, PoolItems* items, const DensifyParams& p,
+                    const DensifyRow& r, const uint32_t* row_blocks, const DensifyBlock* blocks, uint32_t* bad_block) {
+    const uint32_t rank = g.rank(), size = g.size();
+    const uint64_t w = p.window, qs = r.qs, qe = r.qs + p.length;
+    int status = kSectionOk;
+    uint32_t bad = 0;
+    for (uint64_t j0 = 0; j0 < p.Lout; j0 += bin_cap) {
+        uint64_t nb = p.Lout - j0 < bin_cap ? p.Lout - j0 : bin_cap;
+        uint64_t ts = qs + j0 * w, te = ts + nb * w;  // bases of this pass's bins
+        for (uint64_t j = rank; j < 2 * nb; j += size) acc[j] = 0;
+        g.sync();
+        for (uint32_t bi = r.blk_begin; bi < r.blk_end && status == kSectionOk; ++bi) {
+            const DensifyBlock& blk = blocks[row_blocks[bi]];
+            if (blk.status != 0 || blk.hi <= ts || blk.lo >= te) continue;
+            const bool swap = blk.swap != 0;
+            const uint8_t* q = blk.data;
+            uint64_t n = blk.len;
+            while (n > 0) {
+                SectionHeader h;
+                int st = read_section_header(q, n, swap, &h);
+                if (st != kSectionOk) {
+                    status = st;
+                    bad = row_blocks[bi];
+                    break;
+                }
+                const uint8_t* it = q + kSectionHeaderSize;
+                for (uint32_t i0 = 0; h.chrom_id == r.chrom_id && i0 < h.item_count; i0 += size) {
+                    uint32_t i = i0 + rank;
+                    uint32_t ok = 0;
+                    if (i < h.item_count) {
+                        uint64_t s, e;
+                        float v;
+                        section_item(h, it, swap, i, &s, &e, &v);
+                        ok = e > s && e > ts && s < te && v == v;  // [ts, te) lies within [qs, qe)
+                        if (ok) {
+                            items->a[rank] = (s < qs ? qs : s) - qs;
+                            items->b[rank] = (e > qe ? qe : e) - qs;
+                            items->x[rank] = double(v * r.scale);
+                        }
+                    }
+                    items->ok[rank] = ok;
+                    g.sync();
+                    uint32_t m = h.item_count - i0 < size ? h.item_count - i0 : size;
+                    for (uint32_t k = 0; k < m; ++k) {
+                        if (!items->ok[k]) continue;
+                        uint64_t a = items->a[k], b = items->b[k];
+                        double x = items->x[k];
+                        uint64_t jlo = a / w, jhi = (b - 1) / w;  // bins the item touches
+                        if (jlo < j0) jlo = j0;
+                        if (jhi >= j0 + nb) jhi = j0 + nb - 1;
+                        if (jlo > jhi) continue;
+                        // this thread's first bin at or after jlo
+                        uint64_t j = jlo + (rank + size - uint32_t((jlo - j0) % size)) % size;
+                        for (; j <= jhi; j += size) {
+                            uint64_t lo = j * w > a ? j * w : a, hi = (j + 1) * w < b ? (j + 1) * w : b;
+                            acc[2 * (j - j0)] += x * double(hi - lo);
+                            acc[2 * (j - j0) + 1] += double(hi - lo);
+                        }
+                    }
+                    g.sync();  // items is rewritten next
+                }
+                uint64_t used = section_bytes(h);
+                q += used;
+                n -= used;
+            }
+        }
+        g.sync();
+        for (uint64_t j = rank; j < nb; j += size) {
+            double cnt = acc[2 * j + 1];
+            float v = cnt > 0 ? float(acc[2 * j] / cnt) : p.dflt;
+            store(p.out, densify_out_index(p, r, j0 + j), v, p.dtype);
+        }
+        g.sync();  // acc is cleared next
+    }
+    *bad_block = bad;
+    return status;
+}
+
+// A row of the batch: per base (window 1) or pooled. `tile` is the group's
+// shared scratch of tile_floats >= 4 floats, 8-byte aligned (pooled rows use
+// it as doubles, 2 per bin).
+template <class G>
+BWL_HD int row_values(G& g, float* tile, uint32_t tile_floats, PoolItems* items, const DensifyParams& p,
+                      const DensifyRow& r, const uint32_t* row_blocks, const DensifyBlock* blocks, uint32_t* bad_block) {
+    if (p.window > 1)
+        return pool_row(g, reinterpret_cast<double*>(tile), tile_floats / 4, items, p, r, row_blocks, blocks, bad_block);
+    return densify_row(g, tile, tile_floats, p, r, row_blocks, blocks, bad_block);
 }
 
 }  // namespace bwl

@@ -87,13 +87,15 @@ __global__ void __launch_bounds__(kThreads) extent_kernel(DensifyBlock* blocks, 
 __global__ void __launch_bounds__(kThreads) densify_kernel(DensifyParams p, const DensifyRow* rows, uint32_t n,
                                                           const uint32_t* row_blocks, const DensifyBlock* blocks,
                                                           uint64_t block_base, ErrorRecord* err) {
-    __shared__ float tiles[kWarpsPerCta][kTileBases];
+    __shared__ double tiles[kWarpsPerCta][kTileBases / 2];  // doubles: 8-byte aligned for pooled rows
+    __shared__ PoolItems items[kWarpsPerCta];
     const uint32_t warp = threadIdx.x >> 5;
     WarpGroup g;
     for (uint64_t r = uint64_t(blockIdx.x) * kWarpsPerCta + warp; r < n; r += uint64_t(gridDim.x) * kWarpsPerCta) {
         const DensifyRow row = rows[r];
         uint32_t bad = 0;
-        int st = densify_row(g, tiles[warp], kTileBases, p, row, row_blocks, blocks, &bad);
+        int st = row_values(g, reinterpret_cast<float*>(tiles[warp]), kTileBases, &items[warp], p, row, row_blocks,
+                            blocks, &bad);
         if (g.rank() == 0 && st != kSectionOk) report(err, kErrorSection, st, block_base + bad);
     }
 }

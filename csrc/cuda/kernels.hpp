@@ -36,7 +36,7 @@ struct ErrorRecord {
 constexpr int32_t kBlockBadSection = 64;
 
 constexpr int kWarpsPerCta = 4;
-constexpr uint32_t kTileBases = 2048;  // per warp: 8 KiB of shared memory
+constexpr uint32_t kTileBases = 2048;  // per warp: 8 KiB of shared memory (512 bins when pooled)
 
 // err may be null. All launches are asynchronous on `s`.
 void launch_inflate(const InflateJob* jobs, uint32_t n, bool zlib, ErrorRecord* err, cudaStream_t s);

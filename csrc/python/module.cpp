@@ -15,6 +15,9 @@ namespace py = pybind11;
 void bind_writer(py::module_& m);
 void bind_collection(py::module_& m);
 void bind_fasta(py::module_& m);
+#ifdef BWL_HAVE_CUDA
+void bind_cuda(py::module_& m);
+#endif
 
 namespace {
 
@@ -83,7 +86,11 @@ PYBIND11_MODULE(_core, m) {
         py::dict d;
         d["version"] = BWL_VERSION;
         d["inflate"] = bwl::inflate_backend();
+#ifdef BWL_HAVE_CUDA
+        d["cuda"] = true;
+#else
         d["cuda"] = false;
+#endif
         return d;
     });
 
@@ -151,4 +158,7 @@ PYBIND11_MODULE(_core, m) {
     bind_writer(m);
     bind_collection(m);
     bind_fasta(m);
+#ifdef BWL_HAVE_CUDA
+    bind_cuda(m);
+#endif
 }

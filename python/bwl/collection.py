@@ -54,6 +54,41 @@ def bfloat16_dtype() -> np.dtype:
         return np.dtype(np.uint16)
 
 
+def _cuda_device(device) -> Optional[int]:
+    """None for ``"cpu"``; the CUDA device index for ``"cuda"`` / ``"cuda:N"``
+    (or a ``torch.device``). ValueError when this build or this machine has
+    no CUDA."""
+    d = str(device)
+    if d == "cpu":
+        return None
+    if d != "cuda" and not d.startswith("cuda:"):
+        raise ValueError(f"device must be 'cpu', 'cuda' or 'cuda:N', got {device!r}")
+    if not hasattr(_core, "CudaBatcher"):
+        raise ValueError(f"device {d!r}: this build of bwl has no CUDA kernels "
+                         "(build with nvcc on PATH, or -C cmake.define.BWL_CUDA=ON)")
+    n = _core.cuda_device_count()
+    if n == 0:
+        raise ValueError(f"device {d!r}: no CUDA device is available")
+    if d.startswith("cuda:"):
+        idx = int(d[5:])
+    else:  # torch's current device when torch is in use, else 0
+        import sys
+
+        torch = sys.modules.get("torch")
+        idx = torch.cuda.current_device() if torch is not None and torch.cuda.is_available() else 0
+    if not 0 <= idx < n:
+        raise ValueError(f"device {d!r}: only {n} CUDA device(s)")
+    return idx
+
+
+def _torch_or_none():
+    try:
+        import torch
+    except ImportError:
+        return None
+    return torch
+
+
 def _dtype_ok(have: np.dtype, want: str) -> bool:
     """Whether an ``out=`` array's dtype can hold ``want`` (bfloat16: its
     ml_dtypes type or raw uint16 bits)."""
@@ -75,12 +110,19 @@ class Collection:
         tracks it does not name keep 1.
     threads : int, optional
         Threads for opening and reading (default: all cores).
-    cache : None or "host"
+    cache : None, "host" or "device"
         ``"host"``: read every file's compressed blocks into RAM at open, so
-        batches do no file I/O.
+        batches do no file I/O. ``"device"`` (with ``device="cuda"``): copy
+        them to GPU memory once, so a batch needs no host I/O and no
+        host-to-device copy of blocks at all.
     decoded_cache : int, optional
         Bytes for an LRU of inflated blocks shared by all calls (for repeated
-        windows and epochs); default none.
+        windows and epochs); default none. CPU only.
+    device : "cpu", "cuda" or "cuda:N"
+        Where :meth:`values` decodes and where its result lives. On CUDA the
+        blocks are inflated and densified by bwl's kernels and the result is
+        a torch CUDA tensor (an object with ``__cuda_array_interface__`` when
+        torch is not installed), written on torch's current stream.
 
     Opening parses headers, chromosome trees and block indexes of all files
     in parallel in C++; file descriptors are pooled (see
@@ -91,10 +133,11 @@ class Collection:
     def __init__(self, paths: Union[PathLike, Sequence[PathLike]], scale: Union[None, Mapping[str, float], npt.ArrayLike] = None,
                  threads: Optional[int] = None, cache: Optional[str] = None, decoded_cache: Optional[int] = None,
                  device: str = "cpu") -> None:
-        if cache not in (None, "host"):
-            raise ValueError(f"cache must be None or 'host', got {cache!r}")
-        if device != "cpu":
-            raise ValueError(f"device {device!r} is not available in this build (CPU only)")
+        if cache not in (None, "host", "device"):
+            raise ValueError(f"cache must be None, 'host' or 'device', got {cache!r}")
+        self._device_index = _cuda_device(device)
+        if cache == "device" and self._device_index is None:
+            raise ValueError("cache='device' needs device='cuda'")
         if threads is not None and threads < 1:
             raise ValueError("threads must be >= 1")
         self.paths: list[str] = _resolve_paths(paths)
@@ -102,6 +145,14 @@ class Collection:
         self._chroms = {name: (size, count) for name, size, count in self._c.chroms()}
         if scale is not None:
             self._c.set_scale(self._scale_array(scale))
+        self._cuda = None
+        if self._device_index is not None:
+            self._cuda = _core.CudaBatcher(self._c, self._device_index, cache == "device", 0)
+
+    @property
+    def device(self) -> str:
+        """``"cpu"`` or ``"cuda:N"``: where :meth:`values` puts its result."""
+        return "cpu" if self._device_index is None else f"cuda:{self._device_index}"
 
     def __len__(self) -> int:
         return len(self.paths)
@@ -176,15 +227,19 @@ class Collection:
             Output shape ``(B, T, L // window)`` or ``(B, L // window, T)``.
         out : np.ndarray, optional
             Write into this C-contiguous array (of the shape and dtype above)
-            instead of a new one, e.g. a pinned or reused buffer.
+            instead of a new one, e.g. a pinned or reused buffer. On CUDA: a
+            contiguous torch tensor on the collection's device (or an object
+            with ``__cuda_array_interface__``).
         tracks : int array, shape (T',), optional
             Read only these tracks, in this order (T = T').
 
         Returns
         -------
-        np.ndarray
+        np.ndarray, or on CUDA a torch tensor
             A new array (or ``out``) of shape (B, T, L // window) or
             (B, L // window, T). Values are scaled by the track's ``scale``.
+            On CUDA the work is queued on torch's current stream and is
+            complete when this returns.
         """
         if dtype not in _DTYPES:
             raise ValueError(f"dtype must be one of {list(_DTYPES)}, got {dtype!r}")
@@ -208,6 +263,9 @@ class Collection:
         track_idx = None if tracks is None else np.ascontiguousarray(tracks, dtype=np.uint32)
         T = len(self.paths) if track_idx is None else track_idx.shape[0]
         shape = (B, T, L // window) if layout == "BTL" else (B, L // window, T)
+        if self._cuda is not None:
+            return self._values_cuda(chrom_idx, starts.astype(np.int64, copy=False), L, window, float(default),
+                                     dtype, layout, shape, track_idx, out)
         np_dtype = {"float32": np.dtype(np.float32), "float16": np.dtype(np.float16), "bfloat16": bfloat16_dtype()}[dtype]
         if out is None:
             out = np.empty(shape, dtype=np_dtype)
@@ -215,6 +273,33 @@ class Collection:
             raise ValueError(f"out must be C-contiguous with shape {shape} and dtype {np_dtype}, got {out.shape} {out.dtype}")
         self._c.values(chrom_idx, starts.astype(np.int64, copy=False), L, window, float(default),
                        _DTYPES[dtype], _LAYOUTS[layout], track_idx, out)
+        return out
+
+    def _values_cuda(self, chrom_idx, starts, L, window, default, dtype, layout, shape, track_idx, out):
+        """values() on the GPU: the output is allocated here (torch if
+        available) and written by the kernels on the current stream."""
+        torch = _torch_or_none()
+        if torch is not None:
+            tdtype = {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16}[dtype]
+            dev = torch.device("cuda", self._device_index)
+            if out is None:
+                out = torch.empty(shape, dtype=tdtype, device=dev)
+            elif (not isinstance(out, torch.Tensor) or out.device != dev or out.dtype != tdtype
+                  or tuple(out.shape) != shape or not out.is_contiguous()):
+                raise ValueError(f"out must be a contiguous {tdtype} tensor of shape {shape} on {dev}")
+            ptr, stream = out.data_ptr(), torch.cuda.current_stream(dev).cuda_stream
+        else:
+            typestr = {"float32": "<f4", "float16": "<f2", "bfloat16": "<u2"}[dtype]
+            if out is None:
+                out = _core.DeviceArray(list(shape), typestr, self._device_index)
+            else:
+                cai = getattr(out, "__cuda_array_interface__", None)
+                if (cai is None or tuple(cai["shape"]) != shape or cai["typestr"] != typestr
+                        or cai.get("strides") is not None):
+                    raise ValueError(f"out must be a C-contiguous CUDA array of shape {shape} and typestr {typestr}")
+            ptr, stream = out.__cuda_array_interface__["data"][0], 0  # the legacy default stream
+        self._cuda.values(chrom_idx, starts, L, window, default, _DTYPES[dtype], _LAYOUTS[layout], track_idx,
+                          int(ptr), int(stream))
         return out
 
     def chrom_names(self) -> list[str]:
@@ -268,8 +353,12 @@ class Collection:
         return c.astype(str), s, e
 
     def cache_info(self) -> dict:
-        """Bytes held by ``cache="host"`` and the decoded-block cache (and its hits/misses)."""
-        return dict(self._c.cache_info())
+        """Bytes held by ``cache="host"`` / ``"device"`` and the decoded-block cache (and its hits/misses)."""
+        info = dict(self._c.cache_info())
+        if self._cuda is not None:
+            info["device_bytes"] = self._cuda.device_cache_bytes()
+        return info
 
     def __repr__(self) -> str:
-        return f"<bwl.Collection {len(self.paths)} tracks, {len(self._chroms)} chroms>"
+        where = "" if self._cuda is None else f", {self.device}"
+        return f"<bwl.Collection {len(self.paths)} tracks, {len(self._chroms)} chroms{where}>"

@@ -114,7 +114,7 @@ BWL_HD int densify_block(const uint8_t* p, uint64_t n, bool swap, uint32_t chrom
 BWL_HD int pool_block(const uint8_t* p, uint64_t n, bool swap, uint32_t chrom, uint64_t qs, uint64_t qe,
                       uint32_t window, double* acc, float scale = 1.0f) {
     return for_each_item(p, n, swap, [&](uint32_t c, uint64_t s, uint64_t e, float v) {
-        if (c != chrom || e <= qs || s >= qe || v != v) return;
+        if (c != chrom || e <= s || e <= qs || s >= qe || v != v) return;
         uint64_t a = (s < qs ? qs : s) - qs, b = (e > qe ? qe : e) - qs;
         double x = double(v * scale);
         for (uint64_t j = a / window; j * window < b; ++j) {

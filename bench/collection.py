@@ -1,0 +1,520 @@
+"""Many tracks, one batch: bwl.Collection vs pyBigWig, pybigtools and pybbi loops.
+
+Reads B random windows x T tracks as one (B, T, L) array:
+
+- ``bwl.Collection(paths).values(chroms, starts, ends, window=w)``: one C++ call;
+- pyBigWig: for each window, for each track ``values(c, s, e, numpy=True)``
+  into a preallocated (B, T, L) array (``np.nanmean`` over ``w`` bases when
+  w > 1);
+- pybigtools: the same loop on ``pybigtools.open(p).values(c, s, e)`` (with
+  ``bins=L//w`` when w > 1). pybigtools keeps every inflated block of an
+  open handle, so "cold" opens fresh handles before each batch (not timed)
+  and "warm" repeats the batch on those handles;
+- pybbi: ``bbi.stackup(path, chroms, starts, ends, bins=..., missing=nan)``
+  per track (it opens the file on each call, as that API does).
+
+Plus two reference points for bwl:
+
+- the **inflate bound**: only inflating the distinct compressed blocks the
+  batch needs (R-tree parsed here in Python, blocks overlapping each
+  window per track, deduplicated) with libdeflate (PyPI ``deflate``, which
+  releases the GIL) on ``os.cpu_count()`` threads; bytes are in memory, so
+  the bound has no I/O, no decode and no output writes;
+- **bwl warm**: ``Collection(..., decoded_cache=<enough>)``, the batch read
+  once untimed, then timed again (every block is an LRU hit).
+
+And the startup cost of 1,000 (``--quick``: 100) small distinct files:
+``bwl.Collection(paths)`` vs ``pyBigWig.open`` / ``pybigtools.open`` /
+``bbi.open`` in a loop, alone and followed by one 1 kb query per file.
+
+    python bench/collection.py            # full size (tracks cached in bench/data/collection/)
+    python bench/collection.py --quick    # smoke run: 20 Mb tracks, small batches
+
+All readers run in this one process, one after another; the OS page cache
+is warm for all of them (every file is read once before timing). Outputs of
+every reader on the first batch of each config are checked against
+pyBigWig (float32, NaN == NaN; window means to 1e-5) before timing.
+Results: one table on stdout and bench/results/collection.json.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import struct
+import sys
+import time
+import warnings
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import DATA_DIR, machine_info, print_table, write_json  # noqa: E402
+
+# chr1 at human size, chr2 a little shorter (the generator's cost is per base)
+HUMAN = [("chr1", 248_956_422), ("chr2", 183_000_000)]
+QUICK = [("chr1", 12_000_000), ("chr2", 8_000_000)]
+N_TRACKS = 32
+SMALL_DATA_BP = 1_000_000   # data per chromosome in the many-files set (header keeps HUMAN sizes)
+
+# (L, window, T, B): 1 kb per-base windows and 100 kb-ish windows binned by 128
+# (102,400 = 800 x 128: L must be a multiple of the window).
+FULL_CONFIGS = [(1000, 1, 8, 64), (1000, 1, 32, 64), (1000, 1, 8, 1024), (1000, 1, 32, 1024),
+                (102_400, 128, 8, 64), (102_400, 128, 32, 64)]
+QUICK_CONFIGS = [(1000, 1, 8, 64), (1000, 1, 32, 256), (102_400, 128, 8, 16)]
+TARGET = (1000, 1, 32, 1024)
+
+
+# -- input ---------------------------------------------------------------------------
+def make_track(path: str, chroms, seed: int, data_bp: int | None = None, chunk: int = 500_000) -> int:
+    """bedGraph track written by pyBigWig (zlib blocks, zoom levels): ~10 items
+    per kb, lengths 1..199 bp, ~30% followed by a gap, float32-exact values.
+    Data covers each chromosome (or its first ``data_bp`` bases); returns items."""
+    import pyBigWig
+
+    rng = np.random.default_rng(seed)
+    tmp = path + ".tmp"
+    bw = pyBigWig.open(tmp, "w")
+    bw.addHeader(list(chroms), maxZooms=10)
+    n_total = 0
+    for name, size in chroms:
+        limit = size if data_bp is None else min(size, data_bp)
+        pos = 0
+        while pos < limit:
+            step = rng.integers(1, 200, chunk)
+            starts = pos + np.concatenate(([0], np.cumsum(step[:-1])))
+            gap = np.where(rng.random(chunk) < 0.3, rng.integers(0, step), 0)
+            ends = np.maximum(starts + step - gap, starts + 1)
+            keep = ends <= limit
+            n = int(keep.sum())      # keep is a prefix: starts and ends increase
+            if n == 0:
+                break
+            vals = rng.standard_normal(n).astype(np.float32).astype(np.float64)
+            bw.addEntries([name] * n, starts[:n], ends=ends[:n], values=vals)
+            n_total += n
+            if n < chunk:
+                break
+            pos = int(starts[-1]) + int(step[-1])
+    bw.close()
+    os.replace(tmp, path)
+    return n_total
+
+
+def ensure_files(paths, chroms, seeds, data_bp, label: str) -> None:
+    """Generate the missing files in parallel (one process per core), with progress."""
+    todo = [(p, s) for p, s in zip(paths, seeds) if not os.path.exists(p)]
+    if not todo:
+        return
+    Path(paths[0]).parent.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    print(f"generating {len(todo)} {label} with pyBigWig on {os.cpu_count()} processes ...", flush=True)
+    done = 0
+    step = max(1, len(todo) // 10)
+    with ProcessPoolExecutor(os.cpu_count()) as ex:
+        futs = [ex.submit(make_track, p, chroms, s, data_bp) for p, s in todo]
+        for f in as_completed(futs):
+            n = f.result()
+            done += 1
+            if done % step == 0 or done == len(todo):
+                print(f"  {done}/{len(todo)} {label} ({n:,} items in the last, "
+                      f"{time.perf_counter() - t0:.0f} s)", flush=True)
+    mib = sum(os.path.getsize(p) for p in paths) / 2**20
+    print(f"  {len(paths)} {label}: {mib:,.0f} MiB in total, {time.perf_counter() - t0:.0f} s", flush=True)
+
+
+def warm_page_cache(paths) -> None:
+    for p in paths:
+        with open(p, "rb") as fh:
+            while fh.read(1 << 24):
+                pass
+
+
+# -- block index, parsed here (for the inflate bound) -----------------------------------
+class BlockIndex:
+    """A bigWig's data blocks from its R-tree leaves, plus its bytes in memory."""
+
+    def __init__(self, path: str) -> None:
+        self.data = Path(path).read_bytes()
+        d = self.data
+        magic = struct.unpack_from("<I", d, 0)[0]
+        e = "<" if magic == 0x888FFC26 else ">"
+        (_, _, _, chrom_tree, _, full_index, _, _, _, _, self.ubuf) = struct.unpack_from(e + "IHHQQQHHQQI", d, 0)
+        assert self.ubuf > 0, f"{path}: uncompressed file, no inflate bound"
+        self.chrom_id = self._chrom_tree(e, chrom_tree)
+        leaf = np.dtype([("sc", e + "u4"), ("sb", e + "u4"), ("ec", e + "u4"), ("eb", e + "u4"),
+                         ("off", e + "u8"), ("size", e + "u8")])
+        branch = np.dtype([("sc", e + "u4"), ("sb", e + "u4"), ("ec", e + "u4"), ("eb", e + "u4"),
+                           ("child", e + "u8")])
+        parts, stack = [], [full_index + 48]
+        while stack:
+            off = stack.pop()
+            is_leaf, _, count = struct.unpack_from(e + "BBH", d, off)
+            if is_leaf:
+                parts.append(np.frombuffer(d, leaf, count, off + 4))
+            else:
+                stack.extend(np.frombuffer(d, branch, count, off + 4)["child"][::-1].tolist())
+        items = np.concatenate(parts)
+        self.start_key = (items["sc"].astype(np.uint64) << np.uint64(32)) | items["sb"].astype(np.uint64)
+        self.end_key = (items["ec"].astype(np.uint64) << np.uint64(32)) | items["eb"].astype(np.uint64)
+        order = np.argsort(self.start_key, kind="stable")
+        self.start_key, self.end_key = self.start_key[order], self.end_key[order]
+        self.offset = items["off"][order].astype(np.int64)
+        self.size = items["size"][order].astype(np.int64)
+        assert np.all(np.diff(self.end_key.astype(np.float64)) >= 0), f"{path}: overlapping blocks"
+
+    def _chrom_tree(self, e: str, off: int) -> dict:
+        _, _, key_size, _, _, _ = struct.unpack_from(e + "IIIIQQ", self.data, off)
+        out, stack = {}, [off + 32]
+        while stack:
+            node = stack.pop()
+            is_leaf, _, count = struct.unpack_from(e + "BBH", self.data, node)
+            p = node + 4
+            for _ in range(count):
+                key = self.data[p:p + key_size].rstrip(b"\0").decode()
+                if is_leaf:
+                    out[key] = struct.unpack_from(e + "I", self.data, p + key_size)[0]
+                    p += key_size + 8
+                else:
+                    stack.append(struct.unpack_from(e + "Q", self.data, p + key_size)[0])
+                    p += key_size + 8
+        return out
+
+    def blocks(self, chroms, starts, ends) -> set:
+        """Indices of the blocks overlapping any of the windows."""
+        cid = np.array([self.chrom_id[c] for c in chroms], dtype=np.uint64) << np.uint64(32)
+        ks = cid | np.asarray(starts, dtype=np.uint64)
+        ke = cid | np.asarray(ends, dtype=np.uint64)
+        lo = np.searchsorted(self.end_key, ks, "right")
+        hi = np.searchsorted(self.start_key, ke, "left")
+        out = set()
+        for a, b in zip(lo.tolist(), hi.tolist()):
+            out.update(range(a, b))
+        return out
+
+    def blob(self, i: int) -> memoryview:
+        return memoryview(self.data)[self.offset[i]:self.offset[i] + self.size[i]]  # no copy
+
+
+def inflate_all(blobs, sizes, pool, n_threads: int) -> float:
+    """Seconds to inflate every blob, split in n_threads contiguous chunks."""
+    import deflate
+
+    def work(lo, hi):
+        for j in range(lo, hi):
+            deflate.zlib_decompress(blobs[j], sizes[j])
+
+    edges = np.linspace(0, len(blobs), n_threads + 1).astype(int)
+    t0 = time.perf_counter()
+    if n_threads == 1:
+        work(0, len(blobs))
+    else:
+        list(pool.map(work, edges[:-1], edges[1:]))
+    return time.perf_counter() - t0
+
+
+# -- windows ----------------------------------------------------------------------
+class Batch:
+    def __init__(self, chroms_sizes, B: int, L: int, seed) -> None:
+        rng = np.random.default_rng(seed)
+        sizes = np.array([s for _, s in chroms_sizes], dtype=np.float64)
+        ci = rng.choice(len(chroms_sizes), size=B, p=sizes / sizes.sum())
+        self.chroms = [chroms_sizes[i][0] for i in ci]
+        self.starts = np.array([int(rng.integers(0, chroms_sizes[i][1] - L)) for i in ci], dtype=np.int64)
+        self.ends = self.starts + L
+        self.items = list(zip(self.chroms, self.starts.tolist(), self.ends.tolist()))
+
+
+# -- readers ---------------------------------------------------------------------------
+def read_pybigwig(handles, batch: Batch, L: int, w: int) -> np.ndarray:
+    out = np.empty((len(batch.items), len(handles), L // w), np.float32)
+    for b, (c, s, e) in enumerate(batch.items):
+        for t, f in enumerate(handles):
+            v = f.values(c, s, e, numpy=True)
+            out[b, t] = v if w == 1 else np.nanmean(v.reshape(-1, w), axis=1)
+    return out
+
+
+def read_pybigtools(handles, batch: Batch, L: int, w: int) -> np.ndarray:
+    out = np.empty((len(batch.items), len(handles), L // w), np.float32)
+    for b, (c, s, e) in enumerate(batch.items):
+        for t, f in enumerate(handles):
+            out[b, t] = f.values(c, s, e) if w == 1 else f.values(c, s, e, bins=L // w)
+    return out
+
+
+def read_pybbi(paths, batch: Batch, L: int, w: int) -> np.ndarray:
+    import bbi
+
+    out = np.empty((len(batch.items), len(paths), L // w), np.float32)
+    for t, p in enumerate(paths):
+        out[:, t] = bbi.stackup(p, batch.chroms, batch.starts, batch.ends,
+                                bins=-1 if w == 1 else L // w, missing=np.nan)
+    return out
+
+
+def check_equal(name: str, got: np.ndarray, ref: np.ndarray, w: int) -> None:
+    if w == 1:
+        np.testing.assert_array_equal(got, ref, err_msg=f"{name} differs from pyBigWig")
+    else:  # window means: summation order differs between readers
+        np.testing.assert_allclose(got, ref, rtol=1e-5, atol=1e-6, equal_nan=True,
+                                   err_msg=f"{name} differs from pyBigWig")
+
+
+def bench_config(cfg, paths, chroms, indexes, a, pool) -> dict:
+    import bwl
+    import pyBigWig
+    import pybigtools
+
+    L, w, T, B = cfg
+    tp = paths[:T]
+    n_timed = a.batches or (4 if B * T * L >= 1_000_000 * 32 else 8)
+    batches = [Batch(chroms, B, L, (a.seed, L, T, B, k)) for k in range(n_timed + 1)]
+    check, timed = batches[0], batches[1:]
+    label = f"L={L:,} w={w} T={T} B={B}"
+    print(f"\n== {label}: up to {len(timed)} timed batches ==", flush=True)
+
+    # open once, untimed (pybigtools cold: fresh handles per batch)
+    coll = bwl.Collection(tp)
+    pbw = [pyBigWig.open(p) for p in tp]
+    open_pbt = lambda _batch=None: [pybigtools.open(p) for p in tp]  # noqa: E731
+
+    # -- check on the first batch (also the warm-up of every reader)
+    ref = read_pybigwig(pbw, check, L, w)
+    assert np.isfinite(ref).any() and np.isnan(ref).any(), "check batch has no data or no gaps"
+    outs = {"bwl": coll.values(check.chroms, check.starts, check.ends, window=w),
+            "pybigtools": read_pybigtools(open_pbt(), check, L, w),
+            "pybbi": read_pybbi(tp, check, L, w)}
+    for name, got in outs.items():
+        check_equal(name, got, ref, w)
+    print(f"check: bwl, pybigtools, pybbi == pyBigWig on batch 0 ({np.isnan(ref).mean():.1%} NaN)", flush=True)
+
+    # -- the blocks each batch needs, their bytes (untimed), for the inflate bound
+    blob_sets = []
+    for batch in batches:
+        blobs, sizes = [], []
+        for ix in indexes[:T]:
+            for i in sorted(ix.blocks(batch.chroms, batch.starts, batch.ends)):
+                blobs.append(ix.blob(i))
+                sizes.append(ix.ubuf)
+        blob_sets.append((blobs, sizes))
+    n_blocks = [len(b) for b, _ in blob_sets]
+    comp_mib = [sum(map(len, b)) / 2**20 for b, _ in blob_sets]
+
+    # decoded_cache: twice what one batch inflates (bytes of raw blocks), >= 256 MiB
+    ubuf_max = max(ix.ubuf for ix in indexes[:T])
+    cache_bytes = max(256 << 20, 2 * max(n_blocks) * ubuf_max)
+    coll1 = bwl.Collection(tp, threads=1)
+    warm = bwl.Collection(tp, decoded_cache=cache_bytes)
+    check_equal("bwl (threads=1)", coll1.values(check.chroms, check.starts, check.ends, window=w), ref, w)
+    warm.values(check.chroms, check.starts, check.ends, window=w)
+    check_equal("bwl (decoded_cache)", warm.values(check.chroms, check.starts, check.ends, window=w), ref, w)
+
+    def pbt_warm(batch):  # fresh handles, the batch read once untimed, then timed again
+        h = open_pbt()
+        read_pybigtools(h, batch, L, w)
+        return h
+
+    ncpu = os.cpu_count()
+    bwl_values = lambda c: lambda b, _=None: c.values(b.chroms, b.starts, b.ends, window=w)  # noqa: E731
+    # name: (fn(batch[, setup result]), untimed setup(batch), best of)
+    # bwl keeps no inflated blocks without decoded_cache, so a repeat is as cold
+    # as the first call: bwl, like the inflate bound, is best of 3 per batch.
+    readers = {
+        "pyBigWig": (lambda b: read_pybigwig(pbw, b, L, w), None, 1),
+        "pybigtools (cold)": (lambda b, h: read_pybigtools(h, b, L, w), open_pbt, 1),
+        "pybigtools (warm)": (lambda b, h: read_pybigtools(h, b, L, w), pbt_warm, 1),
+        "pybbi": (lambda b: read_pybbi(tp, b, L, w), None, 1),
+        "bwl": (bwl_values(coll), None, 3),
+        "bwl (1 thread)": (bwl_values(coll1), None, 3),
+        "bwl (warm)": (bwl_values(warm), bwl_values(warm), 1),
+        f"inflate bound ({ncpu} thr)": (lambda k: inflate_all(*blob_sets[k], pool, ncpu), None, 3),
+        "inflate, 1 thread": (lambda k: inflate_all(*blob_sets[k], pool, 1), None, 3),
+    }
+    res = {name: [] for name in readers}
+    loads = []
+    # Round-robin: each round times every reader on one fresh batch, so a
+    # change in machine load hits all readers alike. At least 2 rounds (1 in
+    # --quick), then until the budget is spent or the batches run out.
+    t_cfg = time.perf_counter()
+    for k, batch in enumerate(timed, start=1):
+        for name, (fn, setup, best_of) in readers.items():
+            best = float("inf")
+            for _ in range(best_of):
+                arg = setup(batch) if setup else None
+                t0 = time.perf_counter()
+                if name.startswith("inflate"):
+                    dt = fn(k)
+                else:
+                    fn(batch) if setup is None else fn(batch, arg)
+                    dt = time.perf_counter() - t0
+                best = min(best, dt)
+            res[name].append(best)
+        loads.append(os.getloadavg()[0])
+        if time.perf_counter() - t_cfg > a.budget and k >= (1 if a.quick else 2):
+            break
+    for name, times in res.items():
+        print(f"  {name:<22} {np.median(times):9.4f} s/batch  (n={len(times)})", flush=True)
+    print(f"  {np.mean(n_blocks):,.0f} distinct blocks/batch, {np.mean(comp_mib):.1f} MiB compressed; "
+          f"load average {np.mean(loads):.1f}", flush=True)
+
+    for h in pbw:
+        h.close()
+    del coll, coll1, warm
+    return {"L": L, "window": w, "T": T, "B": B, "label": label, "times_s": res,
+            "blocks_per_batch": n_blocks, "compressed_mib_per_batch": comp_mib,
+            "uncompress_buf_size": ubuf_max, "decoded_cache_bytes": cache_bytes, "loadavg_1m": loads}
+
+
+# -- opening many files ----------------------------------------------------------------
+def bench_open(paths, repeat: int) -> dict:
+    import bbi
+    import bwl
+    import pyBigWig
+    import pybigtools
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    want = min(hard, max(soft, len(paths) + 256))
+    if want > soft:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
+    c, s = "chr1", 500_000
+
+    def one(kind: str, query: bool) -> float:
+        t0 = time.perf_counter()
+        if kind == "bwl":
+            coll = bwl.Collection(paths)
+            if query:
+                coll.values([c], [s], [s + 1000])
+            dt = time.perf_counter() - t0
+            del coll
+            return dt
+        opener = {"pyBigWig": pyBigWig.open, "pybigtools": pybigtools.open, "pybbi": bbi.open}[kind]
+        hs = [opener(p) for p in paths]
+        if query:
+            for h in hs:
+                if kind == "pybbi":
+                    h.fetch(c, s, s + 1000, missing=np.nan)
+                else:
+                    h.values(c, s, s + 1000)
+        dt = time.perf_counter() - t0
+        for h in hs:
+            if hasattr(h, "close"):
+                h.close()
+        return dt
+
+    out = {}
+    for kind in ("pyBigWig", "pybigtools", "pybbi", "bwl"):
+        for query in (False, True):
+            one(kind, query)  # warm-up
+            out[(kind, query)] = [one(kind, query) for _ in range(repeat)]
+    return out
+
+
+# -- main ---------------------------------------------------------------------------
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="20 Mb tracks, small batches, 100 files to open")
+    ap.add_argument("--batches", type=int, default=0,
+                    help="timed batches (rounds) per config at most (default 8; 4 where B*T*L is large)")
+    ap.add_argument("--budget", type=float, default=60.0,
+                    help="seconds per config: no new round once spent (>= 2 rounds; quick: 1)")
+    ap.add_argument("--n-open", type=int, default=None, help="files in the open test (default 1000; quick 100)")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--skip-open", action="store_true", help="skip the many-files open test")
+    a = ap.parse_args()
+    warnings.filterwarnings("ignore", category=DeprecationWarning)   # pybigtools' NaN default notice
+    warnings.filterwarnings("ignore", category=RuntimeWarning)       # nanmean of an empty bin
+
+    t_start = time.perf_counter()
+    chroms = QUICK if a.quick else HUMAN
+    configs = QUICK_CONFIGS if a.quick else FULL_CONFIGS
+    base = DATA_DIR / ("collection_quick" if a.quick else "collection")
+    paths = [str(base / f"track_{i:02d}.bw") for i in range(N_TRACKS)]
+    ensure_files(paths, chroms, [1000 + i for i in range(N_TRACKS)], None, "tracks")
+    n_open = a.n_open or (100 if a.quick else 1000)
+    small = [str(base / "many" / f"small_{i:04d}.bw") for i in range(n_open)]
+    if not a.skip_open:
+        ensure_files(small, HUMAN, [10_000 + i for i in range(n_open)], SMALL_DATA_BP, "small files")
+    warm_page_cache(paths)
+    t0 = time.perf_counter()
+    indexes = [BlockIndex(p) for p in paths]
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores before timing")
+    print(f"{N_TRACKS} tracks, {sum(os.path.getsize(p) for p in paths) / 2**20:,.0f} MiB, "
+          f"{np.mean([len(ix.offset) for ix in indexes]):,.0f} blocks each "
+          f"(mean {np.mean([ix.size.mean() for ix in indexes]) / 1024:.1f} KiB compressed, "
+          f"uncompressBufSize {indexes[0].ubuf:,}); R-trees parsed in {time.perf_counter() - t0:.1f} s", flush=True)
+
+    results = []
+    with ThreadPoolExecutor(os.cpu_count()) as pool:
+        for cfg in configs:
+            results.append(bench_config(cfg, paths, chroms, indexes, a, pool))
+    del indexes
+
+    # -- table
+    rows, json_rows = [], []
+    for r in results:
+        med = {k: float(np.median(v)) for k, v in r["times_s"].items()}
+        wt = r["B"] * r["T"]
+        bound = next(v for k, v in med.items() if k.startswith("inflate bound"))
+        for name, sec in med.items():
+            vs_bound = ""
+            if name.startswith("bwl"):  # bwl on 1 thread vs inflating on 1 thread
+                vs_bound = f"{sec / (med['inflate, 1 thread'] if '1 thread' in name else bound):.2f}x"
+            rows.append([r["label"], name, sec, wt / sec, f"{med['pyBigWig'] / sec:.2f}x", vs_bound])
+            json_rows.append({"config": r["label"], "L": r["L"], "window": r["window"], "T": r["T"], "B": r["B"],
+                              "reader": name, "s_per_batch": sec, "window_tracks_per_s": wt / sec,
+                              "speedup_vs_pyBigWig": med["pyBigWig"] / sec, "times_s": r["times_s"][name]})
+    print(f"\nB random windows x T tracks per batch, median s/batch; {os.cpu_count()} cores; "
+          f"page cache warm; load average {os.getloadavg()[0]:.1f} at the end")
+    table = print_table(rows, ["config", "reader", "s/batch", "window-tracks/s", "vs pyBigWig", "bwl / inflate bound"])
+
+    # -- targets at B=1024, T=32
+    targets = {}
+    tr = next((r for r in results if (r["L"], r["window"], r["T"], r["B"]) == TARGET), None)
+    if tr is not None:
+        med = {k: float(np.median(v)) for k, v in tr["times_s"].items()}
+        bound = next(v for k, v in med.items() if k.startswith("inflate bound"))
+        targets = {
+            "bwl_vs_pyBigWig": (med["pyBigWig"] / med["bwl"], ">=", 8.0),
+            "bwl_vs_pybigtools_cold": (med["pybigtools (cold)"] / med["bwl"], ">=", 5.0),
+            "bwl_over_inflate_bound": (med["bwl"] / bound, "<=", 1.25),
+        }
+        print(f"\ntargets ({tr['label']}):")
+        for k, (v, op, goal) in targets.items():
+            ok = v >= goal if op == ">=" else v <= goal
+            print(f"  {k:<26} {v:6.2f}x  (target {op} {goal}x)  {'met' if ok else 'MISSED'}")
+
+    # -- open many files
+    open_rows, open_json, open_table = [], [], ""
+    if not a.skip_open:
+        print(f"\nopening {n_open} small files ({sum(os.path.getsize(p) for p in small) / 2**20:.0f} MiB) ...",
+              flush=True)
+        warm_page_cache(small)
+        op = bench_open(small, 3)
+        ref = np.median(op[("pyBigWig", False)])
+        for (kind, query), times in op.items():
+            sec = float(np.median(times))
+            what = f"open x{n_open}" + (" + one 1 kb query each" if query else "")
+            if kind == "bwl":
+                what = f"Collection({n_open} paths)" + (" + values(B=1)" if query else "")
+            open_rows.append([kind, what, sec * 1e3, sec / n_open * 1e6, f"{sec / ref:.2f}x"])
+            open_json.append({"reader": kind, "query": query, "s": sec, "us_per_file": sec / n_open * 1e6,
+                              "times_s": times})
+        print(f"\nstartup, {n_open} files, median of 3 after a warm-up")
+        open_table = print_table(open_rows, ["reader", "what", "ms", "us/file", "vs pyBigWig open"])
+
+    info = machine_info(("bwl", "numpy", "pyBigWig", "pybigtools", "bbi", "deflate"))
+    path = write_json("collection", {
+        "bench": "collection", "quick": a.quick, "chroms": chroms, "n_tracks": N_TRACKS,
+        "files": paths, "file_mib": sum(os.path.getsize(p) for p in paths) / 2**20, "seed": a.seed,
+        "budget_s": a.budget, "machine": info, "configs": results, "results": json_rows, "table": table,
+        "targets": {k: {"value": v, "op": op, "goal": g} for k, (v, op, g) in targets.items()},
+        "open": {"n_files": n_open, "results": open_json, "table": open_table},
+        "wall_s": time.perf_counter() - t_start,
+    })
+    print(f"\nwrote {path}  ({time.perf_counter() - t_start:.0f} s total)")
+
+
+if __name__ == "__main__":
+    main()

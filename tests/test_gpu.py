@@ -1,0 +1,227 @@
+"""The GPU path (``device="cuda"``) against the CPU path, element by element.
+
+Every file of conftest's set (all section types, both byte orders,
+compressed and not, pyBigWig-, pybigtools- and bwl-written) in one
+collection; every dtype, layout and window; each cache mode; small device
+budgets (many chunks), tiles and bins spanning tiles, track subsets,
+scale, out=, non-default streams, the no-torch device array, and the
+inflate kernel against zlib. Corrupt blocks must raise FormatError (and
+not hang).
+
+Skipped unless torch sees a CUDA GPU and bwl was built with CUDA.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import zlib
+
+import numpy as np
+import pytest
+
+import bwl
+from bwl import _core
+
+from conftest import ALL_FILES, CHROMS
+
+torch = pytest.importorskip("torch")
+
+
+def _cuda_ready() -> bool:
+    return hasattr(_core, "CudaBatcher") and torch.cuda.is_available() and _core.cuda_device_count() > 0
+
+
+pytestmark = [pytest.mark.gpu, pytest.mark.skipif(not _cuda_ready(), reason="needs a CUDA GPU and bwl built with CUDA")]
+
+DTYPES = ("float32", "float16", "bfloat16")
+LAYOUTS = ("BTL", "BLT")
+
+
+def _bits(a) -> np.ndarray:
+    """Host numpy view for exact comparison: float32 as is, 16-bit types as raw uint16."""
+    if isinstance(a, torch.Tensor):
+        a = a.cpu()
+        if a.dtype in (torch.float16, torch.bfloat16):
+            return a.view(torch.int16).numpy().view(np.uint16)
+        return a.numpy()
+    a = np.asarray(a)
+    return a.view(np.uint16) if a.dtype.itemsize == 2 else a
+
+
+def _same(got, want) -> None:
+    g, w = _bits(got), _bits(want)
+    assert g.shape == w.shape
+    # NaN == NaN, every other value bit for bit (16-bit types compared as bits)
+    np.testing.assert_array_equal(g, w)
+
+
+def _windows(rng, L: int, B: int, chroms=None):
+    chroms = chroms or {c: s for c, s in CHROMS.items() if s >= L}
+    names = list(chroms)
+    which = rng.integers(0, len(names), B)
+    c = np.array([names[i] for i in which])
+    sizes = np.array([chroms[n] for n in c])
+    s = (rng.random(B) * (sizes - L + 1)).astype(np.int64)
+    s[: B // 8] = 0                         # windows touching the chromosome start
+    s[B // 8: B // 4] = sizes[B // 8: B // 4] - L  # and the end
+    return c, s, s + L
+
+
+@pytest.fixture(scope="module")
+def paths(bw_files):
+    return [bw_files[n].path for n in ALL_FILES]
+
+
+@pytest.fixture(scope="module")
+def cpu(paths):
+    return bwl.Collection(paths)
+
+
+@pytest.fixture(scope="module", params=[None, "host", "device"])
+def gpu(request, paths):
+    return bwl.Collection(paths, device="cuda", cache=request.param)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("L,window", [(1000, 1), (1000, 10), (1000, 1000), (30, 3)])
+def test_values_match_cpu(cpu, gpu, dtype, layout, L, window):
+    rng = np.random.default_rng(L * 7 + window)
+    c, s, e = _windows(rng, L, 64)
+    for default in (float("nan"), 0.0):
+        want = cpu.values(c, s, e, window=window, default=default, dtype=dtype, layout=layout)
+        got = gpu.values(c, s, e, window=window, default=default, dtype=dtype, layout=layout)
+        assert isinstance(got, torch.Tensor) and got.is_cuda
+        _same(got, want)
+
+
+@pytest.mark.parametrize("L,window", [(102_400, 128), (8192, 4096), (12_288, 3072), (5000, 1)])
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_long_windows(cpu, gpu, L, window, layout):
+    """Rows longer than a tile (2048 bases per warp) and bins spanning tiles."""
+    rng = np.random.default_rng(L)
+    c, s, e = _windows(rng, L, 12, {"chr1": CHROMS["chr1"]} if L > 6000 else None)
+    want = cpu.values(c, s, e, window=window, layout=layout)
+    _same(gpu.values(c, s, e, window=window, layout=layout), want)
+
+
+def test_tracks_scale_empty_and_partial_chroms(paths, bw_files):
+    scale = np.linspace(-2, 3, len(paths)).astype(np.float32)
+    cpu = bwl.Collection(paths, scale=scale)
+    gpu = bwl.Collection(paths, scale=scale, device="cuda")
+    tracks = np.array([3, 0, 3, len(paths) - 1, 7])
+    # chr3_empty has no data anywhere; pbt_bedGraph lacks it entirely
+    c = np.array(["chr3_empty", "chrM", "chr10", "chr2", "chr1"])
+    s = np.array([0, 0, 100, 2000, 399_963])
+    for t in (None, tracks):
+        _same(gpu.values(c, s, s + 37, tracks=t), cpu.values(c, s, s + 37, tracks=t))
+
+
+def test_many_chunks(paths, cpu):
+    """A tiny device budget: every track (piece) is its own launch."""
+    gpu = bwl.Collection(paths, device="cuda")
+    small = _core.CudaBatcher(gpu._c, gpu._device_index, False, 4096)
+    rng = np.random.default_rng(3)
+    c, s, e = _windows(rng, 1000, 40)
+    idx = gpu._chrom_indices(c)
+    out = torch.empty((40, len(paths), 1000), dtype=torch.float32, device="cuda")
+    small.values(idx, s, 1000, 1, float("nan"), 0, 0, None, out.data_ptr(), torch.cuda.current_stream().cuda_stream)
+    _same(out, cpu.values(c, s, e))
+
+
+def test_out_and_streams(paths, cpu):
+    gpu = bwl.Collection(paths, device="cuda")
+    rng = np.random.default_rng(5)
+    c, s, e = _windows(rng, 500, 16)
+    want = cpu.values(c, s, e, dtype="bfloat16", layout="BLT")
+    out = torch.full((16, 500, len(paths)), 7.0, dtype=torch.bfloat16, device="cuda")
+    stream = torch.cuda.Stream()
+    with torch.cuda.stream(stream):
+        got = gpu.values(c, s, e, dtype="bfloat16", layout="BLT", out=out)
+    assert got is out
+    torch.cuda.current_stream().wait_stream(stream)
+    _same(out, want)
+    with pytest.raises(ValueError):
+        gpu.values(c, s, e, out=torch.empty((16, len(paths), 500), dtype=torch.float16, device="cuda"))
+    with pytest.raises(ValueError):
+        gpu.values(c, s, e, out=np.empty((16, len(paths), 500), np.float32))
+
+
+def test_bad_arguments(paths):
+    gpu = bwl.Collection(paths, device="cuda")
+    with pytest.raises(ValueError):
+        gpu.values(["chr1"], [399_990], [400_010])  # past the end
+    with pytest.raises(ValueError):
+        gpu.values(["chr1"], [0], [100], window=3)
+    with pytest.raises(KeyError):
+        gpu.values(["chrNope"], [0], [100])
+    with pytest.raises(ValueError):
+        bwl.Collection(paths, cache="device")  # needs device="cuda"
+
+
+def test_without_torch(paths, cpu, monkeypatch):
+    """No torch: a device array with __cuda_array_interface__."""
+    import bwl.collection as bc
+
+    gpu = bwl.Collection(paths, device="cuda")
+    monkeypatch.setattr(bc, "_torch_or_none", lambda: None)
+    rng = np.random.default_rng(9)
+    c, s, e = _windows(rng, 256, 8)
+    got = gpu.values(c, s, e, dtype="float16")
+    cai = got.__cuda_array_interface__
+    assert cai["shape"] == (8, len(paths), 256) and cai["typestr"] == "<f2"
+    _same(got.get(), cpu.values(c, s, e, dtype="float16"))
+    t = torch.as_tensor(got, device="cuda")  # zero-copy through the interface
+    assert t.data_ptr() == cai["data"][0]
+
+
+def _corrupt(src: str, dst: str, offset_in_data: int, junk: bytes) -> None:
+    shutil.copy(src, dst)
+    h = bwl.open(dst).header()
+    with open(dst, "r+b") as fh:
+        fh.seek(h["fullDataOffset"] + 8 + offset_in_data)  # past sectionCount: the first data block
+        fh.write(junk)
+
+
+@pytest.mark.parametrize("name,where,junk", [
+    ("bwl_bedGraph_little_zlib", 30, b"\xff\x13\x77\x01\x00\x42"),   # inside the deflate stream
+    ("bwl_bedGraph_little_zlib", 0, b"\x78\x00"),                    # bad zlib header
+    ("bwl_fixedStep_little_raw", 20, b"\x09"),                       # section type 9
+    ("bwl_variableStep_big_raw", 22, b"\xff\xff"),                   # item count past the block
+])
+def test_corrupt_blocks_raise(bw_files, tmp_path, name, where, junk):
+    bad = str(tmp_path / f"bad_{name}.bw")
+    _corrupt(bw_files[name].path, bad, where, junk)
+    cpu = bwl.Collection([bad])
+    gpu = bwl.Collection([bad], device="cuda")
+    for col in (cpu, gpu):
+        with pytest.raises(bwl.FormatError, match=os.path.basename(bad)):
+            col.values(["chr1"], [0], [50_000])
+    # the device still works afterwards
+    ok = bwl.Collection([bw_files["pybw_bedGraph"].path], device="cuda")
+    assert ok.values(["chr2"], [0], [100]).shape == (1, 1, 100)
+
+
+def test_inflate_kernel_vs_zlib():
+    rng = np.random.default_rng(11)
+    streams, caps, want = [], [], []
+    for i in range(300):
+        n = int(rng.integers(0, 70_000))
+        raw = (rng.integers(0, 6 if i % 2 else 256, n, dtype=np.uint8)).tobytes()
+        streams.append(zlib.compress(raw, int(i % 10)))
+        caps.append(n + int(i % 3))
+        want.append(raw)
+    sec, status, lens, outs = _core.cuda_inflate_streams(streams, caps, True, 2, True)
+    assert sec > 0 and not status.any()
+    assert [bytes(o) for o in outs] == want
+    # corrupt copies: every one fails, none hangs; a short cap is an overflow
+    bad = []
+    for b in streams[:100]:
+        b = bytearray(b)  # zlib streams are >= 8 bytes
+        b[len(b) // 2] ^= 0x5A
+        b[-1] ^= 1  # adler32 off, should the flip still decode
+        bad.append(bytes(b))
+    _, status, _, _ = _core.cuda_inflate_streams(bad, caps[:100], True, 1, False)
+    assert status.all()
+    _, status, _, _ = _core.cuda_inflate_streams(streams[1:50], [max(0, len(w) - 1) for w in want[1:50]], True, 1, False)
+    assert all(st == 6 for st, w in zip(status, want[1:50]) if len(w) > 0)  # kInflateOverflow
