@@ -47,7 +47,7 @@ public:
     Batcher(Collection& c, const BatchSpec& s, void* out) : c_(c), s_(s), out_(out) {}
 
     void run() {
-        validate();
+        validate_batch(c_, s_);
         T_ = s_.tracks ? s_.n_tracks : c_.files_.size();
         Lout_ = s_.length / s_.window;
         direct_ = s_.dtype == DType::F32 && s_.layout == Layout::BTL && s_.window == 1;
@@ -57,29 +57,6 @@ public:
     }
 
 private:
-    void validate() const {
-        const BatchSpec& s = s_;
-        if (s.length == 0) throw RangeError("window length must be > 0");
-        if (s.window == 0 || s.length % s.window != 0)
-            throw RangeError("length " + std::to_string(s.length) + " is not a multiple of window " +
-                             std::to_string(s.window));
-        if (s.tracks)
-            for (size_t t = 0; t < s.n_tracks; ++t)
-                if (s.tracks[t] >= c_.files_.size())
-                    throw RangeError("track index " + std::to_string(s.tracks[t]) + " out of range (" +
-                                     std::to_string(c_.files_.size()) + " tracks)");
-        for (size_t b = 0; b < s.batch; ++b) {
-            if (s.chrom[b] >= c_.names_.size())
-                throw RangeError("window " + std::to_string(b) + ": chrom index " + std::to_string(s.chrom[b]) +
-                                 " out of range");
-            uint64_t size = c_.sizes_[s.chrom[b]];
-            if (s.start[b] < 0 || uint64_t(s.start[b]) + s.length > size)
-                throw RangeError("window " + std::to_string(b) + ": " + c_.names_[s.chrom[b]] + ":" +
-                                 std::to_string(s.start[b]) + "-" + std::to_string(s.start[b] + int64_t(s.length)) +
-                                 " is outside the chromosome (size " + std::to_string(size) + ")");
-        }
-    }
-
     uint32_t file_of(size_t slot) const { return s_.tracks ? s_.tracks[slot] : uint32_t(slot); }
 
     void plan() {
@@ -247,6 +224,29 @@ private:
     std::vector<std::vector<Range>> ranges_;
     std::vector<Task> tasks_;
 };
+
+void validate_batch(const Collection& c, const BatchSpec& s) {
+    if (s.length == 0) throw RangeError("window length must be > 0");
+    if (s.window == 0 || s.length % s.window != 0)
+        throw RangeError("length " + std::to_string(s.length) + " is not a multiple of window " +
+                         std::to_string(s.window));
+    if (s.tracks)
+        for (size_t t = 0; t < s.n_tracks; ++t)
+            if (s.tracks[t] >= c.size())
+                throw RangeError("track index " + std::to_string(s.tracks[t]) + " out of range (" +
+                                 std::to_string(c.size()) + " tracks)");
+    const auto& names = c.chrom_names();
+    for (size_t b = 0; b < s.batch; ++b) {
+        if (s.chrom[b] >= names.size())
+            throw RangeError("window " + std::to_string(b) + ": chrom index " + std::to_string(s.chrom[b]) +
+                             " out of range");
+        uint64_t size = c.chrom_sizes()[s.chrom[b]];
+        if (s.start[b] < 0 || uint64_t(s.start[b]) + s.length > size)
+            throw RangeError("window " + std::to_string(b) + ": " + names[s.chrom[b]] + ":" +
+                             std::to_string(s.start[b]) + "-" + std::to_string(s.start[b] + int64_t(s.length)) +
+                             " is outside the chromosome (size " + std::to_string(size) + ")");
+    }
+}
 
 void Collection::values(const BatchSpec& spec, void* out) { Batcher(*this, spec, out).run(); }
 

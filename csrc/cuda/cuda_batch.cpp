@@ -106,7 +106,6 @@ struct CudaBatcher::Impl {
     Collection& c;
     CudaOptions opt;
     int dev = 0;
-    cuda::ChromMap map;
     std::mutex mu;
 
     // Device cache: per track, its data region [lo, hi) of the file at cache_off.
@@ -123,7 +122,6 @@ struct CudaBatcher::Impl {
         if (opt.device < 0) check(cudaGetDevice(&dev), "cudaGetDevice");
         else dev = opt.device;
         DeviceScope scope(dev);
-        map = cuda::chrom_map(c);
         for (auto& e : staged) check(cudaEventCreateWithFlags(&e, cudaEventDisableTiming), "cudaEventCreate");
         d_err.ensure(sizeof(cuda::ErrorRecord));
         h_err.ensure(sizeof(cuda::ErrorRecord));
@@ -194,7 +192,7 @@ struct CudaBatcher::Impl {
         std::lock_guard<std::mutex> lock(mu);
         DeviceScope scope(dev);
         cuda::Plan plan;
-        cuda::make_plan(c, map, spec, opt.scratch_bytes, opt.device_cache, plan);
+        cuda::make_plan(c, spec, opt.scratch_bytes, opt.device_cache, plan);
         if (spec.batch == 0 || plan.T == 0) return;
 
         cudaPointerAttributes attr{};

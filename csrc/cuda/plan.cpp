@@ -7,7 +7,6 @@
 
 #include <algorithm>
 #include <string>
-#include <unordered_map>
 
 #include "bwl/error.hpp"
 
@@ -35,41 +34,6 @@ struct Unit {
 
 }  // namespace
 
-ChromMap chrom_map(const Collection& c) {
-    std::unordered_map<std::string, uint32_t> by_name;
-    for (uint32_t i = 0; i < c.chrom_names().size(); ++i) by_name.emplace(c.chrom_names()[i], i);
-    ChromMap m(c.size());
-    for (size_t t = 0; t < c.size(); ++t) {
-        m[t].assign(c.chrom_names().size(), -1);
-        const auto& cs = c.file(t).chroms();
-        for (size_t i = 0; i < cs.size(); ++i) m[t][by_name.at(cs[i].name)] = int32_t(i);
-    }
-    return m;
-}
-
-void validate(const Collection& c, const BatchSpec& s) {
-    // The messages of batch.cpp's Batcher::validate.
-    if (s.length == 0) throw RangeError("window length must be > 0");
-    if (s.window == 0 || s.length % s.window != 0)
-        throw RangeError("length " + std::to_string(s.length) + " is not a multiple of window " +
-                         std::to_string(s.window));
-    if (s.tracks)
-        for (size_t t = 0; t < s.n_tracks; ++t)
-            if (s.tracks[t] >= c.size())
-                throw RangeError("track index " + std::to_string(s.tracks[t]) + " out of range (" +
-                                 std::to_string(c.size()) + " tracks)");
-    for (size_t b = 0; b < s.batch; ++b) {
-        if (s.chrom[b] >= c.chrom_names().size())
-            throw RangeError("window " + std::to_string(b) + ": chrom index " + std::to_string(s.chrom[b]) +
-                             " out of range");
-        uint64_t size = c.chrom_sizes()[s.chrom[b]];
-        if (s.start[b] < 0 || uint64_t(s.start[b]) + s.length > size)
-            throw RangeError("window " + std::to_string(b) + ": " + c.chrom_names()[s.chrom[b]] + ":" +
-                             std::to_string(s.start[b]) + "-" + std::to_string(s.start[b] + int64_t(s.length)) +
-                             " is outside the chromosome (size " + std::to_string(size) + ")");
-    }
-}
-
 DensifyParams densify_params(const BatchSpec& spec, const Plan& plan, void* out) {
     DensifyParams p;
     p.out = out;
@@ -84,9 +48,8 @@ DensifyParams densify_params(const BatchSpec& spec, const Plan& plan, void* out)
     return p;
 }
 
-void make_plan(Collection& c, const ChromMap& map, const BatchSpec& s, uint64_t budget, bool device_cache,
-               Plan& plan) {
-    validate(c, s);
+void make_plan(Collection& c, const BatchSpec& s, uint64_t budget, bool device_cache, Plan& plan) {
+    validate_batch(c, s);
     plan = Plan();
     plan.T = s.tracks ? s.n_tracks : c.size();
     plan.Lout = s.length / s.window;
@@ -111,7 +74,7 @@ void make_plan(Collection& c, const ChromMap& map, const BatchSpec& s, uint64_t 
 
         std::vector<RowRef> refs(s.batch);
         for (size_t b = 0; b < s.batch; ++b) {
-            int32_t fc = map[f][s.chrom[b]];
+            int32_t fc = c.file_chrom(f, s.chrom[b]);
             size_t first = 0, last = 0;
             if (fc >= 0)
                 file.index().chroms[fc].overlapping(uint64_t(s.start[b]), uint64_t(s.start[b]) + s.length, &first, &last);

@@ -14,10 +14,6 @@
 namespace bwl {
 namespace cuda {
 
-// [track][collection chrom] -> the file's chrom position, or -1.
-using ChromMap = std::vector<std::vector<int32_t>>;
-ChromMap chrom_map(const Collection& c);
-
 // Deflate expands at most ~1032:1, which bounds a block's inflated size by
 // its compressed size too (as bigwig.cpp does against a hostile header).
 constexpr uint64_t kMaxDeflateRatio = 1032;
@@ -59,13 +55,10 @@ struct Plan {
     uint32_t max_blocks = 0, max_rows = 0, max_rb = 0, max_jobs = 0;
 };
 
-// Throws RangeError as Collection::values does for a bad spec.
-void validate(const Collection& c, const BatchSpec& s);
-
 // Fills `plan`. `budget`: bytes of compressed staging + inflate scratch per
 // chunk (a single track piece may exceed it only when one row needs more);
 // `device_cache`: compressed bytes are already on the device (not counted).
-void make_plan(Collection& c, const ChromMap& map, const BatchSpec& spec, uint64_t budget, bool device_cache,
+void make_plan(Collection& c, const BatchSpec& spec, uint64_t budget, bool device_cache,
                Plan& plan);
 
 DensifyParams densify_params(const BatchSpec& spec, const Plan& plan, void* out);

@@ -514,10 +514,10 @@ struct Emulated {
     uint64_t block = 0;
 };
 
-Emulated emulate(Collection& c, const cuda::ChromMap& map, const BatchSpec& spec, void* out, uint64_t budget,
+Emulated emulate(Collection& c, const BatchSpec& spec, void* out, uint64_t budget,
                  uint32_t lanes, uint32_t tile) {
     cuda::Plan plan;
-    cuda::make_plan(c, map, spec, budget, false, plan);
+    cuda::make_plan(c, spec, budget, false, plan);
     Emulated err;
     for (const cuda::PlanChunk& ch : plan.chunks) {
         CHECK(ch.src_bytes + ch.dst_bytes <= budget || ch.unit_count == 1);
@@ -615,7 +615,6 @@ void test_pipeline(const std::string& dir) {
     std::vector<float> scale;
     for (size_t t = 0; t < c.size(); ++t) scale.push_back(t % 4 == 1 ? 0.5f : t % 4 == 3 ? -3.0f : 1.0f);
     c.set_scale(scale);
-    cuda::ChromMap map = cuda::chrom_map(c);
 
     int configs = 0;
     for (int trial = 0; trial < 30; ++trial) {
@@ -653,7 +652,7 @@ void test_pipeline(const std::string& dir) {
         uint64_t budget = trial % 4 == 0 ? 4000 : trial % 4 == 1 ? 60000 : uint64_t(1) << 30;
         uint32_t tile = trial % 2 ? 64 : 2048;
         uint32_t lanes = L <= 96 ? 1 + trial % 5 : L == 4096 && tile < 1000 ? 1 : 1 + trial % 2;  // host barriers are slow: few lanes on long rows
-        Emulated e = emulate(c, map, s, got.data(), budget, lanes, tile);
+        Emulated e = emulate(c, s, got.data(), budget, lanes, tile);
         CHECK(e.kind == 0);
         uint64_t bad = 0;
         for (uint64_t i = 0; i < n; ++i) bad += !same_value(want.data(), got.data(), i, s.dtype);
@@ -676,10 +675,10 @@ void test_pipeline(const std::string& dir) {
         s.batch = 1;
         s.length = 10;
         cuda::Plan plan;
-        CHECK_THROWS(RangeError, cuda::make_plan(c, map, s, 1 << 20, false, plan));
+        CHECK_THROWS(RangeError, cuda::make_plan(c, s, 1 << 20, false, plan));
         st = 0;
         s.window = 3;
-        CHECK_THROWS(RangeError, cuda::make_plan(c, map, s, 1 << 20, false, plan));
+        CHECK_THROWS(RangeError, cuda::make_plan(c, s, 1 << 20, false, plan));
     }
 
     // A corrupt block: its inflate (compressed) or section (raw) error is
@@ -707,7 +706,6 @@ void test_pipeline(const std::string& dir) {
             std::fclose(fp);
         }
         Collection bad({p}, co);
-        cuda::ChromMap bm = cuda::chrom_map(bad);
         BatchSpec s;
         std::vector<uint32_t> chrom(4, 0);
         std::vector<int64_t> start = {0, 10000, 20000, 40000};
@@ -718,12 +716,12 @@ void test_pipeline(const std::string& dir) {
         std::vector<float> out(4 * 5000);
         bool cpu_throws = false;
         try { bad.values(s, out.data()); } catch (const FormatError&) { cpu_throws = true; }
-        Emulated e = emulate(bad, bm, s, out.data(), 1 << 20, 4, 2048);
+        Emulated e = emulate(bad, s, out.data(), 1 << 20, 4, 2048);
         CHECK(cpu_throws);
         CHECK(e.kind == (comp ? 1 : 2));
         if (e.kind) {
             cuda::Plan plan;
-            cuda::make_plan(bad, bm, s, 1 << 20, false, plan);
+            cuda::make_plan(bad, s, 1 << 20, false, plan);
             CHECK(plan.blocks[e.block].offset == off);
         }
     }

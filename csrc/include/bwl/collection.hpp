@@ -35,6 +35,12 @@ struct BatchSpec {
     size_t n_tracks = 0;              // length of `tracks` (ignored when null)
 };
 
+class Collection;
+
+// Throws RangeError unless every window of the spec lies inside its
+// chromosome, L is a multiple of the window and track indices exist.
+void validate_batch(const Collection& c, const BatchSpec& s);
+
 class Collection {
 public:
     Collection(const std::vector<std::string>& paths, const CollectionOptions& opt);
@@ -47,6 +53,9 @@ public:
     const std::vector<uint64_t>& chrom_sizes() const { return sizes_; }
     const std::vector<uint32_t>& chrom_track_counts() const { return counts_; }
     uint32_t chrom_index(const std::string& name) const;  // throws KeyError
+
+    // Position of collection chrom `chrom` in track t's file, or -1.
+    int32_t file_chrom(size_t t, uint32_t chrom) const { return chrom_map_[t][chrom]; }
 
     void set_scale(std::vector<float> s);  // one factor per track
     const std::vector<float>& scale() const { return scale_; }
