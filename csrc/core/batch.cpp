@@ -30,7 +30,7 @@ struct Task {
 };
 
 struct Scratch {
-    std::vector<uint8_t> raw, buf;
+    ByteBuffer raw, buf;
     std::vector<std::vector<float>> rows;   // per-base staging (window == 1, converted)
     std::vector<std::vector<double>> bins;  // (sum, bases) per bin (window > 1)
 };
@@ -130,6 +130,7 @@ private:
             float* row;      // per-base row (direct or staging), or null when pooled
             double* bins;    // (sum, bases) per bin when pooled
             size_t staging;  // index into sc.rows / sc.bins, returned to `free_rows` when finished
+            uint64_t budget; // bases its items may still write (see spend())
         };
         std::vector<Open> open;
         std::vector<size_t> free_rows;
@@ -139,7 +140,7 @@ private:
 
         for (uint32_t blk = first; blk < last; ++blk) {
             for (; next < task.end && rs[next].first == blk; ++next) {
-                Open o{&rs[next], nullptr, nullptr, 0};
+                Open o{&rs[next], nullptr, nullptr, 0, 2 * s_.length};
                 if (direct_) {
                     o.row = static_cast<float*>(out_) + out_index(rs[next].window, task.slot, 0);
                     std::fill(o.row, o.row + s_.length, s_.default_value);
@@ -175,12 +176,12 @@ private:
                 uint64_t n;
                 Block cached;  // keeps a cached block alive while we read it
                 load(f, file, cb, blk, sc, &cached, &data, &n);
-                for (const Open& o : open) {
+                for (Open& o : open) {
                     if (!overlaps(o)) continue;
                     uint64_t qs = uint64_t(s_.start[o.r->window]);
                     bool swap = file.header().swap;
-                    int st = o.bins ? pool_block(data, n, swap, chrom_id, qs, qs + s_.length, s_.window, o.bins, scale)
-                                    : densify_block(data, n, swap, chrom_id, qs, qs + s_.length, o.row, scale);
+                    int st = o.bins ? pool_block(data, n, swap, chrom_id, qs, qs + s_.length, s_.window, o.bins, scale, &o.budget)
+                                    : densify_block(data, n, swap, chrom_id, qs, qs + s_.length, o.row, scale, &o.budget);
                     if (st != kSectionOk)
                         throw FormatError(file.path() + ": " + section_status_text(st) + " (block at offset " +
                                           std::to_string(cb.offset[blk]) + ")");
@@ -212,7 +213,7 @@ private:
         }
         *n = file.load_block(cb.offset[blk], cb.size[blk], sc.raw, sc.buf);
         *data = sc.buf.data();
-        if (cache) cache->put(f, cb.offset[blk], std::make_shared<const std::vector<uint8_t>>(sc.buf.begin(), sc.buf.begin() + *n));
+        if (cache) cache->put(f, cb.offset[blk], std::make_shared<const std::vector<uint8_t>>(sc.buf.data(), sc.buf.data() + *n));
     }
 
     Collection& c_;

@@ -14,7 +14,7 @@ namespace {
 // Per-thread scratch for one block (compressed and inflated), reused across
 // calls so a single-window read allocates nothing but its output.
 struct Scratch {
-    std::vector<uint8_t> raw, buf;
+    ByteBuffer raw, buf;
 };
 Scratch& scratch() {
     thread_local Scratch s;
@@ -68,19 +68,16 @@ void BigWigFile::check_range(uint32_t chrom, uint64_t start, uint64_t end) const
                          std::to_string(end) + " (need 0 <= start < end <= " + std::to_string(c.size) + ")");
 }
 
-uint64_t BigWigFile::load_block(uint64_t offset, uint64_t size, std::vector<uint8_t>& raw,
-                                std::vector<uint8_t>& buf) const {
-    // Buffers only grow: resizing down and up again would zero-fill each time.
-    auto reserve = [](std::vector<uint8_t>& v, uint64_t n) { if (v.size() < n) v.resize(n); };
+uint64_t BigWigFile::load_block(uint64_t offset, uint64_t size, ByteBuffer& raw, ByteBuffer& buf) const {
     if (hdr_.uncompress_buf_size == 0) {
-        reserve(buf, size);
+        buf.reserve(size);
         src_.read(offset, size, buf.data(), "data block");
         return size;
     }
-    reserve(raw, size);
+    raw.reserve(size);
     src_.read(offset, size, raw.data(), "data block");
     uint64_t cap = std::min<uint64_t>(hdr_.uncompress_buf_size, size * kMaxDeflateRatio + 64);
-    reserve(buf, cap);
+    buf.reserve(cap);
     try {
         return inflate_zlib(raw.data(), size, buf.data(), cap);
     } catch (const FormatError& e) {
@@ -95,10 +92,11 @@ void BigWigFile::values(uint32_t chrom, uint64_t start, uint64_t end, float* out
     size_t first, last;
     cb.overlapping(start, end, &first, &last);
     auto& [raw, buf] = scratch();
+    uint64_t budget = 2 * (end - start);
     for (size_t i = first; i < last; ++i) {
         if (cb.end[i] <= start) continue;
         uint64_t n = load_block(cb.offset[i], cb.size[i], raw, buf);
-        int st = densify_block(buf.data(), n, hdr_.swap, chroms_[chrom].id, start, end, out);
+        int st = densify_block(buf.data(), n, hdr_.swap, chroms_[chrom].id, start, end, out, 1.0f, &budget);
         if (st != kSectionOk)
             fail(std::string(section_status_text(st)) + " (block at offset " + std::to_string(cb.offset[i]) + ")");
     }

@@ -35,6 +35,7 @@ struct BptWalk {
     uint64_t item_count;
     std::vector<Chrom> out;
     std::unordered_set<uint64_t> seen;
+    uint64_t node_bytes = 0;  // nodes of a valid tree are disjoint: at most the file
 
     [[noreturn]] void fail(const std::string& what) const {
         throw FormatError(f.path() + ": chromosome tree: " + what);
@@ -49,6 +50,8 @@ struct BptWalk {
         uint16_t count = load_u16(nh + 2, swap);
         uint64_t item = uint64_t(key_size) + 8;
         auto body = f.read(off + kNodeHeaderSize, item * count, "chromosome tree node");
+        node_bytes += body.size();
+        if (node_bytes > f.size()) fail("nodes overlap (they add up to more than the file)");
         for (uint32_t i = 0; i < count; ++i) {
             const uint8_t* p = body.data() + item * i;
             if (leaf) {
@@ -87,7 +90,7 @@ std::vector<Chrom> read_chrom_tree(const FileSource& f, uint64_t offset, bool sw
         throw FormatError(f.path() + ": chromosome tree claims " + std::to_string(item_count) +
                           " chromosomes, more than the file can hold");
 
-    BptWalk w{f, swap, key_size, item_count, {}, {}};
+    BptWalk w{f, swap, key_size, item_count, {}, {}, 0};
     w.out.reserve(item_count);
     w.node(offset + kBptHeaderSize, 0);
     if (w.out.size() != item_count)

@@ -35,6 +35,7 @@ struct RtreeWalk {
     uint64_t max_items;
     std::vector<Leaf> leaves;
     std::unordered_set<uint64_t> seen;
+    uint64_t node_bytes = 0;  // nodes of a valid tree are disjoint: at most the file
 
     [[noreturn]] void fail(const std::string& what) const {
         throw FormatError(f.path() + ": R-tree index: " + what);
@@ -49,6 +50,8 @@ struct RtreeWalk {
         uint16_t count = load_u16(nh + 2, swap);
         uint64_t isz = leaf ? kCirLeafItemSize : kCirBranchItemSize;
         auto body = f.read(off + kNodeHeaderSize, isz * count, "R-tree node");
+        node_bytes += body.size();
+        if (node_bytes > f.size()) fail("nodes overlap (they add up to more than the file)");
         ByteCursor c(body.data(), body.size(), swap);
         for (uint32_t i = 0; i < count; ++i) {
             Leaf l{c.u32(), c.u32(), c.u32(), c.u32(), c.u64(), 0};
@@ -78,7 +81,7 @@ BlockIndex read_rtree(const FileSource& f, uint64_t offset, bool swap, const std
     if (item_count > f.size() / kCirLeafItemSize)
         throw FormatError(f.path() + ": R-tree index claims " + std::to_string(item_count) +
                           " blocks, more than the file can hold");
-    RtreeWalk w{f, swap, item_count, {}, {}};
+    RtreeWalk w{f, swap, item_count, {}, {}, 0};
     w.node(offset + kCirTreeHeaderSize, 0);
     // A damaged node count would silently drop blocks (their bases would
     // read as "no data"); the header's count catches it.
@@ -91,7 +94,12 @@ BlockIndex read_rtree(const FileSource& f, uint64_t offset, bool swap, const std
     BlockIndex idx;
     idx.chroms.resize(chrom_ids.size());
     idx.block_count = w.leaves.size();
+    // Sorted, disjoint leaves list a chromosome boundary at most once each:
+    // more entries than that means leaves overlap, and would cost memory
+    // out of proportion to the file.
+    uint64_t entries = 0, max_entries = 2 * (uint64_t(w.leaves.size()) + chrom_ids.size());
     auto add = [&](uint32_t p, uint32_t s, uint32_t e, const Leaf& l) {
+        if (++entries > max_entries) w.fail("leaves span overlapping chromosome ranges");
         ChromBlocks& cb = idx.chroms[p];
         cb.start.push_back(s);
         cb.end.push_back(e);

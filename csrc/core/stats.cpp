@@ -9,6 +9,7 @@
 #include "bwl/byteio.hpp"
 #include "bwl/error.hpp"
 #include "bwl/format.hpp"
+#include "bwl/section.hpp"
 
 namespace bwl {
 
@@ -105,8 +106,10 @@ std::vector<double> BigWigFile::stats(uint32_t chrom, uint64_t start, uint64_t e
     std::vector<double> edges(nbins + 1);
     edges[0] = double(start);
     for (uint32_t b = 0; b < nbins; ++b) edges[b + 1] = double(bin_end(start, end, nbins, b));
+    uint64_t budget = 2 * (end - start);  // as densify: valid files cover each base once
     for (size_t k = 0; k < iv.value.size(); ++k) {
         uint64_t s = std::max<uint64_t>(iv.start[k], start), e = std::min<uint64_t>(iv.end[k], end);
+        if (!spend(&budget, e - s)) fail(section_status_text(kSectionOverlap));
         double v = iv.value[k];
         // First bin whose end is past s.
         uint32_t b = uint32_t(std::upper_bound(edges.begin() + 1, edges.end(), double(s)) - edges.begin() - 1);
@@ -142,7 +145,7 @@ std::vector<double> BigWigFile::zoom_stats(size_t level, uint32_t chrom, uint64_
 
     size_t first, last;
     cb.overlapping(start, end, &first, &last);
-    std::vector<uint8_t> raw, buf;
+    ByteBuffer raw, buf;
     for (size_t i = first; i < last; ++i) {
         if (cb.end[i] <= start) continue;
         uint64_t n = load_block(cb.offset[i], cb.size[i], raw, buf);

@@ -144,12 +144,12 @@ BWL_HD int densify_tile_block(G& g, float* tile, uint64_t ts, uint64_t te, const
                     }
                 }
                 if (g.all(ok)) {  // sorted, disjoint, non-empty: no two threads write one base
-                    if (have) densify_write(tile, ts, te, s, e, v * r.scale, 0, 1);
+                    if (have && v == v) densify_write(tile, ts, te, s, e, v * r.scale, 0, 1);  // NaN: no data, as on the CPU
                 } else {
                     uint32_t m = h.item_count - i0 < size ? h.item_count - i0 : size;
                     for (uint32_t k = 0; k < m; ++k) {
                         section_item(h, items, swap, i0 + k, &s, &e, &v);
-                        densify_write(tile, ts, te, s, e, v * r.scale, rank, size);
+                        if (v == v) densify_write(tile, ts, te, s, e, v * r.scale, rank, size);
                         g.sync();
                     }
                 }

@@ -10,6 +10,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "bwl/byte_buffer.hpp"
 #include "bwl/chrom_tree.hpp"
 #include "bwl/file_source.hpp"
 #include "bwl/header.hpp"
@@ -53,8 +54,7 @@ public:
 
     // Reads the block at (offset, size) and inflates it when the file is
     // compressed; the first (returned) bytes of `buf` are the section bytes.
-    uint64_t load_block(uint64_t offset, uint64_t size, std::vector<uint8_t>& raw,
-                    std::vector<uint8_t>& buf) const;
+    uint64_t load_block(uint64_t offset, uint64_t size, ByteBuffer& raw, ByteBuffer& buf) const;
 
     // Throws RangeError unless 0 <= start < end <= size of chrom.
     void check_range(uint32_t chrom, uint64_t start, uint64_t end) const;

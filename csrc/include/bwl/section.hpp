@@ -15,11 +15,13 @@ enum SectionStatus : int {
     kSectionOk = 0,
     kSectionTruncated = 1,   // header or items run past the block
     kSectionBadType = 2,     // type is not 1, 2 or 3
+    kSectionOverlap = 3,     // items write far more bases than the query has
 };
 
 BWL_HD const char* section_status_text(int s) {
     return s == kSectionTruncated ? "section runs past the end of its block"
          : s == kSectionBadType   ? "unknown section type (not bedGraph, variableStep or fixedStep)"
+         : s == kSectionOverlap   ? "items overlap: they cover the query many times over (a valid file covers each base once)"
                                   : "ok";
 }
 
@@ -93,18 +95,35 @@ BWL_HD int for_each_item(const uint8_t* p, uint64_t n, bool swap, F&& f) {
     return kSectionOk;
 }
 
+// Takes `bases` from the caller's budget of bases to write; false when it
+// runs out. Valid files cover each base of a query once, so a budget of
+// twice the query bounds the work hostile overlapping items can cause.
+BWL_HD bool spend(uint64_t* budget, uint64_t bases) {
+    if (!budget) return true;
+    if (bases > *budget) return false;
+    *budget -= bases;
+    return true;
+}
+
 // Writes the value (times `scale`) of every base of [qs, qe) on chrom
 // covered by an item of the block into out[base - qs]. Bases no item covers
-// are left untouched, so the caller fills `out` with the default first.
-// Later items win, as in pyBigWig.
+// and items whose value is NaN are left untouched, so the caller fills `out`
+// with the default first (NaN, for a single file's values()). Later items
+// win, as in pyBigWig.
 BWL_HD int densify_block(const uint8_t* p, uint64_t n, bool swap, uint32_t chrom, uint64_t qs,
-                         uint64_t qe, float* out, float scale = 1.0f) {
-    return for_each_item(p, n, swap, [&](uint32_t c, uint64_t s, uint64_t e, float v) {
-        if (c != chrom || e <= qs || s >= qe) return;
+                         uint64_t qe, float* out, float scale = 1.0f, uint64_t* budget = nullptr) {
+    bool over = false;
+    int st = for_each_item(p, n, swap, [&](uint32_t c, uint64_t s, uint64_t e, float v) {
+        if (over || c != chrom || e <= s || e <= qs || s >= qe || v != v) return;
         uint64_t a = s < qs ? qs : s, b = e > qe ? qe : e;
+        if (!spend(budget, b - a)) {
+            over = true;
+            return;
+        }
         v *= scale;
         for (uint64_t x = a; x < b; ++x) out[x - qs] = v;
     });
+    return st != kSectionOk ? st : over ? kSectionOverlap : kSectionOk;
 }
 
 // Pools instead of densifying: for bins of `window` bases over [qs, qe),
@@ -112,10 +131,15 @@ BWL_HD int densify_block(const uint8_t* p, uint64_t n, bool swap, uint32_t chrom
 // bin mean costs O(items + bins), not O(bases). NaN values count as no
 // data, as in the per-base path.
 BWL_HD int pool_block(const uint8_t* p, uint64_t n, bool swap, uint32_t chrom, uint64_t qs, uint64_t qe,
-                      uint32_t window, double* acc, float scale = 1.0f) {
-    return for_each_item(p, n, swap, [&](uint32_t c, uint64_t s, uint64_t e, float v) {
-        if (c != chrom || e <= s || e <= qs || s >= qe || v != v) return;
+                      uint32_t window, double* acc, float scale = 1.0f, uint64_t* budget = nullptr) {
+    bool over = false;
+    int st = for_each_item(p, n, swap, [&](uint32_t c, uint64_t s, uint64_t e, float v) {
+        if (over || c != chrom || e <= s || e <= qs || s >= qe || v != v) return;
         uint64_t a = (s < qs ? qs : s) - qs, b = (e > qe ? qe : e) - qs;
+        if (!spend(budget, b - a)) {
+            over = true;
+            return;
+        }
         double x = double(v * scale);
         for (uint64_t j = a / window; j * window < b; ++j) {
             uint64_t lo = j * window > a ? j * window : a, hi = (j + 1) * window < b ? (j + 1) * window : b;
@@ -123,6 +147,7 @@ BWL_HD int pool_block(const uint8_t* p, uint64_t n, bool swap, uint32_t chrom, u
             acc[2 * j + 1] += double(hi - lo);
         }
     });
+    return st != kSectionOk ? st : over ? kSectionOverlap : kSectionOk;
 }
 
 }  // namespace bwl

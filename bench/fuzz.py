@@ -1,0 +1,228 @@
+"""Coverage-guided fuzzing of bwl's reader (atheris = libFuzzer for Python).
+
+    python bench/fuzz.py [--seconds 600] [--engine atheris|loop] [--no-sanitize] [--rebuild]
+                         [--seed 1] [--timeout 10] [--rss-limit-mb 2048]
+
+The target (tests/fuzz_targets.py: ``exercise``) opens the input as a
+bigWig and reads it every way a user can: header, chroms, values,
+intervals, stats (zoom and exact), a Collection batch; compressed files
+run the CPU inflate on every block. Only bwl.FormatError / ValueError /
+KeyError / OSError are expected; any other exception, a crash, an ASan /
+UBSan report, a libFuzzer timeout (``--timeout`` s per input) or a memory
+blow-up (``--rss-limit-mb``; one malloc above it too) is a finding.
+
+Engines
+-------
+atheris (default)
+    bwl._core is rebuilt once with clang ``-fsanitize=fuzzer-no-link`` plus
+    ASan + UBSan into build/fuzz-py/ (so libFuzzer sees the C++ edges and
+    the sanitizers check every access) and run with atheris'
+    ``asan_with_fuzzer.so`` preloaded. Needs clang (``apt-get install
+    clang``) and atheris built against it (``CLANG_BIN=clang pip install
+    --no-binary atheris atheris``). Mutations: libFuzzer's own plus the
+    structure-aware ``fuzz_targets.mutate`` (BBI fields, zlib re-compression
+    of mutated blocks) as a custom mutator. ``--no-sanitize``: coverage
+    only (faster).
+loop
+    No coverage feedback: the deterministic mutation loop of the test suite
+    (``fuzz_targets.fuzz_loop``) on the installed bwl, for ``--seconds``.
+
+Seeds: valid files of every type written with bwl.write (bedGraph /
+variableStep / fixedStep x little / big endian x zlib / raw). The corpus
+grows in bench/results/fuzz/corpus/; findings are saved as
+bench/results/fuzz/crash-*, timeout-*, oom-*, slow-* (and
+finding-* for the loop engine), then re-run one by one in a plain child
+process and summarised in a table and bench/results/fuzz_<engine>.json. Keep each as
+a regression test in tests/test_hostile.py that *generates* the file.
+"""
+from __future__ import annotations
+
+import argparse
+import glob
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "results" / "fuzz"
+BUILD = ROOT / "build" / "fuzz-py"
+sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "bench"))
+
+
+def _gcc_lib(name: str) -> str:
+    return subprocess.run(["gcc", f"-print-file-name={name}"], capture_output=True, text=True).stdout.strip()
+
+
+def build(sanitize: bool, rebuild: bool) -> Path:
+    """bwl built with clang + fuzzer-no-link (+ ASan/UBSan) into build/fuzz-py[-nosan]."""
+    target = Path(str(BUILD) + ("" if sanitize else "-nosan"))
+    stamp = target / ".built"
+    if stamp.exists() and not rebuild:
+        return target
+    if not shutil.which("clang++"):
+        raise SystemExit("clang++ not found: apt-get install clang (or use --engine loop)")
+    shutil.rmtree(target, ignore_errors=True)
+    shutil.rmtree(f"{target}-build", ignore_errors=True)
+    flags = "-fsanitize=fuzzer-no-link -fno-omit-frame-pointer -g"
+    if sanitize:  # (not BWL_SANITIZE: its flags would come after ours and turn vptr back on)
+        # vptr and function checks need the C++ UBSan runtime, which asan_with_fuzzer.so lacks.
+        flags += " -fsanitize=address,undefined -fno-sanitize=vptr,function -fno-sanitize-recover=undefined"
+    cmd = [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation", "--target", str(target),
+           str(ROOT), "-C", "cmake.build-type=RelWithDebInfo", "-C", f"build-dir={target}-build",
+           "-C", "cmake.define.CMAKE_C_COMPILER=clang", "-C", "cmake.define.CMAKE_CXX_COMPILER=clang++",
+           "-C", f"cmake.define.CMAKE_CXX_FLAGS={flags}", "-C", "cmake.define.BWL_SANITIZE=OFF"]
+    print("building bwl for fuzzing:", " ".join(cmd), flush=True)
+    t = time.time()
+    subprocess.run(cmd, check=True)
+    stamp.write_text("ok\n")
+    print(f"built in {time.time() - t:.0f} s", flush=True)
+    return target
+
+
+def atheris_env(target: Path, sanitize: bool) -> dict:
+    import atheris
+
+    env = dict(os.environ)
+    pre = os.path.join(atheris.path(), "asan_with_fuzzer.so")
+    if not os.path.exists(pre):
+        raise SystemExit(f"{pre} is missing: reinstall atheris with clang present "
+                         "(CLANG_BIN=clang pip install --no-binary atheris atheris)")
+    # libstdc++ too, so ASan's __cxa_throw interceptor finds the real one (as tests/sanitize.sh does).
+    env["LD_PRELOAD"] = f"{pre} {_gcc_lib('libstdc++.so')}"
+    env["PYTHONPATH"] = str(target) + os.pathsep + env.get("PYTHONPATH", "")
+    env["ASAN_OPTIONS"] = "detect_leaks=0:allocator_may_return_null=1:abort_on_error=1:symbolize=1"
+    env["UBSAN_OPTIONS"] = "print_stacktrace=1:halt_on_error=1"
+    return env
+
+
+def worker(args: argparse.Namespace, libfuzzer_args: list) -> None:
+    """Runs inside the preloaded child: atheris over the target (never returns)."""
+    import atheris
+
+    with atheris.instrument_imports(include=["bwl"]):
+        import bwl  # noqa: F401
+    import fuzz_targets
+
+    assert bwl.__file__.startswith(str(BUILD)), f"fuzzing the wrong bwl: {bwl.__file__}"
+    fuzz_targets.atheris_main([sys.argv[0]] + libfuzzer_args, str(OUT / "seeds"), str(OUT / "input.bw"))
+
+
+def reproduce(path: str, env: dict) -> dict:
+    """Re-runs one saved input in a child process (the installed bwl, no
+    sanitizer): outcome and a short description."""
+    code = ("import sys, fuzz_targets as t\n"
+            "d = open(sys.argv[1], 'rb').read()\n"
+            "print('OUTCOME', t.run_one(d, sys.argv[1] + '.bw', slow_s=10))\n")
+    t0 = time.time()
+    try:
+        r = subprocess.run([sys.executable, "-c", code, path], capture_output=True, text=True, timeout=120,
+                           env=env, cwd=str(ROOT / "tests"))
+    except subprocess.TimeoutExpired:
+        return dict(outcome="hang (>120 s)", seconds=120.0)
+    out = r.stdout + r.stderr
+    if r.returncode == 0 and "OUTCOME" in r.stdout:
+        kind = r.stdout.split("OUTCOME")[-1].strip()
+        return dict(outcome=f"no finding here ({kind})", seconds=round(time.time() - t0, 1))
+    last = [ln for ln in out.strip().splitlines() if ln.strip()][-1:] or [""]
+    return dict(outcome=f"exit {r.returncode}: {last[0][:200]}", seconds=round(time.time() - t0, 1))
+
+
+def run_atheris(a: argparse.Namespace) -> list:
+    target = build(not a.no_sanitize, a.rebuild)
+    env = atheris_env(target, not a.no_sanitize)
+    corpus = OUT / "corpus"
+    corpus.mkdir(parents=True, exist_ok=True)
+    seeds_dir = OUT / "seeds"  # filled by the worker before libFuzzer reads it
+    seeds_dir.mkdir(parents=True, exist_ok=True)
+    lf = [str(corpus), str(seeds_dir), f"-max_total_time={a.seconds}", f"-timeout={a.timeout}", f"-rss_limit_mb={a.rss_limit_mb}",
+          f"-malloc_limit_mb={a.rss_limit_mb}", f"-seed={a.seed}", f"-artifact_prefix={OUT}/", "-max_len=65536",
+          "-print_final_stats=1", "-report_slow_units=5"]
+    cmd = [sys.executable, __file__, "--worker", "--", *lf]
+    print("fuzzing:", " ".join(cmd), flush=True)
+    t = time.time()
+    log = OUT / "atheris.log"
+    with open(log, "w") as fh:
+        r = subprocess.run(cmd, env=env, stdout=fh, stderr=subprocess.STDOUT, cwd=str(ROOT))
+    dt = time.time() - t
+    text = log.read_text(errors="replace")
+    stats = {}
+    for ln in text.splitlines():
+        if ln.startswith("stat::"):
+            k, v = ln[6:].split(":", 1)
+            stats[k.strip()] = v.strip()
+    print("\n".join(text.splitlines()[-25:]))
+    print(f"libFuzzer exit {r.returncode} after {dt:.0f} s; log: {log}")
+    return [dict(engine="atheris", seconds=round(dt), exit=r.returncode, stats=stats, seeds=str(seeds_dir))]
+
+
+def run_loop(a: argparse.Namespace) -> list:
+    import fuzz_targets
+
+    seeds = [open(p, "rb").read() for p in fuzz_targets.seed_files(str(OUT / "seeds"), small=True).values()]
+    found = []
+
+    def on_finding(data: bytes, f: Exception) -> None:
+        h = hashlib.sha1(data).hexdigest()[:16]
+        (OUT / f"finding-{h}").write_bytes(data)
+        found.append(str(f))
+        print("finding:", f, flush=True)
+
+    t = time.time()
+    total = {"ok": 0, "error": 0, "finding": 0, "runs": 0}
+    seed = a.seed
+    while time.time() - t < a.seconds:
+        c = fuzz_targets.fuzz_loop(seeds, str(OUT / "input.bw"), runs=1000, seed=seed, on_finding=on_finding,
+                                   deadline=time.monotonic() + (a.seconds - (time.time() - t)))
+        for k in total:
+            total[k] += c[k]
+        seed += 1
+    dt = time.time() - t
+    print(f"loop: {total['runs']} executions in {dt:.0f} s ({total['runs'] / dt:.0f}/s): {total}")
+    return [dict(engine="loop", seconds=round(dt), stats=total, findings=found)]
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--seconds", type=int, default=600)
+    ap.add_argument("--engine", choices=["atheris", "loop"], default="atheris")
+    ap.add_argument("--no-sanitize", action="store_true")
+    ap.add_argument("--rebuild", action="store_true")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--timeout", type=int, default=10, help="seconds per input before libFuzzer calls it a hang")
+    ap.add_argument("--rss-limit-mb", type=int, default=2048)
+    ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    if "--worker" in sys.argv:
+        i = sys.argv.index("--")
+        worker(ap.parse_args(sys.argv[1:i]), sys.argv[i + 1:])
+        return 0
+    a = ap.parse_args()
+    OUT.mkdir(parents=True, exist_ok=True)
+    runs = run_atheris(a) if a.engine == "atheris" else run_loop(a)
+
+    from common import machine_info, print_table
+
+    env = dict(os.environ)
+    env.pop("LD_PRELOAD", None)
+    rows = []
+    for p in sorted(glob.glob(str(OUT / "crash-*")) + glob.glob(str(OUT / "timeout-*")) + glob.glob(str(OUT / "oom-*"))
+                    + glob.glob(str(OUT / "slow-unit-*")) + glob.glob(str(OUT / "finding-*"))):
+        r = reproduce(p, env)
+        rows.append([os.path.basename(p), os.path.getsize(p), r["outcome"], r["seconds"]])
+    if rows:
+        print_table(rows, ["saved input", "bytes", "re-run without sanitizer", "seconds"])
+    else:
+        print("no findings saved")
+    out = OUT.parent / f"fuzz_{a.engine}.json"
+    out.write_text(json.dumps(dict(params=vars(a), runs=runs, findings=rows, machine=machine_info()), indent=2) + "\n")
+    print(f"wrote {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
