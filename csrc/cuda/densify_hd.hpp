@@ -46,15 +46,7 @@ struct DensifyParams {
     float dflt;
     DType dtype;
     Layout layout;
-    uint32_t direct;  // float32, BTL, window 1: as the CPU's direct path, NaN data stays NaN
 };
-
-BWL_HD float quiet_nan_f32() {
-    uint32_t u = 0x7FC00000u;
-    float f;
-    memcpy(&f, &u, 4);
-    return f;
-}
 
 BWL_HD uint64_t densify_out_index(const DensifyParams& p, const DensifyRow& r, uint64_t j) {
     return p.layout == Layout::BTL ? (uint64_t(r.b) * p.T + r.slot) * p.Lout + j

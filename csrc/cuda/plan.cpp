@@ -44,7 +44,6 @@ DensifyParams densify_params(const BatchSpec& spec, const Plan& plan, void* out)
     p.dflt = spec.default_value;
     p.dtype = spec.dtype;
     p.layout = spec.layout;
-    p.direct = plan.direct;
     return p;
 }
 
@@ -53,7 +52,6 @@ void make_plan(Collection& c, const BatchSpec& s, uint64_t budget, bool device_c
     plan = Plan();
     plan.T = s.tracks ? s.n_tracks : c.size();
     plan.Lout = s.length / s.window;
-    plan.direct = s.dtype == DType::F32 && s.layout == Layout::BTL && s.window == 1;
     if (budget == 0) budget = 1;
     const size_t T = plan.T;
     std::vector<std::vector<Unit>> units(T);

@@ -45,7 +45,6 @@ struct PlanChunk {
 struct Plan {
     size_t T = 0;
     uint64_t Lout = 0;
-    bool direct = false;
     std::vector<PlanBlock> blocks;
     std::vector<DensifyRow> rows;
     std::vector<uint32_t> row_blocks;

@@ -780,7 +780,7 @@ void test_densify_rows() {
         uint32_t divs[] = {2, 3, 4, 5, 8, 10, 16, 50, 100, 300};
         uint32_t w = t % 2 ? 1 : divs[rng() % 10];
         uint64_t L = w * (1 + rng() % std::max<uint32_t>(1, 300 / w));
-        bool swap = rng() % 2, direct = false;
+        bool swap = rng() % 2;
         uint32_t chrom = 7;
         int nb = int(rng() % 4);
         bool truncate = t % 25 == 24;
@@ -794,8 +794,6 @@ void test_densify_rows() {
         p.dflt = rng() % 2 ? NAN : -1.5f;
         p.dtype = DType(rng() % 3);
         p.layout = Layout(rng() % 2);
-        direct = p.dtype == DType::F32 && p.layout == Layout::BTL && w == 1;
-        p.direct = direct;
         DensifyRow r{};
         r.qs = qs;
         r.chrom_id = chrom;

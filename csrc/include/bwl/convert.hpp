@@ -1,6 +1,6 @@
 // Output conversion shared by the CPU engine and the kernels: float32 to
-// IEEE half and to bfloat16 (round to nearest even, NaN kept NaN), and the
-// window mean that pools L bases into L / window bins.
+// IEEE half and to bfloat16 (round to nearest even, NaN kept NaN). (Window
+// means are pooled from the items: pool_block in bwl/section.hpp.)
 #pragma once
 
 #include <cstdint>
@@ -52,17 +52,6 @@ BWL_HD void store(void* out, uint64_t i, float v, DType d) {
     if (d == DType::F32) static_cast<float*>(out)[i] = v;
     else if (d == DType::F16) static_cast<uint16_t*>(out)[i] = f32_to_f16(v);
     else static_cast<uint16_t*>(out)[i] = f32_to_bf16(v);
-}
-
-// Mean of the non-NaN values of in[0, window); `dflt` when all are NaN.
-BWL_HD float window_mean(const float* in, uint32_t window, float dflt) {
-    double sum = 0;
-    uint32_t n = 0;
-    for (uint32_t i = 0; i < window; ++i) {
-        float v = in[i];
-        if (v == v) { sum += v; ++n; }
-    }
-    return n ? float(sum / n) : dflt;
 }
 
 }  // namespace bwl
