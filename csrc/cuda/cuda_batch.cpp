@@ -293,6 +293,7 @@ void CudaBatcher::values(const BatchSpec& spec, void* out, void* stream) {
 }
 
 int CudaBatcher::device() const { return impl_->dev; }
+const Collection& CudaBatcher::collection() const { return impl_->c; }
 uint64_t CudaBatcher::device_cache_bytes() const { return impl_->cache_bytes; }
 
 CudaInflateResult cuda_inflate_streams(const std::vector<const uint8_t*>& src, const std::vector<uint64_t>& src_len,

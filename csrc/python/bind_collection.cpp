@@ -3,6 +3,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include "batch_args.hpp"
 #include "bwl/collection.hpp"
 #include "bwl/error.hpp"
 #include "bwl/fd_cache.hpp"
@@ -10,17 +11,6 @@
 namespace py = pybind11;
 using bwl::Collection;
 
-namespace {
-
-// A C-contiguous 1-D array of T, converting if needed.
-template <class T>
-py::array_t<T, py::array::c_style | py::array::forcecast> vec(const py::handle& h, const char* what) {
-    auto a = py::array_t<T, py::array::c_style | py::array::forcecast>::ensure(h);
-    if (!a || a.ndim() != 1) throw bwl::RangeError(std::string(what) + " must be a one-dimensional array");
-    return a;
-}
-
-}  // namespace
 
 void bind_collection(py::module_& m) {
     m.def("set_max_open_files", [](size_t n) { bwl::FdCache::global().set_limit(n); });
@@ -77,26 +67,10 @@ void bind_collection(py::module_& m) {
         .def("values",
              [](Collection& c, const py::handle& chroms, const py::handle& starts, uint64_t length, uint32_t window,
                 float dflt, int dtype, int layout, const py::handle& tracks, py::array out) {
-                 if (dtype < 0 || dtype > 2 || layout < 0 || layout > 1) throw bwl::RangeError("bad dtype or layout code");
-                 auto ch = vec<uint32_t>(chroms, "chroms");
-                 auto st = vec<int64_t>(starts, "starts");
-                 if (ch.size() != st.size()) throw bwl::RangeError("chroms and starts differ in length");
-                 py::array_t<uint32_t, py::array::c_style | py::array::forcecast> tr;
-                 bwl::BatchSpec s;
-                 s.chrom = ch.data();
-                 s.start = st.data();
-                 s.batch = size_t(ch.size());
-                 s.length = length;
-                 s.window = window;
-                 s.default_value = dflt;
-                 s.dtype = bwl::DType(dtype);
-                 s.layout = bwl::Layout(layout);
-                 size_t T = c.size();
-                 if (!tracks.is_none()) {
-                     tr = vec<uint32_t>(tracks, "tracks");
-                     s.tracks = tr.data();
-                     s.n_tracks = T = size_t(tr.size());
-                 }
+                 bwl_py::BatchArgs a = bwl_py::batch_args(c.size(), chroms, starts, length, window, dflt, dtype,
+                                                          layout, tracks);
+                 const bwl::BatchSpec& s = a.spec;
+                 size_t T = a.n_tracks;
                  // The output must be exactly what the spec describes.
                  uint64_t lout = window ? length / window : 0;
                  std::vector<py::ssize_t> shape = s.layout == bwl::Layout::BTL

@@ -10,6 +10,7 @@
 
 #include <string>
 
+#include "batch_args.hpp"
 #include "bwl/collection.hpp"
 #include "bwl/cuda_batch.hpp"
 #include "bwl/error.hpp"
@@ -18,12 +19,6 @@ namespace py = pybind11;
 
 namespace {
 
-template <class T>
-py::array_t<T, py::array::c_style | py::array::forcecast> vec(const py::handle& h, const char* what) {
-    auto a = py::array_t<T, py::array::c_style | py::array::forcecast>::ensure(h);
-    if (!a || a.ndim() != 1) throw bwl::RangeError(std::string(what) + " must be a one-dimensional array");
-    return a;
-}
 
 void cuda_check(cudaError_t e, const char* what) {
     if (e != cudaSuccess) throw std::runtime_error(std::string(what) + ": " + cudaGetErrorString(e));
@@ -111,25 +106,9 @@ void bind_cuda(py::module_& m) {
              [](bwl::CudaBatcher& cb, const py::handle& chroms, const py::handle& starts, uint64_t length,
                 uint32_t window, float dflt, int dtype, int layout, const py::handle& tracks, uintptr_t out,
                 uintptr_t stream) {
-                 if (dtype < 0 || dtype > 2 || layout < 0 || layout > 1) throw bwl::RangeError("bad dtype or layout code");
-                 auto ch = vec<uint32_t>(chroms, "chroms");
-                 auto st = vec<int64_t>(starts, "starts");
-                 if (ch.size() != st.size()) throw bwl::RangeError("chroms and starts differ in length");
-                 py::array_t<uint32_t, py::array::c_style | py::array::forcecast> tr;
-                 bwl::BatchSpec s;
-                 s.chrom = ch.data();
-                 s.start = st.data();
-                 s.batch = size_t(ch.size());
-                 s.length = length;
-                 s.window = window;
-                 s.default_value = dflt;
-                 s.dtype = bwl::DType(dtype);
-                 s.layout = bwl::Layout(layout);
-                 if (!tracks.is_none()) {
-                     tr = vec<uint32_t>(tracks, "tracks");
-                     s.tracks = tr.data();
-                     s.n_tracks = size_t(tr.size());
-                 }
+                 bwl_py::BatchArgs a = bwl_py::batch_args(cb.collection().size(), chroms, starts, length, window,
+                                                          dflt, dtype, layout, tracks);
+                 const bwl::BatchSpec& s = a.spec;
                  // The caller (bwl.Collection) allocated `out` with the batch's
                  // shape and dtype; it is checked to be device memory here.
                  py::gil_scoped_release nogil;

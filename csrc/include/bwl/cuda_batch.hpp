@@ -44,6 +44,7 @@ public:
     void values(const BatchSpec& spec, void* out, void* stream);
 
     int device() const;
+    const Collection& collection() const;
     uint64_t device_cache_bytes() const;
 
 private:

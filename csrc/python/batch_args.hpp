@@ -1,0 +1,61 @@
+// Python arguments of one batch -> bwl::BatchSpec, shared by the CPU and
+// CUDA bindings. The spec points into the arrays held here.
+#pragma once
+
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+
+#include <string>
+
+#include "bwl/collection.hpp"
+#include "bwl/error.hpp"
+
+namespace bwl_py {
+
+namespace py = pybind11;
+
+template <class T>
+using Array = py::array_t<T, py::array::c_style | py::array::forcecast>;
+
+// A C-contiguous 1-D array of T, converting if needed.
+template <class T>
+Array<T> vec(const py::handle& h, const char* what) {
+    auto a = Array<T>::ensure(h);
+    if (!a || a.ndim() != 1) throw bwl::RangeError(std::string(what) + " must be a one-dimensional array");
+    return a;
+}
+
+struct BatchArgs {
+    Array<uint32_t> chroms, tracks;
+    Array<int64_t> starts;
+    bwl::BatchSpec spec;
+    size_t n_tracks;  // T of the output
+};
+
+inline BatchArgs batch_args(size_t collection_tracks, const py::handle& chroms, const py::handle& starts,
+                            uint64_t length, uint32_t window, float dflt, int dtype, int layout,
+                            const py::handle& tracks) {
+    if (dtype < 0 || dtype > 2 || layout < 0 || layout > 1) throw bwl::RangeError("bad dtype or layout code");
+    BatchArgs a;
+    a.chroms = vec<uint32_t>(chroms, "chroms");
+    a.starts = vec<int64_t>(starts, "starts");
+    if (a.chroms.size() != a.starts.size()) throw bwl::RangeError("chroms and starts differ in length");
+    bwl::BatchSpec& s = a.spec;
+    s.chrom = a.chroms.data();
+    s.start = a.starts.data();
+    s.batch = size_t(a.chroms.size());
+    s.length = length;
+    s.window = window;
+    s.default_value = dflt;
+    s.dtype = bwl::DType(dtype);
+    s.layout = bwl::Layout(layout);
+    a.n_tracks = collection_tracks;
+    if (!tracks.is_none()) {
+        a.tracks = vec<uint32_t>(tracks, "tracks");
+        s.tracks = a.tracks.data();
+        s.n_tracks = a.n_tracks = size_t(a.tracks.size());
+    }
+    return a;
+}
+
+}  // namespace bwl_py
