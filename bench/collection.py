@@ -51,7 +51,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import DATA_DIR, machine_info, print_table, write_json  # noqa: E402
+from common import DATA_DIR, machine_info, print_table, require_peers, write_json  # noqa: E402
 
 # chr1 at human size, chr2 a little shorter (the generator's cost is per base)
 HUMAN = [("chr1", 248_956_422), ("chr2", 183_000_000)]
@@ -413,6 +413,7 @@ def bench_open(paths, repeat: int) -> dict:
 
 # -- main ---------------------------------------------------------------------------
 def main() -> None:
+    require_peers("pyBigWig", "pybigtools", "bbi", "deflate")
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="20 Mb tracks, small batches, 100 files to open")
     ap.add_argument("--batches", type=int, default=0,

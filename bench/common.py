@@ -85,3 +85,16 @@ def machine_info(packages: Sequence[str] = ("bwl", "numpy", "pyBigWig", "pybigto
         "packages": {p: _version(p) for p in packages},
         "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
+
+
+def require_peers(*modules: str) -> None:
+    """Exits with one line and code 2 unless every peer module imports
+    (``pip install 'bwl[test]'`` brings them all)."""
+    from bwl._optional import MissingDependency, require
+
+    try:
+        for m in modules:
+            require(m, f"bench/{Path(sys.argv[0]).stem}")
+    except MissingDependency as e:
+        print(f"{e} (or pip install 'bwl[test]' for every peer)", file=sys.stderr)
+        sys.exit(2)

@@ -33,7 +33,8 @@ grows in bench/results/fuzz/corpus/; findings are saved as
 bench/results/fuzz/crash-*, timeout-*, oom-*, slow-* (and
 finding-* for the loop engine), then re-run one by one in a plain child
 process and summarised in a table and bench/results/fuzz_<engine>.json. Keep each as
-a regression test in tests/test_hostile.py that *generates* the file.
+a regression test in tests/test_hostile.py that *generates* the file, and
+its bytes in tests/corpus/ (see tests/corpus/make_corpus.py), replayed in CI.
 """
 from __future__ import annotations
 

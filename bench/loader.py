@@ -42,7 +42,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import DATA_DIR, machine_info, print_table, timeit, write_json  # noqa: E402
+from common import DATA_DIR, machine_info, print_table, require_peers, timeit, write_json  # noqa: E402
 
 FULL = {"chroms": [("chr1", 90_000_000), ("chr2", 60_000_000)], "B": 256}
 QUICK = {"chroms": [("chr1", 6_000_000), ("chr2", 4_000_000)], "B": 64}
@@ -284,6 +284,7 @@ def run_config(name, L, window, a, fasta, paths, chroms) -> tuple[list, dict]:
 
 
 def main() -> None:
+    require_peers("pyBigWig", "pyfaidx", "torch")
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="10 Mb genome, B=64, few batches")
     ap.add_argument("--batch-size", type=int, default=None, help="default 256 (quick: 64)")

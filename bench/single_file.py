@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import BENCH_DIR, DATA_DIR, machine_info, print_table, timeit, write_json  # noqa: E402
+from common import BENCH_DIR, DATA_DIR, machine_info, print_table, require_peers, timeit, write_json  # noqa: E402
 
 REPO = BENCH_DIR.parent
 ZLIB_DIR = BENCH_DIR / "build-zlib"
@@ -180,6 +180,7 @@ def run_worker(name: str, mode: str, a, chroms, out: str = "") -> dict:
 
 # -- parent -------------------------------------------------------------------
 def main() -> None:
+    require_peers("pyBigWig", "pybigtools")
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="small file, 2,000 windows")
     ap.add_argument("--rebuild", action="store_true", help="rebuild bench/build-zlib")

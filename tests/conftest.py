@@ -338,3 +338,8 @@ def regions(truth: Truth, chrom: str, size: int, seed: int, n_random: int = 12):
         r.append((int(s[0]), int(e[0])))
         r.append((max(0, int(s[-1]) - 3), size))
     return r
+
+
+# Only `gpu` tests may skip (tests/skip_policy.py): its hooks, registered here.
+from skip_policy import (pytest_collectreport, pytest_runtest_logreport, pytest_sessionfinish,  # noqa: E402,F401
+                         pytest_terminal_summary)

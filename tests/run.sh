@@ -1,17 +1,26 @@
 #!/usr/bin/env bash
-# The test command from the README: installs what the tests need, builds the
-# package and the C++ tests, runs ctest and pytest. Exit code: non-zero on any
-# failure; pytest's "no tests collected" (5) alone is not a failure.
+# The test command from the README, and exactly what CI runs (.ci/run):
+# a fresh virtual environment with the package and its `test` extra (every
+# test dependency, nothing installed by hand), then ctest and pytest.
+# A test that skips fails the run unless it is marked `gpu` (tests/conftest.py);
+# -rs prints every skip reason. pytest's "no tests collected" (5) alone is
+# not a failure. Extra arguments go to pytest. Under CI (CI=true), or with
+# BWL_WHEEL_CHECK=1, the wheel check (tests/wheel_check.sh, ~2 min) runs last.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# libdeflate is the fast CPU inflate; without it the build falls back to zlib.
+# libdeflate is the fast CPU inflate; without it the build falls back to
+# zlib and says so (bwl.build_info()["notes"]).
 if ! pkg-config --exists libdeflate 2>/dev/null && command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
   (apt-get update -qq && apt-get install -y -qq libdeflate-dev zlib1g-dev pkg-config >/dev/null) \
     || echo "warning: could not install libdeflate-dev; building with zlib" >&2
 fi
 
-python -m pip install -q --disable-pip-version-check ".[test]"
+VENV=${BWL_TEST_VENV:-build/test-venv}
+[ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
+PY="$VENV/bin/python"
+"$PY" -m pip install -q --disable-pip-version-check ".[test]"
+"$PY" -c "import bwl; print(bwl.build_summary())"
 
 # C++ tests (ctest) against the same core.
 cmake -S . -B build/ctest -DBWL_TESTS=ON -DCMAKE_BUILD_TYPE=Release >/dev/null
@@ -19,11 +28,14 @@ cmake --build build/ctest -j "$(nproc)" >/dev/null
 (cd build/ctest && ctest --output-on-failure)
 
 set +e
-python -m pytest -q "$@"
+"$PY" -m pytest -q -rs "$@"
 rc=$?
 set -e
 if [ "$rc" -eq 5 ]; then
   echo "pytest collected no tests"
   rc=0
+fi
+if [ "$rc" -eq 0 ] && { [ "${CI:-}" = true ] || [ "${BWL_WHEEL_CHECK:-}" = 1 ]; }; then
+  bash tests/wheel_check.sh
 fi
 exit "$rc"

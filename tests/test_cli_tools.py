@@ -12,7 +12,7 @@ import pytest
 
 import bwl
 
-pyBigWig = pytest.importorskip("pyBigWig")
+import pyBigWig
 
 
 def run(*args, timeout=300):
@@ -81,7 +81,6 @@ def _png_size(path):
 
 
 def test_plot_png(tmp_path):
-    pytest.importorskip("matplotlib")
     p = tmp_path / "a.bw"
     bwl.write(p, {"chr1": 10_000}, {"chr1": (np.arange(0, 9000, 100), np.arange(50, 9050, 100), np.arange(90) / 9)})
     out = tmp_path / "plot.png"
@@ -92,7 +91,6 @@ def test_plot_png(tmp_path):
 
 
 def test_demo(tmp_path):
-    pytest.importorskip("matplotlib")
     r = run("demo", "--dir", tmp_path, "--batches", "20", timeout=600)
     assert r.returncode == 0, r.stderr
     assert "samples/s" in r.stdout
@@ -111,3 +109,77 @@ def test_bench_outside_checkout(tmp_path):
     r = subprocess.run([sys.executable, "-m", "bwl.cli", "bench", "single_file"], capture_output=True, text=True,
                        cwd=tmp_path, timeout=60)
     assert r.returncode == 1 and "source checkout" in r.stderr
+
+
+# ------------------------------------------------------------------ build info and optional packages
+
+ROOT = __import__("pathlib").Path(__file__).resolve().parent.parent
+
+
+def test_info_build():
+    """`bwl info --build` and build_info(): the inflate backend, CUDA
+    architectures, CPU features and notes, consistent with each other."""
+    b = bwl.build_info()
+    assert b["inflate"] in ("libdeflate", "zlib") and b["inflate_version"][:1].isdigit()
+    assert b["cuda"] == bool(b["cuda_architectures"]) == hasattr(bwl._core, "CudaBatcher")
+    assert b["cpu_compiled_for"] and all(isinstance(x, str) for x in b["cpu_detected"])
+    # the zlib fallback is said in words, and only then
+    assert ("zlib" in b["notes"]) == (b["inflate"] == "zlib" and "libdeflate" in b["notes"])
+    r = run("info", "--build")
+    assert r.returncode == 0, r.stderr
+    assert f"{b['inflate']} {b['inflate_version']}" in r.stdout and b["version"] in r.stdout
+    r = run("info", "--build", "--json")
+    assert __import__("json").loads(r.stdout) == b
+
+
+def _blocked(module: str, code: str, *argv: str):
+    """Runs ``code`` in a child Python where importing ``module`` fails as if
+    it were not installed."""
+    pre = f"import sys; sys.modules[{module!r}] = None; sys.argv = [sys.argv[0], *{list(argv)!r}]\n"
+    return subprocess.run([sys.executable, "-c", pre + code], capture_output=True, text=True, timeout=300, cwd=ROOT)
+
+
+def _one_line(r, code: int, *words: str):
+    assert r.returncode == code, (r.returncode, r.stdout, r.stderr)
+    assert "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    for w in words:
+        assert w in r.stderr, r.stderr
+
+
+def test_plot_without_matplotlib(tmp_path):
+    p = tmp_path / "a.bw"
+    bwl.write(p, {"chr1": 1000}, {"chr1": (np.array([0]), np.array([10]), np.array([1.0]))})
+    r = _blocked("matplotlib", "from bwl.cli import main; sys.exit(main(sys.argv[1:]))",
+                 "plot", str(p), "--region", "chr1:0-100", "-o", str(tmp_path / "x.png"))
+    _one_line(r, 2, "bwl plot", "pip install matplotlib")
+
+
+def test_torch_module_without_torch():
+    r = _blocked("torch", "import bwl.torch")
+    assert r.returncode == 1 and "MissingDependency: bwl.torch needs torch: pip install torch" in r.stderr, r.stderr
+    r = _blocked("torch", "import bwl, bwl.loader, bwl.samplers; print('ok')")  # the rest needs no torch
+    assert r.returncode == 0 and r.stdout.strip() == "ok", r.stderr
+
+
+@pytest.mark.parametrize("name,module", [("loader", "torch"), ("collection", "bbi"), ("single_file", "pybigtools")])
+def test_bench_without_a_peer(name, module):
+    r = _blocked(module, f"import runpy; runpy.run_path('bench/{name}.py', run_name='__main__')", "--quick")
+    _one_line(r, 2, f"needs {module}", "pip install")
+
+
+def test_only_gpu_tests_may_skip(tmp_path):
+    """tests/skip_policy.py: a skip fails the run, a `gpu` skip does not,
+    and the reason is printed."""
+    (tmp_path / "conftest.py").write_text("from skip_policy import *  # noqa\n")
+    (tmp_path / "test_x.py").write_text(
+        "import pytest\n"
+        "def test_ok():\n    pass\n"
+        "@pytest.mark.gpu\n@pytest.mark.skipif(True, reason='no GPU here')\ndef test_gpu():\n    pass\n")
+    env = {**__import__("os").environ, "PYTHONPATH": str(ROOT / "tests")}
+    env.pop("BWL_ALLOW_SKIPS", None)
+    args = [sys.executable, "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider", "-c", "/dev/null", str(tmp_path)]
+    r = subprocess.run(args, capture_output=True, text=True, env=env, cwd=tmp_path)
+    assert r.returncode == 0 and "1 passed, 1 skipped" in r.stdout, r.stdout
+    (tmp_path / "test_y.py").write_text("import pytest\npytest.importorskip('no_such_module_here')\n")
+    r = subprocess.run(args, capture_output=True, text=True, env=env, cwd=tmp_path)
+    assert r.returncode == 1 and "skips that fail the run" in r.stdout and "no_such_module_here" in r.stdout, r.stdout

@@ -16,6 +16,7 @@ short deterministic fuzz run, and regression tests for what fuzzing found.
 """
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import struct
@@ -24,6 +25,7 @@ import sys
 import textwrap
 import time
 import zlib
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -718,17 +720,31 @@ def test_fuzz_seeds_are_valid(tmp_path):
             assert run_one(fh.read(), str(tmp_path / "x.bw")) == "ok", name
 
 
-def test_fuzz_corpus_replay(tmp_path):
-    """Replays the corpus a bench/fuzz.py run left (bench/results/fuzz/corpus
-    and its saved findings, or $BWL_FUZZ_CORPUS): with tests/sanitize.sh
-    this puts every input through the gcc ASan/UBSan build too."""
-    from pathlib import Path
+CORPUS = Path(__file__).resolve().parent / "corpus"
+MANIFEST = json.loads((CORPUS / "manifest.json").read_text())
 
+
+@pytest.mark.parametrize("entry", MANIFEST, ids=[f"{e['file']}-{e['ops'][-1][0]}" for e in MANIFEST])
+def test_corpus_replay(tmp_path, entry):
+    """The regression corpus (tests/corpus, committed bytes): every input
+    that once crashed, hung or blew memory gives its recorded outcome,
+    quickly and in bounded memory."""
+    p = save(tmp_path, entry["file"][:-3], gzip.decompress((CORPUS / entry["file"]).read_bytes()))
+    r = check(p, entry["ops"], expect=entry["expect"], match=entry.get("match", ""),
+              rss_mb=entry.get("rss_mb", RSS_LIMIT_MB))
+    if "results" in entry:
+        assert r["results"] == entry["results"], (entry["file"], r["results"])
+
+
+def test_fuzz_corpus_replay(tmp_path):
+    """Replays what a local bench/fuzz.py run left (bench/results/fuzz, not
+    in git; or $BWL_FUZZ_CORPUS) when there is one: only expected outcomes.
+    With tests/sanitize.sh every input also goes through the ASan build.
+    Findings worth keeping go to tests/corpus (see make_corpus.py)."""
     d = Path(os.environ.get("BWL_FUZZ_CORPUS", Path(__file__).resolve().parent.parent / "bench" / "results" / "fuzz"))
     files = sorted(p for p in list(d.glob("corpus/*")) + list(d.glob("seeds/*.bw")) if p.is_file())
-    if not files:
-        pytest.skip(f"no fuzz corpus in {d} (run bench/fuzz.py)")
     counts = {"ok": 0, "error": 0}
     for p in files:
         counts[run_one(p.read_bytes(), str(tmp_path / "replay.bw"), slow_s=TIME_LIMIT)] += 1
-    print(f"replayed {len(files)} corpus inputs: {counts}")
+    assert sum(counts.values()) == len(files)
+    print(f"replayed {len(files)} local fuzz-corpus inputs: {counts}")

@@ -20,8 +20,7 @@ import bwl
 from bwl.samplers import RandomRegions, Tiles, Tracks
 from pipeline_data import (assert_values_close, make_genome, pybw_values, revcomp_onehot, window_onehot)
 
-pyfaidx = pytest.importorskip("pyfaidx")
-pytest.importorskip("pyBigWig")
+import pyfaidx
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 

@@ -13,7 +13,7 @@ import bwl
 from bwl.samplers import RandomRegions, Tiles, Tracks
 from pipeline_data import fasta_bytes, random_sequence
 
-pyfaidx = pytest.importorskip("pyfaidx")
+import pyfaidx
 
 SIZES = {"chr1": 200_000, "chr2": 50_000, "chr3": 900, "chrS": 40}
 REGIONS = (

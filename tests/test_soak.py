@@ -45,7 +45,9 @@ def test_soak_short(tracks):
     assert s["batches"] == 500
     assert SANITIZED or s["rss_growth_after_tenth_mb"] < 20, rows
     assert all(r["bwl_fds"] <= 4 for r in rows), rows
-    assert len({r["fds"] for r in rows[:-1]}) == 1, rows           # fd count unchanged during the run
+    # No growth during the run (a leak); the count may drop when the garbage
+    # collector closes a descriptor an earlier test left.
+    assert max(r["fds"] for r in rows) <= rows[0]["fds"], rows
     assert soak_bench.open_fds() <= fds0 + 4                        # (<= the bwl pool afterwards)
     assert threading.active_count() <= threads0                   # prefetch threads are gone
 

@@ -17,8 +17,7 @@ import textwrap
 import numpy as np
 import pytest
 
-torch = pytest.importorskip("torch")
-pytest.importorskip("pyBigWig")
+import torch
 
 import bwl  # noqa: E402
 import bwl.torch as bt  # noqa: E402

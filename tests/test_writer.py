@@ -9,9 +9,9 @@ import pytest
 
 import bwl
 
-pyBigWig = pytest.importorskip("pyBigWig")
-pybigtools = pytest.importorskip("pybigtools")
-bbi = pytest.importorskip("bbi")
+import pyBigWig
+import pybigtools
+import bbi
 
 TYPES = ["bedGraph", "variableStep", "fixedStep"]
 SIZES = {"chr1": 120_000, "chr2": 60_000, "chr10": 5_000, "chrM": 1_000}

@@ -54,6 +54,7 @@ uint64_t inflate_gzip(const uint8_t* src, uint64_t n, uint8_t* dst, uint64_t cap
 }
 
 const char* inflate_backend() { return "libdeflate"; }
+const char* inflate_version() { return LIBDEFLATE_VERSION_STRING; }
 
 #else
 
@@ -93,6 +94,7 @@ uint64_t inflate_gzip(const uint8_t* src, uint64_t n, uint8_t* dst, uint64_t cap
 }
 
 const char* inflate_backend() { return "zlib"; }
+const char* inflate_version() { return zlibVersion(); }
 
 #endif
 

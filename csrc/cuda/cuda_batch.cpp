@@ -102,6 +102,25 @@ int cuda_device_count() {
     return n;
 }
 
+std::string cuda_unavailable_reason() {
+    int n = 0;
+    cudaError_t e = cudaGetDeviceCount(&n);
+    cudaGetLastError();
+    if (e == cudaSuccess) return n > 0 ? "" : "no CUDA GPU found";
+    int driver = 0;
+    cudaDriverGetVersion(&driver);
+    cudaGetLastError();
+    auto ver = [](int v) { return std::to_string(v / 1000) + "." + std::to_string(v % 1000 / 10); };
+    switch (e) {
+        case cudaErrorNoDevice: return "no CUDA GPU found";
+        case cudaErrorInsufficientDriver:
+            if (driver == 0) return "no NVIDIA driver is installed (libcuda was not found)";
+            return "the NVIDIA driver supports CUDA " + ver(driver) + ", older than the CUDA " + ver(CUDART_VERSION) +
+                   " this build needs: update the driver";
+        default: return std::string("CUDA could not start: ") + cudaGetErrorString(e);
+    }
+}
+
 struct CudaBatcher::Impl {
     Collection& c;
     CudaOptions opt;

@@ -88,6 +88,7 @@ private:
 
 void bind_cuda(py::module_& m) {
     m.def("cuda_device_count", &bwl::cuda_device_count, "CUDA devices usable now (0 without a driver or GPU)");
+    m.def("cuda_unavailable_reason", &bwl::cuda_unavailable_reason, "why no CUDA device is usable; empty if one is");
 
     py::class_<bwl::CudaBatcher>(m, "CudaBatcher")
         .def(py::init([](bwl::Collection& c, int device, bool device_cache, uint64_t scratch_bytes) {

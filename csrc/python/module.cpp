@@ -23,6 +23,59 @@ namespace {
 
 using bwl::BigWigFile;
 
+py::list split_commas(const std::string& s) {
+    py::list out;
+    size_t a = 0;
+    while (a < s.size()) {
+        size_t b = s.find(',', a);
+        if (b == std::string::npos) b = s.size();
+        if (b > a) out.append(s.substr(a, b - a));
+        a = b + 1;
+    }
+    return out;
+}
+
+// Instruction sets the compiler was allowed to use everywhere (-m flags):
+// the wheel's baseline. Code that picks faster paths at run time (libdeflate
+// does for BMI2 and PCLMUL) goes by what the CPU has, below.
+py::list compiled_cpu_features() {
+    py::list out;
+#if defined(__x86_64__)
+#ifdef __SSE4_2__
+    out.append("sse4.2");
+#endif
+#ifdef __AVX__
+    out.append("avx");
+#endif
+#ifdef __AVX2__
+    out.append("avx2");
+#endif
+#ifdef __BMI2__
+    out.append("bmi2");
+#endif
+#ifdef __AVX512F__
+    out.append("avx512f");
+#endif
+    if (py::len(out) == 0) out.append("x86-64 baseline (sse2)");
+#elif defined(__aarch64__)
+    out.append("aarch64 baseline");
+#endif
+    return out;
+}
+
+py::list detected_cpu_features() {
+    py::list out;
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("sse4.2")) out.append("sse4.2");
+    if (__builtin_cpu_supports("pclmul")) out.append("pclmul");
+    if (__builtin_cpu_supports("avx2")) out.append("avx2");
+    if (__builtin_cpu_supports("bmi2")) out.append("bmi2");
+    if (__builtin_cpu_supports("avx512f")) out.append("avx512f");
+#endif
+    return out;
+}
+
 // Python ints may be negative or huge; the core takes unsigned positions.
 uint64_t position(const BigWigFile& f, int64_t v, const char* name) {
     if (v < 0) throw bwl::RangeError(f.path() + ": " + name + " must be >= 0, got " + std::to_string(v));
@@ -86,11 +139,16 @@ PYBIND11_MODULE(_core, m) {
         py::dict d;
         d["version"] = BWL_VERSION;
         d["inflate"] = bwl::inflate_backend();
+        d["inflate_version"] = bwl::inflate_version();
 #ifdef BWL_HAVE_CUDA
         d["cuda"] = true;
 #else
         d["cuda"] = false;
 #endif
+        d["cuda_architectures"] = split_commas(BWL_CUDA_ARCHS);
+        d["cpu_compiled_for"] = compiled_cpu_features();
+        d["cpu_detected"] = detected_cpu_features();
+        d["notes"] = std::string(BWL_BUILD_NOTES);
         return d;
     });
 

@@ -23,10 +23,35 @@ def build_info() -> dict:
     Returns
     -------
     dict
-        ``version`` (str), ``inflate`` (``"libdeflate"`` or ``"zlib"``: the
-        CPU inflate library), ``cuda`` (bool: CUDA kernels compiled in).
+        ``version`` (str); ``inflate`` (``"libdeflate"`` or ``"zlib"``: the
+        CPU inflate library) and ``inflate_version`` (str); ``cuda`` (bool:
+        CUDA kernels compiled in) and ``cuda_architectures`` (list of str,
+        e.g. ``["80-real", "90-real", "90-virtual"]``: SASS for sm_80 and
+        sm_90, PTX for newer GPUs); ``cpu_compiled_for`` (list of str: the
+        instruction sets the build assumes) and ``cpu_detected`` (list of
+        str: what this CPU has, for the code that picks its path at run
+        time); ``notes`` (str: empty, or in words what this build gave up,
+        e.g. the zlib fallback, and how to get the faster build).
     """
-    return dict(_build_info())
+    d = dict(_build_info())
+    d["cuda_architectures"] = list(d["cuda_architectures"])
+    d["cpu_compiled_for"] = list(d["cpu_compiled_for"])
+    d["cpu_detected"] = list(d["cpu_detected"])
+    return d
+
+
+def build_summary() -> str:
+    """:func:`build_info` as a few readable lines (``bwl info --build``)."""
+    b = build_info()
+    cuda = f"yes ({', '.join(b['cuda_architectures'])})" if b["cuda"] else "no"
+    lines = [f"bwl {b['version']}",
+             f"CPU inflate:   {b['inflate']} {b['inflate_version']}",
+             f"CUDA kernels:  {cuda}",
+             f"CPU baseline:  {', '.join(b['cpu_compiled_for']) or '-'}",
+             f"CPU has:       {', '.join(b['cpu_detected']) or '-'}"]
+    if b["notes"]:
+        lines.append(f"note:          {b['notes']}")
+    return "\n".join(lines)
 
 
 def set_max_open_files(n: int) -> None:
@@ -40,5 +65,5 @@ def open_file_count() -> int:
     return int(_core.open_file_count())
 
 
-__all__ = ["Batch", "BigWigFile", "Collection", "Fasta", "Loader", "samplers", "FormatError", "bfloat16_dtype", "build_info", "open", "open_file_count",
+__all__ = ["Batch", "BigWigFile", "Collection", "Fasta", "Loader", "samplers", "FormatError", "bfloat16_dtype", "build_info", "build_summary", "open", "open_file_count",
            "set_max_open_files", "write", "__version__"]

@@ -30,6 +30,14 @@ def _table(rows: Sequence[Sequence[object]], header: Sequence[str]) -> str:
 def cmd_info(args: argparse.Namespace) -> int:
     import bwl
 
+    if args.build:
+        if args.json:
+            print(json.dumps(bwl.build_info(), indent=2))
+        else:
+            print(bwl.build_summary())
+        return 0
+    if args.file is None:
+        raise ValueError("give a FILE, or --build for how bwl was built")
     with bwl.open(args.file) as f:
         h, chroms = f.header(), f.chroms()
     if args.json:
@@ -143,8 +151,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="bwl", description="BigWig loading for deep learning.")
     sub = p.add_subparsers(dest="command", required=True)
 
-    s = sub.add_parser("info", help="header, zoom levels and chromosomes of a bigWig")
-    s.add_argument("file")
+    s = sub.add_parser("info", help="header, zoom levels and chromosomes of a bigWig (--build: how bwl was built)")
+    s.add_argument("file", nargs="?")
+    s.add_argument("--build", action="store_true", help="inflate backend, CUDA architectures, CPU features, notes")
     s.add_argument("--json", action="store_true", help="print JSON")
     s.add_argument("--max-chroms", type=int, default=25, help="chromosomes to list (default 25)")
     s.set_defaults(func=cmd_info)
@@ -197,6 +206,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if extra and args.command != "bench":
         build_parser().parse_args(argv)  # reports the unknown arguments and exits
     import bwl
+    from bwl._optional import PIP_NAMES, MissingDependency, install_hint
 
     try:
         return cmd_bench(args, extra) if args.command == "bench" else args.func(args)
@@ -209,6 +219,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         msg = e.args[0] if isinstance(e, KeyError) and e.args else e
         print(f"bwl {args.command}: error: {msg}", file=sys.stderr)
         return 1
+    except MissingDependency as e:  # an optional package: one line, not a traceback
+        print(f"bwl {args.command}: {e}", file=sys.stderr)
+        return 2
+    except ModuleNotFoundError as e:
+        if (e.name or "").split(".")[0] not in PIP_NAMES:
+            raise
+        print(f"bwl {args.command}: needs {e.name}: {install_hint(e.name)}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -68,7 +68,7 @@ def _cuda_device(device) -> Optional[int]:
                          "(build with nvcc on PATH, or -C cmake.define.BWL_CUDA=ON)")
     n = _core.cuda_device_count()
     if n == 0:
-        raise ValueError(f"device {d!r}: no CUDA device is available")
+        raise ValueError(f"device {d!r}: no CUDA device is usable: {_core.cuda_unavailable_reason()}")
     if d.startswith("cuda:"):
         idx = int(d[5:])
     else:  # torch's current device when torch is in use, else 0

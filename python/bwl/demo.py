@@ -86,6 +86,9 @@ def run(folder: Optional[str] = None, batches: int = 300, batch_size: int = 64, 
     from bwl.cli import _table
 
     where = cache_dir(folder)
+    b = bwl.build_info()
+    print(f"bwl {b['version']}: CPU inflate {b['inflate']} {b['inflate_version']}, "
+          f"CUDA kernels {'yes' if b['cuda'] else 'no'}" + (f"\n  note: {b['notes']}" if b["notes"] else ""))
     t0 = time.perf_counter()
     fasta_path, tracks = make_data(where)
     print(f"example genome and {len(tracks)} bigWig tracks in {where} ({time.perf_counter() - t0:.1f} s)\n")

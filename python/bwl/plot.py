@@ -1,4 +1,4 @@
-"""Pictures of signal (needs matplotlib: ``pip install bwl[plot]``)."""
+"""Pictures of signal, drawn with matplotlib (a dependency of bwl)."""
 from __future__ import annotations
 
 import os
@@ -8,13 +8,11 @@ import numpy as np
 
 
 def _pyplot():
-    try:
-        import matplotlib
+    from bwl._optional import require
 
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:  # pragma: no cover - depends on the environment
-        raise ImportError("plotting needs matplotlib: pip install 'bwl[plot]'") from None
+    require("matplotlib", "plotting").use("Agg")
+    import matplotlib.pyplot as plt
+
     return plt
 
 

@@ -8,8 +8,11 @@ import os
 from typing import Callable, Iterator, Optional
 
 import numpy as np
-import torch
-import torch.distributed as dist
+
+from bwl._optional import require
+
+torch = require("torch", "bwl.torch")
+import torch.distributed as dist  # noqa: E402
 
 from bwl.loader import Batch, Loader
 

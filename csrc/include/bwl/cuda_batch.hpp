@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "bwl/collection.hpp"
@@ -25,6 +26,10 @@ struct CudaOptions {
 
 // CUDA devices usable now: 0 without a driver or a GPU (never throws).
 int cuda_device_count();
+
+// Why cuda_device_count() is 0, in words (no GPU, no driver, a driver older
+// than this build's runtime); empty when a device is usable.
+std::string cuda_unavailable_reason();
 
 class CudaBatcher {
 public:

@@ -15,7 +15,8 @@ uint64_t inflate_zlib(const uint8_t* src, uint64_t n, uint8_t* dst, uint64_t cap
 // The same for one gzip member (RFC 1952), as in BGZF files.
 uint64_t inflate_gzip(const uint8_t* src, uint64_t n, uint8_t* dst, uint64_t cap);
 
-// "libdeflate" or "zlib": which library inflate_zlib uses.
+// "libdeflate" or "zlib": which library inflate_zlib uses, and its version.
 const char* inflate_backend();
+const char* inflate_version();
 
 }  // namespace bwl

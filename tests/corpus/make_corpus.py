@@ -1,0 +1,135 @@
+"""Writes the hostile-file reproducers into tests/corpus/ (gzip) and
+manifest.json. Run once when a bug is fixed; the committed bytes, not this
+script, are the regression corpus (the builders may change, the files
+don't). tests/test_hostile.py::test_corpus_replay replays every entry.
+
+    python tests/corpus/make_corpus.py
+
+To add a fuzz finding (bench/fuzz.py saves them as bench/results/fuzz/
+crash-*, timeout-*, ...): gzip it into this folder and add a manifest entry
+by hand: file, found_by, ops (as in test_hostile's child), expect
+("error" or "ok"), match (a substring of the FormatError), and for "ok"
+entries the expected results.
+"""
+from __future__ import annotations
+
+import gzip
+import json
+import struct
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+from fuzz_targets import bedgraph_section, build_bbi, fixedstep_section  # noqa: E402
+from test_hostile import READ_ALL, _chrom_tree_fanout, _rtree_branch, _with_block, simple  # noqa: E402
+
+
+def overlapping_items() -> bytes:
+    size = 2**32 - 1
+    sec = bedgraph_section(0, [(0, size, 1.0)] * 65535)
+    return build_bbi([("chr1", size)], [(0, 0, 0, size, sec * 10)], compress=True, uncompress_buf_size=0xFFFFFFFF)[0]
+
+
+def rtree_leaves_spanning_chroms() -> bytes:
+    sec = bedgraph_section(0, [(0, 10, 1.0)])
+    return build_bbi([(f"c{i}", 1000) for i in range(3000)], [(0, 0, 0xFFFFFFFF, 0xFFFFFFFF, sec)] * 3000)[0]
+
+
+def chrom_tree_deep_overlapping_nodes() -> bytes:
+    key_size, size = 2**16, 16 << 20
+    data, off = build_bbi([("chr1", 1000)], [], key_size=key_size)
+    root = off["chromNode"]
+    m = bytearray(size)
+    m[:root] = data[:root]
+    count = (size - root) // (key_size + 8) - 1
+    for d in range(64):
+        struct.pack_into("<BBH", m, root + 8 * d, 0, 0, count)
+        struct.pack_into("<Q", m, root + 8 * d + 4 + key_size, root + 8 * (d + 1))
+    struct.pack_into("<BBH", m, root + 8 * 64, 1, 0, 0)
+    return bytes(m)
+
+
+def rtree_loop() -> bytes:
+    data, off = simple()
+    m = bytearray(data)
+    m[off["indexNode"]:off["indexNode"] + 28] = _rtree_branch([off["indexNode"]])
+    return bytes(m)
+
+
+def chrom_tree_loop() -> bytes:
+    data, off = simple()
+    m = bytearray(data)
+    struct.pack_into("<BBH", m, off["chromNode"], 0, 0, 1)
+    struct.pack_into("<Q", m, off["chromNode"] + 8, off["chromNode"])
+    return bytes(m)
+
+
+def chrom_name_not_utf8() -> bytes:
+    data, off = simple()
+    m = bytearray(data)
+    m[off["chromNode"] + 4] = 0xFF  # first byte of the first key
+    return bytes(m)
+
+
+def zlib_bomb() -> bytes:
+    sec = b"".join(fixedstep_section(0, k * 65535, 1, 1, [0.5] * 65535) for k in range(160))
+    return _with_block(sec, ubs=0xFFFFFFFF, chrom_size=160 * 65535)
+
+
+def garbage_block_huge_declared_size() -> bytes:
+    import numpy as np
+
+    garbage = b"\x78\x9c" + bytes(np.random.default_rng(0).integers(0, 256, 256 * 1024, dtype=np.uint8))
+    return _with_block(b"", compressed_bytes=garbage, ubs=0xFFFFFFFF)
+
+
+# file[#variant] -> (builder, ops, expect, match or expected results, what it
+# once did[, peak RSS growth allowed in MiB when more than the default 64])
+CASES = {
+    "overlapping_items": (overlapping_items, [["open"], ["values", "chr1", 0, 1_000_000]], "error", "overlap",
+                          "65535 identical items per section: items x bases of work (minutes) before the overlap cap"),
+    "overlapping_items#stats": (overlapping_items, [["open"], ["stats", "chr1", 0, 1_000_000, "mean", 10_000, True]],
+                                "error", "overlap", "the same file through exact stats"),
+    "overlapping_items#collection": (overlapping_items, [["open"], ["collection", "chr1", 0, 1_000_000, 2]], "error",
+                                     "overlap", "the same file through the batched engine"),
+    "rtree_leaves_spanning_chroms": (rtree_leaves_spanning_chroms, [["open"]], "error", "overlapping",
+                                     "R-tree leaves spanning every chrom: 400 KB file -> 1 GB of memory"),
+    "chrom_tree_fanout_overlapping": (lambda: _chrom_tree_fanout(2**20, 16, 4), [["open"]], "error", "",
+                                      "B+ tree branch nodes overlapping, 16-way, 4 deep: 16 MB file -> 16 s"),
+    "chrom_tree_deep_overlapping": (chrom_tree_deep_overlapping_nodes, [["open"]], "error", "",
+                                    "B+ tree chain of 64 overlapping nodes with huge counts: 1 GB of memory", 64 + 64),
+    "rtree_loop": (rtree_loop, [["open"], ["values", "chr1", 0, 100]], "error", "twice", "an R-tree node that is its own child"),
+    "chrom_tree_loop": (chrom_tree_loop, [["open"]], "error", "twice", "a B+ tree node that is its own child"),
+    "chrom_name_not_utf8": (chrom_name_not_utf8, [["open"]], "error", "UTF-8", "a chrom name that is not UTF-8: UnicodeDecodeError"),
+    "zlib_bomb": (zlib_bomb, [["open"], ["values", "chr1", 160 * 65535 - 1000, 160 * 65535]], "ok", [1, [0, 500.0]],
+                  "40 KiB block inflating to 40 MiB with uncompressBufSize 2^32-1: must read, in bounded memory", 64 + 41),
+    "garbage_block_huge_declared_size": (garbage_block_huge_declared_size, [["open"], ["values", "chr1", 0, 1000]], "error",
+                                         "compressed", "uncompressBufSize 2^32-1 and a garbage block: a zero-filled 4 GiB buffer"),
+    "read_all_simple": (lambda: simple()[0], READ_ALL, "ok", None, "a valid file: the replay harness itself reads"),
+}
+
+
+def main() -> None:
+    manifest = []
+    for key, (build, ops, expect, match, why, *rss_mb) in CASES.items():
+        name = key.split("#")[0]
+        path = HERE / f"{name}.bw.gz"
+        if "#" not in key:
+            path.write_bytes(gzip.compress(build(), 9, mtime=0))
+        entry = {"file": path.name, "found_by": "tests/test_hostile.py (issue 8)", "what": why, "ops": ops,
+                 "expect": expect}
+        if expect == "error":
+            entry["match"] = match
+        elif match is not None:
+            entry["results"] = match
+        if rss_mb:
+            entry["rss_mb"] = rss_mb[0]
+        manifest.append(entry)
+    (HERE / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
+    print(f"{len(manifest)} entries in {HERE}")
+
+
+if __name__ == "__main__":
+    main()
