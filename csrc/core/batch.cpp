@@ -12,6 +12,7 @@
 
 #include "bwl/collection.hpp"
 #include "bwl/error.hpp"
+#include "bwl/inflate.hpp"
 #include "bwl/section.hpp"
 
 namespace bwl {
@@ -29,7 +30,11 @@ struct Task {
     uint32_t begin, end;  // its windows: ranges[slot][begin, end), sorted by first
 };
 
+// Inflate steps when a block is inflated only as far as its windows read.
+constexpr uint64_t kInflateStep = 4096;
+
 struct Scratch {
+    BlockInflater inflater;
     ByteBuffer raw, buf;
     std::vector<std::vector<float>> rows;   // per-base staging (window == 1, converted)
     std::vector<std::vector<double>> bins;  // (sum, bases) per bin (window > 1)
@@ -173,15 +178,19 @@ private:
             };
             if (std::any_of(open.begin(), open.end(), overlaps)) {
                 const uint8_t* data;
-                uint64_t n;
+                uint64_t n, qe = 0;
+                for (const Open& o : open)
+                    if (overlaps(o)) qe = std::max(qe, uint64_t(s_.start[o.r->window]) + s_.length);
                 Block cached;  // keeps a cached block alive while we read it
-                load(f, file, cb, blk, sc, &cached, &data, &n);
+                bool prefix = load(f, file, cb, blk, chrom_id, qe, sc, &cached, &data, &n);
                 for (Open& o : open) {
                     if (!overlaps(o)) continue;
                     uint64_t qs = uint64_t(s_.start[o.r->window]);
                     bool swap = file.header().swap;
-                    int st = o.bins ? pool_block(data, n, swap, chrom_id, qs, qs + s_.length, s_.window, o.bins, scale, &o.budget)
-                                    : densify_block(data, n, swap, chrom_id, qs, qs + s_.length, o.row, scale, &o.budget);
+                    int st = o.bins ? pool_block(data, n, swap, chrom_id, qs, qs + s_.length, s_.window, o.bins, scale,
+                                                 &o.budget, prefix)
+                                    : densify_block(data, n, swap, chrom_id, qs, qs + s_.length, o.row, scale, &o.budget,
+                                                    prefix);
                     if (st != kSectionOk)
                         throw FormatError(file.path() + ": " + section_status_text(st) + " (block at offset " +
                                           std::to_string(cb.offset[blk]) + ")");
@@ -203,17 +212,45 @@ private:
         }
     }
 
-    void load(uint32_t f, const BigWigFile& file, const ChromBlocks& cb, uint32_t blk, Scratch& sc, Block* cached,
-              const uint8_t** data, uint64_t* n) {
+    // Makes block `blk` readable for windows on chrom_id ending by `qe`:
+    // from the decoded cache, whole; or inflated only as far as they read
+    // (block_bytes_needed). Returns true when data[0, n) is such a prefix.
+    bool load(uint32_t f, const BigWigFile& file, const ChromBlocks& cb, uint32_t blk, uint32_t chrom_id, uint64_t qe,
+              Scratch& sc, Block* cached, const uint8_t** data, uint64_t* n) {
         BlockCache* cache = c_.cache_.get();
         if (cache && (*cached = cache->get(f, cb.offset[blk]))) {
             *data = (*cached)->data();
             *n = (*cached)->size();
-            return;
+            return false;
         }
-        *n = file.load_block(cb.offset[blk], cb.size[blk], sc.raw, sc.buf);
+        if (cache || file.header().uncompress_buf_size == 0) {
+            *n = file.load_block(cb.offset[blk], cb.size[blk], sc.raw, sc.buf);
+            *data = sc.buf.data();
+            if (cache)
+                cache->put(f, cb.offset[blk], std::make_shared<const std::vector<uint8_t>>(sc.buf.data(), sc.buf.data() + *n));
+            return false;
+        }
+        uint64_t cap = file.read_compressed_block(cb.offset[blk], cb.size[blk], sc.raw, sc.buf);
         *data = sc.buf.data();
-        if (cache) cache->put(f, cb.offset[blk], std::make_shared<const std::vector<uint8_t>>(sc.buf.data(), sc.buf.data() + *n));
+        try {
+            sc.inflater.begin(sc.raw.data(), cb.size[blk], sc.buf.data(), cap);
+            uint64_t got = 0;
+            for (;;) {
+                uint64_t need = block_bytes_needed(sc.buf.data(), got, file.header().swap, chrom_id, qe);
+                if (need <= got) {
+                    *n = need;
+                    return true;
+                }
+                // Steps of at least 4 KiB: each one re-walks the section headers.
+                got = sc.inflater.extend(std::max(need, got + kInflateStep));
+                if (sc.inflater.done()) {
+                    *n = got;
+                    return false;
+                }
+            }
+        } catch (const FormatError& e) {
+            file.fail_block(cb.offset[blk], e.what());
+        }
     }
 
     Collection& c_;

@@ -74,15 +74,24 @@ uint64_t BigWigFile::load_block(uint64_t offset, uint64_t size, ByteBuffer& raw,
         src_.read(offset, size, buf.data(), "data block");
         return size;
     }
+    uint64_t cap = read_compressed_block(offset, size, raw, buf);
+    try {
+        return inflate_zlib(raw.data(), size, buf.data(), cap);
+    } catch (const FormatError& e) {
+        fail_block(offset, e.what());
+    }
+}
+
+uint64_t BigWigFile::read_compressed_block(uint64_t offset, uint64_t size, ByteBuffer& raw, ByteBuffer& buf) const {
     raw.reserve(size);
     src_.read(offset, size, raw.data(), "data block");
     uint64_t cap = std::min<uint64_t>(hdr_.uncompress_buf_size, size * kMaxDeflateRatio + 64);
     buf.reserve(cap);
-    try {
-        return inflate_zlib(raw.data(), size, buf.data(), cap);
-    } catch (const FormatError& e) {
-        fail(std::string(e.what()) + " (block at offset " + std::to_string(offset) + ")");
-    }
+    return cap;
+}
+
+void BigWigFile::fail_block(uint64_t offset, const std::string& what) const {
+    fail(what + " (block at offset " + std::to_string(offset) + ")");
 }
 
 void BigWigFile::values(uint32_t chrom, uint64_t start, uint64_t end, float* out) const {

@@ -1,19 +1,28 @@
-// CPU inflate of zlib streams (bigWig blocks) and gzip members (BGZF). libdeflate inflates a whole buffer in one
-// call, which is all a data block needs and ~1.5x faster than zlib; zlib is
-// the fallback when the build did not find libdeflate.
+// CPU inflate of zlib streams (bigWig blocks) and gzip members (BGZF).
+// bwl's own decoder by default (inflate_cpu.cpp: libdeflate's speed, and it
+// can stop at a given output length); libdeflate or zlib when the build asks
+// for them (-DBWL_INFLATE=LIBDEFLATE or ZLIB), kept as oracles and for
+// comparison.
 #include "bwl/inflate.hpp"
+
+#include <algorithm>
+#include <string>
 
 #include "bwl/error.hpp"
 
-#ifdef BWL_HAVE_LIBDEFLATE
+#if defined(BWL_INFLATE_LIBDEFLATE)
 #include <libdeflate.h>
 #else
 #include <zlib.h>
 #endif
+#if !defined(BWL_INFLATE_LIBDEFLATE) && !defined(BWL_INFLATE_ZLIB)
+#include "bwl/inflate_hd.hpp"
+#include "inflate_cpu.hpp"
+#endif
 
 namespace bwl {
 
-#ifdef BWL_HAVE_LIBDEFLATE
+#if defined(BWL_INFLATE_LIBDEFLATE)
 
 namespace {
 // One decompressor per thread: they hold ~32 KiB of tables and are not
@@ -56,7 +65,7 @@ uint64_t inflate_gzip(const uint8_t* src, uint64_t n, uint8_t* dst, uint64_t cap
 const char* inflate_backend() { return "libdeflate"; }
 const char* inflate_version() { return LIBDEFLATE_VERSION_STRING; }
 
-#else
+#elif defined(BWL_INFLATE_ZLIB)
 
 namespace {
 uint64_t inflate_with(int window_bits, const uint8_t* src, uint64_t n, uint8_t* dst, uint64_t cap) {
@@ -95,6 +104,74 @@ uint64_t inflate_gzip(const uint8_t* src, uint64_t n, uint8_t* dst, uint64_t cap
 
 const char* inflate_backend() { return "zlib"; }
 const char* inflate_version() { return zlibVersion(); }
+
+#else  // bwl's own decoder (the default)
+
+namespace {
+
+// One decoder state per thread: ~13 KiB of tables, reused for every member.
+InflateState& state() {
+    thread_local InflateState s;
+    return s;
+}
+
+
+// RFC 1952 member header: returns its size, or 0 when it is not a valid one.
+uint64_t gzip_header_size(const uint8_t* p, uint64_t n) {
+    enum : uint8_t { kFhcrc = 2, kFextra = 4, kFname = 8, kFcomment = 16, kReserved = 0xE0 };
+    if (n < 10 || p[0] != 0x1f || p[1] != 0x8b || p[2] != 8 || (p[3] & kReserved)) return 0;
+    uint64_t pos = 10;
+    if (p[3] & kFextra) {
+        if (n - pos < 2) return 0;
+        pos += 2 + (p[pos] | uint64_t(p[pos + 1]) << 8);
+        if (pos > n) return 0;
+    }
+    for (uint8_t flag : {uint8_t(kFname), uint8_t(kFcomment)}) {
+        if (!(p[3] & flag)) continue;
+        while (pos < n && p[pos]) ++pos;
+        if (pos++ >= n) return 0;
+    }
+    if (p[3] & kFhcrc) pos += 2;
+    return pos <= n ? pos : 0;
+}
+
+}  // namespace
+
+uint64_t inflate_zlib(const uint8_t* src, uint64_t n, uint8_t* dst, uint64_t cap) {
+    thread_local BlockInflater inf;
+    inf.begin(src, n, dst, cap);
+    return inf.extend(~uint64_t(0));
+}
+
+uint64_t inflate_gzip(const uint8_t* src, uint64_t n, uint8_t* dst, uint64_t cap) {
+    uint64_t h = gzip_header_size(src, n);
+    if (!h) throw FormatError("corrupt or truncated compressed stream: bad gzip header");
+    InflateState& s = state();
+    int st = inflate_begin(&s, src + h, n - h, false);
+    if (st == kInflateOk) st = detail::inflate_run(&s, dst, cap, ~uint64_t(0));
+    if (st == kInflateOverflow)
+        throw FormatError("compressed block inflates past its declared size (" + std::to_string(cap) + " bytes)");
+    if (st != kInflateOk) throw FormatError(std::string("corrupt or truncated compressed stream: ") + inflate_status_text(st));
+    uint64_t out = s.out_pos;
+    // Trailer: CRC32 and ISIZE (little-endian) right after the deflate data.
+    s.br.align();
+    const uint8_t* t = src + h + s.br.pos;
+    if (n - h - s.br.pos < 8) throw FormatError("corrupt or truncated compressed stream: truncated gzip trailer");
+    uint32_t crc = t[0] | uint32_t(t[1]) << 8 | uint32_t(t[2]) << 16 | uint32_t(t[3]) << 24;
+    uint32_t isize = t[4] | uint32_t(t[5]) << 8 | uint32_t(t[6]) << 16 | uint32_t(t[7]) << 24;
+    uint32_t got = 0;
+    for (uint64_t done = 0; done < out;) {  // zlib's crc32 takes uInt lengths
+        uInt k = uInt(std::min<uint64_t>(out - done, 1u << 30));
+        got = uint32_t(crc32(got, dst + done, k));
+        done += k;
+    }
+    if (got != crc || isize != uint32_t(out))
+        throw FormatError("corrupt or truncated compressed stream: gzip CRC32 or size mismatch");
+    return out;
+}
+
+const char* inflate_backend() { return "bwl"; }
+const char* inflate_version() { return detail::inflate_cpu_variant(); }
 
 #endif
 

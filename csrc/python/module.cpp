@@ -152,6 +152,27 @@ PYBIND11_MODULE(_core, m) {
         return d;
     });
 
+    m.def("inflate_zlib", [](py::buffer data, uint64_t cap, int64_t stop) {
+        py::buffer_info in = data.request();
+        std::string out(cap, '\0');
+        uint64_t n;
+        {
+            py::gil_scoped_release nogil;
+            const auto* src = static_cast<const uint8_t*>(in.ptr);
+            auto* dst = reinterpret_cast<uint8_t*>(out.data());
+            if (stop < 0) {
+                n = bwl::inflate_zlib(src, uint64_t(in.size), dst, cap);
+            } else {
+                thread_local bwl::BlockInflater inf;
+                inf.begin(src, uint64_t(in.size), dst, cap);
+                n = inf.extend(uint64_t(stop));
+            }
+        }
+        out.resize(n);
+        return py::bytes(out);
+    }, py::arg("data"), py::arg("cap"), py::arg("stop") = -1,
+       "Inflates a zlib stream into at most cap bytes (stop >= 0: bwl's decoder, stopping once it has stop bytes)");
+
     py::class_<BigWigFile>(m, "BigWigFile")
         .def(py::init<const std::string&>(), py::arg("path"), py::call_guard<py::gil_scoped_release>())
         .def_property_readonly("path", &BigWigFile::path)

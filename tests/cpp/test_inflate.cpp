@@ -2,6 +2,7 @@
 // corrupted, truncated and oversized streams, which must throw, not crash.
 #include <zlib.h>
 
+#include <algorithm>
 #include <random>
 #include <vector>
 
@@ -70,6 +71,64 @@ int main() {
                     }
                 }
             }
-    std::printf("%d streams checked with %s\n", streams, inflate_backend());
+    // BlockInflater (bwl's decoder, whatever inflate_zlib uses): stopped at
+    // random points and resumed, every prefix is the stream's, and the end
+    // equals the whole; corrupted streams fail only with FormatError.
+    int prefixes = 0;
+    for (int level : {1, 6, 9})
+        for (int strategy : strategies)
+            for (size_t n : {size_t(1), size_t(5000), size_t(40000), size_t(70000)}) {
+                auto raw = sample(rng, n);
+                auto z = deflate_zlib(raw, level, strategy);
+                std::vector<uint8_t> out(n + 16);
+                BlockInflater inf;
+                inf.begin(z.data(), z.size(), out.data(), out.size());
+                uint64_t got = 0;
+                while (!inf.done()) {
+                    uint64_t stop = got + 1 + rng() % 9000;
+                    got = inf.extend(stop);
+                    CHECK(got >= std::min<uint64_t>(stop, n) && got <= n);
+                    CHECK(std::equal(out.begin(), out.begin() + long(got), raw.begin()));
+                    ++prefixes;
+                }
+                CHECK(got == n && inf.size() == n);
+                for (int k = 0; k < 10; ++k) {
+                    auto bad = z;
+                    bad[rng() % bad.size()] ^= uint8_t(1 + rng() % 255);
+                    try {
+                        inf.begin(bad.data(), bad.size(), out.data(), out.size());
+                        for (uint64_t stop = 1000; !inf.done(); stop += 3000) inf.extend(stop);
+                    } catch (const FormatError&) {
+                    }
+                }
+            }
+    // gzip members (BGZF) with and without a name, extra field and header CRC.
+    for (int flags = 0; flags < 8; ++flags) {
+        auto raw = sample(rng, 30000);
+        z_stream zs{};
+        deflateInit2(&zs, 6, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY);
+        gz_header h{};
+        uint8_t extra[] = {'B', 'C', 2, 0, 0, 0};
+        char name[] = "x.txt";
+        if (flags & 1) { h.extra = extra; h.extra_len = sizeof extra; }
+        if (flags & 2) h.name = reinterpret_cast<Bytef*>(name);
+        h.hcrc = (flags & 4) ? 1 : 0;
+        deflateSetHeader(&zs, &h);
+        std::vector<uint8_t> gz(deflateBound(&zs, raw.size()) + 64);
+        zs.next_in = raw.data();
+        zs.avail_in = uInt(raw.size());
+        zs.next_out = gz.data();
+        zs.avail_out = uInt(gz.size());
+        deflate(&zs, Z_FINISH);
+        gz.resize(zs.total_out);
+        deflateEnd(&zs);
+        std::vector<uint8_t> out(raw.size());
+        CHECK(inflate_gzip(gz.data(), gz.size(), out.data(), out.size()) == raw.size() && out == raw);
+        auto bad = gz;
+        bad[bad.size() - 6] ^= 1;  // the CRC32
+        CHECK_THROWS(FormatError, inflate_gzip(bad.data(), bad.size(), out.data(), out.size()));
+        CHECK_THROWS(FormatError, inflate_gzip(gz.data(), gz.size() - 3, out.data(), out.size()));
+    }
+    std::printf("%d streams checked with %s, %d BlockInflater prefixes\n", streams, inflate_backend(), prefixes);
     TEST_MAIN_END();
 }

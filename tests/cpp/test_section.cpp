@@ -1,7 +1,9 @@
 // Section decoding and densifying (the BWL_HD code the kernels share),
 // checked on hand-built sections of all three types in both byte orders.
 #include <cmath>
+#include <algorithm>
 #include <cstring>
+#include <random>
 #include <vector>
 
 #include "bwl/section.hpp"
@@ -103,9 +105,67 @@ void test_fixedstep_no_wrap() {
 
 }  // namespace
 
+// A random valid block: sections of every type on chroms 1..3, sorted.
+std::vector<uint8_t> random_block(std::mt19937& rng, bool big) {
+    Builder bd{big, {}};
+    for (uint32_t chrom = 1; chrom <= 3; ++chrom) {
+        uint32_t pos = rng() % 50;
+        for (int k = 0, ns = 1 + rng() % 3; k < ns; ++k) {
+            uint8_t type = uint8_t(1 + rng() % 3);
+            uint16_t n = uint16_t(1 + rng() % 40);
+            uint32_t step = 1 + rng() % 9, span = 1 + rng() % step;
+            if (type == kBedGraph) {
+                std::vector<uint32_t> s(n), e(n);
+                for (int i = 0; i < n; ++i) { pos += rng() % 6; s[i] = pos; pos += 1 + rng() % 8; e[i] = pos; }
+                bd.header(chrom, s[0], e[n - 1], 0, 0, type, n);
+                for (int i = 0; i < n; ++i) { bd.u32(s[i]); bd.u32(e[i]); bd.f32(float(rng() % 100)); }
+            } else if (type == kVariableStep) {
+                std::vector<uint32_t> s(n);
+                for (int i = 0; i < n; ++i) { s[i] = pos; pos += span + rng() % 5; }
+                bd.header(chrom, s[0], s[n - 1] + span, 0, span, type, n);
+                for (int i = 0; i < n; ++i) { bd.u32(s[i]); bd.f32(float(rng() % 100)); }
+            } else {
+                bd.header(chrom, pos, pos + step * (n - 1) + span, step, span, type, n);
+                for (int i = 0; i < n; ++i) bd.f32(float(rng() % 100));
+                pos += step * n;
+            }
+            pos += rng() % 20;
+        }
+    }
+    return bd.b;
+}
+
+// block_bytes_needed: densifying the prefix it names equals densifying the
+// whole block, for any query; and the answer, once within the inflated
+// bytes, does not change as more is inflated (what the batch engine relies
+// on when it stops inflating).
+void test_prefix_needed(bool big) {
+    std::mt19937 rng(big ? 7 : 3);
+    for (int trial = 0; trial < 300; ++trial) {
+        auto blk = random_block(rng, big);
+        for (int q = 0; q < 10; ++q) {
+            uint32_t chrom = 1 + rng() % 3;
+            uint64_t qs = rng() % 600, qe = qs + 1 + rng() % 200;
+            uint64_t need = ~uint64_t(0);
+            for (uint64_t avail = 0;; avail = std::min<uint64_t>(blk.size(), avail + 1 + rng() % 64)) {
+                need = block_bytes_needed(blk.data(), avail, big, chrom, qe);
+                if (need <= avail || avail == blk.size()) break;
+            }
+            if (need > blk.size()) need = blk.size();  // the caller then has the whole block
+            CHECK(need == std::min<uint64_t>(block_bytes_needed(blk.data(), blk.size(), big, chrom, qe), blk.size()));
+            std::vector<float> whole(qe - qs, NAN), part(qe - qs, NAN);
+            CHECK(densify_block(blk.data(), blk.size(), big, chrom, qs, qe, whole.data()) == kSectionOk);
+            CHECK(densify_block(blk.data(), need, big, chrom, qs, qe, part.data(), 1.0f, nullptr, true) == kSectionOk);
+            CHECK(same(whole, part));
+        }
+    }
+}
+
 int main() {
     test_types(false);
     test_types(true);
     test_fixedstep_no_wrap();
+    test_prefix_needed(false);
+    test_prefix_needed(true);
     TEST_MAIN_END();
 }

@@ -56,6 +56,14 @@ public:
     // compressed; the first (returned) bytes of `buf` are the section bytes.
     uint64_t load_block(uint64_t offset, uint64_t size, ByteBuffer& raw, ByteBuffer& buf) const;
 
+    // For inflating a block in steps (BlockInflater): reads its compressed
+    // bytes into `raw` and sizes `buf` for its inflated bytes; returns that
+    // capacity. Only for compressed files.
+    uint64_t read_compressed_block(uint64_t offset, uint64_t size, ByteBuffer& raw, ByteBuffer& buf) const;
+
+    // Throws FormatError naming the file, the block and `what`.
+    [[noreturn]] void fail_block(uint64_t offset, const std::string& what) const;
+
     // Throws RangeError unless 0 <= start < end <= size of chrom.
     void check_range(uint32_t chrom, uint64_t start, uint64_t end) const;
 

@@ -1,8 +1,11 @@
-// zlib-stream inflate on the CPU: libdeflate when the build found it, zlib
-// otherwise. Data blocks of compressed bigWigs are zlib streams (RFC 1950).
+// zlib-stream inflate on the CPU. Data blocks of compressed bigWigs are zlib
+// streams (RFC 1950). bwl's own decoder by default (bwl/inflate_hd.hpp's
+// tables and state machine, a CPU fast loop in csrc/core/inflate_fast.hpp);
+// libdeflate or zlib when the build chose them (BWL_INFLATE).
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 
 namespace bwl {
@@ -15,8 +18,38 @@ uint64_t inflate_zlib(const uint8_t* src, uint64_t n, uint8_t* dst, uint64_t cap
 // The same for one gzip member (RFC 1952), as in BGZF files.
 uint64_t inflate_gzip(const uint8_t* src, uint64_t n, uint8_t* dst, uint64_t cap);
 
-// "libdeflate" or "zlib": which library inflate_zlib uses, and its version.
+// "bwl", "libdeflate" or "zlib": which decoder inflate_zlib uses, and its
+// version (for bwl's: the instruction set of the fast loop this CPU runs).
 const char* inflate_backend();
 const char* inflate_version();
+
+struct InflateState;
+
+// One zlib stream inflated in steps, with bwl's decoder whatever the build
+// chose for inflate_zlib: the batch engine inflates a block only as far as
+// its windows need, then further if a later window needs more. The adler32
+// trailer is checked when the stream ends; a prefix is not checked (what it
+// decoded passed every Huffman, distance and size check).
+class BlockInflater {
+public:
+    BlockInflater();
+    ~BlockInflater();
+    BlockInflater(const BlockInflater&) = delete;
+    BlockInflater& operator=(const BlockInflater&) = delete;
+
+    // Starts on src[0, n) into dst[0, cap); both must outlive the steps.
+    void begin(const uint8_t* src, uint64_t n, uint8_t* dst, uint64_t cap);
+    // Inflates until size() >= stop (it may pass stop by up to 258 bytes)
+    // or the stream ends. Returns size(). Throws FormatError as inflate_zlib.
+    uint64_t extend(uint64_t stop);
+    uint64_t size() const;  // bytes of dst final so far
+    bool done() const;      // the whole stream is inflated and checked
+
+private:
+    std::unique_ptr<InflateState> st_;
+    uint8_t* dst_ = nullptr;
+    uint64_t cap_ = 0;
+    bool done_ = false;
+};
 
 }  // namespace bwl

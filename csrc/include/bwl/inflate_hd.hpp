@@ -79,9 +79,11 @@ constexpr uint32_t kPrecodeEnough = 1u << kDeflatePrecodeBits;  // no subtables
 // Copies queued per inflate_decode() call before the group runs them.
 constexpr uint32_t kInflateQueue = 32;
 
-// A table entry packs value:16 | extra:8 | kind:4 | bits:4. `bits` is what
+// A table entry packs value:16 | extra:4 | kind:4 | bits:8. `bits` is what
 // the entry consumes; for a link it is the primary width, `extra` the
-// subtable width and `value` the subtable's index.
+// subtable width and `value` the subtable's index. `bits` (< 16) fills the
+// low byte alone, so `buf >> (e & 63)` is one x86 shift of `buf` by `e`:
+// the CPU fast loop's critical path is load, shift, mask, load.
 enum : uint32_t {
     kEntryLiteral = 0,  // value = byte (or code-length symbol)
     kEntryMatch = 1,    // value = length or distance base, extra = extra bits
@@ -92,11 +94,11 @@ enum : uint32_t {
 enum : uint32_t { kTablePrecode = 0, kTableLitLen = 1, kTableDist = 2 };
 
 BWL_HD uint32_t inflate_entry(uint32_t kind, uint32_t bits, uint32_t extra, uint32_t value) {
-    return value << 16 | extra << 8 | kind << 4 | bits;
+    return value << 16 | extra << 12 | kind << 8 | bits;
 }
-BWL_HD uint32_t entry_bits(uint32_t e) { return e & 15; }
-BWL_HD uint32_t entry_kind(uint32_t e) { return (e >> 4) & 15; }
-BWL_HD uint32_t entry_extra(uint32_t e) { return (e >> 8) & 255; }
+BWL_HD uint32_t entry_bits(uint32_t e) { return e & 63; }
+BWL_HD uint32_t entry_kind(uint32_t e) { return (e >> 8) & 15; }
+BWL_HD uint32_t entry_extra(uint32_t e) { return (e >> 12) & 15; }
 BWL_HD uint32_t entry_value(uint32_t e) { return e >> 16; }
 
 // RFC 1951 3.2.5 length and distance bases, from their regular pattern
@@ -134,13 +136,23 @@ BWL_HD uint32_t symbol_entry(uint32_t table, uint32_t sym, uint32_t bits) {
     return inflate_entry(kEntryMatch, bits, extra, base);
 }
 
-BWL_HD uint32_t reverse_bits(uint32_t code, uint32_t n) {
+BWL_HD uint32_t reverse_bits(uint32_t code, uint32_t n) {  // n in 1..16
 #if defined(__CUDA_ARCH__)
     return __brev(code) >> (32 - n);
 #else
-    uint32_t r = 0;
-    for (uint32_t i = 0; i < n; ++i) { r = r << 1 | (code & 1); code >>= 1; }
-    return r;
+    code = (code & 0x5555u) << 1 | ((code >> 1) & 0x5555u);
+    code = (code & 0x3333u) << 2 | ((code >> 2) & 0x3333u);
+    code = (code & 0x0F0Fu) << 4 | ((code >> 4) & 0x0F0Fu);
+    code = (code & 0x00FFu) << 8 | ((code >> 8) & 0x00FFu);
+    return code >> (16 - n);
+#endif
+}
+
+BWL_HD void copy_entries(uint32_t* dst, const uint32_t* src, uint32_t n) {  // non-overlapping
+#if defined(__CUDA_ARCH__)
+    for (uint32_t j = 0; j < n; ++j) dst[j] = src[j];
+#else
+    __builtin_memcpy(dst, src, n * sizeof(uint32_t));
 #endif
 }
 
@@ -164,7 +176,8 @@ BWL_HD int build_table(const uint8_t* lens, uint32_t n, uint32_t root, uint32_t 
     while (max > 0 && count[max] == 0) --max;
     const uint32_t invalid = inflate_entry(kEntryInvalid, 0, 0, 0);
     const uint32_t root_size = 1u << root;
-    for (uint32_t i = 0; i < root_size; ++i) table[i] = invalid;
+    if (left > 0)  // a complete code fills every entry below; an incomplete one leaves holes
+        for (uint32_t i = 0; i < root_size; ++i) table[i] = invalid;
     if (max == 0) return allow_single ? kInflateOk : kInflateBadCodes;
     if (left > 0 && !(allow_single && max == 1)) return kInflateBadCodes;  // incomplete
 
@@ -175,18 +188,31 @@ BWL_HD int build_table(const uint8_t* lens, uint32_t n, uint32_t root, uint32_t 
 
     // Symbols in canonical order get consecutive codes (MSB-first); deflate
     // sends codes MSB-first into an LSB-first stream, so entries are placed
-    // at the bit-reversed code and repeated over the unused high bits.
+    // at the bit-reversed code and repeated over the unused high bits. As
+    // libdeflate does, codes of length `len` go into the first 2^len entries,
+    // which are then doubled (copied) up to the next length: every entry is
+    // written a few times over by copies instead of once per code by strides.
     uint32_t code = 0, idx = 0, next = root_size, sub_base = 0, sub_bits = 0;
     uint32_t cur_prefix = 0xFFFFFFFFu;
-    for (uint32_t len = 1; len <= max; ++len, code <<= 1) {
+    if (left > 0) {  // the one incomplete code allowed: a single 1-bit codeword
+        table[0] = symbol_entry(table_kind, sorted[0], 1);
+        for (uint32_t j = 2; j < root_size; j += 2) table[j] = table[0];
+        return kInflateOk;
+    }
+    uint32_t filled = 0;  // table[0, 2^filled) is final for codes of length <= filled
+    uint32_t len = 1;
+    for (; len <= max && len <= root; ++len, code <<= 1) {
+        if (count[len] == 0) continue;
+        if (filled == 0) filled = len;
+        for (; filled < len; ++filled) copy_entries(table + (1u << filled), table, 1u << filled);
+        for (uint32_t k = 0; k < count[len]; ++k, ++code)
+            table[reverse_bits(code, len)] = symbol_entry(table_kind, sorted[idx++], len);
+    }
+    for (; filled < root; ++filled) copy_entries(table + (1u << filled), table, 1u << filled);
+    for (; len <= max; ++len, code <<= 1) {
         for (uint32_t k = 0; k < count[len]; ++k, ++code) {
             uint32_t sym = sorted[idx++];
             uint32_t rev = reverse_bits(code, len);
-            if (len <= root) {
-                uint32_t e = symbol_entry(table_kind, sym, len);
-                for (uint32_t j = rev; j < root_size; j += 1u << len) table[j] = e;
-                continue;
-            }
             uint32_t prefix = rev & (root_size - 1);
             if (prefix != cur_prefix) {
                 // Codes sharing these first `root` bits are consecutive in
@@ -363,18 +389,20 @@ BWL_HD int inflate_begin(InflateState* s, const uint8_t* in, uint64_t n, bool zl
     return kInflateOk;
 }
 
-// Decodes until the queue holds `qcap` copies or the final block ends
-// (s->mode == kModeDone). Literals go to out[] at once; every copy is
+// Decodes until the queue holds `qcap` copies, the final block ends
+// (s->mode == kModeDone), or the output (counting queued copies) reaches
+// `stop`. Literals go to out[] at once; every copy is
 // checked (distance within the output so far, end within cap) before it is
 // queued, so the caller runs the queue without checks, in order. Returns an
 // InflateStatus; kInflateTruncated wins over any error caused by reading
 // the zeros past the end.
-BWL_HD int inflate_decode(InflateState* s, uint8_t* out, uint64_t cap, InflateCopy* q, uint32_t qcap, uint32_t* nq) {
+BWL_HD int inflate_decode(InflateState* s, uint8_t* out, uint64_t cap, InflateCopy* q, uint32_t qcap, uint32_t* nq,
+                          uint64_t stop = ~uint64_t(0)) {
     InflateBits br = s->br;  // in registers while decoding
     uint64_t op = s->out_pos;
     uint32_t k = 0;
     int st = kInflateOk;
-    while (s->mode != kModeDone && k < qcap) {
+    while (s->mode != kModeDone && k < qcap && op < stop) {
         if (s->mode == kModeHeader) {
             if (s->last) { s->mode = kModeDone; break; }
             if (br.cnt < 3) br.refill();

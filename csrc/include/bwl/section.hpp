@@ -75,12 +75,19 @@ BWL_HD void section_item(const SectionHeader& h, const uint8_t* items, bool swap
 
 // Calls f(chrom_id, start, end, value) for every item of every section in a
 // block of n bytes. Returns a SectionStatus; stops at the first bad section.
+// `prefix`: p[0, n) is the start of a longer block (cut where
+// block_bytes_needed() said), so a section running past n is not an error:
+// its items up to n are the ones wanted.
 template <class F>
-BWL_HD int for_each_item(const uint8_t* p, uint64_t n, bool swap, F&& f) {
+BWL_HD int for_each_item(const uint8_t* p, uint64_t n, bool swap, F&& f, bool prefix = false) {
     while (n > 0) {
         SectionHeader h;
         int st = read_section_header(p, n, swap, &h);
-        if (st != kSectionOk) return st;
+        if (st == kSectionTruncated && prefix && n >= kSectionHeaderSize) {
+            h.item_count = uint16_t((n - kSectionHeaderSize) / section_item_size(h.type));
+            st = kSectionOk;
+        }
+        if (st != kSectionOk) return prefix && n < kSectionHeaderSize ? kSectionOk : st;
         const uint8_t* items = p + kSectionHeaderSize;
         for (uint32_t i = 0; i < h.item_count; ++i) {
             uint64_t s, e;
@@ -89,10 +96,51 @@ BWL_HD int for_each_item(const uint8_t* p, uint64_t n, bool swap, F&& f) {
             f(h.chrom_id, s, e, v);
         }
         uint64_t used = section_bytes(h);
+        if (used > n) return kSectionOk;  // a prefix's last, cut section
         p += used;
         n -= used;
     }
     return kSectionOk;
+}
+
+// How many leading bytes of a block a query on `chrom` ending at `qe` reads,
+// judged from the `avail` bytes inflated so far: up to the first section or
+// item of that chrom starting at or after qe, or of a later chrom (a valid
+// block is sorted by chrom, then start). A result above `avail` means the
+// inflated part does not settle it: inflate at least that far and ask
+// again. ~0 for what only a whole block can answer (a section type this
+// cannot size, a fixedStep step of 0).
+BWL_HD uint64_t block_bytes_needed(const uint8_t* p, uint64_t avail, bool swap, uint32_t chrom, uint64_t qe) {
+    uint64_t pos = 0;
+    for (;;) {
+        if (avail - pos < kSectionHeaderSize) return pos + kSectionHeaderSize;
+        const uint8_t* q = p + pos;
+        uint32_t c = load_u32(q, swap), start = load_u32(q + 4, swap), step = load_u32(q + 12, swap);
+        uint8_t type = q[20];
+        uint32_t count = load_u16(q + 22, swap), isz = section_item_size(type);
+        if (isz == 0 || (type == kFixedStep && step == 0)) return ~uint64_t(0);
+        if (c > chrom || (c == chrom && start >= qe)) return pos;
+        uint64_t body = pos + kSectionHeaderSize;
+        if (c == chrom) {
+            if (type == kFixedStep) {  // item i starts at start + i * step
+                uint64_t k = (qe - start + step - 1) / step;
+                if (k < count) return body + uint64_t(isz) * k;
+            } else {  // the first item starting at or after qe, by binary search
+                uint64_t have = (avail - body) / isz;
+                if (have > count) have = count;
+                uint64_t lo = 0, hi = have;
+                while (lo < hi) {
+                    uint64_t mid = (lo + hi) / 2;
+                    if (load_u32(p + body + uint64_t(isz) * mid, swap) < qe) lo = mid + 1;
+                    else hi = mid;
+                }
+                if (lo < have) return body + uint64_t(isz) * lo;
+                if (have < count) return body + uint64_t(isz) * (have + 1);
+            }
+        }
+        pos = body + uint64_t(isz) * count;
+        if (pos > avail) return pos;
+    }
 }
 
 // Takes `bases` from the caller's budget of bases to write; false when it
@@ -111,7 +159,7 @@ BWL_HD bool spend(uint64_t* budget, uint64_t bases) {
 // with the default first (NaN, for a single file's values()). Later items
 // win, as in pyBigWig.
 BWL_HD int densify_block(const uint8_t* p, uint64_t n, bool swap, uint32_t chrom, uint64_t qs,
-                         uint64_t qe, float* out, float scale = 1.0f, uint64_t* budget = nullptr) {
+                         uint64_t qe, float* out, float scale = 1.0f, uint64_t* budget = nullptr, bool prefix = false) {
     bool over = false;
     int st = for_each_item(p, n, swap, [&](uint32_t c, uint64_t s, uint64_t e, float v) {
         if (over || c != chrom || e <= s || e <= qs || s >= qe || v != v) return;
@@ -122,7 +170,7 @@ BWL_HD int densify_block(const uint8_t* p, uint64_t n, bool swap, uint32_t chrom
         }
         v *= scale;
         for (uint64_t x = a; x < b; ++x) out[x - qs] = v;
-    });
+    }, prefix);
     return st != kSectionOk ? st : over ? kSectionOverlap : kSectionOk;
 }
 
@@ -131,7 +179,8 @@ BWL_HD int densify_block(const uint8_t* p, uint64_t n, bool swap, uint32_t chrom
 // bin mean costs O(items + bins), not O(bases). NaN values count as no
 // data, as in the per-base path.
 BWL_HD int pool_block(const uint8_t* p, uint64_t n, bool swap, uint32_t chrom, uint64_t qs, uint64_t qe,
-                      uint32_t window, double* acc, float scale = 1.0f, uint64_t* budget = nullptr) {
+                      uint32_t window, double* acc, float scale = 1.0f, uint64_t* budget = nullptr,
+                      bool prefix = false) {
     bool over = false;
     int st = for_each_item(p, n, swap, [&](uint32_t c, uint64_t s, uint64_t e, float v) {
         if (over || c != chrom || e <= s || e <= qs || s >= qe || v != v) return;
@@ -146,7 +195,7 @@ BWL_HD int pool_block(const uint8_t* p, uint64_t n, bool swap, uint32_t chrom, u
             acc[2 * j] += x * double(hi - lo);
             acc[2 * j + 1] += double(hi - lo);
         }
-    });
+    }, prefix);
     return st != kSectionOk ? st : over ? kSectionOverlap : kSectionOk;
 }
 

@@ -1,0 +1,25 @@
+// The CPU driver of bwl's own deflate decoder. Internal to csrc/core; the
+// public entry points are in bwl/inflate.hpp.
+#pragma once
+
+#include <cstdint>
+
+#include "bwl/inflate_hd.hpp"
+
+namespace bwl::detail {
+
+// Continues a stream started with inflate_begin() until it ends
+// (s->mode == kModeDone) or s->out_pos >= stop (it may pass stop by up to
+// one match, 258 bytes). out[0, s->out_pos) is final; the decoder may
+// scribble up to kFastOutMargin bytes past s->out_pos, within cap. Returns
+// an InflateStatus; call again with a larger stop to resume.
+int inflate_run(InflateState* s, uint8_t* out, uint64_t cap, uint64_t stop);
+
+// After inflate_run() ended the stream: reads the zlib trailer and checks
+// the adler32 of out[0, s->out_pos).
+int inflate_finish(InflateState* s, const uint8_t* out);
+
+// "bmi2" or "x86-64": which copy of the fast loop this CPU runs.
+const char* inflate_cpu_variant();
+
+}  // namespace bwl::detail

@@ -1,0 +1,193 @@
+// The CPU fast loop of bwl's deflate decoder: the same tables, entries and
+// InflateState as the shared decoder (bwl/inflate_hd.hpp), decoded the way
+// libdeflate does on a CPU: a 64-bit bit buffer refilled without branches
+// from 8-byte loads, up to three literals per refill, and match copies by
+// 8-byte words. It runs only while the input has 8 readable bytes and the
+// output room for a whole match plus the word overshoot; the shared
+// decode_symbols step handles block headers and the ends of the buffers.
+// Internal to csrc/core (inflate_cpu.cpp instantiates it twice: plain x86-64
+// and BMI2).
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+
+#include "bwl/inflate_hd.hpp"
+
+namespace bwl::detail {
+
+// Bytes a fast-loop iteration may read past its input position (one refill)
+// and write past its output position (3 literals, or a 258-byte match
+// copied in words that overshoot by up to 7 bytes, plus the short-period
+// pattern head).
+constexpr uint64_t kFastInMargin = 8;
+constexpr uint64_t kFastOutMargin = 258 + 24 + 16;
+
+inline uint64_t load_le64(const uint8_t* p) {
+    uint64_t v;
+    std::memcpy(&v, p, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    v = __builtin_bswap64(v);
+#endif
+    return v;
+}
+
+inline void copy8(uint8_t* d, const uint8_t* s) { std::memcpy(d, s, 8); }
+
+// out[op, op + len) = out[op - dist, ...) with LZ77 overlap semantics; may
+// write up to 23 bytes past d + len (the caller's margin).
+inline __attribute__((always_inline)) void copy_match(uint8_t* d, uint32_t dist, uint32_t len) {
+    const uint8_t* s = d - dist;
+    uint8_t* end = d + len;
+    if (dist >= 8) {  // word loads never see bytes this copy writes
+        copy8(d, s);
+        copy8(d + 8, s + 8);
+        copy8(d + 16, s + 16);
+        if (len <= 24) return;  // most matches are short
+        d += 24;
+        s += 24;
+        while (d < end) {
+            copy8(d, s);
+            copy8(d + 8, s + 8);
+            d += 16;
+            s += 16;
+        }
+        return;
+    }
+    if (dist == 1) {  // a run of one byte
+        uint64_t w = 0x0101010101010101ull * *s;
+        do {
+            std::memcpy(d, &w, 8);
+            d += 8;
+        } while (d < end);
+        return;
+    }
+    // Distance 2..7: each 8-byte load sees `dist` final bytes (the rest
+    // is rewritten by the next step), so advance by `dist` per word.
+    do {
+        uint64_t w;
+        std::memcpy(&w, d - dist, 8);
+        std::memcpy(d, &w, 8);
+        d += dist;
+    } while (d < end);
+}
+
+// The low n bits of x (n < 32).
+inline __attribute__((always_inline)) uint32_t low_bits(uint64_t x, uint32_t n) {
+    return uint32_t(x) & ((1u << n) - 1);
+}
+
+// Decodes Huffman symbols of the current block while the margins hold and
+// the output is below `stop`. Leaves s->mode kModeHeader after an end of
+// block. Returns an InflateStatus.
+template <int kVariant>  // only to give each instruction-set copy its own symbol
+inline __attribute__((always_inline)) int fast_loop(InflateState* s, uint8_t* out, uint64_t cap, uint64_t stop) {
+    InflateBits& br = s->br;
+    if (br.pad || br.n - br.pos < kFastInMargin) return kInflateOk;
+    const uint8_t* ip = br.in + br.pos;
+    const uint8_t* const in_fast_end = br.in + br.n - kFastInMargin;
+    const uint64_t room_end = cap > kFastOutMargin ? cap - kFastOutMargin : 0;
+    uint8_t* op = out + s->out_pos;
+    uint8_t* const op_end = out + (room_end < stop ? room_end : stop);
+    const uint32_t* const litlen = s->litlen;
+    const uint32_t* const dist_table = s->dist;
+    constexpr uint32_t kLitMask = (1u << kLitLenTableBits) - 1, kDistMask = (1u << kDistTableBits) - 1;
+    uint64_t buf = br.cnt ? br.buf & (~uint64_t(0) >> (64 - br.cnt)) : 0;
+    uint32_t cnt = br.cnt;
+    int st = kInflateOk;
+
+    // Branchless refill to 56..63 bits: bits past `cnt` in buf are the next
+    // input bits already, so OR-ing the reloaded bytes is harmless. A
+    // refill never changes the low bits, so an entry looked up before it
+    // stays valid: each symbol's entry is loaded while the previous one is
+    // still being written out.
+#define BWL_REFILL()                      \
+    do {                                  \
+        buf |= load_le64(ip) << cnt;      \
+        ip += (63 - cnt) >> 3;            \
+        cnt |= 56;                        \
+    } while (0)
+#define BWL_CONSUME(k) \
+    do {               \
+        buf >>= (k);   \
+        cnt -= (k);    \
+    } while (0)
+
+    if (op >= op_end || ip > in_fast_end) return kInflateOk;
+    BWL_REFILL();
+    uint32_t e = litlen[buf & kLitMask];
+    while (op < op_end && ip <= in_fast_end) {
+        if (entry_kind(e) == kEntryLiteral) {  // up to three literals per refill (3 x 10 bits)
+            BWL_CONSUME(entry_bits(e));
+            *op++ = uint8_t(entry_value(e));
+            e = litlen[buf & kLitMask];
+            if (entry_kind(e) == kEntryLiteral) {
+                BWL_CONSUME(entry_bits(e));
+                *op++ = uint8_t(entry_value(e));
+                e = litlen[buf & kLitMask];
+                if (entry_kind(e) == kEntryLiteral) {
+                    BWL_CONSUME(entry_bits(e));
+                    *op++ = uint8_t(entry_value(e));
+                    e = litlen[buf & kLitMask];
+                }
+            }
+            BWL_REFILL();  // >= 26 bits were left: `e` is whole
+            continue;
+        }
+        if (entry_kind(e) == kEntryLink) {  // codes longer than the primary table
+            BWL_CONSUME(kLitLenTableBits);
+            e = litlen[entry_value(e) + low_bits(buf, entry_extra(e))];
+            if (entry_kind(e) == kEntryLiteral) {
+                BWL_CONSUME(entry_bits(e));
+                *op++ = uint8_t(entry_value(e));
+                BWL_REFILL();
+                e = litlen[buf & kLitMask];
+                continue;
+            }
+        }
+        if (entry_kind(e) == kEntryEnd) {
+            BWL_CONSUME(entry_bits(e));
+            s->mode = kModeHeader;
+            break;
+        }
+        if (entry_kind(e) != kEntryMatch) {
+            st = kInflateBadCodes;
+            break;
+        }
+        // Length: code bits then extra bits, consumed together (<= 20 bits).
+        uint32_t bits = entry_bits(e), extra = entry_extra(e);
+        uint32_t len = entry_value(e) + low_bits(buf >> bits, extra);
+        BWL_CONSUME(bits + extra);
+        // Distance (<= 28 bits; 48 in all, within the 56 refilled).
+        e = dist_table[buf & kDistMask];
+        if (entry_kind(e) == kEntryLink) {
+            BWL_CONSUME(kDistTableBits);
+            e = dist_table[entry_value(e) + low_bits(buf, entry_extra(e))];
+        }
+        if (entry_kind(e) != kEntryMatch) {
+            st = kInflateBadDistance;
+            break;
+        }
+        bits = entry_bits(e);
+        extra = entry_extra(e);
+        uint32_t dist = entry_value(e) + low_bits(buf >> bits, extra);
+        BWL_CONSUME(bits + extra);
+        if (dist > uint64_t(op - out)) {
+            st = kInflateBadDistance;
+            break;
+        }
+        BWL_REFILL();
+        e = litlen[buf & kLitMask];
+        copy_match(op, dist, len);
+        op += len;
+    }
+#undef BWL_REFILL
+#undef BWL_CONSUME
+    br.pos = uint64_t(ip - br.in);
+    br.buf = cnt ? buf & (~uint64_t(0) >> (64 - cnt)) : 0;
+    br.cnt = cnt;
+    s->out_pos = uint64_t(op - out);
+    return st;
+}
+
+}  // namespace bwl::detail
