@@ -423,13 +423,14 @@ def main() -> None:
     ap.add_argument("--n-open", type=int, default=None, help="files in the open test (default 1000; quick 100)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--skip-open", action="store_true", help="skip the many-files open test")
+    ap.add_argument("--target-only", action="store_true", help="only the target config (L=1 kb, T=32, B=1024)")
     a = ap.parse_args()
     warnings.filterwarnings("ignore", category=DeprecationWarning)   # pybigtools' NaN default notice
     warnings.filterwarnings("ignore", category=RuntimeWarning)       # nanmean of an empty bin
 
     t_start = time.perf_counter()
     chroms = QUICK if a.quick else HUMAN
-    configs = QUICK_CONFIGS if a.quick else FULL_CONFIGS
+    configs = [TARGET] if a.target_only else QUICK_CONFIGS if a.quick else FULL_CONFIGS
     base = DATA_DIR / ("collection_quick" if a.quick else "collection")
     paths = [str(base / f"track_{i:02d}.bw") for i in range(N_TRACKS)]
     ensure_files(paths, chroms, [1000 + i for i in range(N_TRACKS)], None, "tracks")

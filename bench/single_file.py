@@ -3,7 +3,7 @@
 Times ``values(chrom, start, end)`` on seeded random 1 kb windows of a
 pyBigWig-written file with human-sized chr1/chr2 (~10 bedGraph intervals
 per kb, zlib-compressed blocks, zoom levels), and bwl built against zlib vs
-libdeflate so the inflate library's share is measured.
+bwl's own inflate (the default build) so the inflate's share is measured.
 
     python bench/single_file.py            # full size (file cached in bench/data/)
     python bench/single_file.py --quick    # smoke run: small file, few windows
@@ -36,7 +36,7 @@ ZLIB_DIR = BENCH_DIR / "build-zlib"
 HUMAN = [("chr1", 248_956_422), ("chr2", 242_193_529)]
 QUICK = [("chr1", 12_000_000), ("chr2", 8_000_000)]
 WINDOW = 1000
-READERS = ["pyBigWig", "pybigtools", "bwl-zlib", "bwl-libdeflate"]
+READERS = ["pyBigWig", "pybigtools", "bwl-zlib", "bwl"]
 
 
 # -- input ------------------------------------------------------------------
@@ -125,12 +125,12 @@ def open_reader(name: str, path: str):
         warnings.filterwarnings("ignore", category=DeprecationWarning)
         f = pybigtools.open(path)
         return (lambda c, s, e: f.values(c, s, e)), {"inflate": "libdeflate", "version": pybigtools.__version__}
-    if name.startswith("bwl-"):
+    if name.startswith("bwl"):
         if name == "bwl-zlib":
             sys.path.insert(0, str(ZLIB_DIR))
         import bwl
         info = bwl.build_info()
-        want = name.split("-", 1)[1]
+        want = "zlib" if name == "bwl-zlib" else "bwl"  # the installed copy: bwl's own inflate
         assert info["inflate"] == want, f"{name}: build_info()={info} from {bwl.__file__}"
         f = bwl.open(path)
         return (lambda c, s, e: f.values(c, s, e)), {"inflate": info["inflate"], "version": info["version"],
@@ -252,7 +252,7 @@ def main() -> None:
     print(f"uncached: {res['pyBigWig']['n_uncached']} windows, each on a block not yet read "
           "by a fresh handle (pybigtools caches inflated blocks per handle; the others do not)")
     info = machine_info()
-    info["packages"]["bwl"] = res["bwl-libdeflate"]["version"]
+    info["packages"]["bwl"] = res["bwl"]["version"]
     path = write_json("single_file", {
         "bench": "single_file", "file": str(a.file), "file_mib": f_mib, "chroms": chroms,
         "window": WINDOW, "n": a.n, "repeat": a.repeat, "seed": a.seed, "quick": a.quick,

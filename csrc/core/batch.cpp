@@ -213,25 +213,43 @@ private:
     }
 
     // Makes block `blk` readable for windows on chrom_id ending by `qe`:
-    // from the decoded cache, whole; or inflated only as far as they read
-    // (block_bytes_needed). Returns true when data[0, n) is such a prefix.
+    // inflated only as far as they read (block_bytes_needed), or taken from
+    // the decoded cache when the cached bytes reach that far (else inflated
+    // further and cached again). Returns true when data[0, n) is a prefix.
     bool load(uint32_t f, const BigWigFile& file, const ChromBlocks& cb, uint32_t blk, uint32_t chrom_id, uint64_t qe,
               Scratch& sc, Block* cached, const uint8_t** data, uint64_t* n) {
+        const bool swap = file.header().swap;
         BlockCache* cache = c_.cache_.get();
         if (cache && (*cached = cache->get(f, cb.offset[blk]))) {
-            *data = (*cached)->data();
-            *n = (*cached)->size();
-            return false;
+            const CachedBlock& c = **cached;
+            uint64_t need = c.complete ? c.bytes.size() : block_bytes_needed(c.bytes.data(), c.bytes.size(), swap, chrom_id, qe);
+            if (need <= c.bytes.size()) {
+                *data = c.bytes.data();
+                *n = need;
+                return !c.complete;
+            }
+            cached->reset();
         }
-        if (cache || file.header().uncompress_buf_size == 0) {
+        bool prefix = false;
+        if (file.header().uncompress_buf_size == 0) {
             *n = file.load_block(cb.offset[blk], cb.size[blk], sc.raw, sc.buf);
-            *data = sc.buf.data();
-            if (cache)
-                cache->put(f, cb.offset[blk], std::make_shared<const std::vector<uint8_t>>(sc.buf.data(), sc.buf.data() + *n));
-            return false;
+        } else {
+            prefix = inflate_prefix(file, cb, blk, chrom_id, qe, sc, n);
         }
-        uint64_t cap = file.read_compressed_block(cb.offset[blk], cb.size[blk], sc.raw, sc.buf);
         *data = sc.buf.data();
+        if (cache) {
+            uint64_t keep = prefix ? sc.inflater.size() : *n;  // all that was inflated, for later windows
+            cache->put(f, cb.offset[blk], std::make_shared<const CachedBlock>(
+                                              CachedBlock{{sc.buf.data(), sc.buf.data() + keep}, !prefix}));
+        }
+        return prefix;
+    }
+
+    // Inflates block `blk` into sc.buf until it holds what windows ending by
+    // `qe` read; *n gets that length. Returns true when it stopped early.
+    bool inflate_prefix(const BigWigFile& file, const ChromBlocks& cb, uint32_t blk, uint32_t chrom_id, uint64_t qe,
+                        Scratch& sc, uint64_t* n) {
+        uint64_t cap = file.read_compressed_block(cb.offset[blk], cb.size[blk], sc.raw, sc.buf);
         try {
             sc.inflater.begin(sc.raw.data(), cb.size[blk], sc.buf.data(), cap);
             uint64_t got = 0;

@@ -15,14 +15,21 @@ Block BlockCache::get(uint32_t file, uint64_t offset) {
 }
 
 void BlockCache::put(uint32_t file, uint64_t offset, Block b) {
-    if (!b || b->size() > max_bytes_) return;
+    if (!b || b->bytes.size() > max_bytes_) return;
     std::lock_guard<std::mutex> lock(mu_);
-    if (map_.count({file, offset})) return;
-    bytes_ += b->size();
+    auto it = map_.find({file, offset});
+    if (it != map_.end()) {
+        const Block& old = it->second->block;
+        if (old->complete || old->bytes.size() >= b->bytes.size()) return;
+        bytes_ -= old->bytes.size();
+        lru_.erase(it->second);
+        map_.erase(it);
+    }
+    bytes_ += b->bytes.size();
     lru_.push_front({{file, offset}, std::move(b)});
     map_[{file, offset}] = lru_.begin();
     while (bytes_ > max_bytes_) {
-        bytes_ -= lru_.back().block->size();
+        bytes_ -= lru_.back().block->bytes.size();
         map_.erase(lru_.back().key);
         lru_.pop_back();
     }

@@ -1,8 +1,8 @@
 // CPU inflate of zlib streams (bigWig blocks) and gzip members (BGZF).
-// bwl's own decoder by default (inflate_cpu.cpp: libdeflate's speed, and it
-// can stop at a given output length); libdeflate or zlib when the build asks
-// for them (-DBWL_INFLATE=LIBDEFLATE or ZLIB), kept as oracles and for
-// comparison.
+// bwl's own decoder by default (inflate_cpu.cpp: needs no library, and it
+// can stop at a given output length; bench/inflate.py measures it against
+// libdeflate and zlib); libdeflate or zlib when the build asks for them
+// (-DBWL_INFLATE=LIBDEFLATE or ZLIB), for comparison.
 #include "bwl/inflate.hpp"
 
 #include <algorithm>
@@ -115,7 +115,6 @@ InflateState& state() {
     return s;
 }
 
-
 // RFC 1952 member header: returns its size, or 0 when it is not a valid one.
 uint64_t gzip_header_size(const uint8_t* p, uint64_t n) {
     enum : uint8_t { kFhcrc = 2, kFextra = 4, kFname = 8, kFcomment = 16, kReserved = 0xE0 };
@@ -154,6 +153,7 @@ uint64_t inflate_gzip(const uint8_t* src, uint64_t n, uint8_t* dst, uint64_t cap
     if (st != kInflateOk) throw FormatError(std::string("corrupt or truncated compressed stream: ") + inflate_status_text(st));
     uint64_t out = s.out_pos;
     // Trailer: CRC32 and ISIZE (little-endian) right after the deflate data.
+    if (s.br.overrun()) throw FormatError("corrupt or truncated compressed stream: truncated gzip member");
     s.br.align();
     const uint8_t* t = src + h + s.br.pos;
     if (n - h - s.br.pos < 8) throw FormatError("corrupt or truncated compressed stream: truncated gzip trailer");

@@ -33,6 +33,7 @@
 
 #include "bwl/collection.hpp"
 #include "bwl/error.hpp"
+#include "bwl/inflate.hpp"
 #include "bwl/inflate_hd.hpp"
 #include "bwl/writer.hpp"
 #include "check.hpp"
@@ -245,8 +246,27 @@ int run_hd(const Bytes& z, Bytes& out, size_t cap, uint64_t* len, bool zlib = tr
     return st;
 }
 
-// Our decoder agrees with zlib on `z` with capacity cap.
+// The CPU path (BlockInflater: the fast loop over the same tables), in
+// random steps; true when it inflated the whole stream. Never writes past cap.
+bool run_cpu(const Bytes& z, Bytes& out, size_t cap, uint64_t* len, std::mt19937& rng) {
+    out.assign(cap + 1, 0xAB);
+    BlockInflater inf;
+    bool ok = true;
+    try {
+        inf.begin(z.data(), z.size(), out.data(), cap);
+        for (uint64_t stop = rng() % 5000; !inf.done(); stop += 1 + rng() % 20000) inf.extend(stop);
+    } catch (const FormatError&) {
+        ok = false;
+    }
+    *len = inf.size();
+    CHECK(out[cap] == 0xAB);
+    return ok;
+}
+
+// Both decoders (the shared one, and the CPU path) agree with zlib on `z`
+// with capacity cap.
 void agree(const Bytes& z, size_t cap, const char* what) {
+    static std::mt19937 rng(99);
     Bytes ref, out;
     bool ok_ref = inflate_zlib_ref(z, cap, &ref);
     uint64_t len = 0;
@@ -254,6 +274,14 @@ void agree(const Bytes& z, size_t cap, const char* what) {
     if ((st == kInflateOk) != ok_ref) {
         std::fprintf(stderr, "%s: zlib %s, inflate_hd %s (%zu bytes, cap %zu)\n", what, ok_ref ? "ok" : "fails",
                      inflate_status_text(st), z.size(), cap);
+        ++g_failures;
+        return;
+    }
+    if (ok_ref) CHECK(len == ref.size() && std::equal(ref.begin(), ref.end(), out.begin()));
+    bool ok_cpu = run_cpu(z, out, cap, &len, rng);
+    if (ok_cpu != ok_ref) {
+        std::fprintf(stderr, "%s: zlib %s, CPU path %s (%zu bytes, cap %zu)\n", what, ok_ref ? "ok" : "fails",
+                     ok_cpu ? "ok" : "fails", z.size(), cap);
         ++g_failures;
         return;
     }
@@ -291,6 +319,10 @@ void check_roundtrip(const Bytes& raw, const Bytes& z, std::mt19937& rng, bool d
         CHECK(run_hd(z, out, rng() % raw.size(), &len) == kInflateOverflow);
     }
     CHECK(run_hd(z, out, raw.size() + 100, &len) == kInflateOk && len == raw.size());
+    // The CPU path: exactly sized, too small, and stopped and resumed.
+    CHECK(run_cpu(z, out, raw.size(), &len, rng) && len == raw.size() &&
+          std::equal(raw.begin(), raw.end(), out.begin()));
+    if (!raw.empty()) CHECK(!run_cpu(z, out, raw.size() - 1, &len, rng));
     if (!deep) return;
     // Truncations: every position of small streams, a sample of big ones.
     size_t step = z.size() <= 1500 ? 1 : z.size() / 200 + 1;

@@ -1,5 +1,8 @@
 // A bounded LRU of inflated data blocks, shared by all threads of a
-// Collection: repeated windows (and epochs) skip I/O and inflate.
+// Collection: repeated windows (and epochs) skip I/O and inflate. An entry
+// may be a block's prefix (the batch engine inflates only as far as its
+// windows read); a later window that reads further replaces it with a
+// longer one.
 #pragma once
 
 #include <cstdint>
@@ -11,7 +14,11 @@
 
 namespace bwl {
 
-using Block = std::shared_ptr<const std::vector<uint8_t>>;
+struct CachedBlock {
+    std::vector<uint8_t> bytes;  // the block's first bytes, or all of it
+    bool complete;               // bytes is the whole inflated block
+};
+using Block = std::shared_ptr<const CachedBlock>;
 
 class BlockCache {
 public:
@@ -19,6 +26,7 @@ public:
 
     // The cached block of (file, offset), or null.
     Block get(uint32_t file, uint64_t offset);
+    // Adds b, or replaces a shorter prefix of the same block.
     void put(uint32_t file, uint64_t offset, Block b);
 
     uint64_t bytes() const;
