@@ -1,0 +1,72 @@
+// libFuzzer target: bwl's CPU inflate (BlockInflater: the fast loop over the
+// shared tables) against zlib, on arbitrary bytes. The first two input
+// bytes choose the output capacity and the stop steps; the rest is the
+// stream. zlib decides: where it inflates the stream, ours must give the
+// same bytes; where it fails, ours must throw FormatError; every prefix is
+// zlib's. Build and run with tests/fuzz/run_inflate_fuzz.sh (clang,
+// ASan + UBSan); a crash, an ASan report or a mismatch (abort) is a finding.
+#include <zlib.h>
+
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <vector>
+
+#include "bwl/error.hpp"
+#include "bwl/inflate.hpp"
+
+namespace {
+
+bool zlib_inflate(const uint8_t* p, size_t n, size_t cap, std::vector<uint8_t>* out) {
+    z_stream s{};
+    if (inflateInit(&s) != Z_OK) std::abort();
+    out->assign(cap + 1, 0);
+    s.next_in = const_cast<uint8_t*>(p);
+    s.avail_in = uInt(n);
+    s.next_out = out->data();
+    s.avail_out = uInt(cap);
+    int rc = inflate(&s, Z_FINISH);
+    out->resize(s.total_out);
+    inflateEnd(&s);
+    return rc == Z_STREAM_END;
+}
+
+void require(bool ok, const char* what) {
+    if (!ok) {
+        std::fprintf(stderr, "MISMATCH: %s\n", what);
+        std::abort();
+    }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+    if (size < 2) return 0;
+    const size_t cap = 1 + size_t(data[0]) * 257;  // 1 .. 65,536
+    const uint64_t step = 1 + uint64_t(data[1]) * 64;
+    data += 2;
+    size -= 2;
+    std::vector<uint8_t> ref;
+    bool ok_ref = zlib_inflate(data, size, cap, &ref);
+
+    std::vector<uint8_t> out(cap + 64, 0xAB);  // bytes past cap must survive
+    bwl::BlockInflater inf;
+    bool ok = true;
+    try {
+        inf.begin(data, size, out.data(), cap);
+        for (uint64_t stop = step; !inf.done(); stop += step) {
+            uint64_t got = inf.extend(stop);
+            require(got <= cap, "size past capacity");
+            // A prefix zlib also produced (when zlib got that far) is the same.
+            uint64_t k = got < ref.size() ? got : ref.size();
+            require(std::memcmp(out.data(), ref.data(), k) == 0, "prefix differs from zlib");
+        }
+    } catch (const bwl::FormatError&) {
+        ok = false;
+    }
+    for (size_t i = cap; i < out.size(); ++i) require(out[i] == 0xAB, "wrote past capacity");
+    require(ok == ok_ref, ok ? "accepted a stream zlib rejects" : "rejected a stream zlib accepts");
+    if (ok) require(inf.size() == ref.size() && std::memcmp(out.data(), ref.data(), ref.size()) == 0, "output differs");
+    return 0;
+}
