@@ -21,7 +21,7 @@ int fast_loop_plain(InflateState* s, uint8_t* out, uint64_t cap, uint64_t stop) 
 }
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-__attribute__((target("bmi2"))) int fast_loop_bmi2(InflateState* s, uint8_t* out, uint64_t cap, uint64_t stop) {
+__attribute__((target("bmi,bmi2"))) int fast_loop_bmi2(InflateState* s, uint8_t* out, uint64_t cap, uint64_t stop) {
     return fast_loop<1>(s, out, cap, stop);
 }
 #endif
@@ -30,7 +30,7 @@ using FastLoop = int (*)(InflateState*, uint8_t*, uint64_t, uint64_t);
 
 FastLoop pick_fast_loop() {
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-    if (__builtin_cpu_supports("bmi2")) return fast_loop_bmi2;
+    if (__builtin_cpu_supports("bmi") && __builtin_cpu_supports("bmi2")) return fast_loop_bmi2;
 #endif
     return fast_loop_plain;
 }

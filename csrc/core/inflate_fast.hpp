@@ -74,7 +74,7 @@ inline __attribute__((always_inline)) void copy_match(uint8_t* d, uint32_t dist,
 
 // The low n bits of x (n < 32).
 inline __attribute__((always_inline)) uint32_t low_bits(uint64_t x, uint32_t n) {
-    return uint32_t(x) & ((1u << n) - 1);
+    return uint32_t(x & ((uint64_t(1) << n) - 1));  // one BZHI where BMI2 is on
 }
 
 // Decodes Huffman symbols of the current block while the margins hold and

@@ -7,7 +7,9 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-# import name -> what to pip install (where the two differ, or a pin helps)
+# The optional packages bwl and its benches import: import name -> what to
+# pip install. The CLI turns a ModuleNotFoundError for one of these into
+# its one-line message too.
 PIP_NAMES = {
     "bbi": "pybbi",
     "torch": "torch",
@@ -16,7 +18,6 @@ PIP_NAMES = {
     "pyfaidx": "pyfaidx",
     "matplotlib": "matplotlib",
     "deflate": "deflate",
-    "cupy": "cupy-cuda12x",
 }
 
 
