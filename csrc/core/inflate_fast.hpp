@@ -134,25 +134,27 @@ inline __attribute__((always_inline)) int fast_loop(InflateState* s, uint8_t* ou
             BWL_REFILL();  // >= 26 bits were left: `e` is whole
             continue;
         }
-        if (entry_kind(e) == kEntryLink) {  // codes longer than the primary table
-            BWL_CONSUME(kLitLenTableBits);
-            e = litlen[entry_value(e) + low_bits(buf, entry_extra(e))];
-            if (entry_kind(e) == kEntryLiteral) {
-                BWL_CONSUME(entry_bits(e));
-                *op++ = uint8_t(entry_value(e));
-                BWL_REFILL();
-                e = litlen[buf & kLitMask];
-                continue;
+        if (__builtin_expect(entry_kind(e) != kEntryMatch, 0)) {  // a match is next likeliest: test it first
+            if (entry_kind(e) == kEntryLink) {  // codes longer than the primary table
+                BWL_CONSUME(kLitLenTableBits);
+                e = litlen[entry_value(e) + low_bits(buf, entry_extra(e))];
+                if (entry_kind(e) == kEntryLiteral) {
+                    BWL_CONSUME(entry_bits(e));
+                    *op++ = uint8_t(entry_value(e));
+                    BWL_REFILL();
+                    e = litlen[buf & kLitMask];
+                    continue;
+                }
             }
-        }
-        if (entry_kind(e) == kEntryEnd) {
-            BWL_CONSUME(entry_bits(e));
-            s->mode = kModeHeader;
-            break;
-        }
-        if (entry_kind(e) != kEntryMatch) {
-            st = kInflateBadCodes;
-            break;
+            if (entry_kind(e) == kEntryEnd) {
+                BWL_CONSUME(entry_bits(e));
+                s->mode = kModeHeader;
+                break;
+            }
+            if (entry_kind(e) != kEntryMatch) {
+                st = kInflateBadCodes;
+                break;
+            }
         }
         // Length: code bits then extra bits, consumed together (<= 20 bits).
         uint32_t bits = entry_bits(e), extra = entry_extra(e);
