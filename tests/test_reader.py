@@ -530,3 +530,81 @@ def test_many_chroms(tmp_path):
                 np.testing.assert_array_equal(f.values(n, 0, size), dense(truth, n, 0, size), err_msg=f"{path} {n}")
         if path != be:
             assert pyBigWig.open(path).chroms() == chroms
+
+
+# ------------------------------------------------------------------ what the reference readers accept
+
+def _pybigwig_test_file() -> str:
+    import pyBigWigTest  # ships with pyBigWig: its own test suite's files
+
+    return os.path.join(os.path.dirname(pyBigWigTest.__file__), "test.bw")
+
+
+@pytest.mark.parametrize("stat", ["mean", "min", "max", "std", "cov"])
+def test_pybigwig_own_test_file(stat):
+    """pyBigWig's test.bw (also libBigWig's): its zoom index header counts 2
+    items where the leaf holds 1, as libBigWig writes zoom indexes. UCSC,
+    pyBigWig and pybigtools read it; so does bwl, zoom stats equal pyBigWig's."""
+    p = _pybigwig_test_file()
+    pb = pyBigWig.open(p)
+    with bwl.open(p) as f:
+        assert f.chroms() == pb.chroms()
+        for chrom, size in pb.chroms().items():
+            for n in (1, 3):
+                want = np.array([np.nan if v is None else v for v in
+                                 pb.stats(chrom, 0, size, type="coverage" if stat == "cov" else stat, nBins=n)])
+                np.testing.assert_allclose(f.stats(chrom, 0, size, type=stat, nBins=n), want, rtol=1e-6,
+                                           err_msg=f"{chrom} {stat} {n}")
+            np.testing.assert_array_equal(f.values(chrom, 0, 200), np.array(pb.values(chrom, 0, 200), np.float32))
+
+
+def test_header_only_file(tmp_path):
+    """pyBigWig writes a file with a header and no entries with index offset 0:
+    it opens, with its chromosomes and no data anywhere."""
+    p = str(tmp_path / "empty.bw")
+    w = pyBigWig.open(p, "w")
+    w.addHeader([("chr1", 1000), ("chr2", 500)])
+    w.close()
+    pb = pyBigWig.open(p)
+    assert pb.header()["nBasesCovered"] == 0 and pb.intervals("chr1") is None
+    with bwl.open(p) as f:
+        assert f.chroms() == pb.chroms()
+        assert np.isnan(f.values("chr1", 0, 1000)).all()
+        assert len(f.intervals("chr2")[0]) == 0
+        assert np.isnan(f.stats("chr1", nBins=4)).all() and np.isnan(f.stats("chr2", exact=True)).all()
+    out = bwl.Collection([p, p]).values(["chr1", "chr2"], [0, 100], [50, 150], default=0.0)
+    assert out.shape == (2, 2, 50) and not out.any()
+
+
+def _rtree_item_count_offsets(data: bytes):
+    """(main index itemCount offset, [zoom index itemCount offsets]) of a little-endian bigWig."""
+    import struct
+
+    n_zoom = struct.unpack_from("<H", data, 6)[0]
+    main = struct.unpack_from("<Q", data, 24)[0]
+    zooms = [struct.unpack_from("<Q", data, 64 + 24 * i + 16)[0] for i in range(n_zoom)]
+    return main + 8, [z + 8 for z in zooms]
+
+
+def test_rtree_counts_zoom_tolerated_main_strict(bw_files, tmp_path):
+    """A zoom index whose itemCount disagrees with its leaves reads as the
+    leaves say (what UCSC and pyBigWig do); the main data index stays
+    exact, where a short count would mean silently missing data."""
+    import struct
+
+    src = bw_files["pybw_bedGraph"]
+    data = bytearray(open(src.path, "rb").read())
+    main, zooms = _rtree_item_count_offsets(bytes(data))
+    assert zooms, "the fixture has zoom levels"
+    with bwl.open(src.path) as f:
+        want = f.stats("chr1", nBins=7)
+    for z in zooms:
+        struct.pack_into("<Q", data, z, struct.unpack_from("<Q", data, z)[0] + 1)
+    p = tmp_path / "zoomcount.bw"
+    p.write_bytes(bytes(data))
+    with bwl.open(str(p)) as f:
+        np.testing.assert_array_equal(f.stats("chr1", nBins=7), want)
+    struct.pack_into("<Q", data, main, struct.unpack_from("<Q", data, main)[0] + 1)
+    p.write_bytes(bytes(data))
+    with pytest.raises(bwl.FormatError, match="header says"):
+        bwl.open(str(p))

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 
+#include "bwl/byteio.hpp"
 #include "bwl/error.hpp"
 #include "bwl/inflate.hpp"
 #include "bwl/section.hpp"
@@ -37,7 +38,18 @@ BigWigFile::BigWigFile(const std::string& path) : src_(path) {
             fail("chromosome '" + chroms_[i].name + "' appears twice in the chromosome tree");
         ids.push_back(chroms_[i].id);
     }
-    index_ = read_rtree(src_, hdr_.full_index_offset, hdr_.swap, ids);
+    if (hdr_.full_index_offset) {
+        index_ = read_rtree(src_, hdr_.full_index_offset, hdr_.swap, ids);
+    } else {
+        // A header-only file (libBigWig: no entries added) has no index and
+        // a data count of 0; a damaged offset in a file with data must not
+        // read as "no data".
+        uint8_t nb[8];
+        src_.read(hdr_.full_data_offset, 8, nb, "data count");
+        if (uint64_t n = load_u64(nb, hdr_.swap))
+            fail("index offset is 0 but the file holds " + std::to_string(n) + " data sections");
+        index_.chroms.resize(chroms_.size());
+    }
     zoom_index_.resize(hdr_.zooms.size());
 }
 

@@ -50,9 +50,11 @@ Header read_header(const FileSource& f) {
 
     if (h.version < 1)
         throw FormatError(path + ": invalid bigWig version " + std::to_string(h.version));
+    // libBigWig writes a file with no data (a header, no entries) with index
+    // offset 0; pyBigWig and UCSC read it as empty, and so do we.
     for (auto [off, name] : {std::pair{h.chrom_tree_offset, "chromosome tree"},
                              std::pair{h.full_data_offset, "data"},
-                             std::pair{h.full_index_offset, "index"}}) {
+                             std::pair{h.full_index_offset ? h.full_index_offset : kHeaderSize, "index"}}) {
         if (off < kHeaderSize || off >= f.size())
             throw FormatError(path + ": " + name + " offset " + std::to_string(off) +
                               " lies outside the file (" + std::to_string(f.size()) +

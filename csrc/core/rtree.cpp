@@ -57,7 +57,7 @@ struct RtreeWalk {
             Leaf l{c.u32(), c.u32(), c.u32(), c.u32(), c.u64(), 0};
             if (leaf) {
                 l.size = c.u64();
-                if (leaves.size() >= max_items) fail("more blocks than its header's itemCount");
+                if (leaves.size() >= max_items) fail("more blocks than its header's itemCount (or than the file can hold)");
                 if (l.offset > f.size() || l.size > f.size() - l.offset)
                     fail("block at offset " + std::to_string(l.offset) + " (" + std::to_string(l.size) +
                          " bytes) runs past the end of the file; the file is truncated or corrupt");
@@ -71,7 +71,8 @@ struct RtreeWalk {
 
 }  // namespace
 
-BlockIndex read_rtree(const FileSource& f, uint64_t offset, bool swap, const std::vector<uint32_t>& chrom_ids) {
+BlockIndex read_rtree(const FileSource& f, uint64_t offset, bool swap, const std::vector<uint32_t>& chrom_ids,
+                      bool exact_count) {
     uint8_t hb[kCirTreeHeaderSize];
     f.read(offset, kCirTreeHeaderSize, hb, "R-tree header");
     if (load_u32(hb, swap) != kCirTreeMagic)
@@ -81,11 +82,11 @@ BlockIndex read_rtree(const FileSource& f, uint64_t offset, bool swap, const std
     if (item_count > f.size() / kCirLeafItemSize)
         throw FormatError(f.path() + ": R-tree index claims " + std::to_string(item_count) +
                           " blocks, more than the file can hold");
-    RtreeWalk w{f, swap, item_count, {}, {}, 0};
+    RtreeWalk w{f, swap, exact_count ? item_count : f.size() / kCirLeafItemSize, {}, {}, 0};
     w.node(offset + kCirTreeHeaderSize, 0);
     // A damaged node count would silently drop blocks (their bases would
     // read as "no data"); the header's count catches it.
-    if (w.leaves.size() != item_count)
+    if (exact_count && w.leaves.size() != item_count)
         w.fail("found " + std::to_string(w.leaves.size()) + " blocks, header says " + std::to_string(item_count));
 
     std::unordered_map<uint32_t, uint32_t> pos;  // chrom id -> position

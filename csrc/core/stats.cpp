@@ -129,7 +129,8 @@ const BlockIndex& BigWigFile::zoom_index(size_t level) const {
     if (!zoom_index_[level]) {
         std::vector<uint32_t> ids;
         for (const Chrom& c : chroms_) ids.push_back(c.id);
-        zoom_index_[level] = std::make_unique<BlockIndex>(read_rtree(src_, hdr_.zooms[level].index_offset, hdr_.swap, ids));
+        zoom_index_[level] =
+            std::make_unique<BlockIndex>(read_rtree(src_, hdr_.zooms[level].index_offset, hdr_.swap, ids, false));
     }
     return *zoom_index_[level];
 }

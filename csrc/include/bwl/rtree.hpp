@@ -27,6 +27,12 @@ struct BlockIndex {
 
 // Walks the whole tree at `offset` once.
 // chrom_ids[i] (sorted) is the id of the chromosome at position i of the result.
-BlockIndex read_rtree(const FileSource& f, uint64_t offset, bool swap, const std::vector<uint32_t>& chrom_ids);
+// `exact_count`: the leaves must number the header's itemCount (a damaged
+// node count would drop blocks silently). Zoom indexes are read without it:
+// libBigWig (pyBigWig) writes zoom itemCounts that disagree with the leaves,
+// and UCSC's reader, pyBigWig and pybigtools ignore the count; the leaves
+// are then bounded by the file size instead.
+BlockIndex read_rtree(const FileSource& f, uint64_t offset, bool swap, const std::vector<uint32_t>& chrom_ids,
+                      bool exact_count = true);
 
 }  // namespace bwl
