@@ -312,25 +312,26 @@ def test_stats_bin_edges_match_pybigwig(bw_files):
 @pytest.mark.parametrize("stat", STATS)
 def test_stats_zoom_vs_pybigwig(little_bw, stat):
     """exact=False reads zoom records. bwl picks the same level as pyBigWig
-    and weights records straddling a bin edge by overlap, as libBigWig
-    does, so the results agree to rounding (measured: mean/min/max/cov
-    bit-identical, std within 1e-15 relative). Where no zoom level is fine
-    enough both fall back to the exact values. These zoom results are an
-    approximation of the exact ones (see test_stats_zoom_is_used)."""
+    and UCSC and weights records straddling a bin edge by overlap, so mean,
+    min, max and std agree with pyBigWig to rounding. Sum and coverage
+    follow UCSC (the weighted base count rounded up to whole bases, the sum
+    scaled alike, coverage over the mean bin length), so they equal pybbi's;
+    pyBigWig's zoom sum is wrong (orders of magnitude off). Where no zoom
+    level is fine enough bwl falls back to the exact values. These zoom
+    results approximate the exact ones (see test_stats_zoom_is_used)."""
     pb = pyBigWig.open(little_bw.path)
     with bwl.open(little_bw.path) as f:
+        levels = [z["reductionLevel"] for z in f.header()["zoomLevels"]]
         for chrom, size in little_bw.chroms.items():
             for start, end in _stat_regions(little_bw, chrom, size):
                 for nbins in sorted({1, 2, 10, min(100, end - start)}):
                     what = f"{little_bw.name} {chrom}:{start}-{end} {stat} nBins={nbins}"
                     got = f.stats(chrom, start, end, type=stat, nBins=nbins)
-                    if stat == "sum":
-                        # pyBigWig's zoom "sum" is wrong (orders of magnitude
-                        # off; pybbi and pybigtools agree with bwl), so derive
-                        # it from pyBigWig's zoom mean and coverage.
-                        mean = _nan(pb.stats(chrom, start, end, type="mean", nBins=nbins))
-                        cov = _nan(pb.stats(chrom, start, end, type="coverage", nBins=nbins))
-                        want = mean * cov * np.diff(bin_edges(start, end, nbins))
+                    zoom = any(r <= (end - start) // nbins // 2 for r in levels)
+                    if stat in ("sum", "cov") and zoom:
+                        want = bbi.fetch(little_bw.path, chrom, start, end, bins=nbins, summary=stat, missing=np.nan)
+                    elif stat == "sum":
+                        want = f.stats(chrom, start, end, type="sum", nBins=nbins, exact=True)
                     else:
                         want = _nan(pb.stats(chrom, start, end, type=PYBW_STAT.get(stat, stat), nBins=nbins))
                     np.testing.assert_array_equal(np.isnan(got), np.isnan(want), err_msg=what)

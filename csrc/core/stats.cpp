@@ -74,6 +74,16 @@ struct Acc {
         }
         return kNaN;
     }
+
+    // From zoom records, sum and coverage as UCSC computes them
+    // (bbiRead.c normalizeCount, bbiSummaryArray): the fractional base count
+    // rounded up to whole bases, the sum scaled by the same factor, and
+    // coverage over the mean bin length. pybbi and pybigtools agree.
+    double get_zoom(Stat s, double mean_bin_len) const {
+        if (!any || n <= 0 || (s != Stat::Sum && s != Stat::Coverage)) return get(s, mean_bin_len);
+        double whole = std::ceil(n);
+        return s == Stat::Sum ? sum * (whole / n) : whole / mean_bin_len;
+    }
 };
 
 // Bin edges as libBigWig computes them, so our bins match pyBigWig's.
@@ -166,7 +176,7 @@ std::vector<double> BigWigFile::zoom_stats(size_t level, uint32_t chrom, uint64_
         }
     }
     std::vector<double> out(nbins);
-    for (uint32_t b = 0; b < nbins; ++b) out[b] = acc[b].get(stat, double(edges[b + 1] - edges[b]));
+    for (uint32_t b = 0; b < nbins; ++b) out[b] = acc[b].get_zoom(stat, double(end - start) / nbins);
     return out;
 }
 

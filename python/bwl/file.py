@@ -80,8 +80,9 @@ class BigWigFile:
         ``type`` is one of ``mean``, ``min``, ``max``, ``cov`` (fraction of
         bases covered), ``std`` (sample standard deviation), ``sum``. By
         default values come from the zoom level UCSC and pyBigWig would pick
-        (the coarsest no wider than half a bin); ``exact=True`` reads the
-        data.
+        (the coarsest no wider than half a bin), with ``sum`` and ``cov`` as
+        UCSC computes them there (pybbi and pybigtools agree; pyBigWig's
+        zoom sum is wrong); ``exact=True`` reads the data.
 
         Returns
         -------
