@@ -258,8 +258,21 @@ struct InflateBits {
         cnt = 0;
         pad = 0;
     }
-    // Tops the buffer up to at least 57 bits.
+    // Tops the buffer up to at least 56 bits.
     BWL_HD void refill() {
+#if !defined(__CUDA_ARCH__)
+        if (n - pos >= 8 && cnt < 64) {  // one 8-byte load (a GPU would need it aligned)
+            uint64_t w;
+            __builtin_memcpy(&w, in + pos, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+            w = __builtin_bswap64(w);
+#endif
+            buf |= w << cnt;  // the bits past the new count are the next input's, as they will be loaded
+            pos += (63 - cnt) >> 3;
+            cnt |= 56;
+            return;
+        }
+#endif
         while (cnt <= 56) {
             uint64_t b = 0;
             if (pos < n) b = in[pos++];
