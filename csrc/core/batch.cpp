@@ -31,7 +31,7 @@ struct Task {
 };
 
 // Inflate steps when a block is inflated only as far as its windows read.
-constexpr uint64_t kInflateStep = 4096;
+constexpr uint64_t kInflateStep = 2048;
 
 struct Scratch {
     BlockInflater inflater;
@@ -259,7 +259,7 @@ private:
                     *n = need;
                     return true;
                 }
-                // Steps of at least 4 KiB: each one re-walks the section headers.
+                // Steps of at least 2 KiB: each one re-walks the section headers.
                 got = sc.inflater.extend(std::max(need, got + kInflateStep));
                 if (sc.inflater.done()) {
                     *n = got;
