@@ -483,21 +483,29 @@ def test_chrom_tree_overlapping_nodes_time(tmp_path):
     check(p, [["open"]], timeout=TIME_LIMIT + 1)
 
 
-def test_chrom_tree_deep_overlapping_nodes_memory(tmp_path):
+CHAIN_FILE_SIZE = 16 << 20
+
+
+def _chrom_tree_deep_chain() -> bytes:
+    """A 16 MiB file whose chromosome tree is a chain of 64 overlapping
+    branch nodes, each claiming as many 64 KiB-key items as the file holds."""
     key_size = 2**16
-    size = 16 << 20
     data, off = build_bbi([("chr1", 1000)], [], key_size=key_size)
     root = off["chromNode"]
-    m = bytearray(size)
+    m = bytearray(CHAIN_FILE_SIZE)
     m[:root] = data[:root]
-    count = (size - root) // (key_size + 8) - 1
+    count = (CHAIN_FILE_SIZE - root) // (key_size + 8) - 1
     for d in range(64):
         o = root + 8 * d
         struct.pack_into("<BBH", m, o, 0, 0, count)
         struct.pack_into("<Q", m, o + 4 + key_size, root + 8 * (d + 1))
     struct.pack_into("<BBH", m, root + 8 * 64, 1, 0, 0)
-    p = save(tmp_path, "chain.bw", bytes(m))
-    check(p, [["open"]], rss_mb=RSS_LIMIT_MB + 4 * size / 2**20)
+    return bytes(m)
+
+
+def test_chrom_tree_deep_overlapping_nodes_memory(tmp_path):
+    p = save(tmp_path, "chain.bw", _chrom_tree_deep_chain())
+    check(p, [["open"]], rss_mb=RSS_LIMIT_MB + 4 * CHAIN_FILE_SIZE / 2**20)
 
 
 # ------------------------------------------------------------------ edge values

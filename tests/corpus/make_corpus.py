@@ -23,7 +23,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from fuzz_targets import bedgraph_section, build_bbi, fixedstep_section  # noqa: E402
-from test_hostile import READ_ALL, _chrom_tree_fanout, _rtree_branch, _with_block, simple  # noqa: E402
+from test_hostile import (READ_ALL, _chrom_tree_deep_chain, _chrom_tree_fanout, _rtree_branch,  # noqa: E402
+                          _with_block, simple)
 
 
 def overlapping_items() -> bytes:
@@ -35,20 +36,6 @@ def overlapping_items() -> bytes:
 def rtree_leaves_spanning_chroms() -> bytes:
     sec = bedgraph_section(0, [(0, 10, 1.0)])
     return build_bbi([(f"c{i}", 1000) for i in range(3000)], [(0, 0, 0xFFFFFFFF, 0xFFFFFFFF, sec)] * 3000)[0]
-
-
-def chrom_tree_deep_overlapping_nodes() -> bytes:
-    key_size, size = 2**16, 16 << 20
-    data, off = build_bbi([("chr1", 1000)], [], key_size=key_size)
-    root = off["chromNode"]
-    m = bytearray(size)
-    m[:root] = data[:root]
-    count = (size - root) // (key_size + 8) - 1
-    for d in range(64):
-        struct.pack_into("<BBH", m, root + 8 * d, 0, 0, count)
-        struct.pack_into("<Q", m, root + 8 * d + 4 + key_size, root + 8 * (d + 1))
-    struct.pack_into("<BBH", m, root + 8 * 64, 1, 0, 0)
-    return bytes(m)
 
 
 def rtree_loop() -> bytes:
@@ -98,7 +85,7 @@ CASES = {
                                      "R-tree leaves spanning every chrom: 400 KB file -> 1 GB of memory"),
     "chrom_tree_fanout_overlapping": (lambda: _chrom_tree_fanout(2**20, 16, 4), [["open"]], "error", "",
                                       "B+ tree branch nodes overlapping, 16-way, 4 deep: 16 MB file -> 16 s"),
-    "chrom_tree_deep_overlapping": (chrom_tree_deep_overlapping_nodes, [["open"]], "error", "",
+    "chrom_tree_deep_overlapping": (_chrom_tree_deep_chain, [["open"]], "error", "",
                                     "B+ tree chain of 64 overlapping nodes with huge counts: 1 GB of memory", 64 + 64),
     "rtree_loop": (rtree_loop, [["open"], ["values", "chr1", 0, 100]], "error", "twice", "an R-tree node that is its own child"),
     "chrom_tree_loop": (chrom_tree_loop, [["open"]], "error", "twice", "a B+ tree node that is its own child"),

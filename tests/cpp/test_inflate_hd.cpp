@@ -37,6 +37,7 @@
 #include "bwl/inflate_hd.hpp"
 #include "bwl/writer.hpp"
 #include "check.hpp"
+#include "zlib_ref.hpp"
 #include "../../csrc/cuda/densify_hd.hpp"
 #include "../../csrc/cuda/plan.hpp"
 
@@ -135,17 +136,7 @@ Bytes deflate_zlib(const Bytes& in, int level, int strategy, int window_bits = 1
 
 // zlib's verdict on a (possibly corrupt) stream: ok and its output.
 bool inflate_zlib_ref(const Bytes& z, size_t cap, Bytes* out, int window_bits = 15) {
-    z_stream s{};
-    if (inflateInit2(&s, window_bits) != Z_OK) std::abort();
-    out->assign(cap + 1, 0);
-    s.next_in = const_cast<uint8_t*>(z.data());
-    s.avail_in = uInt(z.size());
-    s.next_out = out->data();
-    s.avail_out = uInt(cap);
-    int rc = inflate(&s, Z_FINISH);
-    out->resize(s.total_out);
-    inflateEnd(&s);
-    return rc == Z_STREAM_END;
+    return ::inflate_zlib_ref(z.data(), z.size(), cap, out, window_bits);
 }
 
 // ---------------------------------------------------------------- data

@@ -5,8 +5,6 @@
 // same bytes; where it fails, ours must throw FormatError; every prefix is
 // zlib's. Build and run with tests/fuzz/run_inflate_fuzz.sh (clang,
 // ASan + UBSan); a crash, an ASan report or a mismatch (abort) is a finding.
-#include <zlib.h>
-
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -15,22 +13,9 @@
 
 #include "bwl/error.hpp"
 #include "bwl/inflate.hpp"
+#include "zlib_ref.hpp"
 
 namespace {
-
-bool zlib_inflate(const uint8_t* p, size_t n, size_t cap, std::vector<uint8_t>* out) {
-    z_stream s{};
-    if (inflateInit(&s) != Z_OK) std::abort();
-    out->assign(cap + 1, 0);
-    s.next_in = const_cast<uint8_t*>(p);
-    s.avail_in = uInt(n);
-    s.next_out = out->data();
-    s.avail_out = uInt(cap);
-    int rc = inflate(&s, Z_FINISH);
-    out->resize(s.total_out);
-    inflateEnd(&s);
-    return rc == Z_STREAM_END;
-}
 
 void require(bool ok, const char* what) {
     if (!ok) {
@@ -48,7 +33,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     data += 2;
     size -= 2;
     std::vector<uint8_t> ref;
-    bool ok_ref = zlib_inflate(data, size, cap, &ref);
+    bool ok_ref = inflate_zlib_ref(data, size, cap, &ref);
 
     std::vector<uint8_t> out(cap + 64, 0xAB);  // bytes past cap must survive
     bwl::BlockInflater inf;
