@@ -4,7 +4,7 @@
 // from 8-byte loads, up to three literals per refill, and match copies by
 // 8-byte words. It runs only while the input has 8 readable bytes and the
 // output room for a whole match plus the word overshoot; the shared
-// decode_symbols step handles block headers and the ends of the buffers.
+// inflate_decode() handles block headers and the ends of the buffers.
 // Internal to csrc/core (inflate_cpu.cpp instantiates it twice: plain x86-64
 // and BMI2).
 #pragma once
@@ -18,8 +18,7 @@ namespace bwl::detail {
 
 // Bytes a fast-loop iteration may read past its input position (one refill)
 // and write past its output position (3 literals, or a 258-byte match
-// copied in words that overshoot by up to 7 bytes, plus the short-period
-// pattern head).
+// copied in words that overshoot by up to 23 bytes), with room to spare.
 constexpr uint64_t kFastInMargin = 8;
 constexpr uint64_t kFastOutMargin = 258 + 24 + 16;
 
