@@ -148,9 +148,7 @@ uint64_t inflate_gzip(const uint8_t* src, uint64_t n, uint8_t* dst, uint64_t cap
     InflateState& s = state();
     int st = inflate_begin(&s, src + h, n - h, false);
     if (st == kInflateOk) st = detail::inflate_run(&s, dst, cap, ~uint64_t(0));
-    if (st == kInflateOverflow)
-        throw FormatError("compressed block inflates past its declared size (" + std::to_string(cap) + " bytes)");
-    if (st != kInflateOk) throw FormatError(std::string("corrupt or truncated compressed stream: ") + inflate_status_text(st));
+    if (st != kInflateOk) detail::throw_inflate(st, cap);
     uint64_t out = s.out_pos;
     // Trailer: CRC32 and ISIZE (little-endian) right after the deflate data.
     if (s.br.overrun()) throw FormatError("corrupt or truncated compressed stream: truncated gzip member");

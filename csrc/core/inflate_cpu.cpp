@@ -71,17 +71,17 @@ int inflate_finish(InflateState* s, const uint8_t* out) {
     return kInflateOk;
 }
 
-}  // namespace bwl::detail
-
-namespace bwl {
-
-namespace {
-[[noreturn]] void throw_inflate(int st, uint64_t cap) {
+void throw_inflate(int st, uint64_t cap) {
     if (st == kInflateOverflow)
         throw FormatError("compressed block inflates past its declared size (" + std::to_string(cap) + " bytes)");
     throw FormatError(std::string("corrupt or truncated compressed stream: ") + inflate_status_text(st));
 }
-}  // namespace
+
+}  // namespace bwl::detail
+
+namespace bwl {
+
+using detail::throw_inflate;
 
 BlockInflater::BlockInflater() : st_(new InflateState) {}
 BlockInflater::~BlockInflater() = default;

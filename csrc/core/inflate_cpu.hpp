@@ -19,6 +19,10 @@ int inflate_run(InflateState* s, uint8_t* out, uint64_t cap, uint64_t stop);
 // the adler32 of out[0, s->out_pos).
 int inflate_finish(InflateState* s, const uint8_t* out);
 
+// Throws the FormatError for an InflateStatus other than kInflateOk (cap:
+// the output capacity, named when the stream inflates past it).
+[[noreturn]] void throw_inflate(int st, uint64_t cap);
+
 // "bmi2" or "x86-64": which copy of the fast loop this CPU runs.
 const char* inflate_cpu_variant();
 

@@ -36,8 +36,8 @@ py::list split_commas(const std::string& s) {
 }
 
 // Instruction sets the compiler was allowed to use everywhere (-m flags):
-// the wheel's baseline. Code that picks faster paths at run time (libdeflate
-// does for BMI2 and PCLMUL) goes by what the CPU has, below.
+// the wheel's baseline. Code that picks faster paths at run time (the
+// inflate's BMI2 fast loop and AVX2 adler32) goes by what the CPU has, below.
 py::list compiled_cpu_features() {
     py::list out;
 #if defined(__x86_64__)

@@ -23,8 +23,10 @@ def build_info() -> dict:
     Returns
     -------
     dict
-        ``version`` (str); ``inflate`` (``"libdeflate"`` or ``"zlib"``: the
-        CPU inflate library) and ``inflate_version`` (str); ``cuda`` (bool:
+        ``version`` (str); ``inflate`` (``"bwl"``, bwl's own decoder, or
+        ``"libdeflate"`` / ``"zlib"`` in builds that chose those) and
+        ``inflate_version`` (str: for ``"bwl"``, ``"bmi2"`` or ``"x86-64"``,
+        the fast loop this CPU runs); ``cuda`` (bool:
         CUDA kernels compiled in) and ``cuda_architectures`` (list of str,
         e.g. ``["80-real", "90-real", "90-virtual"]``: SASS for sm_80 and
         sm_90, PTX for newer GPUs); ``cpu_compiled_for`` (list of str: the
@@ -33,11 +35,7 @@ def build_info() -> dict:
         time); ``notes`` (str: empty, or in words what this build gave up,
         e.g. the zlib fallback, and how to get the faster build).
     """
-    d = dict(_build_info())
-    d["cuda_architectures"] = list(d["cuda_architectures"])
-    d["cpu_compiled_for"] = list(d["cpu_compiled_for"])
-    d["cpu_detected"] = list(d["cpu_detected"])
-    return d
+    return dict(_build_info())
 
 
 def build_summary() -> str:
