@@ -83,8 +83,18 @@ def machine_info(packages: Sequence[str] = ("bwl", "numpy", "pyBigWig", "pybigto
         "platform": platform.platform(),
         "python": sys.version.split()[0],
         "packages": {p: _version(p) for p in packages},
+        "bwl_build": _bwl_build(),
         "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
+
+
+def _bwl_build() -> dict | None:
+    """bwl.build_info(): the inflate backend and CUDA kernels that ran."""
+    try:
+        import bwl
+        return bwl.build_info()
+    except Exception:
+        return None
 
 
 def require_peers(*modules: str) -> None:

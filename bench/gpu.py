@@ -292,6 +292,53 @@ def bench_inflate(a, paths, chroms) -> dict:
     return res
 
 
+def time_batches(fn, chroms, L: int, B: int, seed: int, n: int, sync) -> list[float]:
+    """Seconds per call of fn(names, starts, ends) on n fresh random batches."""
+    times = []
+    for k in range(n):
+        names, starts, ends = random_windows(chroms, L, B, seed + 1 + k)
+        sync()
+        t0 = time.perf_counter()
+        fn(names, starts, ends)
+        sync()
+        times.append(time.perf_counter() - t0)
+    return times
+
+
+def bench_same_host(a, paths, chroms) -> list[dict]:
+    """The headline: B = 1024 windows of 1 kb x the 32 tracks (bigwig-loader's
+    own setting, see bench_bigwig_loader), bwl on the GPU (each cache mode)
+    and bwl's CPU path on all of this host's cores (cache none and host,
+    decoded cache on), median of --batches fresh batches after one warm-up."""
+    import torch
+
+    import bwl
+
+    B, L = 1024, 1000
+    rows = []
+
+    def one(label: str, c, sync) -> None:
+        names, starts, ends = random_windows(chroms, L, B, a.seed)
+        c.values(names, starts, ends, default=0.0)  # warm-up
+        times = time_batches(lambda n, s, e: c.values(n, s, e, default=0.0), chroms, L, B, a.seed + 100,
+                             a.batches, sync)
+        sec = float(np.median(times))
+        rows.append({"path": label, "T": len(paths), "L": L, "B": B, "s_per_batch": sec, "samples_per_s": B / sec,
+                     "times_s": times})
+        print(f"same host: {label:22s} {sec * 1e3:8.1f} ms/batch {B / sec:10,.0f} samples/s", flush=True)
+
+    for cache in ("none", "host", "device"):
+        c = bwl.Collection(paths, device="cuda", cache=None if cache == "none" else cache)
+        one(f"bwl cuda cache={cache}", c, torch.cuda.synchronize)
+        del c
+    threads = os.cpu_count() or 1
+    for cache in ("none", "host"):
+        c = bwl.Collection(paths, threads=threads, cache=None if cache == "none" else cache)
+        one(f"bwl cpu cache={cache} ({threads} thr)", c, lambda: None)
+        del c
+    return rows
+
+
 def bench_bigwig_loader(a, paths, chroms) -> dict | None:
     """bigwig-loader's get_batch for B=1024 x 1 kb over the 32 tracks, if importable."""
     try:
@@ -352,6 +399,8 @@ def main() -> int:
 
     import torch
 
+    import bwl
+    print(bwl.build_summary(), flush=True)
     paths, chroms = tracks(a.quick)
     result = {"machine": machine_info(("bwl", "numpy", "torch", "cupy", "bigwig_loader")),
               "gpu": torch.cuda.get_device_name(), "args": vars(a)}
@@ -363,7 +412,15 @@ def main() -> int:
                      for r in rows], ["T", "cache", "L/window", "B", "ms/batch", "samples/s"])
     if not a.skip_inflate:
         result["inflate"] = bench_inflate(a, paths, chroms)
-    result["bigwig_loader"] = bench_bigwig_loader(a, paths, chroms)
+    result["same_host"] = same = bench_same_host(a, paths, chroms)
+    result["bigwig_loader"] = bl = bench_bigwig_loader(a, paths, chroms)
+    cpu_best = max(r["samples_per_s"] for r in same if r["path"].startswith("bwl cpu"))
+    bl_rate = bl.get("samples_per_s") if bl else None
+    print(f"\nB=1024 x 1 kb x {len(paths)} tracks on one host ({os.cpu_count()} cores, {torch.cuda.get_device_name()}):")
+    print_table([[r["path"], r["s_per_batch"] * 1e3, r["samples_per_s"], r["samples_per_s"] / cpu_best,
+                  r["samples_per_s"] / bl_rate if bl_rate else "-"]
+                 for r in same + ([{"path": "bigwig-loader", **bl}] if bl_rate else [])],
+                ["path", "ms/batch", "samples/s", "x bwl cpu (best)", "x bigwig-loader"])
     print(f"\nresults: {write_json('gpu', result)}")
     return 0
 

@@ -271,6 +271,7 @@ struct CudaBatcher::Impl {
                 b.hi = pb.end;
                 b.status = 0;
                 b.swap = pb.swap;
+                b.sorted = 0;  // extent_kernel decides
                 if (pb.compressed)
                     jobs[nj++] = cuda::InflateJob{src, d_dst.bytes() + pb.dst_off, pb.size, pb.cap, &dblocks[i].len,
                                                   &dblocks[i].status, ch.block_begin + i};

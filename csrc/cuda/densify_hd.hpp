@@ -9,7 +9,15 @@
 // memory on a GPU). Items of a section are taken `size` at a time, one per
 // thread; when those are sorted and disjoint (the normal case) the threads
 // write at once, otherwise one item after another with the bases split over
-// the threads, so the last item still wins.
+// the threads, so the last item still wins. In blocks whose items are all
+// sorted and disjoint (block_extent checks), a tile binary-searches its
+// items instead of reading them all, so a row costs items + bases, not
+// items x tiles.
+//
+// Like the CPU (section.hpp's spend()), a row may write at most 2 x its
+// length bases: hostile overlapping items fail with kSectionOverlap after
+// bounded work instead of running for minutes. The group adds up what its
+// threads are about to write (G::sum) before they write it.
 #pragma once
 
 #include <cstdint>
@@ -28,6 +36,7 @@ struct DensifyBlock {
     uint64_t lo, hi;  // bases its items cover (block_extent): tiles outside are skipped
     int32_t status;   // inflate status, then block_extent's; a failed block is skipped (the batch fails)
     uint32_t swap;    // big-endian file
+    uint32_t sorted;  // block_extent: every section's items sorted, disjoint and non-empty
 };
 
 // One output row and the blocks that can touch it, in file order.
@@ -62,17 +71,54 @@ BWL_HD void densify_write(float* tile, uint64_t ts, uint64_t te, uint64_t s, uin
     for (uint64_t x = a + rank; x < b; x += size) tile[x - ts] = v;
 }
 
+// Item i of a section starts at or after item i - 1's end, and ends after
+// it starts.
+BWL_HD bool item_follows(const SectionHeader& h, const uint8_t* items, bool swap, uint32_t i) {
+    uint64_t s, e, ps, pe;
+    float v;
+    section_item(h, items, swap, i, &s, &e, &v);
+    if (s >= e) return false;
+    if (i == 0) return true;
+    section_item(h, items, swap, i - 1, &ps, &pe, &v);
+    return pe <= s;
+}
+
+// The items [*first, *last) of a sorted, disjoint, non-empty section that
+// can touch [ts, te): binary searches, as ends and starts both increase.
+BWL_HD void section_span(const SectionHeader& h, const uint8_t* items, bool swap, uint64_t ts, uint64_t te,
+                         uint32_t* first, uint32_t* last) {
+    uint64_t s, e;
+    float v;
+    uint32_t a = 0, b = h.item_count;
+    while (a < b) {  // first item ending after ts
+        uint32_t m = a + (b - a) / 2;
+        section_item(h, items, swap, m, &s, &e, &v);
+        if (e <= ts) a = m + 1; else b = m;
+    }
+    *first = a;
+    b = h.item_count;
+    while (a < b) {  // first item starting at or after te
+        uint32_t m = a + (b - a) / 2;
+        section_item(h, items, swap, m, &s, &e, &v);
+        if (s < te) a = m + 1; else b = m;
+    }
+    *last = a;
+}
+
 // Checks every section of a block and finds the bases its items cover,
-// [*lo, *hi) (empty: lo >= hi), any chromosome. The items, not the R-tree,
-// decide which tiles a block touches: a block whose items stray outside
-// its R-tree range still writes them, as on the CPU. `scratch` holds 2 *
-// size values shared by the group. Returns a SectionStatus.
+// [*lo, *hi) (empty: lo >= hi), any chromosome, and whether every
+// section's items are sorted, disjoint and non-empty (*sorted: tiles may
+// then binary-search them). The items, not the R-tree, decide which tiles
+// a block touches: a block whose items stray outside its R-tree range
+// still writes them, as on the CPU. `scratch` holds 2 * size values shared
+// by the group. Returns a SectionStatus.
 template <class G>
-BWL_HD int block_extent(G& g, const DensifyBlock& blk, uint64_t* scratch, uint64_t* lo, uint64_t* hi) {
+BWL_HD int block_extent(G& g, const DensifyBlock& blk, uint64_t* scratch, uint64_t* lo, uint64_t* hi, bool* sorted) {
     const uint32_t rank = g.rank(), size = g.size();
     const bool swap = blk.swap != 0;
     const uint8_t* p = blk.data;
     uint64_t n = blk.len, a = ~uint64_t(0), b = 0;
+    bool in_order = true;
     int st = kSectionOk;
     while (n > 0) {
         SectionHeader h;
@@ -86,6 +132,7 @@ BWL_HD int block_extent(G& g, const DensifyBlock& blk, uint64_t* scratch, uint64
                 a = s < a ? s : a;
                 b = e > b ? e : b;
             }
+            in_order = in_order && item_follows(h, items, swap, i);
         }
         uint64_t used = section_bytes(h);
         p += used;
@@ -103,13 +150,22 @@ BWL_HD int block_extent(G& g, const DensifyBlock& blk, uint64_t* scratch, uint64
     g.sync();  // scratch is reused
     *lo = a;
     *hi = b;
+    *sorted = g.all(in_order);
     return st;
 }
 
-// One block's items over the tile. Returns a SectionStatus (uniform across
+// The bases of [s, e) inside [ts, te).
+BWL_HD uint64_t clipped(uint64_t s, uint64_t e, uint64_t ts, uint64_t te) {
+    uint64_t a = s < ts ? ts : s, b = e > te ? te : e;
+    return a < b ? b - a : 0;
+}
+
+// One block's items over the tile, taking what they write from *budget
+// (the same value in every thread). Returns a SectionStatus (uniform across
 // the group: every thread parses the same headers).
 template <class G>
-BWL_HD int densify_tile_block(G& g, float* tile, uint64_t ts, uint64_t te, const DensifyRow& r, const DensifyBlock& blk) {
+BWL_HD int densify_tile_block(G& g, float* tile, uint64_t ts, uint64_t te, const DensifyRow& r, const DensifyBlock& blk,
+                              uint64_t* budget) {
     const uint32_t rank = g.rank(), size = g.size();
     const bool swap = blk.swap != 0;
     const uint8_t* p = blk.data;
@@ -120,9 +176,11 @@ BWL_HD int densify_tile_block(G& g, float* tile, uint64_t ts, uint64_t te, const
         if (st != kSectionOk) return st;
         const uint8_t* items = p + kSectionHeaderSize;
         if (h.chrom_id == r.chrom_id) {
-            for (uint32_t i0 = 0; i0 < h.item_count; i0 += size) {
+            uint32_t first = 0, last = h.item_count;
+            if (blk.sorted) section_span(h, items, swap, ts, te, &first, &last);
+            for (uint32_t i0 = first; i0 < last; i0 += size) {
                 uint32_t i = i0 + rank;
-                bool have = i < h.item_count, ok = true;
+                bool have = i < last, ok = true;
                 uint64_t s = 0, e = 0;
                 float v = 0;
                 if (have) {
@@ -135,10 +193,12 @@ BWL_HD int densify_tile_block(G& g, float* tile, uint64_t ts, uint64_t te, const
                         ok = pe <= s;
                     }
                 }
+                uint64_t bases = g.sum(have && v == v ? clipped(s, e, ts, te) : 0);
+                if (!spend(budget, bases)) return kSectionOverlap;
                 if (g.all(ok)) {  // sorted, disjoint, non-empty: no two threads write one base
                     if (have && v == v) densify_write(tile, ts, te, s, e, v * r.scale, 0, 1);  // NaN: no data, as on the CPU
                 } else {
-                    uint32_t m = h.item_count - i0 < size ? h.item_count - i0 : size;
+                    uint32_t m = last - i0 < size ? last - i0 : size;
                     for (uint32_t k = 0; k < m; ++k) {
                         section_item(h, items, swap, i0 + k, &s, &e, &v);
                         if (v == v) densify_write(tile, ts, te, s, e, v * r.scale, rank, size);
@@ -156,7 +216,8 @@ BWL_HD int densify_tile_block(G& g, float* tile, uint64_t ts, uint64_t te, const
 }
 
 // A per-base row (window 1). G: rank(), size(), sync() (a barrier ordering
-// memory), all(bool) (a barrier returning the AND of every thread's vote).
+// memory), all(bool) and sum(uint64_t) (barriers returning the AND or the
+// sum of every thread's value).
 // `tile` holds tile_cap floats shared by the group. Returns a
 // SectionStatus; on error *bad_block is the failing block's index in
 // `blocks` (the row's output is then unspecified; the batch fails).
@@ -170,7 +231,8 @@ BWL_HD int densify_row(G& g, float* tile, uint32_t tile_cap, const DensifyParams
     const float fill = p.dflt;
     int status = kSectionOk;
     uint32_t bad = 0;
-    for (uint64_t t0 = 0; t0 < L; t0 += tile_cap) {
+    uint64_t budget = 2 * L;
+    for (uint64_t t0 = 0; t0 < L && status == kSectionOk; t0 += tile_cap) {
         uint64_t n = L - t0 < tile_cap ? L - t0 : tile_cap;
         uint64_t ts = r.qs + t0, te = ts + n;
         for (uint64_t x = rank; x < n; x += size) tile[x] = fill;
@@ -178,7 +240,7 @@ BWL_HD int densify_row(G& g, float* tile, uint32_t tile_cap, const DensifyParams
         for (uint32_t bi = r.blk_begin; bi < r.blk_end && status == kSectionOk; ++bi) {
             const DensifyBlock& blk = blocks[row_blocks[bi]];
             if (blk.status != 0 || blk.hi <= ts || blk.lo >= te) continue;
-            int st = densify_tile_block(g, tile, ts, te, r, blk);
+            int st = densify_tile_block(g, tile, ts, te, r, blk, &budget);
             if (st != kSectionOk) {
                 status = st;
                 bad = row_blocks[bi];
@@ -217,7 +279,8 @@ BWL_HD int pool_row(G& g, double* acc, uint32_t bin_cap, PoolItems* items, const
     const uint64_t w = p.window, qs = r.qs, qe = r.qs + p.length;
     int status = kSectionOk;
     uint32_t bad = 0;
-    for (uint64_t j0 = 0; j0 < p.Lout; j0 += bin_cap) {
+    uint64_t budget = 2 * p.length;
+    for (uint64_t j0 = 0; j0 < p.Lout && status == kSectionOk; j0 += bin_cap) {
         uint64_t nb = p.Lout - j0 < bin_cap ? p.Lout - j0 : bin_cap;
         uint64_t ts = qs + j0 * w, te = ts + nb * w;  // bases of this pass's bins
         for (uint64_t j = rank; j < 2 * nb; j += size) acc[j] = 0;
@@ -237,10 +300,13 @@ BWL_HD int pool_row(G& g, double* acc, uint32_t bin_cap, PoolItems* items, const
                     break;
                 }
                 const uint8_t* it = q + kSectionHeaderSize;
-                for (uint32_t i0 = 0; h.chrom_id == r.chrom_id && i0 < h.item_count; i0 += size) {
+                uint32_t first = 0, last = h.item_count;
+                if (blk.sorted && h.chrom_id == r.chrom_id) section_span(h, it, swap, ts, te, &first, &last);
+                for (uint32_t i0 = first; h.chrom_id == r.chrom_id && i0 < last; i0 += size) {
                     uint32_t i = i0 + rank;
                     uint32_t ok = 0;
-                    if (i < h.item_count) {
+                    uint64_t bases = 0;
+                    if (i < last) {
                         uint64_t s, e;
                         float v;
                         section_item(h, it, swap, i, &s, &e, &v);
@@ -249,11 +315,17 @@ BWL_HD int pool_row(G& g, double* acc, uint32_t bin_cap, PoolItems* items, const
                             items->a[rank] = (s < qs ? qs : s) - qs;
                             items->b[rank] = (e > qe ? qe : e) - qs;
                             items->x[rank] = double(v * r.scale);
+                            bases = clipped(s, e, ts, te);
                         }
                     }
                     items->ok[rank] = ok;
                     g.sync();
-                    uint32_t m = h.item_count - i0 < size ? h.item_count - i0 : size;
+                    if (!spend(&budget, g.sum(bases))) {
+                        status = kSectionOverlap;
+                        bad = row_blocks[bi];
+                        break;
+                    }
+                    uint32_t m = last - i0 < size ? last - i0 : size;
                     for (uint32_t k = 0; k < m; ++k) {
                         if (!items->ok[k]) continue;
                         uint64_t a = items->a[k], b = items->b[k];
@@ -272,6 +344,7 @@ BWL_HD int pool_row(G& g, double* acc, uint32_t bin_cap, PoolItems* items, const
                     }
                     g.sync();  // items is rewritten next
                 }
+                if (status != kSectionOk) break;
                 uint64_t used = section_bytes(h);
                 q += used;
                 n -= used;

@@ -34,6 +34,12 @@ struct WarpGroup {
         return p;
 #endif
     }
+    BWL_HD uint64_t sum(uint64_t x) {
+#ifdef __CUDA_ARCH__
+        for (int o = 16; o > 0; o >>= 1) x += __shfl_xor_sync(0xFFFFFFFFu, x, o);
+#endif
+        return x;
+    }
 };
 
 constexpr uint32_t kThreads = kWarpsPerCta * 32;
@@ -71,10 +77,12 @@ __global__ void __launch_bounds__(kThreads) extent_kernel(DensifyBlock* blocks, 
         const DensifyBlock blk = blocks[j];
         if (blk.status != 0) continue;  // inflate failed: already reported
         uint64_t lo, hi;
-        int st = block_extent(g, blk, scratch[warp], &lo, &hi);
+        bool sorted;
+        int st = block_extent(g, blk, scratch[warp], &lo, &hi, &sorted);
         if (g.rank() == 0) {
             blocks[j].lo = lo;
             blocks[j].hi = hi;
+            blocks[j].sorted = sorted;
             if (st != kSectionOk) {
                 blocks[j].status = kBlockBadSection + st;
                 report(err, kErrorSection, st, block_base + j);

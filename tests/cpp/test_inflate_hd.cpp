@@ -73,6 +73,7 @@ struct HostGroup {
     uint32_t r, n;
     Barrier* bar;
     uint8_t* votes;
+    uint64_t* vals;
     uint32_t rank() const { return r; }
     uint32_t size() const { return n; }
     void sync() { bar->wait(); }
@@ -84,16 +85,25 @@ struct HostGroup {
         sync();
         return a;
     }
+    uint64_t sum(uint64_t x) {
+        vals[r] = x;
+        sync();
+        uint64_t a = 0;
+        for (uint32_t i = 0; i < n; ++i) a += vals[i];
+        sync();
+        return a;
+    }
 };
 
 // Runs f(group) on n threads at once.
 void run_group(uint32_t n, const std::function<void(HostGroup&)>& f) {
     Barrier bar(n);
     std::vector<uint8_t> votes(n);
+    std::vector<uint64_t> vals(n);
     std::vector<std::thread> th;
     for (uint32_t r = 0; r < n; ++r)
         th.emplace_back([&, r] {
-            HostGroup g{r, n, &bar, votes.data()};
+            HostGroup g{r, n, &bar, votes.data(), vals.data()};
             f(g);
         });
     for (auto& t : th) t.join();
@@ -580,10 +590,12 @@ Emulated emulate(Collection& c, const BatchSpec& spec, void* out, uint64_t budge
                 DensifyBlock& db = blocks[i - ch.block_begin];
                 if (db.status) continue;
                 uint64_t lo, hi;
-                int st = block_extent(g, db, scratch.data(), &lo, &hi);
+                bool sorted;
+                int st = block_extent(g, db, scratch.data(), &lo, &hi, &sorted);
                 if (g.rank() == 0) {
                     db.lo = lo;
                     db.hi = hi;
+                    db.sorted = sorted;
                     if (st) {
                         db.status = kInflateBadChecksum + 1 + st;
                         if (!err.kind) err = {2, st, i};
@@ -759,8 +771,22 @@ void put32(Bytes& v, uint32_t x, bool swap) {
     for (int i = 0; i < 4; ++i) v.push_back(uint8_t(x >> (swap ? 24 - 8 * i : 8 * i)));
 }
 
-Bytes hand_block(std::mt19937& rng, bool swap, uint64_t qs, uint64_t L, uint32_t chrom, bool truncate) {
+Bytes hand_block(std::mt19937& rng, bool swap, uint64_t qs, uint64_t L, uint32_t chrom, bool truncate, bool flood) {
     Bytes v;
+    if (flood) {  // hostile: 1 + n/3 items over the whole query, sorted or not (the write budget fails them)
+        uint16_t n = uint16_t(rng() % 30);
+        for (uint32_t x : {chrom, uint32_t(qs - 5), uint32_t(qs + L + 5), 0u, 0u}) put32(v, x, swap);
+        v.push_back(1);
+        v.push_back(0);
+        v.push_back(uint8_t(swap ? n >> 8 : n));
+        v.push_back(uint8_t(swap ? n : n >> 8));
+        for (uint16_t i = 0; i < n; ++i) {
+            bool all = i % 3 == 0;
+            put32(v, all ? uint32_t(qs - 5) : uint32_t(qs + 2 * i), swap);
+            put32(v, all ? uint32_t(qs + L + 5) : uint32_t(qs + 2 * i + 1), swap);
+            put32(v, 0x3F800000u, swap);  // 1.0f
+        }
+    }
     int nsec = 1 + rng() % 3;
     for (int k = 0; k < nsec; ++k) {
         uint8_t type = uint8_t(1 + rng() % 3);
@@ -797,8 +823,8 @@ Bytes hand_block(std::mt19937& rng, bool swap, uint64_t qs, uint64_t L, uint32_t
 
 void test_densify_rows() {
     std::mt19937 rng(31);
-    int runs = 0, errors = 0, pooled = 0;
-    for (int t = 0; t < 250; ++t) {
+    int runs = 0, errors = 0, pooled = 0, overlaps = 0;
+    for (int t = 0; t < 400; ++t) {
         uint64_t qs = 1000 + rng() % 500;
         uint32_t divs[] = {2, 3, 4, 5, 8, 10, 16, 50, 100, 300};
         uint32_t w = t % 2 ? 1 : divs[rng() % 10];
@@ -808,7 +834,8 @@ void test_densify_rows() {
         int nb = int(rng() % 4);
         bool truncate = t % 25 == 24;
         std::vector<Bytes> data;
-        for (int i = 0; i < nb; ++i) data.push_back(hand_block(rng, swap, qs, L, chrom, truncate && i == nb - 1));
+        for (int i = 0; i < nb; ++i)
+            data.push_back(hand_block(rng, swap, qs, L, chrom, truncate && i == nb - 1, t % 5 == 2 && i == 0));
         DensifyParams p;
         p.length = L;
         p.T = 1;
@@ -826,14 +853,27 @@ void test_densify_rows() {
 
         // Reference: the CPU path (batch.cpp): densify_block per base, or
         // pool_block's pooling (with empty and inverted items skipped).
+        // Bad sections fail first (the kernels check every block before any
+        // row), then the write budget (2 x L bases per row) as batch.cpp's.
         std::vector<float> row(L, p.dflt);  // as batch.cpp: default first, file values (NaN too) over it
         std::vector<double> acc(2 * p.Lout, 0.0);
         int want_st = kSectionOk;
         for (auto& d : data) {
-            int st = w == 1 ? densify_block(d.data(), d.size(), swap, chrom, qs, qs + L, row.data(), r.scale)
+            int st = for_each_item(d.data(), d.size(), swap, [](uint32_t, uint64_t, uint64_t, float) {});
+            if (st && !want_st) want_st = st;
+        }
+        uint64_t budget = 2 * L;
+        bool over = false;
+        for (auto& d : data) {
+            if (want_st) break;
+            int st = w == 1 ? densify_block(d.data(), d.size(), swap, chrom, qs, qs + L, row.data(), r.scale, &budget)
                             : for_each_item(d.data(), d.size(), swap, [&](uint32_t c, uint64_t s, uint64_t e, float v) {
-                                  if (c != chrom || e <= qs || s >= qs + L || e <= s || v != v) return;
+                                  if (over || c != chrom || e <= qs || s >= qs + L || e <= s || v != v) return;
                                   uint64_t a = (s < qs ? qs : s) - qs, b = (e > qs + L ? qs + L : e) - qs;
+                                  if (!spend(&budget, b - a)) {
+                                      over = true;
+                                      return;
+                                  }
                                   double x = double(v * r.scale);
                                   for (uint64_t j = a / w; j * w < b; ++j) {
                                       uint64_t lo = std::max<uint64_t>(j * w, a), hi = std::min<uint64_t>((j + 1) * w, b);
@@ -841,6 +881,7 @@ void test_densify_rows() {
                                       acc[2 * j + 1] += double(hi - lo);
                                   }
                               });
+            if (over && !st) st = kSectionOverlap;
             if (st && !want_st) want_st = st;
         }
         uint32_t es = dtype_size(p.dtype);
@@ -857,7 +898,7 @@ void test_densify_rows() {
         std::vector<DensifyBlock> blocks(nb);
         std::vector<uint32_t> rb(nb);
         for (int i = 0; i < nb; ++i) {
-            blocks[i] = DensifyBlock{data[i].data(), data[i].size(), 0, 0, 0, swap};
+            blocks[i] = DensifyBlock{data[i].data(), data[i].size(), 0, 0, 0, swap, 0};
             rb[i] = uint32_t(i);
         }
         std::vector<uint64_t> scratch(2 * lanes);
@@ -869,10 +910,11 @@ void test_densify_rows() {
             int first = kSectionOk;
             for (int i = 0; i < nb; ++i) {
                 uint64_t lo, hi;
-                int st = block_extent(g, blocks[i], scratch.data(), &lo, &hi);
+                bool sorted;
+                int st = block_extent(g, blocks[i], scratch.data(), &lo, &hi, &sorted);
                 if (st && !first) first = st;
                 g.sync();
-                if (g.rank() == 0) { blocks[i].lo = lo; blocks[i].hi = hi; blocks[i].status = st; }
+                if (g.rank() == 0) { blocks[i].lo = lo; blocks[i].hi = hi; blocks[i].status = st; blocks[i].sorted = sorted; }
                 g.sync();
             }
             uint32_t bad;
@@ -881,7 +923,11 @@ void test_densify_rows() {
             if (g.rank() == 0) got_st = first ? first : st;
         });
         CHECK(got_st == want_st);
-        if (want_st) { ++errors; continue; }
+        if (want_st) {
+            ++errors;
+            overlaps += want_st == kSectionOverlap;
+            continue;
+        }
         bool same = true;
         for (uint64_t j = 0; j < p.Lout; ++j) same = same && same_value(want.data(), got.data(), j, p.dtype);
         if (!same) {
@@ -892,8 +938,9 @@ void test_densify_rows() {
         ++runs;
         pooled += w > 1;
     }
-    std::printf("row_values: %d hand-made rows (%d pooled) match the CPU's densify / pooling, %d bad ones rejected\n",
-                runs, pooled, errors);
+    CHECK(overlaps > 0 && runs > 0);
+    std::printf("row_values: %d hand-made rows (%d pooled) match the CPU's densify / pooling, %d bad ones rejected "
+                "(%d over the write budget)\n", runs, pooled, errors, overlaps);
 }
 
 }  // namespace
