@@ -272,9 +272,11 @@ struct CudaBatcher::Impl {
                 b.status = 0;
                 b.swap = pb.swap;
                 b.sorted = 0;  // extent_kernel decides
+                b.prefix = 0;  // the inflate kernel decides
                 if (pb.compressed)
                     jobs[nj++] = cuda::InflateJob{src, d_dst.bytes() + pb.dst_off, pb.size, pb.cap, &dblocks[i].len,
-                                                  &dblocks[i].status, ch.block_begin + i};
+                                                  &dblocks[i].status, &dblocks[i].prefix,
+                                                  BlockNeed{pb.qe, pb.chrom_id, pb.swap != 0}, ch.block_begin + i};
             }
             std::memcpy(hm + lay.rows, plan.rows.data() + ch.row_begin, nrows * sizeof(DensifyRow));
             std::memcpy(hm + lay.rb, plan.row_blocks.data() + ch.rb_begin, nrb * sizeof(uint32_t));
@@ -348,7 +350,7 @@ CudaInflateResult cuda_inflate_streams(const std::vector<const uint8_t*>& src, c
     auto* status = static_cast<int32_t*>(d_status.p);
     for (size_t i = 0; i < n; ++i)
         jobs[i] = cuda::InflateJob{d_in.bytes() + in_off[i], d_out.bytes() + out_off[i], src_len[i], cap[i], lens + i,
-                                   status + i, i};
+                                   status + i, nullptr, BlockNeed{0, 0, false}, i};
     check(cudaMemcpy(d_jobs.p, jobs.data(), n * sizeof(cuda::InflateJob), cudaMemcpyHostToDevice), "cudaMemcpy");
 
     cudaEvent_t a, b;

@@ -37,7 +37,41 @@ struct DensifyBlock {
     int32_t status;   // inflate status, then block_extent's; a failed block is skipped (the batch fails)
     uint32_t swap;    // big-endian file
     uint32_t sorted;  // block_extent: every section's items sorted, disjoint and non-empty
+    uint32_t prefix;  // inflated only as far as the rows read (BlockNeed): the last section may be cut
 };
+
+// inflate_group's stopping policy for a data block: inflate as far as rows
+// on `chrom` ending by `qe` read (section.hpp's block_bytes_needed, as the
+// CPU batch engine does); qe 0: the whole block.
+struct BlockNeed {
+    uint64_t qe;
+    uint32_t chrom;
+    bool swap;
+    BWL_HD uint64_t operator()(const uint8_t* p, uint64_t have) const {
+        return qe ? block_bytes_needed(p, have, swap, chrom, qe) : ~uint64_t(0);
+    }
+};
+
+// The next section of a block, at p with n > 0 bytes left: its header, and
+// in *used the bytes to skip to the one after. In a prefix block the last
+// section may be cut (or hold only part of its header): it keeps its whole
+// items, as section.hpp's for_each_item does for the CPU.
+BWL_HD int block_section(const uint8_t* p, uint64_t n, bool swap, bool prefix, SectionHeader* h, uint64_t* used) {
+    int st = read_section_header(p, n, swap, h);
+    if (st == kSectionTruncated && prefix) {
+        if (n < kSectionHeaderSize) {  // nothing of it is wanted
+            h->chrom_id = ~0u;
+            h->type = kBedGraph;
+            h->item_count = 0;
+        } else {
+            h->item_count = uint16_t((n - kSectionHeaderSize) / section_item_size(h->type));
+        }
+        *used = n;
+        return kSectionOk;
+    }
+    *used = section_bytes(*h);
+    return st;
+}
 
 // One output row and the blocks that can touch it, in file order.
 struct DensifyRow {
@@ -122,7 +156,8 @@ BWL_HD int block_extent(G& g, const DensifyBlock& blk, uint64_t* scratch, uint64
     int st = kSectionOk;
     while (n > 0) {
         SectionHeader h;
-        if ((st = read_section_header(p, n, swap, &h)) != kSectionOk) break;
+        uint64_t used;
+        if ((st = block_section(p, n, swap, blk.prefix != 0, &h, &used)) != kSectionOk) break;
         const uint8_t* items = p + kSectionHeaderSize;
         for (uint32_t i = rank; i < h.item_count; i += size) {
             uint64_t s, e;
@@ -134,7 +169,6 @@ BWL_HD int block_extent(G& g, const DensifyBlock& blk, uint64_t* scratch, uint64
             }
             in_order = in_order && item_follows(h, items, swap, i);
         }
-        uint64_t used = section_bytes(h);
         p += used;
         n -= used;
     }
@@ -172,7 +206,8 @@ BWL_HD int densify_tile_block(G& g, float* tile, uint64_t ts, uint64_t te, const
     uint64_t n = blk.len;
     while (n > 0) {
         SectionHeader h;
-        int st = read_section_header(p, n, swap, &h);
+        uint64_t used;
+        int st = block_section(p, n, swap, blk.prefix != 0, &h, &used);
         if (st != kSectionOk) return st;
         const uint8_t* items = p + kSectionHeaderSize;
         if (h.chrom_id == r.chrom_id) {
@@ -208,7 +243,6 @@ BWL_HD int densify_tile_block(G& g, float* tile, uint64_t ts, uint64_t te, const
                 g.sync();
             }
         }
-        uint64_t used = section_bytes(h);
         p += used;
         n -= used;
     }
@@ -293,7 +327,8 @@ BWL_HD int pool_row(G& g, double* acc, uint32_t bin_cap, PoolItems* items, const
             uint64_t n = blk.len;
             while (n > 0) {
                 SectionHeader h;
-                int st = read_section_header(q, n, swap, &h);
+                uint64_t used;
+                int st = block_section(q, n, swap, blk.prefix != 0, &h, &used);
                 if (st != kSectionOk) {
                     status = st;
                     bad = row_blocks[bi];
@@ -345,7 +380,6 @@ BWL_HD int pool_row(G& g, double* acc, uint32_t bin_cap, PoolItems* items, const
                     g.sync();  // items is rewritten next
                 }
                 if (status != kSectionOk) break;
-                uint64_t used = section_bytes(h);
                 q += used;
                 n -= used;
             }

@@ -59,10 +59,12 @@ __global__ void __launch_bounds__(kThreads) inflate_kernel(const InflateJob* job
     for (uint64_t j = uint64_t(blockIdx.x) * kWarpsPerCta + warp; j < n; j += uint64_t(gridDim.x) * kWarpsPerCta) {
         const InflateJob job = jobs[j];
         uint64_t len = 0;
-        int st = inflate_group(g, &sh[warp], job.src, job.src_len, job.dst, job.cap, &len, zlib);
+        bool cut = false;
+        int st = inflate_group(g, &sh[warp], job.src, job.src_len, job.dst, job.cap, &len, zlib, job.need, &cut);
         if (g.rank() == 0) {
             *job.out_len = len;
             *job.status = st;
+            if (job.prefix) *job.prefix = cut;
             if (st != kInflateOk) report(err, kErrorInflate, st, job.tag);
         }
     }

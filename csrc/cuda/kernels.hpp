@@ -14,14 +14,16 @@ namespace bwl {
 namespace cuda {
 
 // One zlib (or raw deflate) stream to inflate; results go where the job
-// points (a DensifyBlock's len/status in the batch path).
+// points (a DensifyBlock's len/status/prefix in the batch path).
 struct InflateJob {
     const uint8_t* src;
     uint8_t* dst;
     uint64_t src_len, cap;
     uint64_t* out_len;
     int32_t* status;
-    uint64_t tag;  // reported with an error: the plan's block index
+    uint32_t* prefix;  // set when it stopped early (need.qe != 0); may be null otherwise
+    BlockNeed need;    // how far to inflate (qe 0: the whole stream)
+    uint64_t tag;      // reported with an error: the plan's block index
 };
 
 // The first error of a batch, written once (atomicCAS on flag).

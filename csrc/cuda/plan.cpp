@@ -27,6 +27,7 @@ struct RowRef {
 struct Unit {
     uint32_t slot = 0;
     std::vector<uint64_t> keys;  // fc << 32 | block index, sorted
+    std::vector<uint64_t> qe;    // per key: the furthest window end of the rows that read it
     std::vector<DensifyRow> rows;
     std::vector<uint32_t> rb;    // per row, indices into keys
     uint64_t src = 0, dst = 0;
@@ -93,11 +94,15 @@ void make_plan(Collection& c, const BatchSpec& s, uint64_t budget, bool device_c
             for (auto& rk : row_keys) u.keys.insert(u.keys.end(), rk.begin(), rk.end());
             std::sort(u.keys.begin(), u.keys.end());
             u.keys.erase(std::unique(u.keys.begin(), u.keys.end()), u.keys.end());
+            u.qe.assign(u.keys.size(), 0);
             for (size_t i = 0; i < row_keys.size(); ++i) {
                 DensifyRow& r = u.rows[i];
                 r.blk_begin = uint32_t(u.rb.size());
-                for (uint64_t key : row_keys[i])
-                    u.rb.push_back(uint32_t(std::lower_bound(u.keys.begin(), u.keys.end(), key) - u.keys.begin()));
+                for (uint64_t key : row_keys[i]) {
+                    uint32_t k = uint32_t(std::lower_bound(u.keys.begin(), u.keys.end(), key) - u.keys.begin());
+                    u.rb.push_back(k);
+                    u.qe[k] = std::max(u.qe[k], r.qs + s.length);
+                }
                 r.blk_end = uint32_t(u.rb.size());
             }
             for (uint64_t key : u.keys) {
@@ -168,7 +173,8 @@ void make_plan(Collection& c, const BatchSpec& s, uint64_t budget, bool device_c
                 ch.rb_begin = uint32_t(plan.row_blocks.size());
             }
             uint32_t base = uint32_t(plan.blocks.size()) - ch.block_begin;
-            for (uint64_t key : u.keys) {
+            for (size_t ki = 0; ki < u.keys.size(); ++ki) {
+                uint64_t key = u.keys[ki];
                 const ChromBlocks& cb = file.index().chroms[key >> 32];
                 size_t k = size_t(key & 0xFFFFFFFFu);
                 PlanBlock pb{};
@@ -177,8 +183,10 @@ void make_plan(Collection& c, const BatchSpec& s, uint64_t budget, bool device_c
                 pb.offset = cb.offset[k];
                 pb.size = cb.size[k];
                 pb.swap = file.header().swap;
+                pb.chrom_id = file.chroms()[key >> 32].id;
                 pb.start = cb.start[k];
                 pb.end = cb.end[k];
+                pb.qe = u.qe[ki];
                 if (!device_cache) {
                     pb.src_off = ch.src_bytes;
                     ch.src_bytes += pb.size;  // packed: adjacent blocks of a file are one read
@@ -200,6 +208,7 @@ void make_plan(Collection& c, const BatchSpec& s, uint64_t budget, bool device_c
             for (uint32_t i : u.rb) plan.row_blocks.push_back(base + i);
             ++ch.unit_count;
             std::vector<uint64_t>().swap(u.keys);
+            std::vector<uint64_t>().swap(u.qe);
         }
     }
     finish_chunk();

@@ -23,9 +23,10 @@ struct PlanBlock {
     uint32_t track;       // file index in the collection
     uint32_t compressed;  // zlib stream (else the section bytes as stored)
     uint32_t swap;        // big-endian file
-    uint32_t pad;
+    uint32_t chrom_id;    // the chrom its rows read, as the file's sections write it
     uint64_t offset, size;  // in the file
     uint64_t start, end;    // bases covered (R-tree)
+    uint64_t qe;            // the furthest end of the windows that read it: inflate no further
     uint64_t cap;           // inflated capacity (compressed blocks)
     uint64_t src_off;       // in the chunk's compressed staging, packed (unless device-cached)
     uint64_t dst_off;       // in the chunk's inflate scratch, 16-byte aligned (compressed blocks)

@@ -260,19 +260,26 @@ struct InflateBits {
     }
     // Tops the buffer up to at least 56 bits.
     BWL_HD void refill() {
+        if (n - pos >= 8 && cnt < 64) {
 #if !defined(__CUDA_ARCH__)
-        if (n - pos >= 8 && cnt < 64) {  // one 8-byte load (a GPU would need it aligned)
-            uint64_t w;
+            uint64_t w;  // one 8-byte load
             __builtin_memcpy(&w, in + pos, 8);
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
             w = __builtin_bswap64(w);
+#endif
+#else
+            // A GPU needs wide loads aligned: 8 independent byte loads (L1
+            // hits) instead of a loop that checks the bound before each.
+            const uint8_t* p = in + pos;
+            uint64_t w = 0;
+#pragma unroll
+            for (int i = 0; i < 8; ++i) w |= uint64_t(p[i]) << (8 * i);
 #endif
             buf |= w << cnt;  // the bits past the new count are the next input's, as they will be loaded
             pos += (63 - cnt) >> 3;
             cnt |= 56;
             return;
         }
-#endif
         while (cnt <= 56) {
             uint64_t b = 0;
             if (pos < n) b = in[pos++];
@@ -577,31 +584,50 @@ struct InflateShared {
     uint32_t nq, expect;
     int status;
     uint32_t pa[kInflateMaxLanes], pb[kInflateMaxLanes];
+    uint64_t stop, cut;  // stopping early: decode up to `stop`; `cut` ends the stream there (0: not yet)
 };
+
+// How far to inflate: need(out, have) gives the bytes of output wanted,
+// judged from the first `have` (a value above `have` asks for more). This
+// one wants the whole stream.
+struct InflateToEnd {
+    BWL_HD uint64_t operator()(const uint8_t*, uint64_t) const { return ~uint64_t(0); }
+};
+
+// Output steps between need() calls: each call may re-walk the sections so far.
+constexpr uint64_t kInflateNeedStep = 2048;
 
 // The cooperative driver. G is a group of up to 32 threads that all call
 // this with the same arguments: g.rank(), g.size(), and g.sync(), a barrier
 // that also orders memory (__syncwarp() on a warp; a barrier of host threads
 // in the CPU tests). Rank 0 decodes; all ranks copy and checksum.
-template <class G>
+//
+// With a `need` policy it stops early, as the CPU batch engine does: once
+// need() is satisfied, *out_len is what it asked for and *cut is set; the
+// rest of the stream, and its adler32, are not read (the trade-off of
+// docs/decisions.md). `cut` may be null when `need` is InflateToEnd.
+template <class G, class Need = InflateToEnd>
 BWL_HD int inflate_group(G& g, InflateShared* sh, const uint8_t* in, uint64_t n, uint8_t* out, uint64_t cap,
-                         uint64_t* out_len, bool zlib = true) {
+                         uint64_t* out_len, bool zlib = true, Need need = Need(), bool* cut = nullptr) {
     const uint32_t rank = g.rank(), size = g.size();
     if (rank == 0) {
         sh->status = inflate_begin(&sh->st, in, n, zlib);
         sh->nq = 0;
+        sh->cut = 0;
+        sh->stop = need(out, 0);  // ~0 for the whole stream
     }
     g.sync();
     for (;;) {
         if (rank == 0) {
             sh->nq = 0;
             if (sh->status == kInflateOk && sh->st.mode != kModeDone)
-                sh->status = inflate_decode(&sh->st, out, cap, sh->q, kInflateQueue, &sh->nq);
+                sh->status = inflate_decode(&sh->st, out, cap, sh->q, kInflateQueue, &sh->nq, sh->stop);
         }
         g.sync();
         int st = sh->status;
         uint32_t nq = sh->nq;
         bool done = sh->st.mode == kModeDone;
+        bool ask = sh->st.out_pos >= sh->stop;  // read here: rank 0 rewrites stop below
         if (st == kInflateOk) {
             for (uint32_t i = 0; i < nq; ++i) {
                 inflate_copy(sh->q[i], in, out, rank, size);
@@ -610,7 +636,26 @@ BWL_HD int inflate_group(G& g, InflateShared* sh, const uint8_t* in, uint64_t n,
         }
         g.sync();  // everyone has read the shared fields before rank 0 rewrites them
         if (st != kInflateOk || done) break;
+        if (ask) {  // out[0, out_pos) is final: ask need() again
+            if (rank == 0) {
+                uint64_t have = sh->st.out_pos, want = need(out, have);
+                if (want <= have) sh->cut = want > 0 ? want : ~uint64_t(0);  // ~0 marks a cut at 0
+                else sh->stop = want > have + kInflateNeedStep ? want : have + kInflateNeedStep;
+            }
+            g.sync();
+            bool stopped = sh->cut != 0;
+            g.sync();  // read before the shared state is reused
+            if (stopped) break;
+        }
     }
+    if (sh->cut) {
+        uint64_t len = sh->cut == ~uint64_t(0) ? 0 : sh->cut;
+        *out_len = len;
+        if (cut) *cut = true;
+        g.sync();
+        return kInflateOk;
+    }
+    if (cut) *cut = false;
     uint64_t len = sh->st.out_pos;
     if (sh->status == kInflateOk && zlib) {
         adler32_partial(out, len, rank, size, &sh->pa[rank], &sh->pb[rank]);
