@@ -225,3 +225,64 @@ def test_inflate_kernel_vs_zlib():
     assert status.all()
     _, status, _, _ = _core.cuda_inflate_streams(streams[1:50], [max(0, len(w) - 1) for w in want[1:50]], True, 1, False)
     assert all(st == 6 for st, w in zip(status, want[1:50]) if len(w) > 0)  # kInflateOverflow
+
+
+# ------------------------------------------------------------------ the Loader on CUDA
+
+
+@pytest.fixture(scope="module")
+def genome(tmp_path_factory):
+    from pipeline_data import make_genome
+
+    return make_genome(str(tmp_path_factory.mktemp("genome")))
+
+
+def _loaders(genome, device, **kw):
+    from bwl.samplers import RandomRegions
+
+    c = bwl.Collection(genome.bigwigs, device=device)
+    s = RandomRegions(c.chroms(), 1000, c.chroms(), seed=3)
+    return bwl.Loader(c, s, 16, fasta=bwl.Fasta(genome.fasta), batches_per_epoch=3, seed=5, **kw)
+
+
+@pytest.mark.parametrize("kw", [dict(reverse_complement=True, target_crop=10, window=4),
+                                dict(reverse_complement=True, dtype="bfloat16", layout="BLT", reuse_buffers=True),
+                                dict(prefetch=0, dtype="float16")])
+def test_loader_cuda_equals_cpu(genome, kw):
+    """Loader(device="cuda"): CUDA tensors equal to the CPU loader's
+    batches bit for bit (signal, one-hot sequence, reverse complement,
+    crops), complete when handed out: read on another stream at once."""
+    cpu, gpu = _loaders(genome, "cpu", **kw), _loaders(genome, "cuda", **kw)
+    side = torch.cuda.Stream()
+    n, flipped = 0, False
+    for a, b in zip(cpu, gpu):
+        assert isinstance(b.values, torch.Tensor) and b.values.is_cuda and b.sequence.is_cuda
+        with torch.cuda.stream(side):  # no wait_stream: the loader's work is done
+            v, q = b.values.cpu(), b.sequence.cpu()
+        _same(v, a.values)
+        _same(q, a.sequence)
+        assert (a.reverse == b.reverse).all() and (a.starts == b.starts).all()
+        n += 1
+        flipped |= bool(a.reverse.any())
+    assert n == 3 and flipped == bool(kw.get("reverse_complement"))
+
+
+def test_dataset_cuda(genome):
+    """BigWigDataset over a CUDA loader, num_workers=0: CUDA tensors out."""
+    from bwl.torch import BigWigDataset
+
+    ds = BigWigDataset(lambda: _loaders(genome, "cuda", reverse_complement=True))
+    got = list(torch.utils.data.DataLoader(ds, batch_size=None, num_workers=0))
+    assert len(got) == 3 and all(d["values"].is_cuda and d["sequence"].is_cuda for d in got)
+
+
+def test_dataset_cuda_forked_worker_says_why(genome):
+    """A CUDA loader in a forked DataLoader worker (CUDA initialized in the
+    parent) fails with the CUDA message and what to do, not a hang."""
+    from bwl.torch import BigWigDataset
+
+    torch.zeros(1, device="cuda")  # CUDA is initialized here
+    ds = BigWigDataset(lambda: _loaders(genome, "cuda"))
+    dl = torch.utils.data.DataLoader(ds, batch_size=None, num_workers=1, multiprocessing_context="fork", timeout=60)
+    with pytest.raises(RuntimeError, match="CUDA does not survive fork"):
+        next(iter(dl))

@@ -301,6 +301,10 @@ def test_loader_errors(genome):
         bwl.Loader(c, RandomRegions(c.chroms(), 100, c.chroms()), 4)  # endless sampler, no batches_per_epoch
     with pytest.raises(ValueError):
         bwl.Loader(c, Tiles(c.chroms(), 100), 0)
+    # batches live where the collection computes them
+    with pytest.raises(ValueError, match="differs from the collection's"):
+        bwl.Loader(c, Tiles(c.chroms(), 100), 4, device="cuda")
+    assert bwl.Loader(c, Tiles(c.chroms(), 100), 4, device="cpu").collection is c
 
 
 # ------------------------------------------------------------------ failures

@@ -20,8 +20,10 @@ class Batch:
     Attributes
     ----------
     values : np.ndarray (B, T, L') or (B, L', T), float32/float16/bfloat16
+        A torch CUDA tensor when the loader's collection is on a GPU.
     sequence : np.ndarray (B, L, 4) or None
-        One-hot ACGT of the windows (no fasta: None).
+        One-hot ACGT of the windows (no fasta: None); a torch CUDA tensor
+        (same dtype as values) when the collection is on a GPU.
     chroms : np.ndarray (B,) str; starts, ends : np.ndarray (B,) int64
         The windows (of the sequence; the signal is their centre when cropped).
     tracks : np.ndarray (T,) uint32
@@ -77,17 +79,34 @@ class Loader:
         instead of fresh ones. A batch's arrays then stay valid until the
         caller asks for the batch after the next one (so the previous batch
         may still be in use while the current one is consumed).
+    device : str, optional
+        Where batches live: the collection's device (the default). A
+        collection made with ``device="cuda"`` gives torch CUDA tensors: the
+        signal is made on the GPU, the one-hot sequence is copied there
+        through pinned memory, and reverse complement runs on the GPU. The
+        work runs on the loader's own CUDA stream and is complete when a
+        batch is handed out, so it may be used on any stream.
     """
 
     def __init__(self, collection: Collection, sampler, batch_size: int, fasta: Optional[Fasta] = None,
                  window: int = 1, target_crop: int = 0, reverse_complement: bool = False,
                  default: float = float("nan"), dtype: str = "float32", layout: str = "BTL",
                  tracks: Optional[Tracks] = None, prefetch: int = 2, batches_per_epoch: Optional[int] = None,
-                 seed: int = 0, shard: tuple[int, int] = (0, 1), reuse_buffers: bool = False, device: str = "cpu") -> None:
+                 seed: int = 0, shard: tuple[int, int] = (0, 1), reuse_buffers: bool = False,
+                 device: Optional[str] = None) -> None:
         if batch_size <= 0:
             raise ValueError("batch_size must be > 0")
-        if device != "cpu":
-            raise ValueError(f"device {device!r} is not available in this build (CPU only)")
+        if device is not None and str(device) != collection.device and not (
+                str(device) == "cuda" and collection.device.startswith("cuda")):
+            raise ValueError(f"Loader device {str(device)!r} differs from the collection's ({collection.device!r}): "
+                             f"make the Collection with device={str(device)!r}")
+        self._torch = None  # torch, when batches live on a GPU
+        if collection.device != "cpu":
+            from bwl._optional import require
+
+            self._torch = require("torch", "a CUDA Loader")
+            self._device = self._torch.device(collection.device)
+            self._stream = self._torch.cuda.Stream(self._device)
         self.collection, self.sampler, self.fasta = collection, sampler, fasta
         self.batch_size, self.window, self.target_crop = int(batch_size), int(window), int(target_crop or 0)
         self.reverse_complement, self.default, self.dtype, self.layout = reverse_complement, default, dtype, layout
@@ -127,6 +146,15 @@ class Loader:
         crop = self.target_crop * self.window
         if crop * 2 >= (ends[0] - starts[0] if B else 1):
             raise ValueError("target_crop leaves no signal")
+        if self._torch is not None:
+            with self._torch.cuda.stream(self._stream):
+                batch = self._make(chroms, starts, ends, tracks, crop, index, epoch, slot)
+                self._stream.synchronize()  # this thread waits, not the training loop's stream
+            return batch
+        return self._make(chroms, starts, ends, tracks, crop, index, epoch, slot)
+
+    def _make(self, chroms, starts, ends, tracks, crop: int, index: int, epoch: int, slot: int) -> Batch:
+        B = len(starts)
         values = self.collection.values(chroms, starts + crop, ends - crop, window=self.window, default=self.default,
                                         dtype=self.dtype, layout=self.layout, tracks=tracks,
                                         out=self._buffer("values", slot, self._values_shape(B, len(tracks), ends[0] - starts[0] - 2 * crop), self.dtype))
@@ -134,15 +162,30 @@ class Loader:
         if self.fasta is not None:
             seq = self.fasta.onehot(chroms, starts, ends, dtype=self.dtype,
                                     out=self._buffer("seq", slot, (B, int(ends[0] - starts[0]), 4), self.dtype))
+        if seq is not None and self._torch is not None:
+            seq = self._to_device(seq)
         reverse = np.zeros(B, bool)
         if self.reverse_complement:
             reverse = batch_rng(self.seed, epoch, index, stream=2).random(B) < 0.5
             if reverse.any():
                 axis = 2 if self.layout == "BTL" else 1  # the bins axis
-                values[reverse] = np.flip(values[reverse], axis=axis)
-                if seq is not None:
-                    seq[reverse] = seq[reverse][:, ::-1, ::-1]  # reverse, and A<->T, C<->G is the channel flip
+                if self._torch is not None:
+                    rows = self._torch.from_numpy(np.flatnonzero(reverse)).to(self._device, non_blocking=True)
+                    values[rows] = values[rows].flip(axis)
+                    if seq is not None:
+                        seq[rows] = seq[rows].flip(1, 2)
+                else:
+                    values[reverse] = np.flip(values[reverse], axis=axis)
+                    if seq is not None:
+                        seq[reverse] = seq[reverse][:, ::-1, ::-1]  # reverse, and A<->T, C<->G is the channel flip
         return Batch(values, seq, chroms, starts, ends, tracks, reverse, index)
+
+    def _to_device(self, a: np.ndarray):
+        """A host batch array as a tensor on the loader's GPU: through pinned
+        memory, asynchronously on the loader's stream (the current one here)."""
+        torch = self._torch
+        t = torch.from_numpy(a.view(np.uint16)).view(torch.bfloat16) if self.dtype == "bfloat16" else torch.from_numpy(a)
+        return t.pin_memory().to(self._device, non_blocking=True)
 
     def _values_shape(self, B: int, T: int, L: int) -> tuple:
         bins = int(L) // self.window
@@ -154,14 +197,27 @@ class Loader:
             return None
         from bwl.collection import bfloat16_dtype
 
-        np_dtype = bfloat16_dtype() if dtype == "bfloat16" else np.dtype(dtype)
         key = (name, slot % (self.prefetch + 2))
         buf = self._slots.get(key)
-        if buf is None or buf.shape != shape:
-            buf = self._slots[key] = np.empty(shape, np_dtype)
+        if buf is None or tuple(buf.shape) != tuple(shape):
+            if self._torch is not None and name == "values":  # written on the GPU
+                tdtype = getattr(self._torch, dtype)
+                buf = self._torch.empty(shape, dtype=tdtype, device=self._device)
+            else:
+                buf = np.empty(shape, bfloat16_dtype() if dtype == "bfloat16" else np.dtype(dtype))
+            self._slots[key] = buf
         return buf
 
     def __iter__(self) -> Iterator[Batch]:
+        for b in self._batches():
+            if self._torch is not None:  # the caching allocator must not reuse them while the caller's stream reads
+                stream = self._torch.cuda.current_stream(self._device)
+                for t in (b.values, b.sequence):
+                    if t is not None:
+                        t.record_stream(stream)
+            yield b
+
+    def _batches(self) -> Iterator[Batch]:
         epoch = self.epoch
         # The k-th batch of this shard uses buffer slot k (with reuse_buffers).
         todo = enumerate(self.indices())

@@ -19,7 +19,10 @@ from bwl.loader import Batch, Loader
 
 def to_tensor(a: np.ndarray, dtype: str = "float32") -> torch.Tensor:
     """A numpy batch as a torch tensor without a copy; bfloat16 arrays
-    (raw uint16 bits or ml_dtypes.bfloat16) become torch.bfloat16."""
+    (raw uint16 bits or ml_dtypes.bfloat16) become torch.bfloat16. A tensor
+    (a CUDA loader's batch) is returned as it is."""
+    if isinstance(a, torch.Tensor):
+        return a
     if dtype == "bfloat16":
         return torch.from_numpy(a.view(np.uint16)).view(torch.bfloat16)
     return torch.from_numpy(a)
@@ -54,7 +57,9 @@ class BigWigDataset(torch.utils.data.IterableDataset):
 
     Each item is a dict of tensors (no copy on CPU): ``values``,
     ``sequence`` (if a fasta is set), ``starts``, ``ends``, ``tracks``,
-    ``reverse``, ``index``; ``chroms`` stays a numpy array of str.
+    ``reverse``, ``index``; ``chroms`` stays a numpy array of str. With a
+    CUDA collection, ``values`` and ``sequence`` are CUDA tensors: use
+    ``num_workers=0`` (or a spawn context; CUDA does not survive fork).
     """
 
     def __init__(self, make_loader: Callable[[], Loader]) -> None:
@@ -86,7 +91,15 @@ class BigWigDataset(torch.utils.data.IterableDataset):
         # DataLoader worker started) would share its open files and run
         # single-threaded here: build one per process.
         if self._loader is None or self._loader_pid != os.getpid():
-            self._loader = self.make_loader()
+            try:
+                self._loader = self.make_loader()
+            except (RuntimeError, ValueError) as e:
+                if "CUDA" in str(e) and torch.utils.data.get_worker_info() is not None:
+                    raise RuntimeError(
+                        f"{e}\nbwl: a CUDA Loader in a DataLoader worker process: CUDA does not survive fork. "
+                        "Use num_workers=0 (each batch is one GPU call: workers add nothing) or "
+                        "multiprocessing_context='spawn'.") from e
+                raise
             self._loader_pid = os.getpid()
         return self._loader
 
