@@ -330,6 +330,16 @@ def bench_same_host(a, paths, chroms) -> list[dict]:
     for cache in ("none", "host", "device"):
         c = bwl.Collection(paths, device="cuda", cache=None if cache == "none" else cache)
         one(f"bwl cuda cache={cache}", c, torch.cuda.synchronize)
+        # one more batch with the time split (GPU events, a sync per chunk)
+        c._cuda.set_timing(True)
+        names, starts, ends = random_windows(chroms, L, B, a.seed + 99)
+        c.values(names, starts, ends, default=0.0)
+        rows[-1]["split"] = t = c._cuda.last_timing()
+        c._cuda.set_timing(False)
+        print(f"  split: total {t['total_s'] * 1e3:.1f} ms = plan {t['plan_s'] * 1e3:.1f} + read {t['stage_s'] * 1e3:.1f} "
+              f"(host) | GPU inflate {t['inflate_s'] * 1e3:.1f}, scan {t['scan_s'] * 1e3:.1f}, densify "
+              f"{t['densify_s'] * 1e3:.1f} ms; {t['chunks']} chunk(s), {t['blocks']:,} blocks, {t['rows']:,} rows",
+              flush=True)
         del c
     threads = os.cpu_count() or 1
     for cache in ("none", "host"):

@@ -8,7 +8,9 @@ scale, out=, non-default streams, the no-torch device array, and the
 inflate kernel against zlib. Corrupt blocks must raise FormatError (and
 not hang).
 
-Skipped unless torch sees a CUDA GPU and bwl was built with CUDA.
+Skipped where torch sees no CUDA GPU. Where it sees one, every test
+fails (with CUDA's reason) unless bwl can use it too: a CPU-only build or a
+driver too old for bwl's CUDA must not pass as "skipped".
 """
 from __future__ import annotations
 
@@ -27,11 +29,23 @@ from conftest import ALL_FILES, CHROMS
 import torch
 
 
-def _cuda_ready() -> bool:
-    return hasattr(_core, "CudaBatcher") and torch.cuda.is_available() and _core.cuda_device_count() > 0
+def _why_bwl_cannot() -> str:
+    """Why bwl cannot use the GPU torch sees ("" when it can)."""
+    if not hasattr(_core, "CudaBatcher"):
+        return "torch sees a CUDA GPU but this bwl was built without CUDA kernels (no nvcc at build time)"
+    if _core.cuda_device_count() == 0:
+        return f"torch sees a CUDA GPU but bwl does not: {_core.cuda_unavailable_reason()}"
+    return ""
 
 
-pytestmark = [pytest.mark.gpu, pytest.mark.skipif(not _cuda_ready(), reason="needs a CUDA GPU and bwl built with CUDA")]
+pytestmark = [pytest.mark.gpu, pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")]
+
+
+@pytest.fixture(autouse=True)
+def _bwl_sees_the_gpu():
+    why = _why_bwl_cannot()
+    if why:
+        pytest.fail(why)
 
 DTYPES = ("float32", "float16", "bfloat16")
 LAYOUTS = ("BTL", "BLT")
@@ -145,6 +159,36 @@ def test_out_and_streams(paths, cpu):
         gpu.values(c, s, e, out=torch.empty((16, len(paths), 500), dtype=torch.float16, device="cuda"))
     with pytest.raises(ValueError):
         gpu.values(c, s, e, out=np.empty((16, len(paths), 500), np.float32))
+
+
+def test_caller_stream_not_synchronized(paths, cpu):
+    """values() waits for bwl's own work, not for what the caller queued:
+    with a long kernel queued on the current stream, values() returns while
+    that kernel still runs, and the stream sees the result after it."""
+    gpu = bwl.Collection(paths, device="cuda")
+    rng = np.random.default_rng(8)
+    c, s, e = _windows(rng, 1000, 32)
+    gpu.values(c, s, e)  # warm-up: bwl's stream and buffers
+    torch.cuda.synchronize()
+    torch.cuda._sleep(int(4e9))  # about 2 s of GPU clock cycles on the current stream
+    got = gpu.values(c, s, e)
+    busy = not torch.cuda.current_stream().query()
+    _same(got, cpu.values(c, s, e))  # .cpu() waits on the current stream, which waits for bwl's result
+    assert busy, "values() synchronized the caller's stream"
+
+
+def test_device_memory_flat(paths):
+    """Many batches: device memory stays where the first few left it."""
+    gpu = bwl.Collection(paths, device="cuda")
+    rng = np.random.default_rng(12)
+    for _ in range(3):
+        gpu.values(*_windows(rng, 2000, 64))
+    torch.cuda.synchronize()
+    free0 = torch.cuda.mem_get_info()[0]
+    for _ in range(40):
+        gpu.values(*_windows(rng, 2000, 64))
+    torch.cuda.synchronize()
+    assert free0 - torch.cuda.mem_get_info()[0] < 64 << 20
 
 
 def test_bad_arguments(paths):

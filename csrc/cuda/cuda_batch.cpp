@@ -10,6 +10,7 @@
 #include <cuda_runtime.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <mutex>
 #include <stdexcept>
@@ -135,21 +136,51 @@ struct CudaBatcher::Impl {
     DeviceBuf d_src, d_dst, d_meta, d_err;
     PinnedBuf h_src[2], h_meta[2], h_err;
     cudaEvent_t staged[2] = {nullptr, nullptr};  // the H2D copies out of slot k are done
+    cudaStream_t own = nullptr;  // for callers without a stream: never the legacy default stream, which syncs with all
+    bool timing = false;
+    cudaEvent_t marks[4] = {nullptr, nullptr, nullptr, nullptr};  // around the three launches, when timing
+    CudaBatcher::Timing last;
 
     Impl(Collection& col, const CudaOptions& o) : c(col), opt(o) {
         if (cuda_device_count() == 0) throw std::runtime_error("no CUDA device available");
         if (opt.device < 0) check(cudaGetDevice(&dev), "cudaGetDevice");
         else dev = opt.device;
         DeviceScope scope(dev);
-        for (auto& e : staged) check(cudaEventCreateWithFlags(&e, cudaEventDisableTiming), "cudaEventCreate");
-        d_err.ensure(sizeof(cuda::ErrorRecord));
-        h_err.ensure(sizeof(cuda::ErrorRecord));
-        if (opt.device_cache) fill_cache();
+        try {
+            for (auto& e : staged) check(cudaEventCreateWithFlags(&e, cudaEventDisableTiming), "cudaEventCreate");
+            check(cudaStreamCreateWithFlags(&own, cudaStreamNonBlocking), "cudaStreamCreate");
+            d_err.ensure(sizeof(cuda::ErrorRecord));
+            h_err.ensure(sizeof(cuda::ErrorRecord));
+            if (opt.device_cache) fill_cache();
+        } catch (...) {
+            release();  // no destructor runs for a constructor that throws
+            throw;
+        }
     }
 
-    ~Impl() {
+    ~Impl() { release(); }
+
+    void release() {
         for (auto& e : staged)
             if (e) cudaEventDestroy(e);
+        for (auto& e : marks)
+            if (e) cudaEventDestroy(e);
+        if (own) cudaStreamDestroy(own);
+        staged[0] = staged[1] = nullptr;
+        for (auto& e : marks) e = nullptr;
+        own = nullptr;
+    }
+
+    static double since(std::chrono::steady_clock::time_point t0) {
+        return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    }
+
+    void set_timing(bool on) {
+        std::lock_guard<std::mutex> lock(mu);
+        DeviceScope scope(dev);
+        if (on && !marks[0])
+            for (auto& e : marks) check(cudaEventCreate(&e), "cudaEventCreate");
+        timing = on;
     }
 
     // Every file's data blocks, one contiguous region per file (the range
@@ -210,8 +241,15 @@ struct CudaBatcher::Impl {
     void values(const BatchSpec& spec, void* out, cudaStream_t stream) {
         std::lock_guard<std::mutex> lock(mu);
         DeviceScope scope(dev);
+        if (!stream) stream = own;
+        const auto t0 = std::chrono::steady_clock::now();
+        last = CudaBatcher::Timing();
         cuda::Plan plan;
         cuda::make_plan(c, spec, opt.scratch_bytes, opt.device_cache, plan);
+        last.plan_s = since(t0);
+        last.chunks = plan.chunks.size();
+        last.blocks = plan.blocks.size();
+        last.rows = plan.rows.size();
         if (spec.batch == 0 || plan.T == 0) return;
 
         cudaPointerAttributes attr{};
@@ -236,6 +274,7 @@ struct CudaBatcher::Impl {
 
         try {
             run(spec, plan, out, stream);
+            last.total_s = since(t0);
         } catch (...) {
             cudaStreamSynchronize(stream);  // nothing may still use the buffers when the next call resizes them
             throw;
@@ -250,7 +289,11 @@ struct CudaBatcher::Impl {
             const cuda::PlanChunk& ch = plan.chunks[ci];
             const int slot = int(ci & 1);
             check(cudaEventSynchronize(staged[slot]), "cudaEventSynchronize");  // slot's last copies are done
-            if (!opt.device_cache) stage(plan, ch, h_src[slot].bytes());
+            if (!opt.device_cache) {
+                const auto ts = std::chrono::steady_clock::now();
+                stage(plan, ch, h_src[slot].bytes());
+                last.stage_s += since(ts);
+            }
 
             const uint32_t nblocks = ch.block_end - ch.block_begin, nrows = ch.row_end - ch.row_begin,
                            nrb = ch.rb_end - ch.rb_begin;
@@ -287,11 +330,23 @@ struct CudaBatcher::Impl {
             check(cudaMemcpyAsync(dm, hm, lay.total, cudaMemcpyHostToDevice, stream), "cudaMemcpyAsync (descriptors)");
             check(cudaEventRecord(staged[slot], stream), "cudaEventRecord");
 
+            if (timing) check(cudaEventRecord(marks[0], stream), "cudaEventRecord");
             cuda::launch_inflate(reinterpret_cast<const cuda::InflateJob*>(dm + lay.jobs), nj, true, err, stream);
+            if (timing) check(cudaEventRecord(marks[1], stream), "cudaEventRecord");
             cuda::launch_extent(dblocks, nblocks, ch.block_begin, err, stream);
+            if (timing) check(cudaEventRecord(marks[2], stream), "cudaEventRecord");
             cuda::launch_densify(params, reinterpret_cast<const DensifyRow*>(dm + lay.rows), nrows,
                                  reinterpret_cast<const uint32_t*>(dm + lay.rb), dblocks, ch.block_begin, err, stream);
             check(cudaGetLastError(), "kernel launch");
+            if (timing) {
+                check(cudaEventRecord(marks[3], stream), "cudaEventRecord");
+                check(cudaEventSynchronize(marks[3]), "cudaEventSynchronize");
+                float ms[3];
+                for (int k = 0; k < 3; ++k) check(cudaEventElapsedTime(&ms[k], marks[k], marks[k + 1]), "cudaEventElapsedTime");
+                last.inflate_s += ms[0] / 1e3;
+                last.scan_s += ms[1] / 1e3;
+                last.densify_s += ms[2] / 1e3;
+            }
         }
         auto* herr = static_cast<cuda::ErrorRecord*>(h_err.p);
         check(cudaMemcpyAsync(herr, err, sizeof(cuda::ErrorRecord), cudaMemcpyDeviceToHost, stream),
@@ -317,6 +372,8 @@ void CudaBatcher::values(const BatchSpec& spec, void* out, void* stream) {
 int CudaBatcher::device() const { return impl_->dev; }
 const Collection& CudaBatcher::collection() const { return impl_->c; }
 uint64_t CudaBatcher::device_cache_bytes() const { return impl_->cache_bytes; }
+void CudaBatcher::set_timing(bool on) { impl_->set_timing(on); }
+CudaBatcher::Timing CudaBatcher::last_timing() const { return impl_->last; }
 
 CudaInflateResult cuda_inflate_streams(const std::vector<const uint8_t*>& src, const std::vector<uint64_t>& src_len,
                                        const std::vector<uint64_t>& cap, bool zlib, int repeats, bool want_output,

@@ -103,6 +103,24 @@ void bind_cuda(py::module_& m) {
              py::keep_alive<1, 2>())  // the batcher holds the collection
         .def_property_readonly("device", &bwl::CudaBatcher::device)
         .def("device_cache_bytes", &bwl::CudaBatcher::device_cache_bytes)
+        .def("set_timing", &bwl::CudaBatcher::set_timing, py::arg("on"),
+             "Record where each values() call spends its time (synchronizes after each chunk).")
+        .def("last_timing",
+             [](const bwl::CudaBatcher& cb) {
+                 auto t = cb.last_timing();
+                 py::dict d;
+                 d["plan_s"] = t.plan_s;
+                 d["stage_s"] = t.stage_s;
+                 d["total_s"] = t.total_s;
+                 d["inflate_s"] = t.inflate_s;
+                 d["scan_s"] = t.scan_s;
+                 d["densify_s"] = t.densify_s;
+                 d["chunks"] = t.chunks;
+                 d["blocks"] = t.blocks;
+                 d["rows"] = t.rows;
+                 return d;
+             },
+             "The last values() call's time split (set_timing(True) first): seconds and counts.")
         .def("values",
              [](bwl::CudaBatcher& cb, const py::handle& chroms, const py::handle& starts, uint64_t length,
                 uint32_t window, float dflt, int dtype, int layout, const py::handle& tracks, uintptr_t out,

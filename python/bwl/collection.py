@@ -146,6 +146,7 @@ class Collection:
         if scale is not None:
             self._c.set_scale(self._scale_array(scale))
         self._cuda = None
+        self._stream = None  # bwl's CUDA stream (torch), made at the first values()
         if self._device_index is not None:
             self._cuda = _core.CudaBatcher(self._c, self._device_index, cache == "device", 0)
 
@@ -238,8 +239,10 @@ class Collection:
         np.ndarray, or on CUDA a torch tensor
             A new array (or ``out``) of shape (B, T, L // window) or
             (B, L // window, T). Values are scaled by the track's ``scale``.
-            On CUDA the work is queued on torch's current stream and is
-            complete when this returns.
+            On CUDA the work runs on the collection's own stream and is
+            complete when this returns; torch's current stream is not
+            synchronized (work queued there keeps running) but waits for
+            the result before its later work.
         """
         if dtype not in _DTYPES:
             raise ValueError(f"dtype must be one of {list(_DTYPES)}, got {dtype!r}")
@@ -276,18 +279,33 @@ class Collection:
         return out
 
     def _values_cuda(self, chrom_idx, starts, L, window, default, dtype, layout, shape, track_idx, out):
-        """values() on the GPU: the output is allocated here (torch if
-        available) and written by the kernels on the current stream."""
+        """values() on the GPU, on the collection's own stream: the host
+        waits for bwl's work alone (its errors are raised here, never lost),
+        not for the work queued on the caller's stream, which then waits for
+        the result (an event, no host synchronization). A new output is
+        allocated on bwl's stream; into ``out=`` bwl writes only after the
+        caller's stream has finished what it queued before."""
         torch = _torch_or_none()
         if torch is not None:
             tdtype = {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16}[dtype]
             dev = torch.device("cuda", self._device_index)
+            caller = torch.cuda.current_stream(dev)
+            if self._stream is None:
+                self._stream = torch.cuda.Stream(dev)
+            own = self._stream
             if out is None:
-                out = torch.empty(shape, dtype=tdtype, device=dev)
+                with torch.cuda.stream(own):
+                    out = torch.empty(shape, dtype=tdtype, device=dev)
             elif (not isinstance(out, torch.Tensor) or out.device != dev or out.dtype != tdtype
                   or tuple(out.shape) != shape or not out.is_contiguous()):
                 raise ValueError(f"out must be a contiguous {tdtype} tensor of shape {shape} on {dev}")
-            ptr, stream = out.data_ptr(), torch.cuda.current_stream(dev).cuda_stream
+            else:
+                own.wait_stream(caller)  # out may still be in use there
+            self._cuda.values(chrom_idx, starts, L, window, default, _DTYPES[dtype], _LAYOUTS[layout], track_idx,
+                              int(out.data_ptr()), int(own.cuda_stream))
+            caller.wait_stream(own)
+            out.record_stream(caller)  # the caching allocator keeps it for the caller's stream
+            return out
         else:
             typestr = {"float32": "<f4", "float16": "<f2", "bfloat16": "<u2"}[dtype]
             if out is None:
@@ -297,9 +315,9 @@ class Collection:
                 if (cai is None or tuple(cai["shape"]) != shape or cai["typestr"] != typestr
                         or cai.get("strides") is not None):
                     raise ValueError(f"out must be a C-contiguous CUDA array of shape {shape} and typestr {typestr}")
-            ptr, stream = out.__cuda_array_interface__["data"][0], 0  # the legacy default stream
+        # stream 0: the batcher's own (non-blocking) stream; the result is complete on return
         self._cuda.values(chrom_idx, starts, L, window, default, _DTYPES[dtype], _LAYOUTS[layout], track_idx,
-                          int(ptr), int(stream))
+                          int(out.__cuda_array_interface__["data"][0]), 0)
         return out
 
     def chrom_names(self) -> list[str]:

@@ -6,7 +6,8 @@
 // blocks to the device through pinned staging (or use the device cache),
 // then per chunk one inflate launch (a warp per zlib stream), one scan
 // launch (sections checked, item extents) and one decode + densify launch
-// (a warp per output row) writing the caller's tensor on the caller's stream.
+// (a warp per output row) writing the caller's tensor, all on one stream
+// (bwl.Collection passes its own: the caller's stream waits for an event).
 #pragma once
 
 #include <cstdint>
@@ -42,8 +43,9 @@ public:
 
     // Writes the batch into `out`, device memory of device() shaped and
     // typed as for Collection::values, with all work on `stream` (null: the
-    // legacy default stream). Returns once the batch is written (it reads
-    // the kernels' error flag back). Throws what Collection::values throws:
+    // batcher's own non-blocking stream, never the legacy default one).
+    // Returns once the batch is written: it synchronizes `stream` alone and
+    // reads the kernels' error flag back. Throws what Collection::values throws:
     // RangeError for a bad spec, FormatError naming the file and block for a
     // corrupt block. One batch at a time per batcher (calls are serialized).
     void values(const BatchSpec& spec, void* out, void* stream);
@@ -51,6 +53,16 @@ public:
     int device() const;
     const Collection& collection() const;
     uint64_t device_cache_bytes() const;
+
+    // Where the last values() call spent its time, when timing is on (for
+    // benchmarks: it synchronizes after each chunk to read the GPU events).
+    struct Timing {
+        double plan_s = 0, stage_s = 0, total_s = 0;        // host wall clock
+        double inflate_s = 0, scan_s = 0, densify_s = 0;    // GPU, summed over chunks
+        uint64_t chunks = 0, blocks = 0, rows = 0;
+    };
+    void set_timing(bool on);
+    Timing last_timing() const;
 
 private:
     struct Impl;
