@@ -43,42 +43,34 @@ struct DeviceScope {
     }
 };
 
-// Grow-only buffers. Callers resize only while no work uses them.
-struct DeviceBuf {
+// Grow-only buffers (device or pinned host memory). Callers resize only
+// while no work uses them. Owners: not copyable.
+template <cudaError_t (*Alloc)(void**, size_t), cudaError_t (*Free)(void*)>
+struct GrowBuf {
     void* p = nullptr;
     uint64_t cap = 0;
+    GrowBuf() = default;
+    GrowBuf(const GrowBuf&) = delete;
+    GrowBuf& operator=(const GrowBuf&) = delete;
+    ~GrowBuf() {
+        if (p) Free(p);
+    }
     void ensure(uint64_t n) {
         if (n <= cap) return;
-        if (p) cudaFree(p);
+        if (p) Free(p);
         p = nullptr;
         cap = 0;
         uint64_t want = std::max<uint64_t>(n + n / 4, 1 << 16);
-        check(cudaMalloc(&p, want), "cudaMalloc");
+        check(Alloc(&p, want), ("allocating " + std::to_string(want) + " bytes").c_str());
         cap = want;
     }
     uint8_t* bytes() const { return static_cast<uint8_t*>(p); }
-    ~DeviceBuf() {
-        if (p) cudaFree(p);
-    }
 };
 
-struct PinnedBuf {
-    void* p = nullptr;
-    uint64_t cap = 0;
-    void ensure(uint64_t n) {
-        if (n <= cap) return;
-        if (p) cudaFreeHost(p);
-        p = nullptr;
-        cap = 0;
-        uint64_t want = std::max<uint64_t>(n + n / 4, 1 << 16);
-        check(cudaHostAlloc(&p, want, cudaHostAllocDefault), "cudaHostAlloc");
-        cap = want;
-    }
-    uint8_t* bytes() const { return static_cast<uint8_t*>(p); }
-    ~PinnedBuf() {
-        if (p) cudaFreeHost(p);
-    }
-};
+cudaError_t device_alloc(void** p, size_t n) { return cudaMalloc(p, n); }
+cudaError_t pinned_alloc(void** p, size_t n) { return cudaHostAlloc(p, n, cudaHostAllocDefault); }
+using DeviceBuf = GrowBuf<device_alloc, cudaFree>;
+using PinnedBuf = GrowBuf<pinned_alloc, cudaFreeHost>;
 
 // Byte layout of one chunk's descriptors (a single copy to the device).
 struct MetaLayout {
