@@ -23,6 +23,7 @@ import pytest
 
 import bwl
 from bwl import _core
+from bwl.samplers import Tracks
 
 from conftest import ALL_FILES, CHROMS
 
@@ -294,13 +295,15 @@ def _loaders(genome, device, **kw):
     return bwl.Loader(c, s, 16, fasta=genome.fa, batches_per_epoch=3, seed=5, **kw)
 
 
-@pytest.mark.parametrize("kw", [dict(reverse_complement=True, target_crop=10, window=4),
-                                dict(reverse_complement=True, dtype="bfloat16", layout="BLT", reuse_buffers=True),
+@pytest.mark.parametrize("kw", [dict(reverse_complement=True, target_crop=10, window=4, strand_pairs=[(0, 2)]),
+                                dict(reverse_complement=True, dtype="bfloat16", layout="BLT", reuse_buffers=True,
+                                     strand_pairs=[(0, 2)], tracks=Tracks(2, seed=4)),  # partners read for flipped rows
                                 dict(prefetch=0, dtype="float16")])
 def test_loader_cuda_equals_cpu(genome, kw):
     """Loader(device="cuda"): CUDA tensors equal to the CPU loader's
     batches bit for bit (signal, one-hot sequence, reverse complement,
-    crops), complete when handed out: read on another stream at once."""
+    strand pairs, crops), complete when handed out: read on another stream
+    at once."""
     cpu, gpu = _loaders(genome, "cpu", **kw), _loaders(genome, "cuda", **kw)
     side = torch.cuda.Stream()
     n, flipped = 0, False

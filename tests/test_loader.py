@@ -43,11 +43,17 @@ def _loader(g, L=1000, batch_size=8, n_batches=4, seed=0, sampler=None, fasta=Tr
                       batches_per_epoch=n_batches, seed=seed, **kw)
 
 
-def _want_values(g, b, window=1, crop_bins=0, tracks=None):
+def _want_values(g, b, window=1, crop_bins=0, tracks=None, partner=None):
+    """pyBigWig's values for batch b; reversed rows flipped, and with
+    ``partner`` (track -> its other strand) read from the partner tracks."""
     crop = crop_bins * window
-    paths = [g.bigwigs[int(t)] for t in (b.tracks if tracks is None else tracks)]
-    v = pybw_values(paths, b.chroms, b.starts + crop, b.ends - crop, window)
+    tracks = b.tracks if tracks is None else tracks
+    v = pybw_values([g.bigwigs[int(t)] for t in tracks], b.chroms, b.starts + crop, b.ends - crop, window)
     if b.reverse.any():
+        if partner is not None:
+            other = pybw_values([g.bigwigs[partner[int(t)]] for t in tracks], b.chroms, b.starts + crop,
+                                b.ends - crop, window)
+            v[b.reverse] = other[b.reverse]
         v[b.reverse] = v[b.reverse][:, :, ::-1]
     return v
 
@@ -293,6 +299,34 @@ def test_len_and_shards(genome):
     for bad in ((2, 2), (-1, 2), (0, 0)):
         with pytest.raises(ValueError):
             _loader(genome, shard=bad)
+
+
+@pytest.mark.parametrize("layout", ["BTL", "BLT"])
+@pytest.mark.parametrize("subset", [False, True])
+def test_strand_pairs(genome, layout, subset):
+    """strand_pairs: on reverse-complemented windows tracks 0 and 2 trade
+    places (each reversed); with a 2-of-3 track subset a missing partner is
+    read for those rows. Names and indices give the same batches."""
+    pairs = [(0, 2)] if subset else [(os.path.basename(genome.bigwigs[0]), os.path.splitext(os.path.basename(genome.bigwigs[2]))[0])]
+    kw = dict(L=500, window=5, target_crop=2, layout=layout, reverse_complement=True, n_batches=6, batch_size=10,
+              tracks=Tracks(2, seed=4) if subset else None)
+    ld = _loader(genome, strand_pairs=pairs, **kw)
+    partner = {0: 2, 2: 0, 1: 1}
+    kinds = set()
+    for b in ld:
+        got = b.values if layout == "BTL" else b.values.transpose(0, 2, 1)
+        assert_values_close(got, _want_values(genome, b, 5, 2, partner=partner))
+        if b.reverse.any():
+            kinds.add("read" if any(partner[int(t)] not in b.tracks for t in b.tracks) else "swap")
+    assert kinds == ({"read", "swap"} if subset else {"swap"}), kinds
+    if not subset:  # the same with indices
+        again = _loader(genome, strand_pairs=[(2, 0)], **kw)
+        for a, b in zip(ld, again):
+            assert np.array_equal(a.values, b.values, equal_nan=True)
+    c = bwl.Collection(genome.bigwigs)
+    for bad in ([(0, 0)], [(0, 1), (1, 2)], [(0, 9)], [("nope.bw", 1)], [(0, 1, 2)]):
+        with pytest.raises(ValueError, match="strand_pairs"):
+            bwl.Loader(c, Tiles(c.chroms(), 100), 4, strand_pairs=bad)
 
 
 def test_loader_errors(genome):

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import dataclasses
+import os
 from collections import deque
-from typing import Iterator, Optional
+from typing import Iterator, Optional, Sequence
 
 import numpy as np
 
@@ -44,6 +45,33 @@ class Batch:
     index: int
 
 
+def _partners(collection: Collection, pairs) -> np.ndarray:
+    """partner[t]: the track holding t's other strand (t itself when unpaired)."""
+    def index(x) -> int:
+        if isinstance(x, (int, np.integer)):
+            if not 0 <= int(x) < len(collection):
+                raise ValueError(f"strand_pairs: track {x} is not in the collection ({len(collection)} tracks)")
+            return int(x)
+        name = str(x)
+        hits = [i for i, p in enumerate(collection.paths)
+                if p == name or os.path.basename(p) == name or os.path.splitext(os.path.basename(p))[0] == name]
+        if len(hits) != 1:
+            raise ValueError(f"strand_pairs: {name!r} names {len(hits)} tracks of the collection (need exactly one)")
+        return hits[0]
+
+    partner = np.arange(len(collection), dtype=np.uint32)
+    seen = set()
+    for pair in pairs:
+        if len(pair) != 2:
+            raise ValueError(f"strand_pairs: {pair!r} is not a (plus, minus) pair")
+        a, b = index(pair[0]), index(pair[1])
+        if a == b or a in seen or b in seen:
+            raise ValueError(f"strand_pairs: track {a if a in seen or a == b else b} is in more than one pair")
+        seen.update((a, b))
+        partner[a], partner[b] = b, a
+    return partner
+
+
 class Loader:
     """Batches of (sequence, signal) for training, prefetched in background threads.
 
@@ -61,6 +89,12 @@ class Loader:
     reverse_complement : bool
         Flip half the windows (chosen per batch from the seed): sequence
         reverse-complemented and signal reversed together.
+    strand_pairs : sequence of (plus, minus) pairs, optional
+        Tracks of one stranded assay, as collection indices or paths (or
+        file names): on a reverse-complemented window each track of a pair
+        holds its partner's reversed signal, as the other strand reads it
+        (BPNet's and Borzoi's rule). A partner missing from a batch's
+        ``tracks`` subset is read for the flipped windows.
     default, dtype, layout : as in :meth:`Collection.values`
     tracks : bwl.samplers.Tracks, optional
         A random subset of tracks per batch.
@@ -93,7 +127,7 @@ class Loader:
                  default: float = float("nan"), dtype: str = "float32", layout: str = "BTL",
                  tracks: Optional[Tracks] = None, prefetch: int = 2, batches_per_epoch: Optional[int] = None,
                  seed: int = 0, shard: tuple[int, int] = (0, 1), reuse_buffers: bool = False,
-                 device: Optional[str] = None) -> None:
+                 device: Optional[str] = None, strand_pairs: Optional[Sequence[tuple]] = None) -> None:
         if batch_size <= 0:
             raise ValueError("batch_size must be > 0")
         if device is not None and str(device) != collection.device and not (
@@ -122,6 +156,7 @@ class Loader:
         self.epoch = 0
         self.reuse_buffers = reuse_buffers
         self._slots: dict = {}  # (name, slot) -> array, with reuse_buffers
+        self._partner = _partners(collection, strand_pairs) if strand_pairs else None
 
     def set_epoch(self, epoch: int) -> None:
         """Select the epoch: each epoch has its own reproducible windows."""
@@ -155,9 +190,12 @@ class Loader:
 
     def _make(self, chroms, starts, ends, tracks, crop: int, index: int, epoch: int, slot: int) -> Batch:
         B = len(starts)
-        values = self.collection.values(chroms, starts + crop, ends - crop, window=self.window, default=self.default,
-                                        dtype=self.dtype, layout=self.layout, tracks=tracks,
-                                        out=self._buffer("values", slot, self._values_shape(B, len(tracks), ends[0] - starts[0] - 2 * crop), self.dtype))
+        def read(rows, which, out=None):
+            return self.collection.values(np.asarray(chroms)[rows], starts[rows] + crop, ends[rows] - crop, window=self.window,
+                                          default=self.default, dtype=self.dtype, layout=self.layout, tracks=which,
+                                          out=out)
+
+        values = read(slice(None), tracks, self._buffer("values", slot, self._values_shape(B, len(tracks), ends[0] - starts[0] - 2 * crop), self.dtype))
         seq = None
         if self.fasta is not None:
             seq = self.fasta.onehot(chroms, starts, ends, dtype=self.dtype,
@@ -169,16 +207,41 @@ class Loader:
             reverse = batch_rng(self.seed, epoch, index, stream=2).random(B) < 0.5
             if reverse.any():
                 axis = 2 if self.layout == "BTL" else 1  # the bins axis
+                flipped = self._other_strand(values, reverse, tracks, read)
                 if self._torch is not None:
                     rows = self._torch.from_numpy(np.flatnonzero(reverse)).to(self._device, non_blocking=True)
-                    values[rows] = values[rows].flip(axis)
+                    values[rows] = flipped.flip(axis)
                     if seq is not None:
                         seq[rows] = seq[rows].flip(1, 2)
                 else:
-                    values[reverse] = np.flip(values[reverse], axis=axis)
+                    values[reverse] = np.flip(flipped, axis=axis)
                     if seq is not None:
                         seq[reverse] = seq[reverse][:, ::-1, ::-1]  # reverse, and A<->T, C<->G is the channel flip
         return Batch(values, seq, chroms, starts, ends, tracks, reverse, index)
+
+    def _other_strand(self, values, reverse: np.ndarray, tracks: np.ndarray, read):
+        """The rows of ``values`` to flip, with strand partners swapped: a
+        permutation of the slots when the batch holds every partner, else
+        the partners read again for those rows."""
+        rows = np.flatnonzero(reverse)
+        if self._torch is not None:
+            rows_t = self._torch.from_numpy(rows).to(self._device, non_blocking=True)
+            sub = values[rows_t]
+        else:
+            sub = values[reverse]
+        if self._partner is None:
+            return sub
+        want = self._partner[tracks]
+        if np.array_equal(want, tracks):
+            return sub
+        slot_of = {int(t): k for k, t in enumerate(tracks)}
+        if all(int(t) in slot_of for t in want):
+            perm = np.array([slot_of[int(t)] for t in want])
+            axis = 1 if self.layout == "BTL" else 2  # the tracks axis
+            if self._torch is not None:
+                return sub.index_select(axis, self._torch.from_numpy(perm).to(self._device))
+            return np.take(sub, perm, axis=axis)
+        return read(rows, want.astype(np.uint32))
 
     def _to_device(self, a: np.ndarray):
         """A host batch array as a tensor on the loader's GPU: through pinned
