@@ -417,6 +417,33 @@ def test_window_pooling(env, coll, w, L, default):
         assert part.any()
 
 
+@pytest.mark.parametrize("summary", ["sum", "mean0", "max", "min"])
+@pytest.mark.parametrize("w,L,default", [(10, 1000, np.nan), (128, 1280, 0.25), (7, 700, -1.0)])
+def test_window_summaries(env, coll, summary, w, L, default):
+    """summary=: each bin against numpy over env.ref's per-base values (NaN =
+    no data): sum = value x covered bases, mean0 = sum / window (0 where
+    nothing is covered), max / min over covered bases; default where no base
+    is covered (mean0: 0). Both layouts."""
+    rng = np.random.default_rng(w + L + len(summary))
+    c, s, e = _windows(rng, L, 30)
+    r = env.ref(c, s, e).astype(np.float64)
+    r = r.reshape(*r.shape[:2], L // w, w)
+    n = (~np.isnan(r)).sum(-1)
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN bins
+        x = {"sum": np.nansum(r, -1), "mean0": np.nansum(r, -1) / w, "max": np.nanmax(r, -1),
+             "min": np.nanmin(r, -1)}[summary]
+    want = np.where(n > 0, x, 0.0 if summary == "mean0" else default).astype(np.float32)
+    got = coll.values(c, s, e, window=w, default=default, summary=summary)
+    assert np.array_equal(np.isnan(got), np.isnan(want))
+    np.testing.assert_allclose(got, want, rtol=1e-6, atol=0)
+    assert (n == 0).any() and (n == w).any() and ((n > 0) & (n < w)).any()  # empty, full and partial bins
+    blt = coll.values(c, s, e, window=w, default=default, summary=summary, layout="BLT")
+    np.testing.assert_array_equal(blt, got.transpose(0, 2, 1))
+    with pytest.raises(ValueError, match="summary"):
+        coll.values(c, s, e, window=w, summary="median")
+
+
 def test_window_pooling_blt_f16(env, coll):
     rng = np.random.default_rng(3)
     c, s, e = _windows(rng, 1280, 20)

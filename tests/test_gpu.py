@@ -110,6 +110,16 @@ def test_values_match_cpu(cpu, gpu, dtype, layout, L, window):
         _same(got, want)
 
 
+@pytest.mark.parametrize("summary", ["sum", "mean0", "max", "min"])
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_summaries_match_cpu(cpu, gpu, summary, layout):
+    rng = np.random.default_rng(21)
+    c, s, e = _windows(rng, 6000, 24)
+    for window, default in ((3, float("nan")), (100, 0.5), (2000, -1.0)):
+        _same(gpu.values(c, s, e, window=window, default=default, layout=layout, summary=summary),
+              cpu.values(c, s, e, window=window, default=default, layout=layout, summary=summary))
+
+
 @pytest.mark.parametrize("L,window", [(102_400, 128), (8192, 4096), (12_288, 3072), (5000, 1)])
 @pytest.mark.parametrize("layout", LAYOUTS)
 def test_long_windows(cpu, gpu, L, window, layout):

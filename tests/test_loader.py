@@ -329,6 +329,20 @@ def test_strand_pairs(genome, layout, subset):
             bwl.Loader(c, Tiles(c.chroms(), 100), 4, strand_pairs=bad)
 
 
+def test_summary(genome):
+    """Loader(summary=...) bins as Collection.values(summary=...) on the
+    same windows (reverse-complemented rows flipped)."""
+    ld = _loader(genome, L=640, window=32, summary="sum", reverse_complement=True, default=0.0, fasta=False)
+    c = bwl.Collection(genome.bigwigs)
+    for b in ld:
+        want = c.values(b.chroms, b.starts, b.ends, window=32, default=0.0, summary="sum")
+        want[b.reverse] = want[b.reverse][:, :, ::-1]
+        np.testing.assert_array_equal(b.values, want)
+        assert (b.values > np.nanmax(pybw_values(genome.bigwigs, b.chroms, b.starts, b.ends, 1), initial=0)).any()  # sums, not means
+    with pytest.raises(ValueError, match="summary"):
+        _loader(genome, summary="median")
+
+
 def test_loader_errors(genome):
     c = bwl.Collection(genome.bigwigs)
     with pytest.raises(ValueError):

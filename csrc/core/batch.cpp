@@ -105,16 +105,17 @@ private:
     }
 
     void fill_default(size_t b, size_t t) {
-        for (uint64_t j = 0; j < Lout_; ++j) store(out_, out_index(b, t, j), s_.default_value, s_.dtype);
+        float v = pooled_ && s_.summary == Summary::Mean0 ? 0.0f : s_.default_value;  // a window no block touches
+        for (uint64_t j = 0; j < Lout_; ++j) store(out_, out_index(b, t, j), v, s_.dtype);
     }
 
     // Writes a finished staging row as the output's dtype and layout: a
     // per-base row (already holding the default where there is no data, and
-    // NaN where the file says NaN, as on the direct path), or (sum, bases)
+    // NaN where the file says NaN, as on the direct path), or summary.hpp's
     // pairs per bin (NaN values were skipped as no data).
     void finish_row(size_t b, size_t t, const float* row, const double* bins) {
         for (uint64_t j = 0; j < Lout_; ++j) {
-            float v = bins ? (bins[2 * j + 1] > 0 ? float(bins[2 * j] / bins[2 * j + 1]) : s_.default_value) : row[j];
+            float v = bins ? summary_value(s_.summary, bins + 2 * j, s_.window, s_.default_value) : row[j];
             store(out_, out_index(b, t, j), v, s_.dtype);
         }
     }
@@ -162,7 +163,8 @@ private:
                     }
                     if (pooled_) {
                         auto& v = sc.bins[o.staging];
-                        v.assign(2 * Lout_, 0.0);
+                        v.resize(2 * Lout_);
+                        for (uint64_t j = 0; j < Lout_; ++j) summary_init(s_.summary, &v[2 * j]);
                         o.bins = v.data();
                     } else {
                         auto& v = sc.rows[o.staging];
@@ -188,7 +190,7 @@ private:
                     uint64_t qs = uint64_t(s_.start[o.r->window]);
                     bool swap = file.header().swap;
                     int st = o.bins ? pool_block(data, n, swap, chrom_id, qs, qs + s_.length, s_.window, o.bins, scale,
-                                                 &o.budget, prefix)
+                                                 &o.budget, prefix, s_.summary)
                                     : densify_block(data, n, swap, chrom_id, qs, qs + s_.length, o.row, scale, &o.budget,
                                                     prefix);
                     if (st != kSectionOk)

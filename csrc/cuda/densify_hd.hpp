@@ -89,6 +89,7 @@ struct DensifyParams {
     float dflt;
     DType dtype;
     Layout layout;
+    Summary summary;  // of pooled rows
 };
 
 BWL_HD uint64_t densify_out_index(const DensifyParams& p, const DensifyRow& r, uint64_t j) {
@@ -298,9 +299,9 @@ struct PoolItems {
     uint32_t ok[32];        // the item counts (chrom, overlap, not NaN, not empty)
 };
 
-// A pooled row (window > 1), as batch.cpp's pool_block: per bin, the sum of
-// value x covered bases and the count of covered bases, added in item order
-// (blocks in order); mean = sum / bases, the default where none is covered.
+// A pooled row (window > 1), as batch.cpp's pool_block: per bin,
+// summary.hpp's pair (for a mean: value x covered bases, and covered bases),
+// added in item order (blocks in order), then the bin's summary_value.
 // NaN values count as no data; overlapping items each count; empty or
 // inverted items (end <= start) count nothing. Threads own bins (bin j:
 // thread j % size) and every thread reads every item, so each bin's sum is
@@ -317,7 +318,7 @@ BWL_HD int pool_row(G& g, double* acc, uint32_t bin_cap, PoolItems* items, const
     for (uint64_t j0 = 0; j0 < p.Lout && status == kSectionOk; j0 += bin_cap) {
         uint64_t nb = p.Lout - j0 < bin_cap ? p.Lout - j0 : bin_cap;
         uint64_t ts = qs + j0 * w, te = ts + nb * w;  // bases of this pass's bins
-        for (uint64_t j = rank; j < 2 * nb; j += size) acc[j] = 0;
+        for (uint64_t j = rank; j < nb; j += size) summary_init(p.summary, acc + 2 * j);
         g.sync();
         for (uint32_t bi = r.blk_begin; bi < r.blk_end && status == kSectionOk; ++bi) {
             const DensifyBlock& blk = blocks[row_blocks[bi]];
@@ -373,8 +374,7 @@ BWL_HD int pool_row(G& g, double* acc, uint32_t bin_cap, PoolItems* items, const
                         uint64_t j = jlo + (rank + size - uint32_t((jlo - j0) % size)) % size;
                         for (; j <= jhi; j += size) {
                             uint64_t lo = j * w > a ? j * w : a, hi = (j + 1) * w < b ? (j + 1) * w : b;
-                            acc[2 * (j - j0)] += x * double(hi - lo);
-                            acc[2 * (j - j0) + 1] += double(hi - lo);
+                            summary_add(p.summary, acc + 2 * (j - j0), x, double(hi - lo));
                         }
                     }
                     g.sync();  // items is rewritten next
@@ -386,8 +386,7 @@ BWL_HD int pool_row(G& g, double* acc, uint32_t bin_cap, PoolItems* items, const
         }
         g.sync();
         for (uint64_t j = rank; j < nb; j += size) {
-            double cnt = acc[2 * j + 1];
-            float v = cnt > 0 ? float(acc[2 * j] / cnt) : p.dflt;
+            float v = summary_value(p.summary, acc + 2 * j, p.window, p.dflt);
             store(p.out, densify_out_index(p, r, j0 + j), v, p.dtype);
         }
         g.sync();  // acc is cleared next

@@ -45,6 +45,7 @@ DensifyParams densify_params(const BatchSpec& spec, const Plan& plan, void* out)
     p.dflt = spec.default_value;
     p.dtype = spec.dtype;
     p.layout = spec.layout;
+    p.summary = spec.summary;
     return p;
 }
 

@@ -34,8 +34,9 @@ struct BatchArgs {
 
 inline BatchArgs batch_args(size_t collection_tracks, const py::handle& chroms, const py::handle& starts,
                             uint64_t length, uint32_t window, float dflt, int dtype, int layout,
-                            const py::handle& tracks) {
+                            const py::handle& tracks, int summary = 0) {
     if (dtype < 0 || dtype > 2 || layout < 0 || layout > 1) throw bwl::RangeError("bad dtype or layout code");
+    if (summary < 0 || summary >= bwl::kSummaryCount) throw bwl::RangeError("bad summary code");
     BatchArgs a;
     a.chroms = vec<uint32_t>(chroms, "chroms");
     a.starts = vec<int64_t>(starts, "starts");
@@ -49,6 +50,7 @@ inline BatchArgs batch_args(size_t collection_tracks, const py::handle& chroms, 
     s.default_value = dflt;
     s.dtype = bwl::DType(dtype);
     s.layout = bwl::Layout(layout);
+    s.summary = bwl::Summary(summary);
     a.n_tracks = collection_tracks;
     if (!tracks.is_none()) {
         a.tracks = vec<uint32_t>(tracks, "tracks");

@@ -14,6 +14,7 @@ from bwl import _core
 PathLike = Union[str, "os.PathLike[str]"]
 _DTYPES = {"float32": 0, "float16": 1, "bfloat16": 2}
 _LAYOUTS = {"BTL": 0, "BLT": 1}
+_SUMMARIES = {"mean": 0, "sum": 1, "mean0": 2, "max": 3, "min": 4}  # bwl/summary.hpp
 _BW_SUFFIXES = (".bw", ".bigwig", ".bigWig", ".BigWig", ".BW")
 
 
@@ -207,7 +208,8 @@ class Collection:
 
     def values(self, chroms: Union[Sequence[str], npt.ArrayLike], starts: npt.ArrayLike, ends: npt.ArrayLike,
                window: int = 1, default: float = float("nan"), dtype: str = "float32", layout: str = "BTL",
-               out: Optional[np.ndarray] = None, tracks: Optional[npt.ArrayLike] = None) -> np.ndarray:
+               out: Optional[np.ndarray] = None, tracks: Optional[npt.ArrayLike] = None,
+               summary: str = "mean") -> np.ndarray:
         """Signal of B windows over T tracks.
 
         Parameters
@@ -217,9 +219,8 @@ class Collection:
         starts, ends : int arrays, shape (B,)
             0-based half-open windows, all of one length ``L = ends - starts``.
         window : int
-            Bin size: each output value is the mean of the covered bases of
-            ``window`` bases (``default`` where none is covered). ``L % window``
-            must be 0.
+            Bin size: each output value summarises ``window`` bases (see
+            ``summary``). ``L % window`` must be 0.
         default : float
             Value for bases (bins) without data; NaN unless set.
         dtype : "float32", "float16" or "bfloat16"
@@ -233,6 +234,13 @@ class Collection:
             with ``__cuda_array_interface__``).
         tracks : int array, shape (T',), optional
             Read only these tracks, in this order (T = T').
+        summary : "mean", "sum", "mean0", "max" or "min"
+            What a bin of ``window > 1`` bases holds: the mean over its
+            covered bases, their sum (value x bases: Borzoi's sum pooling),
+            the mean counting uncovered bases as 0 (UCSC's mean0; 0 for a bin
+            with no data), or the largest / smallest covered value. Bins with
+            no covered base are ``default`` (except mean0); NaN values in the
+            file are no data. With ``window=1`` each value is its base's.
 
         Returns
         -------
@@ -263,22 +271,24 @@ class Collection:
         window = int(window)
         if window < 1 or L % window:
             raise ValueError(f"window length {L} is not a multiple of window={window}")
+        if summary not in _SUMMARIES:
+            raise ValueError(f"summary must be one of {list(_SUMMARIES)}, got {summary!r}")
         track_idx = None if tracks is None else np.ascontiguousarray(tracks, dtype=np.uint32)
         T = len(self.paths) if track_idx is None else track_idx.shape[0]
         shape = (B, T, L // window) if layout == "BTL" else (B, L // window, T)
         if self._cuda is not None:
             return self._values_cuda(chrom_idx, starts.astype(np.int64, copy=False), L, window, float(default),
-                                     dtype, layout, shape, track_idx, out)
+                                     dtype, layout, shape, track_idx, out, _SUMMARIES[summary])
         np_dtype = {"float32": np.dtype(np.float32), "float16": np.dtype(np.float16), "bfloat16": bfloat16_dtype()}[dtype]
         if out is None:
             out = np.empty(shape, dtype=np_dtype)
         elif out.shape != shape or not _dtype_ok(out.dtype, dtype) or not out.flags.c_contiguous:
             raise ValueError(f"out must be C-contiguous with shape {shape} and dtype {np_dtype}, got {out.shape} {out.dtype}")
         self._c.values(chrom_idx, starts.astype(np.int64, copy=False), L, window, float(default),
-                       _DTYPES[dtype], _LAYOUTS[layout], track_idx, out)
+                       _DTYPES[dtype], _LAYOUTS[layout], track_idx, out, _SUMMARIES[summary])
         return out
 
-    def _values_cuda(self, chrom_idx, starts, L, window, default, dtype, layout, shape, track_idx, out):
+    def _values_cuda(self, chrom_idx, starts, L, window, default, dtype, layout, shape, track_idx, out, summary):
         """values() on the GPU, on the collection's own stream: the host
         waits for bwl's work alone (its errors are raised here, never lost),
         not for the work queued on the caller's stream, which then waits for
@@ -302,7 +312,7 @@ class Collection:
             else:
                 own.wait_stream(caller)  # out may still be in use there
             self._cuda.values(chrom_idx, starts, L, window, default, _DTYPES[dtype], _LAYOUTS[layout], track_idx,
-                              int(out.data_ptr()), int(own.cuda_stream))
+                              int(out.data_ptr()), int(own.cuda_stream), summary)
             caller.wait_stream(own)
             out.record_stream(caller)  # the caching allocator keeps it for the caller's stream
             return out
@@ -317,7 +327,7 @@ class Collection:
                     raise ValueError(f"out must be a C-contiguous CUDA array of shape {shape} and typestr {typestr}")
         # stream 0: the batcher's own (non-blocking) stream; the result is complete on return
         self._cuda.values(chrom_idx, starts, L, window, default, _DTYPES[dtype], _LAYOUTS[layout], track_idx,
-                          int(out.__cuda_array_interface__["data"][0]), 0)
+                          int(out.__cuda_array_interface__["data"][0]), 0, summary)
         return out
 
     def chrom_names(self) -> list[str]:

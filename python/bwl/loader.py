@@ -9,7 +9,7 @@ from typing import Iterator, Optional, Sequence
 
 import numpy as np
 
-from bwl.collection import Collection
+from bwl.collection import _SUMMARIES, Collection
 from bwl.fasta import Fasta
 from bwl.samplers import Tracks, batch_rng
 
@@ -83,7 +83,10 @@ class Loader:
     fasta : bwl.Fasta, optional
         Adds the one-hot sequence of each window.
     window : int
-        Signal bin size (mean over covered bases).
+        Signal bin size.
+    summary : str
+        What a bin holds (``"mean"``, ``"sum"``, ``"mean0"``, ``"max"``,
+        ``"min"``), as in :meth:`Collection.values`.
     target_crop : int
         Bins cut from each end of the signal (models predict the centre).
     reverse_complement : bool
@@ -127,7 +130,8 @@ class Loader:
                  default: float = float("nan"), dtype: str = "float32", layout: str = "BTL",
                  tracks: Optional[Tracks] = None, prefetch: int = 2, batches_per_epoch: Optional[int] = None,
                  seed: int = 0, shard: tuple[int, int] = (0, 1), reuse_buffers: bool = False,
-                 device: Optional[str] = None, strand_pairs: Optional[Sequence[tuple]] = None) -> None:
+                 device: Optional[str] = None, strand_pairs: Optional[Sequence[tuple]] = None,
+                 summary: str = "mean") -> None:
         if batch_size <= 0:
             raise ValueError("batch_size must be > 0")
         if device is not None and str(device) != collection.device and not (
@@ -155,6 +159,9 @@ class Loader:
         self.shard = (int(rank), int(world))
         self.epoch = 0
         self.reuse_buffers = reuse_buffers
+        if summary not in _SUMMARIES:
+            raise ValueError(f"summary must be one of {list(_SUMMARIES)}, got {summary!r}")
+        self.summary = summary
         self._slots: dict = {}  # (name, slot) -> array, with reuse_buffers
         self._partner = _partners(collection, strand_pairs) if strand_pairs else None
 
@@ -193,7 +200,7 @@ class Loader:
         def read(rows, which, out=None):
             return self.collection.values(np.asarray(chroms)[rows], starts[rows] + crop, ends[rows] - crop, window=self.window,
                                           default=self.default, dtype=self.dtype, layout=self.layout, tracks=which,
-                                          out=out)
+                                          out=out, summary=self.summary)
 
         values = read(slice(None), tracks, self._buffer("values", slot, self._values_shape(B, len(tracks), ends[0] - starts[0] - 2 * crop), self.dtype))
         seq = None

@@ -667,6 +667,7 @@ void test_pipeline(const std::string& dir) {
         s.batch = 1 + rng() % 40;
         s.default_value = trial % 2 ? NAN : 0.25f;
         s.dtype = DType(trial % 3);
+        s.summary = Summary(trial % kSummaryCount);
         s.layout = Layout((trial / 3) % 2);
         std::vector<uint32_t> chrom(s.batch), tracks;
         std::vector<int64_t> start(s.batch);
@@ -852,6 +853,7 @@ void test_densify_rows() {
         p.Lout = L / w;
         p.window = w;
         p.dflt = rng() % 2 ? NAN : -1.5f;
+        p.summary = Summary(rng() % kSummaryCount);
         p.dtype = DType(rng() % 3);
         p.layout = Layout(rng() % 2);
         DensifyRow r{};
@@ -866,7 +868,8 @@ void test_densify_rows() {
         // Bad sections fail first (the kernels check every block before any
         // row), then the write budget (2 x L bases per row) as batch.cpp's.
         std::vector<float> row(L, p.dflt);  // as batch.cpp: default first, file values (NaN too) over it
-        std::vector<double> acc(2 * p.Lout, 0.0);
+        std::vector<double> acc(2 * p.Lout);
+        for (uint64_t j = 0; j < p.Lout; ++j) summary_init(p.summary, &acc[2 * j]);
         int want_st = kSectionOk;
         for (auto& d : data) {
             int st = for_each_item(d.data(), d.size(), swap, [](uint32_t, uint64_t, uint64_t, float) {});
@@ -887,8 +890,7 @@ void test_densify_rows() {
                                   double x = double(v * r.scale);
                                   for (uint64_t j = a / w; j * w < b; ++j) {
                                       uint64_t lo = std::max<uint64_t>(j * w, a), hi = std::min<uint64_t>((j + 1) * w, b);
-                                      acc[2 * j] += x * double(hi - lo);
-                                      acc[2 * j + 1] += double(hi - lo);
+                                      summary_add(p.summary, &acc[2 * j], x, double(hi - lo));
                                   }
                               });
             if (over && !st) st = kSectionOverlap;
@@ -897,8 +899,7 @@ void test_densify_rows() {
         uint32_t es = dtype_size(p.dtype);
         Bytes want(p.Lout * es), got(p.Lout * es, 0xEE);
         for (uint64_t j = 0; j < p.Lout; ++j) {
-            float v = w == 1 ? row[j]
-                             : acc[2 * j + 1] > 0 ? float(acc[2 * j] / acc[2 * j + 1]) : p.dflt;
+            float v = w == 1 ? row[j] : summary_value(p.summary, &acc[2 * j], w, p.dflt);
             store(want.data(), j, v, p.dtype);
         }
 

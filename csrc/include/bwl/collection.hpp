@@ -11,6 +11,7 @@
 #include "bwl/bigwig.hpp"
 #include "bwl/block_cache.hpp"
 #include "bwl/convert.hpp"
+#include "bwl/summary.hpp"
 #include "bwl/thread_pool.hpp"
 
 namespace bwl {
@@ -27,7 +28,8 @@ struct BatchSpec {
     const int64_t* start = nullptr;
     size_t batch = 0;
     uint64_t length = 0;
-    uint32_t window = 1;              // mean over bins of `window` bases
+    uint32_t window = 1;              // bins of `window` bases (summary.hpp)
+    Summary summary = Summary::Mean;  // what a bin holds (window > 1)
     float default_value = 0;          // bases (bins) without data
     DType dtype = DType::F32;
     Layout layout = Layout::BTL;      // (B, T, L/window) or (B, L/window, T)

@@ -8,6 +8,7 @@
 #include "bwl/byteio.hpp"
 #include "bwl/format.hpp"
 #include "bwl/hd.hpp"
+#include "bwl/summary.hpp"
 
 namespace bwl {
 
@@ -175,12 +176,13 @@ BWL_HD int densify_block(const uint8_t* p, uint64_t n, bool swap, uint32_t chrom
 }
 
 // Pools instead of densifying: for bins of `window` bases over [qs, qe),
-// acc[2j] += value * covered bases and acc[2j + 1] += covered bases, so the
-// bin mean costs O(items + bins), not O(bases). NaN values count as no
-// data, as in the per-base path.
+// the bin's pair acc[2j, 2j + 1] takes each item with the bases it covers
+// (summary.hpp: value x bases and bases for a mean), so a bin costs
+// O(items + bins), not O(bases). NaN values count as no data, as in the
+// per-base path.
 BWL_HD int pool_block(const uint8_t* p, uint64_t n, bool swap, uint32_t chrom, uint64_t qs, uint64_t qe,
                       uint32_t window, double* acc, float scale = 1.0f, uint64_t* budget = nullptr,
-                      bool prefix = false) {
+                      bool prefix = false, Summary summary = Summary::Mean) {
     bool over = false;
     int st = for_each_item(p, n, swap, [&](uint32_t c, uint64_t s, uint64_t e, float v) {
         if (over || c != chrom || e <= s || e <= qs || s >= qe || v != v) return;
@@ -192,8 +194,7 @@ BWL_HD int pool_block(const uint8_t* p, uint64_t n, bool swap, uint32_t chrom, u
         double x = double(v * scale);
         for (uint64_t j = a / window; j * window < b; ++j) {
             uint64_t lo = j * window > a ? j * window : a, hi = (j + 1) * window < b ? (j + 1) * window : b;
-            acc[2 * j] += x * double(hi - lo);
-            acc[2 * j + 1] += double(hi - lo);
+            summary_add(summary, acc + 2 * j, x, double(hi - lo));
         }
     }, prefix);
     return st != kSectionOk ? st : over ? kSectionOverlap : kSectionOk;
