@@ -343,6 +343,24 @@ def test_summary(genome):
         _loader(genome, summary="median")
 
 
+def test_peak_regions_loader(genome, tmp_path):
+    """Loader over PeakRegions: one epoch is every peak (and the negatives)
+    once, and the values are pyBigWig's on those windows."""
+    from bwl.samplers import PeakRegions
+
+    p = tmp_path / "p.narrowPeak"
+    p.write_text("".join(f"chr1\t{s}\t{s + 300}\tp\t0\t.\t1\t2\t3\t{s % 250}\n" for s in range(1000, 50_000, 2_500)))
+    c = bwl.Collection(genome.bigwigs)
+    pk = PeakRegions(str(p), 400, c.chroms(), negatives=0.25, seed=1)
+    ld = bwl.Loader(c, pk, 8, fasta=bwl.Fasta(genome.fasta), seed=1)
+    assert len(ld) == pk.num_batches(8) == -(-len(pk) // 8)
+    n = 0
+    for b in ld:
+        assert_values_close(b.values, _want_values(genome, b))
+        n += len(b.starts)
+    assert n == 8 * len(ld) >= len(pk)
+
+
 def test_loader_errors(genome):
     c = bwl.Collection(genome.bigwigs)
     with pytest.raises(ValueError):

@@ -350,3 +350,135 @@ def test_tracks():
         t.batch(4, 0)
     with pytest.raises(ValueError):
         Tracks(0)
+
+
+# ------------------------------------------------------------------ region sources, chrom sizes
+
+
+def test_regions_from_dataframes():
+    """A DataFrame gives its rows, never its column names: chrom/start/end
+    in the usual spellings, or the first three unnamed columns."""
+    import pandas as pd
+
+    from bwl.samplers import as_regions
+
+    c, s, e = REGIONS
+    for cols in (("chrom", "start", "end"), ("Chromosome", "chromStart", "chromEnd"), ("seqnames", "Start", "End")):
+        df = pd.DataFrame({cols[0]: c, cols[1]: s, cols[2]: e, "name": "x", "strand": "+"})
+        got = as_regions(df)
+        assert all(np.array_equal(a, b) for a, b in zip(got, (c.astype(str), s, e)))
+    got = as_regions(pd.DataFrame({0: c, 1: s, 2: e, 3: 0.5}))  # read_csv(header=None)
+    assert np.array_equal(got[1], s)
+    with pytest.raises(ValueError, match="chrom, start and end columns"):
+        as_regions(pd.DataFrame({"a": c, "b": s, "c": e}))
+    a = RandomRegions(pd.DataFrame({"chrom": c, "start": s, "end": e}), 64, SIZES, seed=2).batch(50, 3)
+    b = RandomRegions(REGIONS, 64, SIZES, seed=2).batch(50, 3)
+    assert all(np.array_equal(x, y) for x, y in zip(a, b))
+
+
+def test_chrom_sizes_from_files(tmp_path):
+    from bwl.regions import read_chrom_sizes
+
+    sizes = tmp_path / "g.chrom.sizes"
+    sizes.write_text("".join(f"{k}\t{v}\n" for k, v in SIZES.items()))
+    fa = tmp_path / "g.fa"
+    fa.write_bytes(fasta_bytes({"chr1": "ACGT" * 50, "chr2": "N" * 70}, 60))
+    bwl.Fasta(str(fa))  # writes g.fa.fai
+    assert read_chrom_sizes(str(fa) + ".fai") == {"chr1": 200, "chr2": 70}
+    assert read_chrom_sizes(str(sizes)) == SIZES
+    a = RandomRegions(REGIONS, 64, str(sizes), seed=1).batch(40, 0)
+    b = RandomRegions(REGIONS, 64, SIZES, seed=1).batch(40, 0)
+    assert all(np.array_equal(x, y) for x, y in zip(a, b))
+    bad = tmp_path / "bad.sizes"
+    bad.write_text("chr1 many\n")
+    with pytest.raises(ValueError, match="bad.sizes:1"):
+        read_chrom_sizes(str(bad))
+
+
+# ------------------------------------------------------------------ PeakRegions
+
+PEAK_SIZES = {"chr1": 100_000, "chr2": 60_000, "chrT": 500}
+
+
+def _peak_file(tmp_path, n=40, seed=0):
+    """narrowPeak lines: peaks of 200-800 bases, summit offsets (some -1),
+    one on a chromosome too short for the windows and one near a chrom end."""
+    rng = np.random.default_rng(seed)
+    lines, want = [], []
+    for i in range(n):
+        c = "chr1" if i % 3 else "chr2"
+        s = int(rng.integers(0, PEAK_SIZES[c] - 1000))
+        e = s + int(rng.integers(200, 800))
+        off = -1 if i % 7 == 0 else int(rng.integers(0, e - s))
+        lines.append(f"{c}\t{s}\t{e}\tp{i}\t0\t.\t1.0\t2.0\t3.0\t{off}\n")
+        want.append((c, s + off if off >= 0 else (s + e) // 2))
+    lines.append("chrT\t10\t300\tshort\t0\t.\t1\t2\t3\t50\n")
+    lines.append(f"chr2\t{PEAK_SIZES['chr2'] - 300}\t{PEAK_SIZES['chr2'] - 10}\tedge\t0\t.\t1\t2\t3\t100\n")
+    want.append(("chr2", PEAK_SIZES["chr2"] - 200))
+    p = tmp_path / "peaks.narrowPeak"
+    p.write_text("track name=x\n" + "".join(lines))
+    return str(p), want
+
+
+def test_peak_regions_epoch(tmp_path):
+    """Every peak once per epoch, centred on its summit (clipped inside the
+    chromosome), the chrT one dropped; negatives at the ratio, outside the
+    peaks; the same (seed, epoch, index) gives the same batch; epochs differ
+    in order."""
+    from bwl.regions import read_peaks
+    from bwl.samplers import PeakRegions
+
+    path, want = _peak_file(tmp_path)
+    L, B = 1000, 16
+    pk = PeakRegions(path, L, PEAK_SIZES, negatives=0.5, seed=3)
+    assert len(pk) == len(want) + round(0.5 * len(want)) and pk.num_batches(B) == -(-len(pk) // B)
+    c, s, e = _concat([pk.batch(B, i, epoch=0) for i in range(pk.num_batches(B))])
+    c, s, e = c[:len(pk)], s[:len(pk)], e[:len(pk)]  # the last batch is filled up from the start
+    assert np.all(e - s == L) and np.all(s >= 0) and np.all(e <= [PEAK_SIZES[x] for x in c])
+    centres = sorted(zip(c.tolist(), (s + L // 2).tolist()))
+    for chrom, summit in want:
+        size = PEAK_SIZES[chrom]
+        centre = min(max(summit, L // 2), size - L + L // 2)
+        centres.remove((chrom, centre))  # ValueError if a peak is missing
+    assert len(centres) == round(0.5 * len(want))  # what is left: the negatives
+    pc, ps, pe, _ = read_peaks(path)
+    for chrom, centre in centres:
+        m = pc == chrom
+        assert not np.any((ps[m] < centre + L // 2) & (pe[m] > centre - L // 2)), (chrom, centre)  # no peak in it
+    again = PeakRegions(path, L, PEAK_SIZES, negatives=0.5, seed=3)
+    assert all(np.array_equal(x, y) for x, y in zip(again.batch(B, 2, epoch=0), pk.batch(B, 2, epoch=0)))
+    assert not np.array_equal(pk.batch(B, 0, epoch=1)[1], pk.batch(B, 0, epoch=0)[1])
+
+
+def test_peak_regions_jitter_frames_and_loader(tmp_path):
+    import pandas as pd
+
+    from bwl.regions import read_peaks
+    from bwl.samplers import PeakRegions
+
+    path, want = _peak_file(tmp_path, n=30, seed=1)
+    c, s, e, summit = read_peaks(path)
+    df = pd.DataFrame({"chrom": c, "start": s, "end": e, "summit": summit})
+    a = PeakRegions(df, 500, PEAK_SIZES, jitter=25, seed=9)
+    b = PeakRegions((c, s, e, summit), 500, PEAK_SIZES, jitter=25, seed=9)
+    assert all(np.array_equal(x, y) for x, y in zip(a.batch(8, 1), b.batch(8, 1)))
+    cc, ss, _ = _concat([a.batch(8, i) for i in range(a.num_batches(8))])
+    keep = np.array([PEAK_SIZES[x] >= 500 for x in c])
+    d = {}
+    for x, y in zip(cc[:len(a)].tolist(), (ss[:len(a)] + 250).tolist()):
+        d.setdefault(x, []).append(y)
+    shifts = [min(abs(y - z) for y in d[x]) for x, z in zip(c[keep], summit[keep]) if 250 <= z <= PEAK_SIZES[x] - 250]
+    assert max(shifts) <= 25 and np.mean(shifts) > 0
+    with pytest.raises(ValueError):
+        PeakRegions(path, 500, PEAK_SIZES, negatives=-1)
+    with pytest.raises(ValueError, match="peak"):
+        PeakRegions(path, 10**6, PEAK_SIZES)
+
+
+def test_read_peaks_errors(tmp_path):
+    from bwl.regions import read_peaks
+
+    p = tmp_path / "bad.narrowPeak"
+    p.write_text("chr1\t100\t200\tx\t0\t.\t1\t2\t3\t150\n")  # summit past the end
+    with pytest.raises(ValueError, match="bad.narrowPeak:1"):
+        read_peaks(str(p))

@@ -3,7 +3,7 @@ reading BED files and interval arithmetic, vectorised with numpy."""
 from __future__ import annotations
 
 import os
-from typing import Tuple, Union
+from typing import Mapping, Tuple, Union
 
 import numpy as np
 
@@ -37,6 +37,63 @@ def read_bed(path: Union[str, "os.PathLike[str]"]) -> Regions:
             starts.append(s)
             ends.append(e)
     return np.asarray(chroms, dtype=str), np.asarray(starts, np.int64), np.asarray(ends, np.int64)
+
+
+def _open_text(path):
+    import gzip
+
+    return gzip.open(path, "rt") if os.fspath(path).endswith(".gz") else open(path)
+
+
+def read_chrom_sizes(src) -> dict:
+    """``{chrom: size}`` from a mapping, a samtools ``.fai`` or a UCSC
+    ``.chrom.sizes`` file (name, then size, tab- or space-separated; other
+    columns ignored)."""
+    if isinstance(src, Mapping):
+        return {str(k): int(v) for k, v in src.items()}
+    out = {}
+    with _open_text(src) as fh:
+        for n, line in enumerate(fh, 1):
+            if not line.strip() or line.startswith("#"):
+                continue
+            f = line.split()
+            try:
+                size = int(f[1])
+            except (IndexError, ValueError):
+                raise ValueError(f"{src}:{n}: expected 'name size' (a .fai or .chrom.sizes line)") from None
+            if size < 0:
+                raise ValueError(f"{src}:{n}: negative size")
+            out[f[0]] = size
+    if not out:
+        raise ValueError(f"{src}: no chromosome sizes")
+    return out
+
+
+def read_peaks(path: Union[str, "os.PathLike[str]"]) -> Tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Peaks of a BED or narrowPeak file: (chroms, starts, ends, summits).
+
+    The summit is ``start + column 10`` (narrowPeak's peak offset) where that
+    column exists and is not -1, else the peak's centre.
+    """
+    chroms, starts, ends, summits = [], [], [], []
+    with _open_text(path) as fh:
+        for n, line in enumerate(fh, 1):
+            if not line.strip() or line.startswith(("#", "track", "browser")):
+                continue
+            f = line.split()
+            try:
+                s, e = int(f[1]), int(f[2])
+                off = int(f[9]) if len(f) >= 10 else -1
+            except (IndexError, ValueError):
+                raise ValueError(f"{path}:{n}: a peak line needs chrom, start, end (and an integer peak offset in column 10)") from None
+            if s < 0 or e <= s or off < -1 or s + off >= e:
+                raise ValueError(f"{path}:{n}: bad peak {s}-{e} (offset {off})")
+            chroms.append(f[0])
+            starts.append(s)
+            ends.append(e)
+            summits.append(s + off if off >= 0 else (s + e) // 2)
+    return (np.asarray(chroms, dtype=str), np.asarray(starts, np.int64), np.asarray(ends, np.int64),
+            np.asarray(summits, np.int64))
 
 
 def merge(regions: Regions, distance: int = 0) -> Regions:

@@ -9,20 +9,50 @@ from typing import Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
-from bwl.regions import Regions, merge, read_bed
+from bwl.regions import Regions, merge, read_bed, read_chrom_sizes, read_peaks, subtract
 
 RegionSource = Union[str, "os.PathLike[str]", Mapping[str, int], Tuple[Sequence, Sequence, Sequence]]
+ChromSizes = Union[Mapping[str, int], str, "os.PathLike[str]"]
+
+_CHROM_COLS = ("chrom", "chr", "chromosome", "seqnames", "seqname", "#chrom", "chr_name")
+_START_COLS = ("start", "chromstart", "start_pos")
+_END_COLS = ("end", "chromend", "stop", "end_pos")
+
+
+def _column(df, names):
+    cols = {str(c).lower(): c for c in df.columns}
+    for n in names:
+        if n in cols:
+            return df[cols[n]].to_numpy()
+    return None
+
+
+def _frame_regions(df) -> Regions:
+    """chrom/start/end columns of a DataFrame (by name, any usual spelling;
+    else the first three columns when they are unnamed, as ``header=None``
+    leaves them)."""
+    c, s, e = _column(df, _CHROM_COLS), _column(df, _START_COLS), _column(df, _END_COLS)
+    if c is None or s is None or e is None:
+        if df.shape[1] >= 3 and all(isinstance(x, (int, np.integer)) for x in df.columns[:3]):
+            c, s, e = (df.iloc[:, i].to_numpy() for i in range(3))
+        else:
+            raise ValueError("a DataFrame of regions needs chrom, start and end columns "
+                             f"(got {[str(x) for x in df.columns][:10]})")
+    return np.asarray(c).astype(str), np.asarray(s, np.int64), np.asarray(e, np.int64)
 
 
 def as_regions(src: RegionSource) -> Regions:
-    """Regions from a BED path, ``{chrom: size}`` (whole chromosomes), or
-    (chroms, starts, ends) arrays such as ``Collection.intervals()`` returns."""
+    """Regions from a BED path, ``{chrom: size}`` (whole chromosomes), a
+    pandas DataFrame (chrom/start/end columns), or (chroms, starts, ends)
+    arrays such as ``Collection.intervals()`` returns."""
     if isinstance(src, (str, os.PathLike)):
         return read_bed(src)
     if isinstance(src, Mapping):
         names = list(src)
         return (np.asarray(names, dtype=str), np.zeros(len(names), np.int64),
                 np.asarray([src[n] for n in names], np.int64))
+    if hasattr(src, "columns") and hasattr(src, "iloc"):  # a DataFrame: not its column names
+        return _frame_regions(src)
     c, s, e = src
     return np.asarray(c).astype(str), np.asarray(s, np.int64), np.asarray(e, np.int64)
 
@@ -41,7 +71,7 @@ class RandomRegions:
     regions : BED path, {chrom: size}, or (chroms, starts, ends)
     length : int
         Window length L.
-    chrom_sizes : {chrom: size}
+    chrom_sizes : {chrom: size}, or a .fai / .chrom.sizes path
         Windows are shifted to lie inside ``[0, size)``; chromosomes shorter
         than L are dropped. (``Collection.chroms()`` gives this.)
     jitter : int
@@ -52,7 +82,7 @@ class RandomRegions:
         Windows whose sequence has a larger share of non-ACGT bases are redrawn.
     """
 
-    def __init__(self, regions: RegionSource, length: int, chrom_sizes: Mapping[str, int], jitter: int = 0,
+    def __init__(self, regions: RegionSource, length: int, chrom_sizes: ChromSizes, jitter: int = 0,
                  blocklist: Optional[RegionSource] = None, fasta=None, max_n_fraction: Optional[float] = None,
                  seed: int = 0, max_tries: int = 100) -> None:
         if length <= 0:
@@ -60,6 +90,7 @@ class RandomRegions:
         if max_n_fraction is not None and fasta is None:
             raise ValueError("max_n_fraction needs a fasta")
         c, s, e = merge(as_regions(regions))
+        chrom_sizes = read_chrom_sizes(chrom_sizes)
         sizes = np.asarray([chrom_sizes.get(x, 0) for x in c], np.int64)
         keep = (sizes >= length) & (e > s)
         self.chroms, self.starts, self.ends = c[keep], s[keep], np.minimum(e[keep], sizes[keep])
@@ -118,6 +149,108 @@ class RandomRegions:
     def num_batches(self, batch_size: int) -> Optional[int]:
         """None: the sampler is endless; the Loader's batches_per_epoch decides."""
         return None
+
+
+class PeakRegions:
+    """Windows centred on peak summits, plus negatives, once per epoch in
+    a shuffled order (BPNet / chrombpnet sampling).
+
+    Parameters
+    ----------
+    peaks : BED / narrowPeak path, DataFrame, or (chroms, starts, ends[, summits])
+        Summits: narrowPeak's column 10 (start + offset), a DataFrame's
+        ``summit`` (absolute) or ``peak`` (offset) column, else the centre.
+    length : int
+        Window length L.
+    chrom_sizes : {chrom: size}, or a .fai / .chrom.sizes path
+        Windows are shifted to lie inside their chromosome; peaks on
+        chromosomes shorter than L (or unknown) are dropped.
+    jitter : int
+        Each epoch, each summit moves by a uniform shift in ``[-jitter, jitter]``.
+    negatives : float
+        Negatives per peak (0.1: one per ten peaks), drawn uniformly from
+        ``background`` minus the peaks widened by L / 2 on each side.
+    background : region source, optional
+        Where negatives come from (default: all of ``chrom_sizes``).
+    blocklist, fasta, max_n_fraction : as in :class:`RandomRegions`, for negatives.
+    seed : int
+        With (epoch, batch index), fixes every window and the order.
+
+    ``num_batches(B)`` is ``ceil((peaks + round(negatives x peaks)) / B)``;
+    the last batch of an epoch is filled up with windows from its start
+    (every batch has B windows).
+    """
+
+    def __init__(self, peaks, length: int, chrom_sizes: ChromSizes, jitter: int = 0, negatives: float = 0.0,
+                 background: Optional[RegionSource] = None, blocklist: Optional[RegionSource] = None, fasta=None,
+                 max_n_fraction: Optional[float] = None, seed: int = 0) -> None:
+        if length <= 0:
+            raise ValueError("length must be > 0")
+        if negatives < 0 or jitter < 0:
+            raise ValueError("negatives and jitter must be >= 0")
+        c, s, e, summit = _peaks(peaks)
+        sizes_map = read_chrom_sizes(chrom_sizes)
+        sizes = np.asarray([sizes_map.get(x, 0) for x in c], np.int64)
+        keep = sizes >= length
+        if not keep.any():
+            raise ValueError("no peak lies on a known chromosome at least `length` long")
+        self.chroms, self.summits, self.sizes = c[keep], summit[keep], sizes[keep]
+        self.length, self.jitter, self.seed = int(length), int(jitter), int(seed)
+        self.n_neg = int(round(negatives * len(self.chroms)))
+        self._neg = None
+        if self.n_neg:
+            half = self.length // 2
+            wide = (c, np.maximum(s - half, 0), e + half)
+            bg = as_regions(background if background is not None else sizes_map)
+            self._neg = RandomRegions(subtract(bg, wide), length, sizes_map, blocklist=blocklist, fasta=fasta,
+                                      max_n_fraction=max_n_fraction, seed=seed + 1)
+
+    def __len__(self) -> int:
+        """Windows per epoch: peaks plus negatives."""
+        return len(self.chroms) + self.n_neg
+
+    def num_batches(self, batch_size: int) -> int:
+        return -(-len(self) // int(batch_size))
+
+    def batch(self, batch_size: int, index: int, epoch: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Batch ``index`` of ``epoch``: (chroms, starts, ends), ``batch_size`` windows."""
+        order = np.random.default_rng([self.seed, epoch, 1 << 20]).permutation(len(self))
+        pick = order[(np.arange(batch_size) + index * batch_size) % len(self)]
+        rng = batch_rng(self.seed, epoch, index, stream=3)
+        pos = pick[pick < len(self.chroms)]
+        centre = self.summits[pos]
+        if self.jitter:
+            centre = centre + rng.integers(-self.jitter, self.jitter + 1, len(pos))
+        start = np.clip(centre - self.length // 2, 0, self.sizes[pos] - self.length)
+        chroms, starts = np.empty(batch_size, dtype=self.chroms.dtype), np.empty(batch_size, np.int64)
+        is_pos = pick < len(self.chroms)
+        chroms[is_pos], starts[is_pos] = self.chroms[pos], start
+        k = int((~is_pos).sum())
+        if k:
+            nc, ns, _ = self._neg.sample(rng, k)
+            if nc.dtype.itemsize > chroms.dtype.itemsize:
+                chroms = chroms.astype(nc.dtype)
+            chroms[~is_pos], starts[~is_pos] = nc, ns
+        return chroms, starts, starts + self.length
+
+
+def _peaks(src) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(chroms, starts, ends, summits) from any peak source."""
+    if isinstance(src, (str, os.PathLike)):
+        return read_peaks(src)
+    if hasattr(src, "columns") and hasattr(src, "iloc"):
+        c, s, e = _frame_regions(src)
+        summit = _column(src, ("summit",))
+        if summit is None:
+            off = _column(src, ("peak",))
+            summit = s + np.asarray(off, np.int64) if off is not None else (s + e) // 2
+            if off is not None:
+                summit = np.where(np.asarray(off) >= 0, summit, (s + e) // 2)
+        return c, s, e, np.asarray(summit, np.int64)
+    parts = tuple(src)
+    c, s, e = as_regions(parts[:3])
+    summit = np.asarray(parts[3], np.int64) if len(parts) > 3 else (s + e) // 2
+    return c, s, e, summit
 
 
 class Tiles:
