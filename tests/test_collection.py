@@ -444,6 +444,53 @@ def test_window_summaries(env, coll, summary, w, L, default):
         coll.values(c, s, e, window=w, summary="median")
 
 
+def _np_transform(x, pow=1.0, soft_clip=None, clip=None, log1p=False):
+    """numpy's reading of bwl.Transform (float64, NaN kept)."""
+    v = x.astype(np.float64)
+    if pow != 1.0:
+        v = np.sign(v) * np.abs(v) ** pow
+    if soft_clip is not None:
+        v = np.where(v > soft_clip, soft_clip + np.sqrt(np.maximum(v - soft_clip, 0)), v)
+    if clip is not None:
+        lo, hi = (-clip, clip) if np.isscalar(clip) else clip
+        v = np.clip(v, lo, hi)
+    if log1p:
+        with np.errstate(invalid="ignore"):
+            v = np.log1p(v)
+    return v.astype(np.float32)
+
+
+@pytest.mark.parametrize("tr", [dict(pow=0.75, soft_clip=1.5, clip=(-1.0, 3.0)), dict(clip=(-0.5, 10.0), log1p=True),
+                                dict(soft_clip=0.2), dict(pow=2.0, clip=4.0)])
+@pytest.mark.parametrize("w,summary", [(1, "mean"), (10, "mean"), (16, "sum"), (5, "max")])
+def test_transforms(env, coll, tr, w, summary):
+    """transform=: numpy over pyBigWig's values (per base, or the bin
+    summary), on values from data only: the default stays as given."""
+    rng = np.random.default_rng(w + len(tr))
+    c, s, e = _windows(rng, 400, 30)
+    ref = env.ref(c, s, e)
+    default = -7.0
+    if w == 1:
+        want = np.where(np.isnan(ref), default, _np_transform(ref, **tr))
+    else:
+        pooled = coll.values(c, s, e, window=w, default=np.nan, summary=summary)
+        want = np.where(np.isnan(pooled), default, _np_transform(pooled, **tr))
+    got = coll.values(c, s, e, window=w, default=default, summary=summary, transform=bwl.Transform(**tr))
+    np.testing.assert_allclose(got, want, rtol=2e-7, atol=0)
+    assert (got == default).any() and (got != default).any()
+    assert np.array_equal(coll.values(c, s, e, window=w, default=default, summary=summary, transform=tr), got)  # a dict
+
+
+def test_transform_errors(coll):
+    with pytest.raises(ValueError, match="pow"):
+        bwl.Transform(pow=0)
+    with pytest.raises(ValueError, match="clip"):
+        bwl.Transform(clip=(2, 1))
+    with pytest.raises(ValueError, match="transform"):
+        coll.values(["chr1"], [0], [10], transform=3)
+    assert bwl.Transform()._args() is None
+
+
 def test_window_pooling_blt_f16(env, coll):
     rng = np.random.default_rng(3)
     c, s, e = _windows(rng, 1280, 20)

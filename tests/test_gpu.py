@@ -120,6 +120,19 @@ def test_summaries_match_cpu(cpu, gpu, summary, layout):
               cpu.values(c, s, e, window=window, default=default, layout=layout, summary=summary))
 
 
+@pytest.mark.parametrize("window", [1, 50])
+def test_transforms_match_cpu(cpu, gpu, window):
+    """Transforms on the GPU: as the CPU's (sqrt, clip exactly; pow and
+    log1p to within the device library's last bit)."""
+    rng = np.random.default_rng(22)
+    c, s, e = _windows(rng, 3000, 24)
+    for tr in (bwl.Transform(soft_clip=0.5, clip=2.0), bwl.Transform(pow=0.75, clip=(-0.9, 9.0), log1p=True)):
+        got = gpu.values(c, s, e, window=window, default=-3.0, transform=tr, summary="sum").cpu().numpy()
+        want = cpu.values(c, s, e, window=window, default=-3.0, transform=tr, summary="sum")
+        np.testing.assert_allclose(got, want, rtol=3e-7, atol=0)
+        assert np.array_equal(np.isnan(got), np.isnan(want)) and (got == -3.0).sum() == (want == -3.0).sum()
+
+
 @pytest.mark.parametrize("L,window", [(102_400, 128), (8192, 4096), (12_288, 3072), (5000, 1)])
 @pytest.mark.parametrize("layout", LAYOUTS)
 def test_long_windows(cpu, gpu, L, window, layout):

@@ -341,6 +341,13 @@ def test_summary(genome):
         assert (b.values > np.nanmax(pybw_values(genome.bigwigs, b.chroms, b.starts, b.ends, 1), initial=0)).any()  # sums, not means
     with pytest.raises(ValueError, match="summary"):
         _loader(genome, summary="median")
+    tr = bwl.Transform(pow=0.75, soft_clip=1.0)
+    ld = _loader(genome, L=640, window=32, summary="sum", transform=tr, default=0.0, fasta=False)
+    for b in ld:
+        np.testing.assert_array_equal(
+            b.values, c.values(b.chroms, b.starts, b.ends, window=32, default=0.0, summary="sum", transform=tr))
+    with pytest.raises(ValueError, match="pow"):
+        _loader(genome, transform={"pow": -1})
 
 
 def test_peak_regions_loader(genome, tmp_path):

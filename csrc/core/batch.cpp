@@ -115,7 +115,7 @@ private:
     // pairs per bin (NaN values were skipped as no data).
     void finish_row(size_t b, size_t t, const float* row, const double* bins) {
         for (uint64_t j = 0; j < Lout_; ++j) {
-            float v = bins ? summary_value(s_.summary, bins + 2 * j, s_.window, s_.default_value) : row[j];
+            float v = bins ? summary_value(s_.summary, bins + 2 * j, s_.window, s_.default_value, s_.transform) : row[j];
             store(out_, out_index(b, t, j), v, s_.dtype);
         }
     }
@@ -192,7 +192,7 @@ private:
                     int st = o.bins ? pool_block(data, n, swap, chrom_id, qs, qs + s_.length, s_.window, o.bins, scale,
                                                  &o.budget, prefix, s_.summary)
                                     : densify_block(data, n, swap, chrom_id, qs, qs + s_.length, o.row, scale, &o.budget,
-                                                    prefix);
+                                                    prefix, &s_.transform);
                     if (st != kSectionOk)
                         throw FormatError(file.path() + ": " + section_status_text(st) + " (block at offset " +
                                           std::to_string(cb.offset[blk]) + ")");

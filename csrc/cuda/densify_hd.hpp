@@ -89,7 +89,8 @@ struct DensifyParams {
     float dflt;
     DType dtype;
     Layout layout;
-    Summary summary;  // of pooled rows
+    Summary summary;           // of pooled rows
+    ValueTransform transform;  // of values from data
 };
 
 BWL_HD uint64_t densify_out_index(const DensifyParams& p, const DensifyRow& r, uint64_t j) {
@@ -200,7 +201,7 @@ BWL_HD uint64_t clipped(uint64_t s, uint64_t e, uint64_t ts, uint64_t te) {
 // the group: every thread parses the same headers).
 template <class G>
 BWL_HD int densify_tile_block(G& g, float* tile, uint64_t ts, uint64_t te, const DensifyRow& r, const DensifyBlock& blk,
-                              uint64_t* budget) {
+                              uint64_t* budget, const ValueTransform& tr) {
     const uint32_t rank = g.rank(), size = g.size();
     const bool swap = blk.swap != 0;
     const uint8_t* p = blk.data;
@@ -232,12 +233,12 @@ BWL_HD int densify_tile_block(G& g, float* tile, uint64_t ts, uint64_t te, const
                 uint64_t bases = g.sum(have && v == v ? clipped(s, e, ts, te) : 0);
                 if (!spend(budget, bases)) return kSectionOverlap;
                 if (g.all(ok)) {  // sorted, disjoint, non-empty: no two threads write one base
-                    if (have && v == v) densify_write(tile, ts, te, s, e, v * r.scale, 0, 1);  // NaN: no data, as on the CPU
+                    if (have && v == v) densify_write(tile, ts, te, s, e, transform_value(tr, v * r.scale), 0, 1);  // NaN: no data, as on the CPU
                 } else {
                     uint32_t m = last - i0 < size ? last - i0 : size;
                     for (uint32_t k = 0; k < m; ++k) {
                         section_item(h, items, swap, i0 + k, &s, &e, &v);
-                        if (v == v) densify_write(tile, ts, te, s, e, v * r.scale, rank, size);
+                        if (v == v) densify_write(tile, ts, te, s, e, transform_value(tr, v * r.scale), rank, size);
                         g.sync();
                     }
                 }
@@ -275,7 +276,7 @@ BWL_HD int densify_row(G& g, float* tile, uint32_t tile_cap, const DensifyParams
         for (uint32_t bi = r.blk_begin; bi < r.blk_end && status == kSectionOk; ++bi) {
             const DensifyBlock& blk = blocks[row_blocks[bi]];
             if (blk.status != 0 || blk.hi <= ts || blk.lo >= te) continue;
-            int st = densify_tile_block(g, tile, ts, te, r, blk, &budget);
+            int st = densify_tile_block(g, tile, ts, te, r, blk, &budget, p.transform);
             if (st != kSectionOk) {
                 status = st;
                 bad = row_blocks[bi];
@@ -386,7 +387,7 @@ BWL_HD int pool_row(G& g, double* acc, uint32_t bin_cap, PoolItems* items, const
         }
         g.sync();
         for (uint64_t j = rank; j < nb; j += size) {
-            float v = summary_value(p.summary, acc + 2 * j, p.window, p.dflt);
+            float v = summary_value(p.summary, acc + 2 * j, p.window, p.dflt, p.transform);
             store(p.out, densify_out_index(p, r, j0 + j), v, p.dtype);
         }
         g.sync();  // acc is cleared next

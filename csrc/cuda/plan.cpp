@@ -46,6 +46,7 @@ DensifyParams densify_params(const BatchSpec& spec, const Plan& plan, void* out)
     p.dtype = spec.dtype;
     p.layout = spec.layout;
     p.summary = spec.summary;
+    p.transform = spec.transform;
     return p;
 }
 

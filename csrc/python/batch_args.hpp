@@ -34,7 +34,8 @@ struct BatchArgs {
 
 inline BatchArgs batch_args(size_t collection_tracks, const py::handle& chroms, const py::handle& starts,
                             uint64_t length, uint32_t window, float dflt, int dtype, int layout,
-                            const py::handle& tracks, int summary = 0) {
+                            const py::handle& tracks, int summary = 0,
+                            const py::handle& transform = py::none()) {
     if (dtype < 0 || dtype > 2 || layout < 0 || layout > 1) throw bwl::RangeError("bad dtype or layout code");
     if (summary < 0 || summary >= bwl::kSummaryCount) throw bwl::RangeError("bad summary code");
     BatchArgs a;
@@ -51,6 +52,14 @@ inline BatchArgs batch_args(size_t collection_tracks, const py::handle& chroms, 
     s.dtype = bwl::DType(dtype);
     s.layout = bwl::Layout(layout);
     s.summary = bwl::Summary(summary);
+    if (!transform.is_none()) {  // (pow, soft_clip, clip_lo, clip_hi, log1p), as bwl.Transform sends it
+        auto t = transform.cast<std::tuple<double, double, double, double, bool>>();
+        s.transform.pow = std::get<0>(t);
+        s.transform.soft_clip = std::get<1>(t);
+        s.transform.clip_lo = std::get<2>(t);
+        s.transform.clip_hi = std::get<3>(t);
+        s.transform.log1p = std::get<4>(t);
+    }
     a.n_tracks = collection_tracks;
     if (!tracks.is_none()) {
         a.tracks = vec<uint32_t>(tracks, "tracks");

@@ -8,7 +8,7 @@ from __future__ import annotations
 from bwl import _core
 from bwl._core import FormatError, build_info as _build_info
 from bwl import samplers
-from bwl.collection import Collection, bfloat16_dtype
+from bwl.collection import Collection, Transform, bfloat16_dtype
 from bwl.fasta import Fasta
 from bwl.file import BigWigFile, open
 from bwl.loader import Batch, Loader
@@ -63,5 +63,5 @@ def open_file_count() -> int:
     return int(_core.open_file_count())
 
 
-__all__ = ["Batch", "BigWigFile", "Collection", "Fasta", "Loader", "samplers", "FormatError", "bfloat16_dtype", "build_info", "build_summary", "open", "open_file_count",
+__all__ = ["Batch", "BigWigFile", "Collection", "Fasta", "Loader", "Transform", "samplers", "FormatError", "bfloat16_dtype", "build_info", "build_summary", "open", "open_file_count",
            "set_max_open_files", "write", "__version__"]

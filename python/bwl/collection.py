@@ -1,10 +1,12 @@
 """Many bigWig tracks read as one batch: :class:`Collection`."""
 from __future__ import annotations
 
+import dataclasses
 import glob as _glob
+import math
 import os
 import warnings
-from typing import Mapping, Optional, Sequence, Union
+from typing import Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import numpy.typing as npt
@@ -96,6 +98,63 @@ def _dtype_ok(have: np.dtype, want: str) -> bool:
     if want == "bfloat16":
         return have == bfloat16_dtype() or have == np.dtype(np.uint16)
     return have == np.dtype(want)
+
+
+@dataclasses.dataclass(frozen=True)
+class Transform:
+    """Target transforms, applied in C++ (CPU and GPU alike) to every value
+    that comes from data, after the track's scale and the bin summary, in
+    this order; the ``default`` of bins without data is never transformed.
+
+    Attributes
+    ----------
+    pow : float
+        ``sign(x) * |x| ** pow`` (> 0; 1: none). Borzoi squashes with 0.75.
+    soft_clip : float, optional
+        Above ``t``: ``t + sqrt(x - t)`` (Borzoi's soft clip).
+    clip : float or (lo, hi), optional
+        Clip to ``[lo, hi]``; a number ``c`` means ``[-c, c]``.
+    log1p : bool
+        ``log(1 + x)`` last (NaN below -1, as numpy).
+    """
+
+    pow: float = 1.0
+    soft_clip: Optional[float] = None
+    clip: Union[None, float, Tuple[float, float]] = None
+    log1p: bool = False
+
+    def __post_init__(self) -> None:
+        if not self.pow > 0:
+            raise ValueError(f"Transform.pow must be > 0, got {self.pow}")
+        lo, hi = self._clip()
+        if not lo <= hi:
+            raise ValueError(f"Transform.clip: lo {lo} > hi {hi}")
+
+    def _clip(self) -> Tuple[float, float]:
+        if self.clip is None:
+            return -math.inf, math.inf
+        if isinstance(self.clip, (int, float)):
+            return -abs(float(self.clip)), abs(float(self.clip))
+        lo, hi = self.clip
+        return float(lo), float(hi)
+
+    def _args(self) -> Optional[tuple]:
+        """What the binding takes, or None for no transform."""
+        if self == Transform():
+            return None
+        lo, hi = self._clip()
+        return (float(self.pow), math.inf if self.soft_clip is None else float(self.soft_clip), lo, hi,
+                bool(self.log1p))
+
+
+def _transform(t) -> Optional[tuple]:
+    if t is None:
+        return None
+    if isinstance(t, Mapping):
+        t = Transform(**t)
+    if not isinstance(t, Transform):
+        raise ValueError(f"transform must be a bwl.Transform or a dict of its fields, got {type(t).__name__}")
+    return t._args()
 
 
 class Collection:
@@ -209,7 +268,7 @@ class Collection:
     def values(self, chroms: Union[Sequence[str], npt.ArrayLike], starts: npt.ArrayLike, ends: npt.ArrayLike,
                window: int = 1, default: float = float("nan"), dtype: str = "float32", layout: str = "BTL",
                out: Optional[np.ndarray] = None, tracks: Optional[npt.ArrayLike] = None,
-               summary: str = "mean") -> np.ndarray:
+               summary: str = "mean", transform: Union[None, Transform, Mapping] = None) -> np.ndarray:
         """Signal of B windows over T tracks.
 
         Parameters
@@ -241,6 +300,9 @@ class Collection:
             with no data), or the largest / smallest covered value. Bins with
             no covered base are ``default`` (except mean0); NaN values in the
             file are no data. With ``window=1`` each value is its base's.
+        transform : bwl.Transform or dict, optional
+            pow / soft_clip / clip / log1p of every value from data (see
+            :class:`Transform`).
 
         Returns
         -------
@@ -273,22 +335,24 @@ class Collection:
             raise ValueError(f"window length {L} is not a multiple of window={window}")
         if summary not in _SUMMARIES:
             raise ValueError(f"summary must be one of {list(_SUMMARIES)}, got {summary!r}")
+        targs = _transform(transform)
         track_idx = None if tracks is None else np.ascontiguousarray(tracks, dtype=np.uint32)
         T = len(self.paths) if track_idx is None else track_idx.shape[0]
         shape = (B, T, L // window) if layout == "BTL" else (B, L // window, T)
         if self._cuda is not None:
             return self._values_cuda(chrom_idx, starts.astype(np.int64, copy=False), L, window, float(default),
-                                     dtype, layout, shape, track_idx, out, _SUMMARIES[summary])
+                                     dtype, layout, shape, track_idx, out, _SUMMARIES[summary], targs)
         np_dtype = {"float32": np.dtype(np.float32), "float16": np.dtype(np.float16), "bfloat16": bfloat16_dtype()}[dtype]
         if out is None:
             out = np.empty(shape, dtype=np_dtype)
         elif out.shape != shape or not _dtype_ok(out.dtype, dtype) or not out.flags.c_contiguous:
             raise ValueError(f"out must be C-contiguous with shape {shape} and dtype {np_dtype}, got {out.shape} {out.dtype}")
         self._c.values(chrom_idx, starts.astype(np.int64, copy=False), L, window, float(default),
-                       _DTYPES[dtype], _LAYOUTS[layout], track_idx, out, _SUMMARIES[summary])
+                       _DTYPES[dtype], _LAYOUTS[layout], track_idx, out, _SUMMARIES[summary], targs)
         return out
 
-    def _values_cuda(self, chrom_idx, starts, L, window, default, dtype, layout, shape, track_idx, out, summary):
+    def _values_cuda(self, chrom_idx, starts, L, window, default, dtype, layout, shape, track_idx, out, summary,
+                     targs):
         """values() on the GPU, on the collection's own stream: the host
         waits for bwl's work alone (its errors are raised here, never lost),
         not for the work queued on the caller's stream, which then waits for
@@ -312,7 +376,7 @@ class Collection:
             else:
                 own.wait_stream(caller)  # out may still be in use there
             self._cuda.values(chrom_idx, starts, L, window, default, _DTYPES[dtype], _LAYOUTS[layout], track_idx,
-                              int(out.data_ptr()), int(own.cuda_stream), summary)
+                              int(out.data_ptr()), int(own.cuda_stream), summary, targs)
             caller.wait_stream(own)
             out.record_stream(caller)  # the caching allocator keeps it for the caller's stream
             return out
@@ -327,7 +391,7 @@ class Collection:
                     raise ValueError(f"out must be a C-contiguous CUDA array of shape {shape} and typestr {typestr}")
         # stream 0: the batcher's own (non-blocking) stream; the result is complete on return
         self._cuda.values(chrom_idx, starts, L, window, default, _DTYPES[dtype], _LAYOUTS[layout], track_idx,
-                          int(out.__cuda_array_interface__["data"][0]), 0, summary)
+                          int(out.__cuda_array_interface__["data"][0]), 0, summary, targs)
         return out
 
     def chrom_names(self) -> list[str]:

@@ -9,7 +9,7 @@ from typing import Iterator, Optional, Sequence
 
 import numpy as np
 
-from bwl.collection import _SUMMARIES, Collection
+from bwl.collection import _SUMMARIES, Collection, _transform
 from bwl.fasta import Fasta
 from bwl.samplers import Tracks, batch_rng
 
@@ -87,6 +87,8 @@ class Loader:
     summary : str
         What a bin holds (``"mean"``, ``"sum"``, ``"mean0"``, ``"max"``,
         ``"min"``), as in :meth:`Collection.values`.
+    transform : bwl.Transform or dict, optional
+        pow / soft_clip / clip / log1p of the signal (:class:`bwl.Transform`).
     target_crop : int
         Bins cut from each end of the signal (models predict the centre).
     reverse_complement : bool
@@ -131,7 +133,7 @@ class Loader:
                  tracks: Optional[Tracks] = None, prefetch: int = 2, batches_per_epoch: Optional[int] = None,
                  seed: int = 0, shard: tuple[int, int] = (0, 1), reuse_buffers: bool = False,
                  device: Optional[str] = None, strand_pairs: Optional[Sequence[tuple]] = None,
-                 summary: str = "mean") -> None:
+                 summary: str = "mean", transform=None) -> None:
         if batch_size <= 0:
             raise ValueError("batch_size must be > 0")
         if device is not None and str(device) != collection.device and not (
@@ -162,6 +164,8 @@ class Loader:
         if summary not in _SUMMARIES:
             raise ValueError(f"summary must be one of {list(_SUMMARIES)}, got {summary!r}")
         self.summary = summary
+        _transform(transform)  # checked here, not at the first batch
+        self.transform = transform
         self._slots: dict = {}  # (name, slot) -> array, with reuse_buffers
         self._partner = _partners(collection, strand_pairs) if strand_pairs else None
 
@@ -200,7 +204,7 @@ class Loader:
         def read(rows, which, out=None):
             return self.collection.values(np.asarray(chroms)[rows], starts[rows] + crop, ends[rows] - crop, window=self.window,
                                           default=self.default, dtype=self.dtype, layout=self.layout, tracks=which,
-                                          out=out, summary=self.summary)
+                                          out=out, summary=self.summary, transform=self.transform)
 
         values = read(slice(None), tracks, self._buffer("values", slot, self._values_shape(B, len(tracks), ends[0] - starts[0] - 2 * crop), self.dtype))
         seq = None

@@ -668,6 +668,11 @@ void test_pipeline(const std::string& dir) {
         s.default_value = trial % 2 ? NAN : 0.25f;
         s.dtype = DType(trial % 3);
         s.summary = Summary(trial % kSummaryCount);
+        if (trial % 3 == 1) {
+            s.transform.pow = 0.75;
+            s.transform.soft_clip = 2.0;
+            s.transform.log1p = trial % 2;
+        }
         s.layout = Layout((trial / 3) % 2);
         std::vector<uint32_t> chrom(s.batch), tracks;
         std::vector<int64_t> start(s.batch);
@@ -854,6 +859,13 @@ void test_densify_rows() {
         p.window = w;
         p.dflt = rng() % 2 ? NAN : -1.5f;
         p.summary = Summary(rng() % kSummaryCount);
+        if (rng() % 2) {  // a transform of the values from data
+            p.transform.pow = rng() % 2 ? 0.75 : 1.0;
+            p.transform.soft_clip = rng() % 2 ? 3.0 : p.transform.soft_clip;
+            p.transform.clip_lo = -5.0;
+            p.transform.clip_hi = rng() % 2 ? 8.0 : 20.0;
+            p.transform.log1p = rng() % 2;
+        }
         p.dtype = DType(rng() % 3);
         p.layout = Layout(rng() % 2);
         DensifyRow r{};
@@ -879,7 +891,8 @@ void test_densify_rows() {
         bool over = false;
         for (auto& d : data) {
             if (want_st) break;
-            int st = w == 1 ? densify_block(d.data(), d.size(), swap, chrom, qs, qs + L, row.data(), r.scale, &budget)
+            int st = w == 1 ? densify_block(d.data(), d.size(), swap, chrom, qs, qs + L, row.data(), r.scale, &budget,
+                                            false, &p.transform)
                             : for_each_item(d.data(), d.size(), swap, [&](uint32_t c, uint64_t s, uint64_t e, float v) {
                                   if (over || c != chrom || e <= qs || s >= qs + L || e <= s || v != v) return;
                                   uint64_t a = (s < qs ? qs : s) - qs, b = (e > qs + L ? qs + L : e) - qs;
@@ -899,7 +912,7 @@ void test_densify_rows() {
         uint32_t es = dtype_size(p.dtype);
         Bytes want(p.Lout * es), got(p.Lout * es, 0xEE);
         for (uint64_t j = 0; j < p.Lout; ++j) {
-            float v = w == 1 ? row[j] : summary_value(p.summary, &acc[2 * j], w, p.dflt);
+            float v = w == 1 ? row[j] : summary_value(p.summary, &acc[2 * j], w, p.dflt, p.transform);
             store(want.data(), j, v, p.dtype);
         }
 

@@ -160,7 +160,8 @@ BWL_HD bool spend(uint64_t* budget, uint64_t bases) {
 // with the default first (NaN, for a single file's values()). Later items
 // win, as in pyBigWig.
 BWL_HD int densify_block(const uint8_t* p, uint64_t n, bool swap, uint32_t chrom, uint64_t qs,
-                         uint64_t qe, float* out, float scale = 1.0f, uint64_t* budget = nullptr, bool prefix = false) {
+                         uint64_t qe, float* out, float scale = 1.0f, uint64_t* budget = nullptr, bool prefix = false,
+                         const ValueTransform* tr = nullptr) {
     bool over = false;
     int st = for_each_item(p, n, swap, [&](uint32_t c, uint64_t s, uint64_t e, float v) {
         if (over || c != chrom || e <= s || e <= qs || s >= qe || v != v) return;
@@ -170,6 +171,7 @@ BWL_HD int densify_block(const uint8_t* p, uint64_t n, bool swap, uint32_t chrom
             return;
         }
         v *= scale;
+        if (tr) v = transform_value(*tr, v);
         for (uint64_t x = a; x < b; ++x) out[x - qs] = v;
     }, prefix);
     return st != kSectionOk ? st : over ? kSectionOverlap : kSectionOk;

@@ -8,8 +8,13 @@
 // mean0: a / window: uncovered bases count as 0 (0 where none covered)
 // max, min: a = max / min value over covered bases (default where none)
 // NaN values are no data everywhere (as in the per-base path).
+//
+// Then an optional ValueTransform of every value that comes from data
+// (per base: each item's value; pooled: the bin's summary), never of the
+// default.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 
 #include "bwl/hd.hpp"
@@ -32,11 +37,35 @@ BWL_HD void summary_add(Summary s, double* acc, double x, double bases) {
     acc[1] += bases;
 }
 
-BWL_HD float summary_value(Summary s, const double* acc, uint32_t window, float dflt) {
-    if (s == Summary::Mean0) return float(acc[0] / double(window));
-    if (!(acc[1] > 0)) return dflt;
-    if (s == Summary::Mean) return float(acc[0] / acc[1]);
-    return float(acc[0]);
+// Target transforms, in this order (Borzoi's and other pipelines'):
+// pow as sign(x) |x|^p, soft clip (x > t: t + sqrt(x - t)), clip to
+// [lo, hi], log1p (NaN below -1). NaN stays NaN. Computed in double and
+// rounded once, so the CPU and the GPU agree (sqrt exactly; pow and log1p
+// to within their libraries' last-bit differences).
+struct ValueTransform {
+    double pow = 1.0;
+    double soft_clip = __builtin_huge_val();
+    double clip_lo = -__builtin_huge_val(), clip_hi = __builtin_huge_val();
+    uint32_t log1p = 0;
+};
+
+BWL_HD float transform_value(const ValueTransform& t, float x) {
+    double v = x;
+    if (t.pow != 1.0) v = v < 0 ? -::pow(-v, t.pow) : ::pow(v, t.pow);
+    if (v > t.soft_clip) v = t.soft_clip + ::sqrt(v - t.soft_clip);
+    if (v < t.clip_lo) v = t.clip_lo;
+    if (v > t.clip_hi) v = t.clip_hi;
+    if (t.log1p) v = ::log1p(v);
+    return float(v);
+}
+
+BWL_HD float summary_value(Summary s, const double* acc, uint32_t window, float dflt,
+                           const ValueTransform& tr = ValueTransform()) {
+    if (s != Summary::Mean0 && !(acc[1] > 0)) return dflt;
+    float v = s == Summary::Mean0 ? float(acc[0] / double(window))
+            : s == Summary::Mean  ? float(acc[0] / acc[1])
+                                  : float(acc[0]);
+    return transform_value(tr, v);
 }
 
 }  // namespace bwl
