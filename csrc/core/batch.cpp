@@ -184,15 +184,17 @@ private:
                 for (const Open& o : open)
                     if (overlaps(o)) qe = std::max(qe, uint64_t(s_.start[o.r->window]) + s_.length);
                 Block cached;  // keeps a cached block alive while we read it
-                bool prefix = load(f, file, cb, blk, chrom_id, qe, sc, &cached, &data, &n);
+                size_t readers = size_t(std::count_if(open.begin(), open.end(), overlaps));
+                bool sorted = false;
+                bool prefix = load(f, file, cb, blk, chrom_id, qe, readers > 1, sc, &cached, &data, &n, &sorted);
                 for (Open& o : open) {
                     if (!overlaps(o)) continue;
                     uint64_t qs = uint64_t(s_.start[o.r->window]);
                     bool swap = file.header().swap;
                     int st = o.bins ? pool_block(data, n, swap, chrom_id, qs, qs + s_.length, s_.window, o.bins, scale,
-                                                 &o.budget, prefix, s_.summary)
+                                                 &o.budget, prefix, s_.summary, sorted)
                                     : densify_block(data, n, swap, chrom_id, qs, qs + s_.length, o.row, scale, &o.budget,
-                                                    prefix, &s_.transform);
+                                                    prefix, &s_.transform, sorted);
                     if (st != kSectionOk)
                         throw FormatError(file.path() + ": " + section_status_text(st) + " (block at offset " +
                                           std::to_string(cb.offset[blk]) + ")");
@@ -218,8 +220,10 @@ private:
     // inflated only as far as they read (block_bytes_needed), or taken from
     // the decoded cache when the cached bytes reach that far (else inflated
     // further and cached again). Returns true when data[0, n) is a prefix.
+    // *sorted: its items may be binary-searched (known for cached blocks,
+    // checked once when caching, or when `many` windows read it now).
     bool load(uint32_t f, const BigWigFile& file, const ChromBlocks& cb, uint32_t blk, uint32_t chrom_id, uint64_t qe,
-              Scratch& sc, Block* cached, const uint8_t** data, uint64_t* n) {
+              bool many, Scratch& sc, Block* cached, const uint8_t** data, uint64_t* n, bool* sorted) {
         const bool swap = file.header().swap;
         BlockCache* cache = c_.cache_.get();
         if (cache && (*cached = cache->get(f, cb.offset[blk]))) {
@@ -228,6 +232,7 @@ private:
             if (need <= c.bytes.size()) {
                 *data = c.bytes.data();
                 *n = need;
+                *sorted = c.sorted;
                 return !c.complete;
             }
             cached->reset();
@@ -241,8 +246,11 @@ private:
         *data = sc.buf.data();
         if (cache) {
             uint64_t keep = prefix ? sc.inflater.size() : *n;  // all that was inflated, for later windows
+            *sorted = block_sorted(sc.buf.data(), keep, file.header().swap, prefix);
             cache->put(f, cb.offset[blk], std::make_shared<const CachedBlock>(
-                                              CachedBlock{{sc.buf.data(), sc.buf.data() + keep}, !prefix}));
+                                              CachedBlock{{sc.buf.data(), sc.buf.data() + keep}, !prefix, *sorted}));
+        } else if (many) {
+            *sorted = block_sorted(sc.buf.data(), *n, file.header().swap, prefix);
         }
         return prefix;
     }

@@ -107,40 +107,6 @@ BWL_HD void densify_write(float* tile, uint64_t ts, uint64_t te, uint64_t s, uin
     for (uint64_t x = a + rank; x < b; x += size) tile[x - ts] = v;
 }
 
-// Item i of a section starts at or after item i - 1's end, and ends after
-// it starts.
-BWL_HD bool item_follows(const SectionHeader& h, const uint8_t* items, bool swap, uint32_t i) {
-    uint64_t s, e, ps, pe;
-    float v;
-    section_item(h, items, swap, i, &s, &e, &v);
-    if (s >= e) return false;
-    if (i == 0) return true;
-    section_item(h, items, swap, i - 1, &ps, &pe, &v);
-    return pe <= s;
-}
-
-// The items [*first, *last) of a sorted, disjoint, non-empty section that
-// can touch [ts, te): binary searches, as ends and starts both increase.
-BWL_HD void section_span(const SectionHeader& h, const uint8_t* items, bool swap, uint64_t ts, uint64_t te,
-                         uint32_t* first, uint32_t* last) {
-    uint64_t s, e;
-    float v;
-    uint32_t a = 0, b = h.item_count;
-    while (a < b) {  // first item ending after ts
-        uint32_t m = a + (b - a) / 2;
-        section_item(h, items, swap, m, &s, &e, &v);
-        if (e <= ts) a = m + 1; else b = m;
-    }
-    *first = a;
-    b = h.item_count;
-    while (a < b) {  // first item starting at or after te
-        uint32_t m = a + (b - a) / 2;
-        section_item(h, items, swap, m, &s, &e, &v);
-        if (s < te) a = m + 1; else b = m;
-    }
-    *last = a;
-}
-
 // Checks every section of a block and finds the bases its items cover,
 // [*lo, *hi) (empty: lo >= hi), any chromosome, and whether every
 // section's items are sorted, disjoint and non-empty (*sorted: tiles may

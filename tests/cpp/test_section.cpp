@@ -157,7 +157,24 @@ void test_prefix_needed(bool big) {
             CHECK(densify_block(blk.data(), blk.size(), big, chrom, qs, qe, whole.data()) == kSectionOk);
             CHECK(densify_block(blk.data(), need, big, chrom, qs, qe, part.data(), 1.0f, nullptr, true) == kSectionOk);
             CHECK(same(whole, part));
+            // Sorted blocks (all of these): binary-searched items give the same
+            // rows, whole or prefix.
+            CHECK(block_sorted(blk.data(), blk.size(), big) && block_sorted(blk.data(), need, big, true));
+            std::vector<float> fast(qe - qs, NAN), fast_part(qe - qs, NAN);
+            CHECK(densify_block(blk.data(), blk.size(), big, chrom, qs, qe, fast.data(), 1.0f, nullptr, false, nullptr,
+                                true) == kSectionOk);
+            CHECK(densify_block(blk.data(), need, big, chrom, qs, qe, fast_part.data(), 1.0f, nullptr, true, nullptr,
+                                true) == kSectionOk);
+            CHECK(same(whole, fast) && same(whole, fast_part));
         }
+    }
+    // Not sorted: overlapping, out of order, or empty items.
+    for (int k = 0; k < 3; ++k) {
+        Builder bd{big, {}};
+        bd.header(1, 0, 100, 0, 0, kBedGraph, 2);
+        uint32_t s0[] = {10, 30, 10}, e0[] = {20, 40, 10}, s1[] = {15, 5, 12}, e1[] = {25, 9, 18};
+        bd.u32(s0[k]); bd.u32(e0[k]); bd.f32(1); bd.u32(s1[k]); bd.u32(e1[k]); bd.f32(2);
+        CHECK(!block_sorted(bd.b.data(), bd.b.size(), big));
     }
 }
 

@@ -17,6 +17,7 @@ namespace bwl {
 struct CachedBlock {
     std::vector<uint8_t> bytes;  // the block's first bytes, or all of it
     bool complete;               // bytes is the whole inflated block
+    bool sorted;                 // section.hpp's block_sorted(bytes): windows binary-search its items
 };
 using Block = std::shared_ptr<const CachedBlock>;
 

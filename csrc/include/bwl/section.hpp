@@ -74,13 +74,57 @@ BWL_HD void section_item(const SectionHeader& h, const uint8_t* items, bool swap
     }
 }
 
+// Item i of a section starts at or after item i - 1's end, and ends after
+// it starts.
+BWL_HD bool item_follows(const SectionHeader& h, const uint8_t* items, bool swap, uint32_t i) {
+    uint64_t s, e, ps, pe;
+    float v;
+    section_item(h, items, swap, i, &s, &e, &v);
+    if (s >= e) return false;
+    if (i == 0) return true;
+    section_item(h, items, swap, i - 1, &ps, &pe, &v);
+    return pe <= s;
+}
+
+// The items [*first, *last) of a sorted, disjoint, non-empty section that
+// can touch [ts, te): binary searches, as ends and starts both increase.
+BWL_HD void section_span(const SectionHeader& h, const uint8_t* items, bool swap, uint64_t ts, uint64_t te,
+                         uint32_t* first, uint32_t* last) {
+    uint64_t s, e;
+    float v;
+    uint32_t a = 0, b = h.item_count;
+    while (a < b) {  // first item ending after ts
+        uint32_t m = a + (b - a) / 2;
+        section_item(h, items, swap, m, &s, &e, &v);
+        if (e <= ts) a = m + 1; else b = m;
+    }
+    *first = a;
+    b = h.item_count;
+    while (a < b) {  // first item starting at or after te
+        uint32_t m = a + (b - a) / 2;
+        section_item(h, items, swap, m, &s, &e, &v);
+        if (s < te) a = m + 1; else b = m;
+    }
+    *last = a;
+}
+
+// Where a query reads a block whose sections are all sorted, disjoint and
+// non-empty (block_sorted): on `chrom`, [qs, qe). for_each_item then visits
+// only the items that can touch it (binary search), not the whole block.
+struct ItemSpan {
+    uint32_t chrom;
+    uint64_t qs, qe;
+};
+
 // Calls f(chrom_id, start, end, value) for every item of every section in a
-// block of n bytes. Returns a SectionStatus; stops at the first bad section.
+// block of n bytes (with `span`: only those that can touch it, in order).
+// Returns a SectionStatus; stops at the first bad section.
 // `prefix`: p[0, n) is the start of a longer block (cut where
 // block_bytes_needed() said), so a section running past n is not an error:
 // its items up to n are the ones wanted.
 template <class F>
-BWL_HD int for_each_item(const uint8_t* p, uint64_t n, bool swap, F&& f, bool prefix = false) {
+BWL_HD int for_each_item(const uint8_t* p, uint64_t n, bool swap, F&& f, bool prefix = false,
+                         const ItemSpan* span = nullptr) {
     while (n > 0) {
         SectionHeader h;
         int st = read_section_header(p, n, swap, &h);
@@ -90,7 +134,12 @@ BWL_HD int for_each_item(const uint8_t* p, uint64_t n, bool swap, F&& f, bool pr
         }
         if (st != kSectionOk) return prefix && n < kSectionHeaderSize ? kSectionOk : st;
         const uint8_t* items = p + kSectionHeaderSize;
-        for (uint32_t i = 0; i < h.item_count; ++i) {
+        uint32_t first = 0, last = h.item_count;
+        if (span) {
+            if (h.chrom_id != span->chrom) last = 0;
+            else section_span(h, items, swap, span->qs, span->qe, &first, &last);
+        }
+        for (uint32_t i = first; i < last; ++i) {
             uint64_t s, e;
             float v;
             section_item(h, items, swap, i, &s, &e, &v);
@@ -102,6 +151,28 @@ BWL_HD int for_each_item(const uint8_t* p, uint64_t n, bool swap, F&& f, bool pr
         n -= used;
     }
     return kSectionOk;
+}
+
+// Whether every section's items are sorted, disjoint and non-empty (then
+// ItemSpan may be used). Bad sections answer false (the walk reports them).
+BWL_HD bool block_sorted(const uint8_t* p, uint64_t n, bool swap, bool prefix = false) {
+    bool ok = true;
+    int st = kSectionOk;
+    while (ok && n > 0) {
+        SectionHeader h;
+        st = read_section_header(p, n, swap, &h);
+        if (st == kSectionTruncated && prefix && n >= kSectionHeaderSize) {
+            h.item_count = uint16_t((n - kSectionHeaderSize) / section_item_size(h.type));
+            st = kSectionOk;
+        }
+        if (st != kSectionOk) return prefix && n < kSectionHeaderSize;
+        for (uint32_t i = 0; ok && i < h.item_count; ++i) ok = item_follows(h, p + kSectionHeaderSize, swap, i);
+        uint64_t used = section_bytes(h);
+        if (used > n) break;
+        p += used;
+        n -= used;
+    }
+    return ok;
 }
 
 // How many leading bytes of a block a query on `chrom` ending at `qe` reads,
@@ -161,7 +232,8 @@ BWL_HD bool spend(uint64_t* budget, uint64_t bases) {
 // win, as in pyBigWig.
 BWL_HD int densify_block(const uint8_t* p, uint64_t n, bool swap, uint32_t chrom, uint64_t qs,
                          uint64_t qe, float* out, float scale = 1.0f, uint64_t* budget = nullptr, bool prefix = false,
-                         const ValueTransform* tr = nullptr) {
+                         const ValueTransform* tr = nullptr, bool sorted = false) {
+    const ItemSpan span{chrom, qs, qe};
     bool over = false;
     int st = for_each_item(p, n, swap, [&](uint32_t c, uint64_t s, uint64_t e, float v) {
         if (over || c != chrom || e <= s || e <= qs || s >= qe || v != v) return;
@@ -173,7 +245,7 @@ BWL_HD int densify_block(const uint8_t* p, uint64_t n, bool swap, uint32_t chrom
         v *= scale;
         if (tr) v = transform_value(*tr, v);
         for (uint64_t x = a; x < b; ++x) out[x - qs] = v;
-    }, prefix);
+    }, prefix, sorted ? &span : nullptr);
     return st != kSectionOk ? st : over ? kSectionOverlap : kSectionOk;
 }
 
@@ -184,7 +256,8 @@ BWL_HD int densify_block(const uint8_t* p, uint64_t n, bool swap, uint32_t chrom
 // per-base path.
 BWL_HD int pool_block(const uint8_t* p, uint64_t n, bool swap, uint32_t chrom, uint64_t qs, uint64_t qe,
                       uint32_t window, double* acc, float scale = 1.0f, uint64_t* budget = nullptr,
-                      bool prefix = false, Summary summary = Summary::Mean) {
+                      bool prefix = false, Summary summary = Summary::Mean, bool sorted = false) {
+    const ItemSpan span{chrom, qs, qe};
     bool over = false;
     int st = for_each_item(p, n, swap, [&](uint32_t c, uint64_t s, uint64_t e, float v) {
         if (over || c != chrom || e <= s || e <= qs || s >= qe || v != v) return;
@@ -198,7 +271,7 @@ BWL_HD int pool_block(const uint8_t* p, uint64_t n, bool swap, uint32_t chrom, u
             uint64_t lo = j * window > a ? j * window : a, hi = (j + 1) * window < b ? (j + 1) * window : b;
             summary_add(summary, acc + 2 * j, x, double(hi - lo));
         }
-    }, prefix);
+    }, prefix, sorted ? &span : nullptr);
     return st != kSectionOk ? st : over ? kSectionOverlap : kSectionOk;
 }
 
