@@ -368,6 +368,32 @@ def test_peak_regions_loader(genome, tmp_path):
     assert n == 8 * len(ld) >= len(pk)
 
 
+@pytest.mark.parametrize("rc", [False, True])
+def test_stranded_regions(genome, tmp_path, rc):
+    """BED6 regions on the - strand come reverse-complemented (signal and
+    sequence, against pyBigWig and pyfaidx); reverse_complement flips at
+    random on top of the strand."""
+    p = tmp_path / "r.bed"
+    p.write_text("chr1\t1000\t5000\ta\t0\t-\nchr1\t9000\t13000\tb\t0\t+\nchr2\t100\t4100\tc\t0\t.\n")
+    tiles = Tiles(str(p), 500, 500)
+    assert tiles.batch(100, 0)[3].sum() == 8  # the 8 tiles of the - region
+    ld = _loader(genome, sampler=tiles, batch_size=7, n_batches=tiles.num_batches(7), reverse_complement=rc, seed=4)
+    got_rev = []
+    for b in ld:
+        assert_values_close(b.values, _want_values(genome, b))
+        assert np.array_equal(b.sequence, _want_seq(genome, b))
+        got_rev.append(b.reverse)
+    got_rev = np.concatenate(got_rev)
+    minus = np.arange(24) < 8
+    if rc:
+        assert 0 < (got_rev != minus).sum() < 24  # random flips on top
+    else:
+        assert np.array_equal(got_rev, minus)
+    with pytest.raises(ValueError, match="strand"):
+        (tmp_path / "bad.bed").write_text("chr1\t0\t10\tx\t0\t*\n")
+        Tiles(str(tmp_path / "bad.bed"), 5)
+
+
 def test_loader_errors(genome):
     c = bwl.Collection(genome.bigwigs)
     with pytest.raises(ValueError):

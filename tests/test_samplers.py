@@ -469,6 +469,17 @@ def test_peak_regions_jitter_frames_and_loader(tmp_path):
         d.setdefault(x, []).append(y)
     shifts = [min(abs(y - z) for y in d[x]) for x, z in zip(c[keep], summit[keep]) if 250 <= z <= PEAK_SIZES[x] - 250]
     assert max(shifts) <= 25 and np.mean(shifts) > 0
+    # strands: a DataFrame's strand column comes out as the 4th array (negatives: +)
+    st = np.where(np.arange(len(c)) % 2 == 0, "-", "+")
+    sp = PeakRegions(pd.DataFrame({"chrom": c, "start": s, "end": e, "summit": summit, "strand": st}), 500,
+                     PEAK_SIZES, negatives=0.5, seed=9)
+    cc, ss, ee, minus = _concat([sp.batch(8, i) for i in range(sp.num_batches(8))])
+    by_pos = {(x, int(y)): m for x, y, m in zip(c.tolist(), summit.tolist(), st == "-")}
+    for x, centre, m in zip(cc.tolist(), (ss + 250).tolist(), minus.tolist()):
+        if (x, centre) in by_pos:
+            assert m == by_pos[(x, centre)]
+    assert minus.any() and not minus.all()
+    assert len(PeakRegions(path, 500, PEAK_SIZES).batch(8, 0)) == 3  # unstranded ('.'): three arrays
     with pytest.raises(ValueError):
         PeakRegions(path, 500, PEAK_SIZES, negatives=-1)
     with pytest.raises(ValueError, match="peak"):

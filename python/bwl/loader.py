@@ -30,7 +30,9 @@ class Batch:
     tracks : np.ndarray (T,) uint32
         Which collection tracks ``values`` holds, in order.
     reverse : np.ndarray (B,) bool
-        Windows given as reverse complement (sequence and signal flipped).
+        Windows given as reverse complement (sequence and signal flipped):
+        windows of - strand regions (a sampler's fourth array), flipped
+        again at random with ``reverse_complement``.
     index : int
         Position of the batch in its epoch.
     """
@@ -185,7 +187,9 @@ class Loader:
         """Builds batch ``index`` of ``epoch`` (the current one by default)
         in this thread; ``slot`` picks the recycled arrays with reuse_buffers."""
         epoch = self.epoch if epoch is None else epoch
-        chroms, starts, ends = self.sampler.batch(self.batch_size, index, epoch)
+        drawn = self.sampler.batch(self.batch_size, index, epoch)
+        chroms, starts, ends = drawn[:3]
+        minus = drawn[3] if len(drawn) > 3 else None  # windows of - strand regions
         B = len(starts)
         T = len(self.collection)
         tracks = self.tracks.batch(T, index, epoch) if self.tracks else np.arange(T, dtype=np.uint32)
@@ -194,12 +198,12 @@ class Loader:
             raise ValueError("target_crop leaves no signal")
         if self._torch is not None:
             with self._torch.cuda.stream(self._stream):
-                batch = self._make(chroms, starts, ends, tracks, crop, index, epoch, slot)
+                batch = self._make(chroms, starts, ends, minus, tracks, crop, index, epoch, slot)
                 self._stream.synchronize()  # this thread waits, not the training loop's stream
             return batch
-        return self._make(chroms, starts, ends, tracks, crop, index, epoch, slot)
+        return self._make(chroms, starts, ends, minus, tracks, crop, index, epoch, slot)
 
-    def _make(self, chroms, starts, ends, tracks, crop: int, index: int, epoch: int, slot: int) -> Batch:
+    def _make(self, chroms, starts, ends, minus, tracks, crop: int, index: int, epoch: int, slot: int) -> Batch:
         B = len(starts)
         def read(rows, which, out=None):
             return self.collection.values(np.asarray(chroms)[rows], starts[rows] + crop, ends[rows] - crop, window=self.window,
@@ -213,21 +217,21 @@ class Loader:
                                     out=self._buffer("seq", slot, (B, int(ends[0] - starts[0]), 4), self.dtype))
         if seq is not None and self._torch is not None:
             seq = self._to_device(seq)
-        reverse = np.zeros(B, bool)
-        if self.reverse_complement:
-            reverse = batch_rng(self.seed, epoch, index, stream=2).random(B) < 0.5
-            if reverse.any():
-                axis = 2 if self.layout == "BTL" else 1  # the bins axis
-                flipped = self._other_strand(values, reverse, tracks, read)
-                if self._torch is not None:
-                    rows = self._torch.from_numpy(np.flatnonzero(reverse)).to(self._device, non_blocking=True)
-                    values[rows] = flipped.flip(axis)
-                    if seq is not None:
-                        seq[rows] = seq[rows].flip(1, 2)
-                else:
-                    values[reverse] = np.flip(flipped, axis=axis)
-                    if seq is not None:
-                        seq[reverse] = seq[reverse][:, ::-1, ::-1]  # reverse, and A<->T, C<->G is the channel flip
+        reverse = np.zeros(B, bool) if minus is None else np.asarray(minus, bool).copy()
+        if self.reverse_complement:  # a random flip, on top of the strand
+            reverse ^= batch_rng(self.seed, epoch, index, stream=2).random(B) < 0.5
+        if reverse.any():
+            axis = 2 if self.layout == "BTL" else 1  # the bins axis
+            flipped = self._other_strand(values, reverse, tracks, read)
+            if self._torch is not None:
+                rows = self._torch.from_numpy(np.flatnonzero(reverse)).to(self._device, non_blocking=True)
+                values[rows] = flipped.flip(axis)
+                if seq is not None:
+                    seq[rows] = seq[rows].flip(1, 2)
+            else:
+                values[reverse] = np.flip(flipped, axis=axis)
+                if seq is not None:
+                    seq[reverse] = seq[reverse][:, ::-1, ::-1]  # reverse, and A<->T, C<->G is the channel flip
         return Batch(values, seq, chroms, starts, ends, tracks, reverse, index)
 
     def _other_strand(self, values, reverse: np.ndarray, tracks: np.ndarray, read):

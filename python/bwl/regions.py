@@ -10,17 +10,16 @@ import numpy as np
 Regions = Tuple[np.ndarray, np.ndarray, np.ndarray]
 
 
-def read_bed(path: Union[str, "os.PathLike[str]"]) -> Regions:
+def read_bed(path: Union[str, "os.PathLike[str]"], strand: bool = False):
     """The first three columns of a BED file (``#``, ``track`` and
     ``browser`` lines skipped; ``.gz`` read transparently).
 
-    Returns (chroms: str array, starts: int64, ends: int64), shape (n,).
+    Returns (chroms: str array, starts: int64, ends: int64), shape (n,);
+    with ``strand=True`` also ``minus``: bool (n,), True where column 6 is
+    ``-`` (``+``, ``.`` or no column: False).
     """
-    import gzip
-
-    opener = gzip.open if os.fspath(path).endswith(".gz") else open
-    chroms, starts, ends = [], [], []
-    with opener(path, "rt") as fh:
+    chroms, starts, ends, minus = [], [], [], []
+    with _open_text(path) as fh:
         for n, line in enumerate(fh, 1):
             if not line.strip() or line.startswith(("#", "track", "browser")):
                 continue
@@ -33,10 +32,14 @@ def read_bed(path: Union[str, "os.PathLike[str]"]) -> Regions:
                 raise ValueError(f"{path}:{n}: start and end must be integers") from None
             if s < 0 or e < s:
                 raise ValueError(f"{path}:{n}: bad interval {s}-{e}")
+            if strand and len(f) >= 6 and f[5] not in "+-.":
+                raise ValueError(f"{path}:{n}: strand (column 6) must be +, - or ., got {f[5]!r}")
             chroms.append(f[0])
             starts.append(s)
             ends.append(e)
-    return np.asarray(chroms, dtype=str), np.asarray(starts, np.int64), np.asarray(ends, np.int64)
+            minus.append(len(f) >= 6 and f[5] == "-")
+    out = np.asarray(chroms, dtype=str), np.asarray(starts, np.int64), np.asarray(ends, np.int64)
+    return out + (np.asarray(minus, bool),) if strand else out
 
 
 def _open_text(path):
@@ -73,7 +76,8 @@ def read_peaks(path: Union[str, "os.PathLike[str]"]) -> Tuple[np.ndarray, np.nda
     """Peaks of a BED or narrowPeak file: (chroms, starts, ends, summits).
 
     The summit is ``start + column 10`` (narrowPeak's peak offset) where that
-    column exists and is not -1, else the peak's centre.
+    column exists and is not -1, else the peak's centre. (Strands:
+    ``read_bed(path, strand=True)``.)
     """
     chroms, starts, ends, summits = [], [], [], []
     with _open_text(path) as fh:

@@ -41,6 +41,26 @@ def _frame_regions(df) -> Regions:
     return np.asarray(c).astype(str), np.asarray(s, np.int64), np.asarray(e, np.int64)
 
 
+def _frame_minus(df) -> Optional[np.ndarray]:
+    col = _column(df, ("strand",))
+    return None if col is None else np.asarray(col).astype(str) == "-"
+
+
+def stranded_regions(src: RegionSource) -> tuple:
+    """(chroms, starts, ends, minus): as :func:`as_regions`, plus where the
+    region is on the - strand (BED column 6, a DataFrame's ``strand``
+    column, or a fourth bool array); ``minus`` is None when unstranded."""
+    if isinstance(src, (str, os.PathLike)):
+        c, s, e, minus = read_bed(src, strand=True)
+        return c, s, e, (minus if minus.any() else None)
+    if hasattr(src, "columns") and hasattr(src, "iloc"):
+        return (*_frame_regions(src), _frame_minus(src))
+    if not isinstance(src, Mapping) and len(src) == 4:
+        c, s, e = as_regions(tuple(src)[:3])
+        return c, s, e, np.asarray(src[3], bool)
+    return (*as_regions(src), None)
+
+
 def as_regions(src: RegionSource) -> Regions:
     """Regions from a BED path, ``{chrom: size}`` (whole chromosomes), a
     pandas DataFrame (chrom/start/end columns), or (chroms, starts, ends)
@@ -188,13 +208,14 @@ class PeakRegions:
             raise ValueError("length must be > 0")
         if negatives < 0 or jitter < 0:
             raise ValueError("negatives and jitter must be >= 0")
-        c, s, e, summit = _peaks(peaks)
+        c, s, e, summit, minus = _peaks(peaks)
         sizes_map = read_chrom_sizes(chrom_sizes)
         sizes = np.asarray([sizes_map.get(x, 0) for x in c], np.int64)
         keep = sizes >= length
         if not keep.any():
             raise ValueError("no peak lies on a known chromosome at least `length` long")
         self.chroms, self.summits, self.sizes = c[keep], summit[keep], sizes[keep]
+        self.minus = None if minus is None else minus[keep]
         self.length, self.jitter, self.seed = int(length), int(jitter), int(seed)
         self.n_neg = int(round(negatives * len(self.chroms)))
         self._neg = None
@@ -212,8 +233,9 @@ class PeakRegions:
     def num_batches(self, batch_size: int) -> int:
         return -(-len(self) // int(batch_size))
 
-    def batch(self, batch_size: int, index: int, epoch: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Batch ``index`` of ``epoch``: (chroms, starts, ends), ``batch_size`` windows."""
+    def batch(self, batch_size: int, index: int, epoch: int = 0) -> tuple:
+        """Batch ``index`` of ``epoch``: (chroms, starts, ends), ``batch_size``
+        windows; plus ``minus`` (bool; negatives False) for stranded peaks."""
         order = np.random.default_rng([self.seed, epoch, 1 << 20]).permutation(len(self))
         pick = order[(np.arange(batch_size) + index * batch_size) % len(self)]
         rng = batch_rng(self.seed, epoch, index, stream=3)
@@ -231,13 +253,19 @@ class PeakRegions:
             if nc.dtype.itemsize > chroms.dtype.itemsize:
                 chroms = chroms.astype(nc.dtype)
             chroms[~is_pos], starts[~is_pos] = nc, ns
-        return chroms, starts, starts + self.length
+        out = chroms, starts, starts + self.length
+        if self.minus is None:
+            return out
+        minus = np.zeros(batch_size, bool)
+        minus[is_pos] = self.minus[pos]
+        return out + (minus,)
 
 
-def _peaks(src) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(chroms, starts, ends, summits) from any peak source."""
+def _peaks(src) -> tuple:
+    """(chroms, starts, ends, summits, minus or None) from any peak source."""
     if isinstance(src, (str, os.PathLike)):
-        return read_peaks(src)
+        minus = read_bed(src, strand=True)[3]
+        return (*read_peaks(src), minus if minus.any() else None)
     if hasattr(src, "columns") and hasattr(src, "iloc"):
         c, s, e = _frame_regions(src)
         summit = _column(src, ("summit",))
@@ -246,11 +274,11 @@ def _peaks(src) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
             summit = s + np.asarray(off, np.int64) if off is not None else (s + e) // 2
             if off is not None:
                 summit = np.where(np.asarray(off) >= 0, summit, (s + e) // 2)
-        return c, s, e, np.asarray(summit, np.int64)
+        return c, s, e, np.asarray(summit, np.int64), _frame_minus(src)
     parts = tuple(src)
     c, s, e = as_regions(parts[:3])
     summit = np.asarray(parts[3], np.int64) if len(parts) > 3 else (s + e) // 2
-    return c, s, e, summit
+    return c, s, e, summit, None
 
 
 class Tiles:
@@ -260,14 +288,15 @@ class Tiles:
     if the last one stops short of the region's end, one more window ends
     exactly there, so every base is covered (exactly once when ``stride ==
     length`` and the region is a multiple of it). Regions shorter than
-    ``length`` are skipped.
+    ``length`` are skipped. Tiles of ``-`` strand regions (BED column 6, a
+    ``strand`` column) come reverse-complemented from the Loader.
     """
 
     def __init__(self, regions: RegionSource, length: int, stride: Optional[int] = None) -> None:
         stride = int(stride or length)
         if length <= 0 or stride <= 0:
             raise ValueError("length and stride must be > 0")
-        c, s, e = as_regions(regions)
+        c, s, e, minus = stranded_regions(regions)
         n = np.where(e - s >= length, (e - s - length) // stride + 1, 0)
         tail = (e - s >= length) & (s + (n - 1) * stride + length < e)
         counts = n + tail
@@ -277,15 +306,19 @@ class Tiles:
         last = np.cumsum(counts) - 1
         starts[last[tail]] = (e - length)[tail]
         self.starts = starts.astype(np.int64)
+        self.minus = None if minus is None else np.repeat(minus, counts)
         self.length, self.stride = int(length), stride
 
     def __len__(self) -> int:
         return len(self.starts)
 
-    def batch(self, batch_size: int, index: int, epoch: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Tiles ``[index * batch_size, (index + 1) * batch_size)`` (the last batch may be short)."""
+    def batch(self, batch_size: int, index: int, epoch: int = 0) -> tuple:
+        """Tiles ``[index * batch_size, (index + 1) * batch_size)`` (the last
+        batch may be short): (chroms, starts, ends), plus ``minus`` (bool)
+        for stranded regions."""
         sl = slice(index * batch_size, (index + 1) * batch_size)
-        return self.chroms[sl], self.starts[sl], self.starts[sl] + self.length
+        out = self.chroms[sl], self.starts[sl], self.starts[sl] + self.length
+        return out if self.minus is None else out + (self.minus[sl],)
 
     def num_batches(self, batch_size: int) -> int:
         """Batches of ``batch_size`` needed for all tiles (the last may be short)."""
