@@ -18,7 +18,7 @@ import pytest
 
 import bwl
 from bwl.samplers import RandomRegions, Tiles, Tracks
-from pipeline_data import (assert_values_close, make_genome, pybw_values, revcomp_onehot, window_onehot)
+from pipeline_data import (assert_values_close, fasta_bytes, make_genome, pybw_values, revcomp_onehot, window_onehot)
 
 import pyfaidx
 
@@ -392,6 +392,50 @@ def test_stranded_regions(genome, tmp_path, rc):
     with pytest.raises(ValueError, match="strand"):
         (tmp_path / "bad.bed").write_text("chr1\t0\t10\tx\t0\t*\n")
         Tiles(str(tmp_path / "bad.bed"), 5)
+
+
+def test_chrom_aliases(genome, tmp_path):
+    """chrom_aliases: an Ensembl-named FASTA ("1", "MT") and a UCSC-named
+    track ("chr1", "chrM") are one genome; queries may use either name; a
+    Loader whose regions match nowhere says which names, at construction."""
+    seqs = {("MT" if c == "chr3" else c[3:]): s for c, s in genome.seqs.items()}
+    ens = tmp_path / "ens.fa"
+    ens.write_bytes(fasta_bytes(seqs, 60))
+    ref = bwl.Fasta(genome.fasta)
+    fa = bwl.Fasta(str(ens), chrom_aliases={"chr3": "MT", "chr1": "1", "chr2": "2"})
+    want = ref.onehot(["chr1", "chr3"], [100, 5], [400, 305])
+    np.testing.assert_array_equal(fa.onehot(["chr1", "chr3"], [100, 5], [400, 305]), want)
+    with pytest.raises(KeyError):
+        bwl.Fasta(str(ens)).onehot(["chr1"], [0], [10])
+    # tracks: one UCSC-named, one Ensembl-named copy of the same data
+    t0 = genome.bigwigs[0]
+    f = bwl.open(t0)
+    ens_bw = str(tmp_path / "ens.bw")
+    ens_name = {c: ("MT" if c == "chr3" else c[3:]) for c in f.chroms()}
+    bwl.write(ens_bw, {ens_name[c]: n for c, n in f.chroms().items()}, {ens_name[c]: f.intervals(c) for c in f.chroms()})
+    c = bwl.Collection([t0, ens_bw], chrom_aliases={"chr3": "MT", "chrM": "MT"} | {f"chr{i}": str(i) for i in (1, 2)})
+    assert c.chrom_names() == ["chr1", "chr2", "chr3"]  # the first track's names
+    v = c.values(["chr1", "2", "MT"], [10, 20, 30], [510, 520, 530])
+    np.testing.assert_array_equal(v[:, 0], v[:, 1])  # both tracks read every window
+    assert not np.isnan(v).all()
+    # the UCSC/Ensembl rule without a map: chr prefix optional, chrM == MT
+    auto = bwl.Collection([ens_bw], chrom_aliases="ucsc-ensembl")
+    np.testing.assert_array_equal(auto.values(["chr1"], [10], [510]), auto.values(["1"], [10], [510]))
+    # a Loader over Ensembl-named regions on UCSC-named tracks
+    regions = (np.array(["1", "2"]), np.array([0, 0]), np.array([20_000, 20_000]))
+    tracks = bwl.Collection(genome.bigwigs)
+    with pytest.raises(ValueError, match="2 chromosome.*not in the tracks: 1, 2"):
+        bwl.Loader(tracks, Tiles(regions, 1000), 4)
+    ld = bwl.Loader(bwl.Collection(genome.bigwigs, chrom_aliases="ucsc-ensembl"), Tiles(regions, 1000), 4,
+                    fasta=bwl.Fasta(str(ens), chrom_aliases="ucsc-ensembl"))
+    b = next(iter(ld))
+    np.testing.assert_array_equal(b.sequence, ref.onehot(["chr" + x for x in b.chroms], b.starts, b.ends))
+    with pytest.raises(ValueError, match="chrom_aliases"):
+        bwl.Collection(genome.bigwigs, chrom_aliases="gencode")
+    both = tmp_path / "both.fa"
+    both.write_bytes(fasta_bytes({"chr1": "ACGT", "1": "ACGT"}, 60))
+    with pytest.raises(bwl.FormatError, match="one chromosome under the chrom aliases"):
+        bwl.Fasta(str(both), chrom_aliases="ucsc-ensembl")
 
 
 def test_loader_errors(genome):

@@ -10,7 +10,7 @@
 namespace bwl {
 
 Collection::Collection(const std::vector<std::string>& paths, const CollectionOptions& opt)
-    : pool_(opt.threads) {
+    : pool_(opt.threads), aliases_(opt.aliases) {
     if (paths.empty()) throw RangeError("a Collection needs at least one bigWig file");
     files_.resize(paths.size());
     // Headers, chromosome trees and R-trees of all files, in parallel.
@@ -24,7 +24,7 @@ Collection::Collection(const std::vector<std::string>& paths, const CollectionOp
     chrom_map_.resize(files_.size());
     for (size_t t = 0; t < files_.size(); ++t) {
         for (const Chrom& c : files_[t]->chroms()) {
-            auto [it, fresh] = by_name_.emplace(c.name, uint32_t(names_.size()));
+            auto [it, fresh] = by_name_.emplace(aliases_.key(c.name), uint32_t(names_.size()));
             if (fresh) {
                 names_.push_back(c.name);
                 sizes_.push_back(c.size);
@@ -37,14 +37,20 @@ Collection::Collection(const std::vector<std::string>& paths, const CollectionOp
     for (size_t t = 0; t < files_.size(); ++t) {
         chrom_map_[t].assign(names_.size(), -1);
         const auto& cs = files_[t]->chroms();
-        for (size_t i = 0; i < cs.size(); ++i) chrom_map_[t][by_name_[cs[i].name]] = int32_t(i);
+        for (size_t i = 0; i < cs.size(); ++i) {
+            int32_t& slot = chrom_map_[t][by_name_[aliases_.key(cs[i].name)]];
+            if (slot >= 0)  // two names of one file fall on one key
+                throw RangeError(paths[t] + ": chromosomes '" + cs[size_t(slot)].name + "' and '" + cs[i].name +
+                                 "' are one chromosome under the chrom aliases");
+            slot = int32_t(i);
+        }
     }
     scale_.assign(files_.size(), 1.0f);
     if (opt.decoded_cache_bytes) cache_ = std::make_unique<BlockCache>(opt.decoded_cache_bytes);
 }
 
 uint32_t Collection::chrom_index(const std::string& name) const {
-    auto it = by_name_.find(name);
+    auto it = by_name_.find(aliases_.key(name));
     if (it == by_name_.end()) throw KeyError("no track of the collection has chromosome '" + name + "'");
     return it->second;
 }

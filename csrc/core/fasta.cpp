@@ -21,7 +21,8 @@ bool exists(const std::string& p) {
 }
 }  // namespace
 
-Fasta::Fasta(const std::string& path, size_t threads) : path_(path), src_(path), pool_(threads) {
+Fasta::Fasta(const std::string& path, size_t threads, ChromAliases aliases)
+    : path_(path), src_(path), aliases_(std::move(aliases)), pool_(threads) {
     if (Bgzf::is_bgzf(src_)) {
         bgzf_ = std::make_unique<Bgzf>(src_);
         if (!exists(path + ".gzi")) bgzf_->write_gzi(path + ".gzi");
@@ -56,12 +57,15 @@ Fasta::Fasta(const std::string& path, size_t threads) : path_(path), src_(path),
         uint64_t last = e.length ? e.offset + (e.length - 1) / e.line_bases * e.line_width + (e.length - 1) % e.line_bases : e.offset;
         if (e.length && last >= data_size)
             throw FormatError(path + ": index says " + e.name + " ends past the end of the file (stale .fai?)");
-        by_name_.emplace(e.name, i);
+        auto [it, fresh] = by_name_.emplace(aliases_.key(e.name), i);  // a repeated name: the first, as before
+        if (!fresh && fai_[it->second].name != e.name)
+            throw FormatError(path + ": sequences '" + fai_[it->second].name + "' and '" + e.name +
+                              "' are one chromosome under the chrom aliases");
     }
 }
 
 uint32_t Fasta::index(const std::string& name) const {
-    auto it = by_name_.find(name);
+    auto it = by_name_.find(aliases_.key(name));
     if (it == by_name_.end()) throw KeyError(path_ + ": no sequence '" + name + "'");
     return it->second;
 }

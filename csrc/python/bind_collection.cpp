@@ -18,15 +18,19 @@ void bind_collection(py::module_& m) {
     m.def("max_open_files", [] { return bwl::FdCache::global().limit(); });
 
     py::class_<Collection>(m, "Collection")
-        .def(py::init([](const std::vector<std::string>& paths, size_t threads, bool host_cache, uint64_t decoded) {
+        .def(py::init([](const std::vector<std::string>& paths, size_t threads, bool host_cache, uint64_t decoded,
+                         const std::unordered_map<std::string, std::string>& alias_map, bool ucsc_ensembl) {
                  bwl::CollectionOptions o;
                  o.threads = threads;
                  o.host_cache = host_cache;
                  o.decoded_cache_bytes = decoded;
+                 o.aliases.map = alias_map;
+                 o.aliases.ucsc_ensembl = ucsc_ensembl;
                  py::gil_scoped_release nogil;
                  return std::make_unique<Collection>(paths, o);
              }),
-             py::arg("paths"), py::arg("threads"), py::arg("host_cache"), py::arg("decoded_cache_bytes"))
+             py::arg("paths"), py::arg("threads"), py::arg("host_cache"), py::arg("decoded_cache_bytes"),
+             py::arg("alias_map") = std::unordered_map<std::string, std::string>(), py::arg("ucsc_ensembl") = false)
         .def("__len__", &Collection::size)
         .def("threads", [](Collection& c) { return c.pool().size(); })
         .def("paths", [](const Collection& c) {

@@ -10,11 +10,16 @@ namespace py = pybind11;
 
 void bind_fasta(py::module_& m) {
     py::class_<bwl::Fasta>(m, "Fasta")
-        .def(py::init([](const std::string& path, size_t threads) {
+        .def(py::init([](const std::string& path, size_t threads,
+                         const std::unordered_map<std::string, std::string>& alias_map, bool ucsc_ensembl) {
+                 bwl::ChromAliases a;
+                 a.map = alias_map;
+                 a.ucsc_ensembl = ucsc_ensembl;
                  py::gil_scoped_release nogil;
-                 return std::make_unique<bwl::Fasta>(path, threads);
+                 return std::make_unique<bwl::Fasta>(path, threads, std::move(a));
              }),
-             py::arg("path"), py::arg("threads"))
+             py::arg("path"), py::arg("threads"), py::arg("alias_map") = std::unordered_map<std::string, std::string>(),
+             py::arg("ucsc_ensembl") = false)
         .def("chroms", [](const bwl::Fasta& f) {
             py::list out;
             for (const auto& e : f.entries()) out.append(py::make_tuple(e.name, e.length));

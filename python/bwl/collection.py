@@ -157,6 +157,22 @@ def _transform(t) -> Optional[tuple]:
     return t._args()
 
 
+ChromAliasSpec = Union[None, str, Mapping[str, str]]
+
+
+def _chrom_aliases(spec: ChromAliasSpec) -> tuple[dict, bool]:
+    """(alias -> name map, UCSC/Ensembl rule) for the bindings."""
+    if spec is None:
+        return {}, False
+    if isinstance(spec, str):
+        if spec != "ucsc-ensembl":
+            raise ValueError(f"chrom_aliases must be None, 'ucsc-ensembl' or a dict, got {spec!r}")
+        return {}, True
+    if isinstance(spec, Mapping):
+        return {str(k): str(v) for k, v in spec.items()}, False
+    raise ValueError(f"chrom_aliases must be None, 'ucsc-ensembl' or a dict, got {type(spec).__name__}")
+
+
 class Collection:
     """T bigWig tracks, read as (B, T, L) batches in one C++ call.
 
@@ -182,7 +198,12 @@ class Collection:
         Where :meth:`values` decodes and where its result lives. On CUDA the
         blocks are inflated and densified by bwl's kernels and the result is
         a torch CUDA tensor (an object with ``__cuda_array_interface__`` when
-        torch is not installed), written on torch's current stream.
+        torch is not installed); see :meth:`values` for streams.
+    chrom_aliases : None, "ucsc-ensembl" or dict
+        Names that are one chromosome, in tracks and in queries:
+        ``"ucsc-ensembl"`` makes the ``chr`` prefix optional and ``chrM``
+        equal ``MT``; a dict maps aliases to names (``{"1": "chr1"}``).
+        :meth:`chroms` lists each chromosome under its first track's name.
 
     Opening parses headers, chromosome trees and block indexes of all files
     in parallel in C++; file descriptors are pooled (see
@@ -192,7 +213,7 @@ class Collection:
 
     def __init__(self, paths: Union[PathLike, Sequence[PathLike]], scale: Union[None, Mapping[str, float], npt.ArrayLike] = None,
                  threads: Optional[int] = None, cache: Optional[str] = None, decoded_cache: Optional[int] = None,
-                 device: str = "cpu") -> None:
+                 device: str = "cpu", chrom_aliases: ChromAliasSpec = None) -> None:
         if cache not in (None, "host", "device"):
             raise ValueError(f"cache must be None, 'host' or 'device', got {cache!r}")
         self._device_index = _cuda_device(device)
@@ -201,7 +222,8 @@ class Collection:
         if threads is not None and threads < 1:
             raise ValueError("threads must be >= 1")
         self.paths: list[str] = _resolve_paths(paths)
-        self._c = _core.Collection(self.paths, int(threads or 0), cache == "host", int(decoded_cache or 0))
+        self._c = _core.Collection(self.paths, int(threads or 0), cache == "host", int(decoded_cache or 0),
+                                   *_chrom_aliases(chrom_aliases))
         self._chroms = {name: (size, count) for name, size, count in self._c.chroms()}
         if scale is not None:
             self._c.set_scale(self._scale_array(scale))

@@ -8,7 +8,7 @@ import numpy as np
 import numpy.typing as npt
 
 from bwl import _core
-from bwl.collection import _dtype_ok, bfloat16_dtype
+from bwl.collection import ChromAliasSpec, _chrom_aliases, _dtype_ok, bfloat16_dtype
 
 _DTYPES = {"float32": 0, "float16": 1, "bfloat16": 2}
 
@@ -19,12 +19,14 @@ class Fasta:
     Uses the samtools ``.fai`` index (and ``.gzi`` for bgzip files) next to
     the file, writing them when missing (kept in memory when the folder is
     read-only). A gzip file not made by bgzip is rejected with a message
-    saying so.
+    saying so. ``chrom_aliases`` as in :class:`bwl.Collection` (``"chr1"``
+    finds sequence ``1``).
     """
 
-    def __init__(self, path: Union[str, "os.PathLike[str]"], threads: Optional[int] = None) -> None:
+    def __init__(self, path: Union[str, "os.PathLike[str]"], threads: Optional[int] = None,
+                 chrom_aliases: ChromAliasSpec = None) -> None:
         self.path = os.fspath(path)
-        self._f = _core.Fasta(self.path, int(threads or 0))
+        self._f = _core.Fasta(self.path, int(threads or 0), *_chrom_aliases(chrom_aliases))
         self._chroms = dict(self._f.chroms())
 
     def chroms(self) -> dict[str, int]:

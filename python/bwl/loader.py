@@ -74,6 +74,29 @@ def _partners(collection: Collection, pairs) -> np.ndarray:
     return partner
 
 
+def _check_chrom_names(sampler, collection: Collection, fasta: Optional[Fasta]) -> None:
+    """The sampler's chromosomes must be found in the tracks (some track)
+    and the FASTA: a clear list of those that are not, at construction."""
+    names = getattr(sampler, "chroms", None)
+    if names is None:
+        return
+    names = [str(x) for x in np.unique(np.asarray(names).astype(str))]
+    where = [("the tracks", lambda n: collection._c.chrom_indices([n]))]
+    if fasta is not None:
+        where.append((fasta.path, lambda n: fasta._f.indices([n])))
+    for label, find in where:
+        missing = []
+        for n in names:
+            try:
+                find(n)
+            except KeyError:
+                missing.append(n)
+        if missing:
+            raise ValueError(f"{len(missing)} chromosome(s) of the sampler are not in {label}: "
+                             f"{', '.join(missing[:10])}{' ...' if len(missing) > 10 else ''} "
+                             "(names differ? see chrom_aliases= of Collection and Fasta)")
+
+
 class Loader:
     """Batches of (sequence, signal) for training, prefetched in background threads.
 
@@ -170,6 +193,7 @@ class Loader:
         self.transform = transform
         self._slots: dict = {}  # (name, slot) -> array, with reuse_buffers
         self._partner = _partners(collection, strand_pairs) if strand_pairs else None
+        _check_chrom_names(sampler, collection, fasta)
 
     def set_epoch(self, epoch: int) -> None:
         """Select the epoch: each epoch has its own reproducible windows."""

@@ -10,6 +10,7 @@
 
 #include "bwl/bigwig.hpp"
 #include "bwl/block_cache.hpp"
+#include "bwl/chrom_alias.hpp"
 #include "bwl/convert.hpp"
 #include "bwl/summary.hpp"
 #include "bwl/thread_pool.hpp"
@@ -20,6 +21,7 @@ struct CollectionOptions {
     size_t threads = 0;               // 0: all hardware threads
     bool host_cache = false;          // read every file's compressed blocks into RAM at open
     uint64_t decoded_cache_bytes = 0; // LRU of inflated blocks; 0: none
+    ChromAliases aliases;             // names that are one chromosome across tracks and queries
 };
 
 // One batch: window b is chrom[b]:[start[b], start[b] + length).
@@ -83,7 +85,8 @@ private:
     std::vector<std::string> names_;
     std::vector<uint64_t> sizes_;
     std::vector<uint32_t> counts_;
-    std::unordered_map<std::string, uint32_t> by_name_;
+    std::unordered_map<std::string, uint32_t> by_name_;  // alias key -> collection chrom
+    ChromAliases aliases_;
     std::vector<std::vector<int32_t>> chrom_map_;  // [track][collection chrom] -> file chrom or -1
     std::vector<float> scale_;
     uint64_t host_bytes_ = 0;

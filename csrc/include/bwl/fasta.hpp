@@ -8,6 +8,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "bwl/chrom_alias.hpp"
 #include "bwl/convert.hpp"
 #include "bwl/file_source.hpp"
 #include "bwl/thread_pool.hpp"
@@ -38,7 +39,7 @@ private:
 
 class Fasta {
 public:
-    Fasta(const std::string& path, size_t threads);
+    Fasta(const std::string& path, size_t threads, ChromAliases aliases = {});
 
     const std::vector<FaiEntry>& entries() const { return fai_; }
     uint32_t index(const std::string& name) const;  // throws KeyError
@@ -63,7 +64,8 @@ private:
     FileSource src_;
     std::unique_ptr<Bgzf> bgzf_;
     std::vector<FaiEntry> fai_;
-    std::unordered_map<std::string, uint32_t> by_name_;
+    std::unordered_map<std::string, uint32_t> by_name_;  // alias key -> entry
+    ChromAliases aliases_;
     ThreadPool pool_;
 };
 
