@@ -491,6 +491,50 @@ def test_transform_errors(coll):
     assert bwl.Transform()._args() is None
 
 
+def _padded_ref(env, c, s, L):
+    """Per-base pyBigWig values of windows that may leave their chromosome
+    (NaN outside it, as for no data)."""
+    out = np.full((len(c), len(env.tracks), L), np.nan, np.float32)
+    for b, (name, st) in enumerate(zip(c, s)):
+        lo, hi = max(int(st), 0), min(int(st) + L, CHROMS[name])
+        if lo < hi:
+            out[b, :, lo - int(st):hi - int(st)] = env.ref([name], [lo], [hi])[0]
+    return out
+
+
+@pytest.mark.parametrize("w,summary", [(1, "mean"), (10, "mean"), (10, "mean0"), (25, "sum")])
+@pytest.mark.parametrize("layout", ["BTL", "BLT"])
+def test_oob_pad(env, coll, w, summary, layout):
+    """oob="pad": windows over either chromosome end, or wholly outside,
+    read as if the chromosome went on without data: a bin over the end
+    summarises its bases inside (mean0 still divides by the bin size)."""
+    L = 500
+    c = ["chr1", "chr1", "chr2", "chr2", "chr1", "chrE", "chr1"]
+    s = [-123, -500, 20_000 - 377, 20_000 + 40, 1_000, -7, 150_000 - 500]
+    r = _padded_ref(env, c, s, L).astype(np.float64)
+    r = r.reshape(*r.shape[:2], L // w, w)
+    n = (~np.isnan(r)).sum(-1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        x = {"mean": np.nanmean(r, -1), "sum": np.nansum(r, -1), "mean0": np.nansum(r, -1) / w}[summary]
+    want = np.where(n > 0, x, 0.0 if summary == "mean0" and w > 1 else -2.0).astype(np.float32)
+    got = coll.values(c, s, np.array(s) + L, window=w, default=-2.0, summary=summary, layout=layout, oob="pad")
+    if layout == "BLT":
+        got = got.transpose(0, 2, 1)
+    np.testing.assert_allclose(got, want, rtol=1e-6, atol=0)
+    assert (n[0] > 0).any() and (n[1] == 0).all() and (n[3] == 0).all()  # partly in, wholly out (left, right)
+    inside = coll.values(c[4:5], s[4:5], [s[4] + L], window=w, default=-2.0, summary=summary, layout=layout)
+    np.testing.assert_array_equal(got[4:5], inside if layout == "BTL" else inside.transpose(0, 2, 1))
+    with pytest.raises(ValueError):
+        coll.values(c, s, np.array(s) + L, window=w)  # oob="error" is the default
+    tiny = coll.values(["chrM"], [-3], [77], window=8, oob="pad")  # longer than the chromosome, both ends out
+    np.testing.assert_array_equal(tiny, coll.values(["chrM"], [-3], [77], window=8, oob="pad"))
+    r = _padded_ref(env, ["chrM"], [-3], 80).reshape(1, -1, 10, 8)
+    assert np.array_equal(np.isnan(tiny), ~(~np.isnan(r)).any(-1))
+    with pytest.raises(ValueError, match="oob"):
+        coll.values(c, s, np.array(s) + L, oob="clip")
+
+
 def test_window_pooling_blt_f16(env, coll):
     rng = np.random.default_rng(3)
     c, s, e = _windows(rng, 1280, 20)

@@ -223,6 +223,8 @@ def test_bad_arguments(paths):
         gpu.values(["chr1"], [0], [100], window=3)
     with pytest.raises(KeyError):
         gpu.values(["chrNope"], [0], [100])
+    with pytest.raises(ValueError, match="oob='pad' is not on the GPU path"):
+        gpu.values(["chr1"], [-5], [95], oob="pad")
     with pytest.raises(ValueError):
         bwl.Collection(paths, cache="device")  # needs device="cuda"
 

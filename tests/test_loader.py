@@ -438,6 +438,41 @@ def test_chrom_aliases(genome, tmp_path):
         bwl.Fasta(str(both), chrom_aliases="ucsc-ensembl")
 
 
+class _EdgeWindows:
+    """A sampler whose windows hang over chromosome ends."""
+    chroms = np.array(["chr1", "chr2", "chr3"])
+
+    def batch(self, batch_size, index, epoch=0):
+        c = np.array(["chr1", "chr2", "chr3", "chr1"])
+        s = np.array([-100, 25_000 - 300, -50, 1_000], np.int64)
+        return c, s, s + 400
+
+    def num_batches(self, batch_size):
+        return 2
+
+
+def test_loader_oob_pad(genome):
+    """Loader(oob="pad"): signal default and sequence zeros outside the
+    chromosome; the rest as pyBigWig / pyfaidx give it."""
+    c = bwl.Collection(genome.bigwigs)
+    with pytest.raises(ValueError):
+        next(iter(bwl.Loader(c, _EdgeWindows(), 4, prefetch=0)))
+    ld = bwl.Loader(c, _EdgeWindows(), 4, fasta=bwl.Fasta(genome.fasta), oob="pad", default=-1.0, prefetch=0)
+    b = next(iter(ld))
+    for i, (name, s) in enumerate(zip(b.chroms, b.starts)):
+        size = genome.chroms[name]
+        lo, hi = max(int(s), 0), min(int(s) + 400, size)
+        inside = slice(lo - int(s), hi - int(s))
+        want = pybw_values(genome.bigwigs, [name], [lo], [hi])[0]
+        np.testing.assert_array_equal(b.values[i][:, inside], np.where(np.isnan(want), -1.0, want))
+        outside = np.ones(400, bool)
+        outside[inside] = False
+        assert (b.values[i][:, outside] == -1.0).all() and (b.sequence[i][outside] == 0).all()
+        assert outside.any() or i == 3
+    with pytest.raises(ValueError, match="oob"):
+        bwl.Loader(c, _EdgeWindows(), 4, oob="wrap")
+
+
 def test_loader_errors(genome):
     c = bwl.Collection(genome.bigwigs)
     with pytest.raises(ValueError):

@@ -64,6 +64,18 @@ public:
 private:
     uint32_t file_of(size_t slot) const { return s_.tracks ? s_.tracks[slot] : uint32_t(slot); }
 
+    // The part of window b at or after base 0: [lo, hi) (empty when hi <=
+    // lo), `lead` bases of the window before it (BatchSpec::pad). Items
+    // never pass their chromosome's end, so hi needs no clipping there.
+    struct Span {
+        uint64_t lo, hi, lead;
+    };
+    Span span(size_t b) const {
+        int64_t s = s_.start[b], e = s + int64_t(s_.length);
+        uint64_t lo = s < 0 ? 0 : uint64_t(s), hi = e < 0 ? 0 : uint64_t(e);
+        return {lo, hi, s < 0 ? uint64_t(-s) : 0};
+    }
+
     void plan() {
         ranges_.assign(T_, {});
         std::vector<std::vector<Task>> per(T_);
@@ -74,7 +86,8 @@ private:
             for (size_t b = 0; b < s_.batch; ++b) {
                 int32_t fc = c_.chrom_map_[f][s_.chrom[b]];
                 size_t first = 0, last = 0;
-                if (fc >= 0) file.index().chroms[fc].overlapping(uint64_t(s_.start[b]), uint64_t(s_.start[b]) + s_.length, &first, &last);
+                Span sp = span(b);
+                if (fc >= 0 && sp.hi > sp.lo) file.index().chroms[fc].overlapping(sp.lo, sp.hi, &first, &last);
                 if (first == last) {
                     fill_default(b, slot);  // no block: the whole row is the default
                     continue;
@@ -175,26 +188,26 @@ private:
                 open.push_back(o);
             }
             auto overlaps = [&](const Open& o) {
-                uint64_t qs = uint64_t(s_.start[o.r->window]);
-                return cb.end[blk] > qs && cb.start[blk] < qs + s_.length;
+                Span sp = span(o.r->window);
+                return cb.end[blk] > sp.lo && cb.start[blk] < sp.hi;
             };
             if (std::any_of(open.begin(), open.end(), overlaps)) {
                 const uint8_t* data;
                 uint64_t n, qe = 0;
                 for (const Open& o : open)
-                    if (overlaps(o)) qe = std::max(qe, uint64_t(s_.start[o.r->window]) + s_.length);
+                    if (overlaps(o)) qe = std::max(qe, span(o.r->window).hi);
                 Block cached;  // keeps a cached block alive while we read it
                 size_t readers = size_t(std::count_if(open.begin(), open.end(), overlaps));
                 bool sorted = false;
                 bool prefix = load(f, file, cb, blk, chrom_id, qe, readers > 1, sc, &cached, &data, &n, &sorted);
                 for (Open& o : open) {
                     if (!overlaps(o)) continue;
-                    uint64_t qs = uint64_t(s_.start[o.r->window]);
+                    Span sp = span(o.r->window);
                     bool swap = file.header().swap;
-                    int st = o.bins ? pool_block(data, n, swap, chrom_id, qs, qs + s_.length, s_.window, o.bins, scale,
-                                                 &o.budget, prefix, s_.summary, sorted)
-                                    : densify_block(data, n, swap, chrom_id, qs, qs + s_.length, o.row, scale, &o.budget,
-                                                    prefix, &s_.transform, sorted);
+                    int st = o.bins ? pool_block(data, n, swap, chrom_id, sp.lo, sp.hi, s_.window, o.bins, scale,
+                                                 &o.budget, prefix, s_.summary, sorted, sp.lead)
+                                    : densify_block(data, n, swap, chrom_id, sp.lo, sp.hi, o.row + sp.lead, scale,
+                                                    &o.budget, prefix, &s_.transform, sorted);
                     if (st != kSectionOk)
                         throw FormatError(file.path() + ": " + section_status_text(st) + " (block at offset " +
                                           std::to_string(cb.offset[blk]) + ")");
@@ -307,6 +320,11 @@ void validate_batch(const Collection& c, const BatchSpec& s) {
             throw RangeError("window " + std::to_string(b) + ": chrom index " + std::to_string(s.chrom[b]) +
                              " out of range");
         uint64_t size = c.chrom_sizes()[s.chrom[b]];
+        if (s.pad) {
+            if (s.start[b] < -(int64_t(1) << 62) || s.start[b] > (int64_t(1) << 62))  // far beyond any genome: overflow guard
+                throw RangeError("window " + std::to_string(b) + ": start " + std::to_string(s.start[b]) + " is out of range");
+            continue;
+        }
         if (s.start[b] < 0 || uint64_t(s.start[b]) + s.length > size)
             throw RangeError("window " + std::to_string(b) + ": " + names[s.chrom[b]] + ":" +
                              std::to_string(s.start[b]) + "-" + std::to_string(s.start[b] + int64_t(s.length)) +

@@ -35,7 +35,7 @@ struct BatchArgs {
 inline BatchArgs batch_args(size_t collection_tracks, const py::handle& chroms, const py::handle& starts,
                             uint64_t length, uint32_t window, float dflt, int dtype, int layout,
                             const py::handle& tracks, int summary = 0,
-                            const py::handle& transform = py::none()) {
+                            const py::handle& transform = py::none(), bool pad = false) {
     if (dtype < 0 || dtype > 2 || layout < 0 || layout > 1) throw bwl::RangeError("bad dtype or layout code");
     if (summary < 0 || summary >= bwl::kSummaryCount) throw bwl::RangeError("bad summary code");
     BatchArgs a;
@@ -52,6 +52,7 @@ inline BatchArgs batch_args(size_t collection_tracks, const py::handle& chroms, 
     s.dtype = bwl::DType(dtype);
     s.layout = bwl::Layout(layout);
     s.summary = bwl::Summary(summary);
+    s.pad = pad;
     if (!transform.is_none()) {  // (pow, soft_clip, clip_lo, clip_hi, log1p), as bwl.Transform sends it
         auto t = transform.cast<std::tuple<double, double, double, double, bool>>();
         s.transform.pow = std::get<0>(t);

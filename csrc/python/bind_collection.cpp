@@ -71,9 +71,9 @@ void bind_collection(py::module_& m) {
         .def("values",
              [](Collection& c, const py::handle& chroms, const py::handle& starts, uint64_t length, uint32_t window,
                 float dflt, int dtype, int layout, const py::handle& tracks, py::array out, int summary,
-                const py::handle& transform) {
+                const py::handle& transform, bool pad) {
                  bwl_py::BatchArgs a = bwl_py::batch_args(c.size(), chroms, starts, length, window, dflt, dtype,
-                                                          layout, tracks, summary, transform);
+                                                          layout, tracks, summary, transform, pad);
                  const bwl::BatchSpec& s = a.spec;
                  size_t T = a.n_tracks;
                  // The output must be exactly what the spec describes.
@@ -91,7 +91,7 @@ void bind_collection(py::module_& m) {
              },
              py::arg("chroms"), py::arg("starts"), py::arg("length"), py::arg("window"), py::arg("default"),
              py::arg("dtype"), py::arg("layout"), py::arg("tracks"), py::arg("out"), py::arg("summary") = 0,
-             py::arg("transform") = py::none())
+             py::arg("transform") = py::none(), py::arg("pad") = false)
         .def("intervals", [](Collection& c, uint32_t chrom, float threshold, bool mean, uint64_t merge) {
             std::vector<uint64_t> s, e;
             {

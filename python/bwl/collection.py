@@ -290,7 +290,8 @@ class Collection:
     def values(self, chroms: Union[Sequence[str], npt.ArrayLike], starts: npt.ArrayLike, ends: npt.ArrayLike,
                window: int = 1, default: float = float("nan"), dtype: str = "float32", layout: str = "BTL",
                out: Optional[np.ndarray] = None, tracks: Optional[npt.ArrayLike] = None,
-               summary: str = "mean", transform: Union[None, Transform, Mapping] = None) -> np.ndarray:
+               summary: str = "mean", transform: Union[None, Transform, Mapping] = None,
+               oob: str = "error") -> np.ndarray:
         """Signal of B windows over T tracks.
 
         Parameters
@@ -325,6 +326,12 @@ class Collection:
         transform : bwl.Transform or dict, optional
             pow / soft_clip / clip / log1p of every value from data (see
             :class:`Transform`).
+        oob : "error" or "pad"
+            Windows reaching past a chromosome end (or before 0): an error,
+            or padded (as pybigtools' and pybbi's ``oob``): bases outside
+            the chromosome have no data, so they are ``default``, and a bin
+            summarises its bases inside the chromosome (mean0 still divides
+            by ``window``). CPU only for now.
 
         Returns
         -------
@@ -358,6 +365,10 @@ class Collection:
         if summary not in _SUMMARIES:
             raise ValueError(f"summary must be one of {list(_SUMMARIES)}, got {summary!r}")
         targs = _transform(transform)
+        if oob not in ("error", "pad"):
+            raise ValueError(f"oob must be 'error' or 'pad', got {oob!r}")
+        if oob == "pad" and self._cuda is not None:
+            raise ValueError("oob='pad' is not on the GPU path yet: read padded windows with a CPU Collection")
         track_idx = None if tracks is None else np.ascontiguousarray(tracks, dtype=np.uint32)
         T = len(self.paths) if track_idx is None else track_idx.shape[0]
         shape = (B, T, L // window) if layout == "BTL" else (B, L // window, T)
@@ -370,7 +381,7 @@ class Collection:
         elif out.shape != shape or not _dtype_ok(out.dtype, dtype) or not out.flags.c_contiguous:
             raise ValueError(f"out must be C-contiguous with shape {shape} and dtype {np_dtype}, got {out.shape} {out.dtype}")
         self._c.values(chrom_idx, starts.astype(np.int64, copy=False), L, window, float(default),
-                       _DTYPES[dtype], _LAYOUTS[layout], track_idx, out, _SUMMARIES[summary], targs)
+                       _DTYPES[dtype], _LAYOUTS[layout], track_idx, out, _SUMMARIES[summary], targs, oob == "pad")
         return out
 
     def _values_cuda(self, chrom_idx, starts, L, window, default, dtype, layout, shape, track_idx, out, summary,

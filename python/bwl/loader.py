@@ -114,6 +114,9 @@ class Loader:
         ``"min"``), as in :meth:`Collection.values`.
     transform : bwl.Transform or dict, optional
         pow / soft_clip / clip / log1p of the signal (:class:`bwl.Transform`).
+    oob : "error" or "pad"
+        Windows a sampler puts past a chromosome end: an error, or padded
+        (signal ``default``, sequence zeros there). CPU collections only.
     target_crop : int
         Bins cut from each end of the signal (models predict the centre).
     reverse_complement : bool
@@ -158,7 +161,7 @@ class Loader:
                  tracks: Optional[Tracks] = None, prefetch: int = 2, batches_per_epoch: Optional[int] = None,
                  seed: int = 0, shard: tuple[int, int] = (0, 1), reuse_buffers: bool = False,
                  device: Optional[str] = None, strand_pairs: Optional[Sequence[tuple]] = None,
-                 summary: str = "mean", transform=None) -> None:
+                 summary: str = "mean", transform=None, oob: str = "error") -> None:
         if batch_size <= 0:
             raise ValueError("batch_size must be > 0")
         if device is not None and str(device) != collection.device and not (
@@ -191,6 +194,9 @@ class Loader:
         self.summary = summary
         _transform(transform)  # checked here, not at the first batch
         self.transform = transform
+        if oob not in ("error", "pad"):
+            raise ValueError(f"oob must be 'error' or 'pad', got {oob!r}")
+        self.oob = oob
         self._slots: dict = {}  # (name, slot) -> array, with reuse_buffers
         self._partner = _partners(collection, strand_pairs) if strand_pairs else None
         _check_chrom_names(sampler, collection, fasta)
@@ -232,7 +238,7 @@ class Loader:
         def read(rows, which, out=None):
             return self.collection.values(np.asarray(chroms)[rows], starts[rows] + crop, ends[rows] - crop, window=self.window,
                                           default=self.default, dtype=self.dtype, layout=self.layout, tracks=which,
-                                          out=out, summary=self.summary, transform=self.transform)
+                                          out=out, summary=self.summary, transform=self.transform, oob=self.oob)
 
         values = read(slice(None), tracks, self._buffer("values", slot, self._values_shape(B, len(tracks), ends[0] - starts[0] - 2 * crop), self.dtype))
         seq = None

@@ -33,6 +33,7 @@ struct BatchSpec {
     uint32_t window = 1;              // bins of `window` bases (summary.hpp)
     Summary summary = Summary::Mean;  // what a bin holds (window > 1)
     ValueTransform transform;         // of values from data (summary.hpp)
+    bool pad = false;                 // windows may leave their chromosome: no data there (CPU path)
     float default_value = 0;          // bases (bins) without data
     DType dtype = DType::F32;
     Layout layout = Layout::BTL;      // (B, T, L/window) or (B, L/window, T)

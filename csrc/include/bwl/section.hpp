@@ -256,12 +256,14 @@ BWL_HD int densify_block(const uint8_t* p, uint64_t n, bool swap, uint32_t chrom
 // per-base path.
 BWL_HD int pool_block(const uint8_t* p, uint64_t n, bool swap, uint32_t chrom, uint64_t qs, uint64_t qe,
                       uint32_t window, double* acc, float scale = 1.0f, uint64_t* budget = nullptr,
-                      bool prefix = false, Summary summary = Summary::Mean, bool sorted = false) {
+                      bool prefix = false, Summary summary = Summary::Mean, bool sorted = false, uint64_t lead = 0) {
     const ItemSpan span{chrom, qs, qe};
     bool over = false;
     int st = for_each_item(p, n, swap, [&](uint32_t c, uint64_t s, uint64_t e, float v) {
         if (over || c != chrom || e <= s || e <= qs || s >= qe || v != v) return;
-        uint64_t a = (s < qs ? qs : s) - qs, b = (e > qe ? qe : e) - qs;
+        // Bins count from `lead` bases before qs (a window that starts before
+        // its chromosome does).
+        uint64_t a = (s < qs ? qs : s) - qs + lead, b = (e > qe ? qe : e) - qs + lead;
         if (!spend(budget, b - a)) {
             over = true;
             return;

@@ -11,7 +11,7 @@
 //
 // Then an optional ValueTransform of every value that comes from data
 // (per base: each item's value; pooled: the bin's summary), never of the
-// default.
+// fill of a bin without data (the default; mean0's 0).
 #pragma once
 
 #include <cmath>
@@ -61,7 +61,7 @@ BWL_HD float transform_value(const ValueTransform& t, float x) {
 
 BWL_HD float summary_value(Summary s, const double* acc, uint32_t window, float dflt,
                            const ValueTransform& tr = ValueTransform()) {
-    if (s != Summary::Mean0 && !(acc[1] > 0)) return dflt;
+    if (!(acc[1] > 0)) return s == Summary::Mean0 ? 0.0f : dflt;  // no data: a fill, never transformed
     float v = s == Summary::Mean0 ? float(acc[0] / double(window))
             : s == Summary::Mean  ? float(acc[0] / acc[1])
                                   : float(acc[0]);
