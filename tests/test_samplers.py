@@ -493,3 +493,49 @@ def test_read_peaks_errors(tmp_path):
     p.write_text("chr1\t100\t200\tx\t0\t.\t1\t2\t3\t150\n")  # summit past the end
     with pytest.raises(ValueError, match="bad.narrowPeak:1"):
         read_peaks(str(p))
+
+
+# ------------------------------------------------------------------ splits and weights
+
+
+def test_chrom_splits():
+    """split_chroms and chroms=/exclude= on every sampler: no window of a
+    held-out chromosome in the training set, none of others in it."""
+    from bwl.regions import split_chroms
+    from bwl.samplers import PeakRegions
+
+    parts = split_chroms(REGIONS, valid=["chr2"], test=["chr3"])
+    assert set(parts["valid"][0]) == {"chr2"} and set(parts["test"][0]) == {"chr3"}
+    assert "chr2" not in parts["train"][0] and "chr1" in parts["train"][0]
+    assert sum(len(p[0]) for p in parts.values()) == len(REGIONS[0])
+    with pytest.raises(ValueError, match="both"):
+        split_chroms(REGIONS, valid=["chr2"], test=["chr2"])
+    rr = RandomRegions(REGIONS, 64, SIZES, exclude=["chr1"], seed=1)
+    assert set(rr.batch(200, 0)[0]) == {"chr2", "chr3"}
+    assert set(RandomRegions(REGIONS, 64, SIZES, chroms=["chr2"]).batch(50, 0)[0]) == {"chr2"}
+    tiles = Tiles(REGIONS, 40, chroms=["chr1", "chr2"], exclude=["chr2"])
+    assert set(tiles.batch(len(tiles), 0)[0]) == {"chr1"}
+    peaks = (np.array(["chr1", "chr1", "chr2"]), np.array([1_000, 50_000, 20_000]), np.array([1_300, 50_300, 20_300]))
+    pk = PeakRegions(peaks, 500, SIZES, negatives=1.0, exclude=["chr2"], seed=2)
+    c, _, _ = pk.batch(len(pk), 0)
+    assert "chr2" not in set(c) and len(pk) == 4  # 2 peaks + 2 negatives, all on chr1 (chr3, chrS too short)
+    with pytest.raises(ValueError, match="of those kept"):
+        RandomRegions(REGIONS, 64, SIZES, chroms=["chrU"])
+
+
+def test_random_regions_weights():
+    """weights=: regions drawn by weight (not length), positions uniform in
+    them; zero-weight regions never."""
+    c = np.array(["chr1", "chr1", "chr2"])
+    s = np.array([0, 100_000, 0])
+    e = np.array([90_000, 100_500, 50_000])
+    rr = RandomRegions((c, s, e), 100, SIZES, weights=[1.0, 3.0, 0.0], seed=5)
+    bc, bs, be = _concat([rr.batch(1000, i) for i in range(8)])
+    centre = bs + 50
+    in_small = (bc == "chr1") & (centre >= 100_000) & (centre < 100_500)
+    assert 0.70 < in_small.mean() < 0.80  # 3 / 4, though the region is 180x shorter
+    assert not (bc == "chr2").any()
+    big = centre[(bc == "chr1") & (centre < 90_000)]
+    assert np.ptp(big) > 80_000  # uniform over the region
+    with pytest.raises(ValueError, match="weights"):
+        RandomRegions((c, s, e), 100, SIZES, weights=[1.0, -1.0, 0.0])

@@ -3,7 +3,7 @@ reading BED files and interval arithmetic, vectorised with numpy."""
 from __future__ import annotations
 
 import os
-from typing import Mapping, Tuple, Union
+from typing import Mapping, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -98,6 +98,20 @@ def read_peaks(path: Union[str, "os.PathLike[str]"]) -> Tuple[np.ndarray, np.nda
             summits.append(s + off if off >= 0 else (s + e) // 2)
     return (np.asarray(chroms, dtype=str), np.asarray(starts, np.int64), np.asarray(ends, np.int64),
             np.asarray(summits, np.int64))
+
+
+def split_chroms(regions, valid: Sequence[str] = (), test: Sequence[str] = ()) -> dict:
+    """Regions split by chromosome into ``{"train", "valid", "test"}``
+    (train: every chromosome in neither list), as the field splits genomes.
+    Works on any tuple of parallel arrays whose first is the chromosomes
+    (3 for regions, 4 with strands or summits)."""
+    valid, test = set(map(str, valid)), set(map(str, test))
+    if valid & test:
+        raise ValueError(f"chromosomes in both valid and test: {sorted(valid & test)}")
+    c = np.asarray(regions[0]).astype(str)
+    masks = {"valid": np.isin(c, list(valid)), "test": np.isin(c, list(test))}
+    masks["train"] = ~(masks["valid"] | masks["test"])
+    return {k: tuple(np.asarray(x)[m] for x in regions) for k, m in masks.items()}
 
 
 def merge(regions: Regions, distance: int = 0) -> Regions:

@@ -77,6 +77,15 @@ def as_regions(src: RegionSource) -> Regions:
     return np.asarray(c).astype(str), np.asarray(s, np.int64), np.asarray(e, np.int64)
 
 
+def _keep_chroms(c: np.ndarray, chroms: Optional[Sequence[str]], exclude: Optional[Sequence[str]]) -> np.ndarray:
+    """Mask of names in ``chroms`` (all when None) and not in ``exclude``:
+    the chromosome split of train / valid / test sets."""
+    keep = np.ones(len(c), bool) if chroms is None else np.isin(c, np.asarray(list(chroms), dtype=str))
+    if exclude is not None:
+        keep &= ~np.isin(c, np.asarray(list(exclude), dtype=str))
+    return keep
+
+
 def batch_rng(seed: int, epoch: int, index: int, stream: int = 0) -> np.random.Generator:
     """The generator of one batch: independent of every other batch."""
     return np.random.default_rng([int(seed), int(epoch), int(index), int(stream)])
@@ -100,32 +109,54 @@ class RandomRegions:
         Windows overlapping these are redrawn.
     fasta : bwl.Fasta, optional, with ``max_n_fraction``
         Windows whose sequence has a larger share of non-ACGT bases are redrawn.
+    chroms, exclude : sequence of str, optional
+        Keep only regions on ``chroms`` / drop those on ``exclude`` (a
+        chromosome split; see :func:`bwl.regions.split_chroms`).
+    weights : array-like (n,), optional
+        A weight per region (e.g. a BED score): a region is drawn with
+        probability proportional to its weight, then a position uniformly
+        in it. Regions are then used as given (not merged).
     """
 
     def __init__(self, regions: RegionSource, length: int, chrom_sizes: ChromSizes, jitter: int = 0,
                  blocklist: Optional[RegionSource] = None, fasta=None, max_n_fraction: Optional[float] = None,
-                 seed: int = 0, max_tries: int = 100) -> None:
+                 seed: int = 0, max_tries: int = 100, chroms: Optional[Sequence[str]] = None,
+                 exclude: Optional[Sequence[str]] = None, weights=None) -> None:
         if length <= 0:
             raise ValueError("length must be > 0")
         if max_n_fraction is not None and fasta is None:
             raise ValueError("max_n_fraction needs a fasta")
-        c, s, e = merge(as_regions(regions))
+        c, s, e = as_regions(regions)
+        if weights is not None:
+            wt = np.asarray(weights, np.float64)
+            if wt.shape != s.shape or not np.all(np.isfinite(wt)) or np.any(wt < 0):
+                raise ValueError("weights must be finite, >= 0, one per region")
+        else:
+            c, s, e = merge((c, s, e))
+            wt = None
         chrom_sizes = read_chrom_sizes(chrom_sizes)
         sizes = np.asarray([chrom_sizes.get(x, 0) for x in c], np.int64)
-        keep = (sizes >= length) & (e > s)
+        keep = (sizes >= length) & (e > s) & _keep_chroms(c, chroms, exclude)
+        if wt is not None:
+            keep &= wt > 0
         self.chroms, self.starts, self.ends = c[keep], s[keep], np.minimum(e[keep], sizes[keep])
         self.sizes = sizes[keep]
         if not len(self.chroms):
-            raise ValueError("no region lies on a chromosome at least `length` long")
+            raise ValueError("no region lies on a chromosome at least `length` long (of those kept)")
         self.length, self.jitter, self.seed, self.max_tries = int(length), int(jitter), int(seed), int(max_tries)
         self._cum = np.cumsum(self.ends - self.starts)  # positions are drawn over all region bases
+        self._wcum = None if wt is None else np.cumsum(wt[keep])  # or regions by weight first
         self.blocklist = merge(as_regions(blocklist)) if blocklist is not None else None
         self.fasta, self.max_n_fraction = fasta, max_n_fraction
 
     def _draw(self, rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        u = rng.integers(0, self._cum[-1], n)
-        r = np.searchsorted(self._cum, u, side="right")
-        centre = self.starts[r] + (u - (self._cum[r] - (self.ends[r] - self.starts[r])))
+        if self._wcum is None:
+            u = rng.integers(0, self._cum[-1], n)
+            r = np.searchsorted(self._cum, u, side="right")
+            centre = self.starts[r] + (u - (self._cum[r] - (self.ends[r] - self.starts[r])))
+        else:
+            r = np.minimum(np.searchsorted(self._wcum, rng.random(n) * self._wcum[-1], side="right"), len(self._wcum) - 1)
+            centre = self.starts[r] + (rng.random(n) * (self.ends[r] - self.starts[r])).astype(np.int64)
         if self.jitter:
             centre = centre + rng.integers(-self.jitter, self.jitter + 1, n)
         start = np.clip(centre - self.length // 2, 0, self.sizes[r] - self.length)
@@ -193,6 +224,8 @@ class PeakRegions:
     background : region source, optional
         Where negatives come from (default: all of ``chrom_sizes``).
     blocklist, fasta, max_n_fraction : as in :class:`RandomRegions`, for negatives.
+    chroms, exclude : sequence of str, optional
+        Keep only peaks (and negatives) on ``chroms`` / not on ``exclude``.
     seed : int
         With (epoch, batch index), fixes every window and the order.
 
@@ -203,7 +236,8 @@ class PeakRegions:
 
     def __init__(self, peaks, length: int, chrom_sizes: ChromSizes, jitter: int = 0, negatives: float = 0.0,
                  background: Optional[RegionSource] = None, blocklist: Optional[RegionSource] = None, fasta=None,
-                 max_n_fraction: Optional[float] = None, seed: int = 0) -> None:
+                 max_n_fraction: Optional[float] = None, seed: int = 0, chroms: Optional[Sequence[str]] = None,
+                 exclude: Optional[Sequence[str]] = None) -> None:
         if length <= 0:
             raise ValueError("length must be > 0")
         if negatives < 0 or jitter < 0:
@@ -211,9 +245,9 @@ class PeakRegions:
         c, s, e, summit, minus = _peaks(peaks)
         sizes_map = read_chrom_sizes(chrom_sizes)
         sizes = np.asarray([sizes_map.get(x, 0) for x in c], np.int64)
-        keep = sizes >= length
+        keep = (sizes >= length) & _keep_chroms(c, chroms, exclude)
         if not keep.any():
-            raise ValueError("no peak lies on a known chromosome at least `length` long")
+            raise ValueError("no peak lies on a known chromosome at least `length` long (of those kept)")
         self.chroms, self.summits, self.sizes = c[keep], summit[keep], sizes[keep]
         self.minus = None if minus is None else minus[keep]
         self.length, self.jitter, self.seed = int(length), int(jitter), int(seed)
@@ -224,7 +258,7 @@ class PeakRegions:
             wide = (c, np.maximum(s - half, 0), e + half)
             bg = as_regions(background if background is not None else sizes_map)
             self._neg = RandomRegions(subtract(bg, wide), length, sizes_map, blocklist=blocklist, fasta=fasta,
-                                      max_n_fraction=max_n_fraction, seed=seed + 1)
+                                      max_n_fraction=max_n_fraction, seed=seed + 1, chroms=chroms, exclude=exclude)
 
     def __len__(self) -> int:
         """Windows per epoch: peaks plus negatives."""
@@ -290,13 +324,17 @@ class Tiles:
     length`` and the region is a multiple of it). Regions shorter than
     ``length`` are skipped. Tiles of ``-`` strand regions (BED column 6, a
     ``strand`` column) come reverse-complemented from the Loader.
+    ``chroms`` / ``exclude`` keep or drop chromosomes (a split).
     """
 
-    def __init__(self, regions: RegionSource, length: int, stride: Optional[int] = None) -> None:
+    def __init__(self, regions: RegionSource, length: int, stride: Optional[int] = None,
+                 chroms: Optional[Sequence[str]] = None, exclude: Optional[Sequence[str]] = None) -> None:
         stride = int(stride or length)
         if length <= 0 or stride <= 0:
             raise ValueError("length and stride must be > 0")
         c, s, e, minus = stranded_regions(regions)
+        keep = _keep_chroms(c, chroms, exclude)
+        c, s, e, minus = c[keep], s[keep], e[keep], (None if minus is None else minus[keep])
         n = np.where(e - s >= length, (e - s - length) // stride + 1, 0)
         tail = (e - s >= length) & (s + (n - 1) * stride + length < e)
         counts = n + tail
