@@ -539,3 +539,32 @@ def test_random_regions_weights():
     assert np.ptp(big) > 80_000  # uniform over the region
     with pytest.raises(ValueError, match="weights"):
         RandomRegions((c, s, e), 100, SIZES, weights=[1.0, -1.0, 0.0])
+
+
+def test_peak_regions_gc_matched(tmp_path):
+    """gc_match: negatives whose GC follows the peaks' (peaks in a GC-rich
+    half of the genome: matched negatives come from GC-rich sequence,
+    unmatched ones mostly not)."""
+    from bwl.samplers import PeakRegions, _gc
+
+    rng = np.random.default_rng(3)
+    n = 200_000
+    half = n // 2
+    at = np.array(list("AATTAATTGC"))[rng.integers(0, 10, half)]  # GC 20%
+    gc = np.array(list("GGCCGGCCAT"))[rng.integers(0, 10, half)]  # GC 80%
+    fa = tmp_path / "g.fa"
+    fa.write_bytes(fasta_bytes({"chr1": "".join(at) + "".join(gc)}, 60))
+    fasta = bwl.Fasta(str(fa))
+    summits = np.arange(half + 2_000, n - 2_000, 3_000)
+    peaks = (np.full(len(summits), "chr1"), summits - 100, summits + 100, summits)
+    sizes = {"chr1": n}
+    res = {}
+    for match in (False, True):
+        pk = PeakRegions(peaks, 500, sizes, negatives=2.0, fasta=fasta, gc_match=match, seed=7)
+        c, s, e = _concat([pk.batch(32, i) for i in range(pk.num_batches(32))])
+        centre = s + 250
+        neg = ~np.isin(centre, summits)
+        res[match] = _gc(fasta, c[neg], s[neg], 500).mean()
+    assert res[True] > 0.7 > 0.6 > res[False], res
+    with pytest.raises(ValueError, match="gc_match needs a fasta"):
+        PeakRegions(peaks, 500, sizes, negatives=1.0, gc_match=True)

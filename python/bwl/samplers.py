@@ -224,6 +224,12 @@ class PeakRegions:
     background : region source, optional
         Where negatives come from (default: all of ``chrom_sizes``).
     blocklist, fasta, max_n_fraction : as in :class:`RandomRegions`, for negatives.
+    gc_match : bool
+        With ``fasta``: negatives whose GC content follows the peaks' (as
+        chrombpnet's): a pool of ``gc_pool`` x as many candidates is drawn
+        once; each batch draws GC targets from the peak windows' GC and
+        takes, for each, a pool window of the same 2% GC bin (the nearest
+        non-empty bin when that one is empty).
     chroms, exclude : sequence of str, optional
         Keep only peaks (and negatives) on ``chroms`` / not on ``exclude``.
     seed : int
@@ -237,11 +243,13 @@ class PeakRegions:
     def __init__(self, peaks, length: int, chrom_sizes: ChromSizes, jitter: int = 0, negatives: float = 0.0,
                  background: Optional[RegionSource] = None, blocklist: Optional[RegionSource] = None, fasta=None,
                  max_n_fraction: Optional[float] = None, seed: int = 0, chroms: Optional[Sequence[str]] = None,
-                 exclude: Optional[Sequence[str]] = None) -> None:
+                 exclude: Optional[Sequence[str]] = None, gc_match: bool = False, gc_pool: int = 20) -> None:
         if length <= 0:
             raise ValueError("length must be > 0")
         if negatives < 0 or jitter < 0:
             raise ValueError("negatives and jitter must be >= 0")
+        if gc_match and fasta is None:
+            raise ValueError("gc_match needs a fasta")
         c, s, e, summit, minus = _peaks(peaks)
         sizes_map = read_chrom_sizes(chrom_sizes)
         sizes = np.asarray([sizes_map.get(x, 0) for x in c], np.int64)
@@ -259,6 +267,12 @@ class PeakRegions:
             bg = as_regions(background if background is not None else sizes_map)
             self._neg = RandomRegions(subtract(bg, wide), length, sizes_map, blocklist=blocklist, fasta=fasta,
                                       max_n_fraction=max_n_fraction, seed=seed + 1, chroms=chroms, exclude=exclude)
+        self._pool = None
+        if self.n_neg and gc_match:
+            start = np.clip(self.summits - self.length // 2, 0, self.sizes - self.length)
+            self._peak_gc = _gc(fasta, self.chroms, start, self.length)
+            pc, ps, _ = self._neg.sample(np.random.default_rng([self.seed, 1 << 21]), max(gc_pool * self.n_neg, 1000))
+            self._pool = (pc, ps, np.minimum((_gc(fasta, pc, ps, self.length) * 50).astype(np.int64), 49))
 
     def __len__(self) -> int:
         """Windows per epoch: peaks plus negatives."""
@@ -282,8 +296,11 @@ class PeakRegions:
         is_pos = pick < len(self.chroms)
         chroms[is_pos], starts[is_pos] = self.chroms[pos], start
         k = int((~is_pos).sum())
-        if k:
+        if k and self._pool is not None:
+            nc, ns = self._gc_matched(rng, k)
+        elif k:
             nc, ns, _ = self._neg.sample(rng, k)
+        if k:
             if nc.dtype.itemsize > chroms.dtype.itemsize:
                 chroms = chroms.astype(nc.dtype)
             chroms[~is_pos], starts[~is_pos] = nc, ns
@@ -293,6 +310,28 @@ class PeakRegions:
         minus = np.zeros(batch_size, bool)
         minus[is_pos] = self.minus[pos]
         return out + (minus,)
+
+
+    def _gc_matched(self, rng: np.random.Generator, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """k pool windows whose GC bins follow the peaks' GC."""
+        pc, ps, pbin = self._pool
+        want = np.minimum((rng.choice(self._peak_gc, k) * 50).astype(np.int64), 49)
+        have = np.flatnonzero(np.bincount(pbin, minlength=50))
+        want = have[np.abs(have[None, :] - want[:, None]).argmin(1)]  # nearest bin the pool has
+        order = np.argsort(pbin, kind="stable")
+        lo, hi = np.searchsorted(pbin[order], want, "left"), np.searchsorted(pbin[order], want, "right")
+        pick = order[lo + (rng.random(k) * (hi - lo)).astype(np.int64)]
+        return pc[pick], ps[pick]
+
+
+def _gc(fasta, chroms: np.ndarray, starts: np.ndarray, length: int, chunk: int = 512) -> np.ndarray:
+    """GC fraction of each window (N counts as neither), in chunks."""
+    out = np.empty(len(starts), np.float64)
+    for i in range(0, len(starts), chunk):
+        oh = fasta.onehot(chroms[i:i + chunk], starts[i:i + chunk], starts[i:i + chunk] + length, dtype="float16",
+                          n_value=0.0)
+        out[i:i + chunk] = oh[:, :, 1:3].astype(np.float32).sum((1, 2)) / length
+    return out
 
 
 def _peaks(src) -> tuple:
