@@ -26,6 +26,13 @@ waits in ``next()`` with prefetch=2 vs prefetch=0.
 
     python bench/loader.py            # 150 Mb genome, 64 tracks (generated once, ~1 min)
     python bench/loader.py --quick    # 10 Mb genome, B=64, few batches
+    python bench/loader.py --recipes  # only docs/recipes.md's loaders (examples/recipes.py's data)
+
+Recipes: the Borzoi-like loader (32 kb windows, 32 bp summed bins,
+squashed, strand pairs) and the BPNet-like one (2,114 bp at summits,
+negatives, strand pairs) over one epoch each, prefetch=2, windows/s; the
+BPNet-like windows also through the pyBigWig+pyfaidx DataLoader (2 workers;
+base-resolution counts, no strand swap: its reading cost).
 
 Data is cached in bench/data/loader/ (quick: bench/data/loader-quick/).
 """
@@ -283,6 +290,45 @@ def run_config(name, L, window, a, fasta, paths, chroms) -> tuple[list, dict]:
                   "n_bwl": n_bwl, "readers": res, "bwl_parts": parts, "overlap": over}
 
 
+def bench_recipes(a) -> None:
+    """docs/recipes.md's two loaders, one epoch each, and the peer on the BPNet-like windows."""
+    import torch
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "examples"))
+    import recipes
+
+    root = DATA_DIR / "recipes"
+    root.mkdir(parents=True, exist_ok=True)
+    data = recipes.make_data(str(root))
+    rows, res = [], {}
+    for name, make in (("Borzoi-like", lambda: recipes.borzoi_like(data, batch_size=8, batches_per_epoch=16)),
+                       ("BPNet-like", lambda: recipes.bpnet_like(data, batch_size=64))):
+        ld = make()
+        next(iter(ld))  # warm-up: page cache, threads
+        t0 = time.perf_counter()
+        n = sum(len(b.starts) for b in ld)
+        dt = time.perf_counter() - t0
+        L = int(ld.sampler.length)
+        res[name] = {"windows": n, "seconds": dt, "windows_per_s": n / dt, "L": L, "batch_size": ld.batch_size}
+        rows.append([name, f"{L:,}", "bwl Loader (prefetch=2)", n / dt, dt / len(ld) * 1e3, ""])
+        if name == "BPNet-like":  # the same windows through the peer
+            wins = [ld.sampler.batch(ld.batch_size, i) for i in range(len(ld))]
+            ds = baseline_dataset(data["fasta"], [data["plus"], data["minus"]],
+                                  (np.concatenate([w[0] for w in wins]), np.concatenate([w[1] for w in wins])), L, 1)
+            dl = torch.utils.data.DataLoader(ds, batch_size=ld.batch_size, num_workers=a.workers)
+            t0 = time.perf_counter()
+            m = sum(len(x[0]) for x in dl)
+            bdt = time.perf_counter() - t0
+            res[name]["peer_windows_per_s"] = m / bdt
+            rows.append([name, f"{L:,}", f"pyBigWig+pyfaidx DataLoader ({a.workers} workers)", m / bdt,
+                         bdt / len(dl) * 1e3, f"bwl {(n / dt) / (m / bdt):.1f}x faster"])
+    print(f"\nrecipes (docs/recipes.md), one epoch each, {os.cpu_count()} CPUs")
+    table = print_table(rows, ["recipe", "L", "reader", "windows/s", "ms/batch", "note"])
+    path = write_json("loader_recipes", {"bench": "loader --recipes", "machine": machine_info(("bwl", "numpy", "torch")),
+                                         "results": res, "table": table})
+    print(f"\nwrote {path}")
+
+
 def main() -> None:
     require_peers("pyBigWig", "pyfaidx", "torch")
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -293,7 +339,11 @@ def main() -> None:
     ap.add_argument("--n-batches-long", type=int, default=None, help="timed baseline batches at 100 kb (default 4)")
     ap.add_argument("--n-overlap", type=int, default=None, help="steps of the overlap test at 1 kb (default 20; half at 100 kb)")
     ap.add_argument("--only", choices=[c[0] for c in CONFIGS], default=None)
+    ap.add_argument("--recipes", action="store_true", help="only the recipes of docs/recipes.md")
     a = ap.parse_args()
+    if a.recipes:
+        bench_recipes(a)
+        return
     spec = QUICK if a.quick else FULL
     a.batch_size = a.batch_size or spec["B"]
     a.n_batches = a.n_batches or (6 if a.quick else 20)
