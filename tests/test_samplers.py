@@ -568,3 +568,22 @@ def test_peak_regions_gc_matched(tmp_path):
     assert res[True] > 0.7 > 0.6 > res[False], res
     with pytest.raises(ValueError, match="gc_match needs a fasta"):
         PeakRegions(peaks, 500, sizes, negatives=1.0, gc_match=True)
+
+
+def test_samplers_oob_pad(tmp_path):
+    """oob="pad": windows stay centred where drawn, over chromosome ends;
+    the Loader reads them with oob="pad" (signal default, sequence zeros)."""
+    from bwl.samplers import PeakRegions
+
+    regs = (np.array(["chr2", "chr2"]), np.array([0, 49_900]), np.array([100, 50_000]))
+    rr = RandomRegions(regs, 1_000, SIZES, oob="pad", seed=3)
+    c, s, e = rr.batch(200, 0)
+    centre = s + 500
+    assert (s < 0).any() and (e > SIZES["chr2"]).any()
+    assert np.all(((centre >= 0) & (centre < 100)) | ((centre >= 49_900) & (centre < 50_000)))
+    shifted = RandomRegions(regs, 1_000, SIZES, seed=3).batch(200, 0)
+    assert shifted[1].min() >= 0 and shifted[2].max() <= SIZES["chr2"]
+    pk = PeakRegions((np.array(["chr2"]), np.array([10]), np.array([60]), np.array([20])), 1_000, SIZES, oob="pad")
+    assert pk.batch(1, 0)[1][0] == 20 - 500
+    with pytest.raises(ValueError, match="oob"):
+        RandomRegions(regs, 1_000, SIZES, oob="clip")

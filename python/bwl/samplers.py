@@ -86,6 +86,12 @@ def _keep_chroms(c: np.ndarray, chroms: Optional[Sequence[str]], exclude: Option
     return keep
 
 
+def _oob(oob: str) -> bool:
+    if oob not in ("shift", "pad"):
+        raise ValueError(f"oob must be 'shift' or 'pad', got {oob!r}")
+    return oob == "pad"
+
+
 def batch_rng(seed: int, epoch: int, index: int, stream: int = 0) -> np.random.Generator:
     """The generator of one batch: independent of every other batch."""
     return np.random.default_rng([int(seed), int(epoch), int(index), int(stream)])
@@ -116,14 +122,19 @@ class RandomRegions:
         A weight per region (e.g. a BED score): a region is drawn with
         probability proportional to its weight, then a position uniformly
         in it. Regions are then used as given (not merged).
+    oob : "shift" or "pad"
+        Windows near a chromosome end are shifted inside it (the default),
+        or left centred where drawn, hanging over the end: read them with
+        ``Loader(oob="pad")``.
     """
 
     def __init__(self, regions: RegionSource, length: int, chrom_sizes: ChromSizes, jitter: int = 0,
                  blocklist: Optional[RegionSource] = None, fasta=None, max_n_fraction: Optional[float] = None,
                  seed: int = 0, max_tries: int = 100, chroms: Optional[Sequence[str]] = None,
-                 exclude: Optional[Sequence[str]] = None, weights=None) -> None:
+                 exclude: Optional[Sequence[str]] = None, weights=None, oob: str = "shift") -> None:
         if length <= 0:
             raise ValueError("length must be > 0")
+        self.pad = _oob(oob)
         if max_n_fraction is not None and fasta is None:
             raise ValueError("max_n_fraction needs a fasta")
         c, s, e = as_regions(regions)
@@ -159,7 +170,9 @@ class RandomRegions:
             centre = self.starts[r] + (rng.random(n) * (self.ends[r] - self.starts[r])).astype(np.int64)
         if self.jitter:
             centre = centre + rng.integers(-self.jitter, self.jitter + 1, n)
-        start = np.clip(centre - self.length // 2, 0, self.sizes[r] - self.length)
+        start = centre - self.length // 2
+        if not self.pad:  # shifted inside the chromosome
+            start = np.clip(start, 0, self.sizes[r] - self.length)
         return self.chroms[r], start, start + self.length
 
     def _ok(self, c: np.ndarray, s: np.ndarray, e: np.ndarray) -> np.ndarray:
@@ -232,6 +245,9 @@ class PeakRegions:
         non-empty bin when that one is empty).
     chroms, exclude : sequence of str, optional
         Keep only peaks (and negatives) on ``chroms`` / not on ``exclude``.
+    oob : "shift" or "pad"
+        Windows of summits near a chromosome end shifted inside it, or kept
+        centred (``Loader(oob="pad")`` reads them).
     seed : int
         With (epoch, batch index), fixes every window and the order.
 
@@ -243,9 +259,11 @@ class PeakRegions:
     def __init__(self, peaks, length: int, chrom_sizes: ChromSizes, jitter: int = 0, negatives: float = 0.0,
                  background: Optional[RegionSource] = None, blocklist: Optional[RegionSource] = None, fasta=None,
                  max_n_fraction: Optional[float] = None, seed: int = 0, chroms: Optional[Sequence[str]] = None,
-                 exclude: Optional[Sequence[str]] = None, gc_match: bool = False, gc_pool: int = 20) -> None:
+                 exclude: Optional[Sequence[str]] = None, gc_match: bool = False, gc_pool: int = 20,
+                 oob: str = "shift") -> None:
         if length <= 0:
             raise ValueError("length must be > 0")
+        self.pad = _oob(oob)
         if negatives < 0 or jitter < 0:
             raise ValueError("negatives and jitter must be >= 0")
         if gc_match and fasta is None:
@@ -291,7 +309,9 @@ class PeakRegions:
         centre = self.summits[pos]
         if self.jitter:
             centre = centre + rng.integers(-self.jitter, self.jitter + 1, len(pos))
-        start = np.clip(centre - self.length // 2, 0, self.sizes[pos] - self.length)
+        start = centre - self.length // 2
+        if not self.pad:
+            start = np.clip(start, 0, self.sizes[pos] - self.length)
         chroms, starts = np.empty(batch_size, dtype=self.chroms.dtype), np.empty(batch_size, np.int64)
         is_pos = pick < len(self.chroms)
         chroms[is_pos], starts[is_pos] = self.chroms[pos], start
