@@ -19,27 +19,32 @@ def read_bed(path: Union[str, "os.PathLike[str]"], strand: bool = False):
     ``-`` (``+``, ``.`` or no column: False).
     """
     chroms, starts, ends, minus = [], [], [], []
-    with _open_text(path) as fh:
-        for n, line in enumerate(fh, 1):
-            if not line.strip() or line.startswith(("#", "track", "browser")):
-                continue
-            f = line.split()
-            if len(f) < 3:
-                raise ValueError(f"{path}:{n}: a BED line needs chrom, start, end")
-            try:
-                s, e = int(f[1]), int(f[2])
-            except ValueError:
-                raise ValueError(f"{path}:{n}: start and end must be integers") from None
-            if s < 0 or e < s:
-                raise ValueError(f"{path}:{n}: bad interval {s}-{e}")
-            if strand and len(f) >= 6 and f[5] not in "+-.":
-                raise ValueError(f"{path}:{n}: strand (column 6) must be +, - or ., got {f[5]!r}")
-            chroms.append(f[0])
-            starts.append(s)
-            ends.append(e)
-            minus.append(len(f) >= 6 and f[5] == "-")
+    for n, f in _bed_fields(path):
+        if len(f) < 3:
+            raise ValueError(f"{path}:{n}: a BED line needs chrom, start, end")
+        try:
+            s, e = int(f[1]), int(f[2])
+        except ValueError:
+            raise ValueError(f"{path}:{n}: start and end must be integers") from None
+        if s < 0 or e < s:
+            raise ValueError(f"{path}:{n}: bad interval {s}-{e}")
+        if strand and len(f) >= 6 and f[5] not in ("+", "-", "."):
+            raise ValueError(f"{path}:{n}: strand (column 6) must be +, - or ., got {f[5]!r}")
+        chroms.append(f[0])
+        starts.append(s)
+        ends.append(e)
+        minus.append(len(f) >= 6 and f[5] == "-")
     out = np.asarray(chroms, dtype=str), np.asarray(starts, np.int64), np.asarray(ends, np.int64)
     return out + (np.asarray(minus, bool),) if strand else out
+
+
+def _bed_fields(path):
+    """(line number, fields) of each data line of a BED-like file (blank,
+    ``#``, ``track`` and ``browser`` lines skipped)."""
+    with _open_text(path) as fh:
+        for n, line in enumerate(fh, 1):
+            if line.strip() and not line.startswith(("#", "track", "browser")):
+                yield n, line.split()
 
 
 def _open_text(path):
@@ -80,22 +85,18 @@ def read_peaks(path: Union[str, "os.PathLike[str]"]) -> Tuple[np.ndarray, np.nda
     ``read_bed(path, strand=True)``.)
     """
     chroms, starts, ends, summits = [], [], [], []
-    with _open_text(path) as fh:
-        for n, line in enumerate(fh, 1):
-            if not line.strip() or line.startswith(("#", "track", "browser")):
-                continue
-            f = line.split()
-            try:
-                s, e = int(f[1]), int(f[2])
-                off = int(f[9]) if len(f) >= 10 else -1
-            except (IndexError, ValueError):
-                raise ValueError(f"{path}:{n}: a peak line needs chrom, start, end (and an integer peak offset in column 10)") from None
-            if s < 0 or e <= s or off < -1 or s + off >= e:
-                raise ValueError(f"{path}:{n}: bad peak {s}-{e} (offset {off})")
-            chroms.append(f[0])
-            starts.append(s)
-            ends.append(e)
-            summits.append(s + off if off >= 0 else (s + e) // 2)
+    for n, f in _bed_fields(path):
+        try:
+            s, e = int(f[1]), int(f[2])
+            off = int(f[9]) if len(f) >= 10 else -1
+        except (IndexError, ValueError):
+            raise ValueError(f"{path}:{n}: a peak line needs chrom, start, end (and an integer peak offset in column 10)") from None
+        if s < 0 or e <= s or off < -1 or s + off >= e:
+            raise ValueError(f"{path}:{n}: bad peak {s}-{e} (offset {off})")
+        chroms.append(f[0])
+        starts.append(s)
+        ends.append(e)
+        summits.append(s + off if off >= 0 else (s + e) // 2)
     return (np.asarray(chroms, dtype=str), np.asarray(starts, np.int64), np.asarray(ends, np.int64),
             np.asarray(summits, np.int64))
 
