@@ -178,7 +178,25 @@ void test_prefix_needed(bool big) {
     }
 }
 
+// gallop_search finds the first true of a false..true range from any guess.
+void test_gallop_search() {
+    for (uint32_t lo = 0; lo < 3; ++lo)
+        for (uint32_t hi = lo; hi < lo + 40; ++hi)
+            for (uint32_t t = lo; t <= hi; ++t)
+                for (uint32_t guess = 0; guess < hi + 3; ++guess) {
+                    int probes = 0;
+                    uint32_t got = gallop_search(lo, hi, guess, [&](uint32_t i) {
+                        CHECK(i >= lo && i < hi);
+                        ++probes;
+                        return i >= t;
+                    });
+                    CHECK(got == t);
+                    CHECK(probes <= 2 * 7 + 2);  // logarithmic in the distance to the answer
+                }
+}
+
 int main() {
+    test_gallop_search();
     test_types(false);
     test_types(true);
     test_fixedstep_no_wrap();

@@ -86,26 +86,65 @@ BWL_HD bool item_follows(const SectionHeader& h, const uint8_t* items, bool swap
     return pe <= s;
 }
 
+// The first index in [lo, hi) where pred(i) turns true (pred false then
+// true over the range), searched outward from `guess`: galloping keeps the
+// probes near the guess (cache lines already read), then a binary search
+// in the last stride.
+template <class Pred>
+BWL_HD uint32_t gallop_search(uint32_t lo, uint32_t hi, uint32_t guess, Pred&& pred) {
+    if (lo >= hi) return lo;
+    if (guess < lo) guess = lo;
+    if (guess >= hi) guess = hi - 1;
+    uint32_t a, b;  // the answer lies in [a, b]; b == hi means "none"
+    uint32_t step = 1;
+    if (pred(guess)) {  // gallop left while pred holds
+        b = guess;
+        while (b - lo >= step && pred(b - step)) {
+            b -= step;
+            step *= 2;
+        }
+        a = b - lo >= step ? b - step + 1 : lo;
+    } else {  // gallop right until it holds
+        uint32_t x = guess;
+        while (hi - x > step && !pred(x + step)) {
+            x += step;
+            step *= 2;
+        }
+        a = x + 1;
+        b = hi - x > step ? x + step : hi;
+    }
+    while (a < b) {
+        uint32_t m = a + (b - a) / 2;
+        if (pred(m)) b = m; else a = m + 1;
+    }
+    return a;
+}
+
 // The items [*first, *last) of a sorted, disjoint, non-empty section that
-// can touch [ts, te): binary searches, as ends and starts both increase.
+// can touch [ts, te). Items are about evenly spaced, so the search starts
+// where the section's own range puts ts (a guess only: the header is not
+// trusted) and probes outward from there, a few cache lines instead of a
+// binary search's scattered ones.
 BWL_HD void section_span(const SectionHeader& h, const uint8_t* items, bool swap, uint64_t ts, uint64_t te,
                          uint32_t* first, uint32_t* last) {
-    uint64_t s, e;
-    float v;
-    uint32_t a = 0, b = h.item_count;
-    while (a < b) {  // first item ending after ts
-        uint32_t m = a + (b - a) / 2;
-        section_item(h, items, swap, m, &s, &e, &v);
-        if (e <= ts) a = m + 1; else b = m;
-    }
-    *first = a;
-    b = h.item_count;
-    while (a < b) {  // first item starting at or after te
-        uint32_t m = a + (b - a) / 2;
-        section_item(h, items, swap, m, &s, &e, &v);
-        if (s < te) a = m + 1; else b = m;
-    }
-    *last = a;
+    const uint32_t n = h.item_count;
+    uint32_t guess = 0;
+    if (h.end > h.start && ts > h.start)
+        guess = ts >= h.end ? n : uint32_t(double(ts - h.start) / double(h.end - h.start) * n);
+    auto ends_after = [&](uint32_t i) {  // item i ends after ts
+        uint64_t s, e;
+        float v;
+        section_item(h, items, swap, i, &s, &e, &v);
+        return e > ts;
+    };
+    auto starts_from = [&](uint32_t i) {  // item i starts at or after te
+        uint64_t s, e;
+        float v;
+        section_item(h, items, swap, i, &s, &e, &v);
+        return s >= te;
+    };
+    *first = gallop_search(0, n, guess, ends_after);
+    *last = gallop_search(*first, n, *first, starts_from);
 }
 
 // Where a query reads a block whose sections are all sorted, disjoint and
