@@ -235,12 +235,15 @@ class Loader:
 
     def _make(self, chroms, starts, ends, minus, tracks, crop: int, index: int, epoch: int, slot: int) -> Batch:
         B = len(starts)
-        def read(rows, which, out=None):
-            return self.collection.values(np.asarray(chroms)[rows], starts[rows] + crop, ends[rows] - crop, window=self.window,
-                                          default=self.default, dtype=self.dtype, layout=self.layout, tracks=which,
-                                          out=out, summary=self.summary, transform=self.transform, oob=self.oob)
 
-        values = read(slice(None), tracks, self._buffer("values", slot, self._values_shape(B, len(tracks), ends[0] - starts[0] - 2 * crop), self.dtype))
+        def read(rows, which, out=None):  # the signal of windows `rows`, tracks `which`
+            return self.collection.values(
+                np.asarray(chroms)[rows], starts[rows] + crop, ends[rows] - crop, window=self.window,
+                default=self.default, dtype=self.dtype, layout=self.layout, tracks=which, out=out,
+                summary=self.summary, transform=self.transform, oob=self.oob)
+
+        shape = self._values_shape(B, len(tracks), ends[0] - starts[0] - 2 * crop)
+        values = read(slice(None), tracks, self._buffer("values", slot, shape, self.dtype))
         seq = None
         if self.fasta is not None:
             seq = self.fasta.onehot(chroms, starts, ends, dtype=self.dtype,
