@@ -196,7 +196,7 @@ class NvComp:
             except ModuleNotFoundError:
                 spec = None
             for root in (spec.submodule_search_locations or []) if spec else []:
-                hits = glob.glob(os.path.join(root, "lib64", "libnvcomp.so*")) + glob.glob(os.path.join(root, "lib", "libnvcomp.so*"))
+                hits = [h for sub in ("lib64", "lib") for h in glob.glob(os.path.join(root, sub, "libnvcomp.so*"))]
                 hits = [h for h in hits if "_cpu" not in h]
                 if hits:
                     return sorted(hits)[-1]

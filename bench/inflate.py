@@ -133,7 +133,8 @@ def main() -> None:
     import bwl
 
     b = bwl.build_info()
-    print(f"bwl {b['version']}: own decoder's fast loop: {bwl._core.build_info()['inflate_version'] if b['inflate'] == 'bwl' else 'n/a'}"
+    loop = bwl._core.build_info()['inflate_version'] if b['inflate'] == 'bwl' else 'n/a'
+    print(f"bwl {b['version']}: own decoder's fast loop: {loop}"
           f" (bwl.open uses {b['inflate']}); one core\n")
     results, table = {}, []
     for label, path in tracks(a.quick).items():

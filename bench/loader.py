@@ -39,7 +39,6 @@ Data is cached in bench/data/loader/ (quick: bench/data/loader-quick/).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time

@@ -180,7 +180,8 @@ def test_simple_builder_is_valid(tmp_path):
         r = check(p, [["open"], ["values", "chr1", 0, 50], ["intervals", "chr1", 0, 1000]], expect="ok")
         assert r["results"][1:] == [[30, 40.0], 2]
         with bwl.open(p) as f:
-            np.testing.assert_array_equal(f.values("chr1", 0, 1000), np.array(pyBigWig.open(p).values("chr1", 0, 1000), np.float32))
+            want = np.array(pyBigWig.open(p).values("chr1", 0, 1000), np.float32)
+            np.testing.assert_array_equal(f.values("chr1", 0, 1000), want)
 
 
 # ------------------------------------------------------------------ header fields

@@ -307,7 +307,8 @@ def test_strand_pairs(genome, layout, subset):
     """strand_pairs: on reverse-complemented windows tracks 0 and 2 trade
     places (each reversed); with a 2-of-3 track subset a missing partner is
     read for those rows. Names and indices give the same batches."""
-    pairs = [(0, 2)] if subset else [(os.path.basename(genome.bigwigs[0]), os.path.splitext(os.path.basename(genome.bigwigs[2]))[0])]
+    names = (os.path.basename(genome.bigwigs[0]), os.path.splitext(os.path.basename(genome.bigwigs[2]))[0])
+    pairs = [(0, 2)] if subset else [names]
     kw = dict(L=500, window=5, target_crop=2, layout=layout, reverse_complement=True, n_batches=6, batch_size=10,
               tracks=Tracks(2, seed=4) if subset else None)
     ld = _loader(genome, strand_pairs=pairs, **kw)
@@ -338,7 +339,8 @@ def test_summary(genome):
         want = c.values(b.chroms, b.starts, b.ends, window=32, default=0.0, summary="sum")
         want[b.reverse] = want[b.reverse][:, :, ::-1]
         np.testing.assert_array_equal(b.values, want)
-        assert (b.values > np.nanmax(pybw_values(genome.bigwigs, b.chroms, b.starts, b.ends, 1), initial=0)).any()  # sums, not means
+        per_base = pybw_values(genome.bigwigs, b.chroms, b.starts, b.ends, 1)
+        assert (b.values > np.nanmax(per_base, initial=0)).any()  # sums, not means
     with pytest.raises(ValueError, match="summary"):
         _loader(genome, summary="median")
     tr = bwl.Transform(pow=0.75, soft_clip=1.0)

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 import bwl
-from conftest import (ALL_FILES, BIG_FILES, CHROMS, EMPTY_CHROM, LITTLE_FILES, bin_edges, dense, regions,
+from conftest import (ALL_FILES, BIG_FILES, CHROMS, EMPTY_CHROM, LITTLE_FILES, dense, regions,
                       truth_intervals, truth_stats, write_pybigwig)
 
 import pyBigWig

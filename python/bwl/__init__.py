@@ -63,5 +63,21 @@ def open_file_count() -> int:
     return int(_core.open_file_count())
 
 
-__all__ = ["Batch", "BigWigFile", "Collection", "Fasta", "Loader", "Transform", "samplers", "FormatError", "bfloat16_dtype", "build_info", "build_summary", "open", "open_file_count",
-           "set_max_open_files", "write", "__version__"]
+__all__ = [
+    "Batch",
+    "BigWigFile",
+    "Collection",
+    "Fasta",
+    "Loader",
+    "Transform",
+    "samplers",
+    "FormatError",
+    "bfloat16_dtype",
+    "build_info",
+    "build_summary",
+    "open",
+    "open_file_count",
+    "set_max_open_files",
+    "write",
+    "__version__",
+]

@@ -351,7 +351,8 @@ class Collection:
         starts = np.asarray(starts)
         ends = np.asarray(ends)
         if starts.shape != chrom_idx.shape or ends.shape != chrom_idx.shape:
-            raise ValueError(f"chroms, starts and ends must have one shape (B,), got {chrom_idx.shape}, {starts.shape}, {ends.shape}")
+            raise ValueError("chroms, starts and ends must have one shape (B,), "
+                             f"got {chrom_idx.shape}, {starts.shape}, {ends.shape}")
         B = chrom_idx.shape[0]
         if B == 0:
             raise ValueError("no windows given")

@@ -90,7 +90,8 @@ def read_peaks(path: Union[str, "os.PathLike[str]"]) -> Tuple[np.ndarray, np.nda
             s, e = int(f[1]), int(f[2])
             off = int(f[9]) if len(f) >= 10 else -1
         except (IndexError, ValueError):
-            raise ValueError(f"{path}:{n}: a peak line needs chrom, start, end (and an integer peak offset in column 10)") from None
+            raise ValueError(f"{path}:{n}: a peak line needs chrom, start, end "
+                             "(and an integer peak offset in column 10)") from None
         if s < 0 or e <= s or off < -1 or s + off >= e:
             raise ValueError(f"{path}:{n}: bad peak {s}-{e} (offset {off})")
         chroms.append(f[0])

@@ -14,7 +14,7 @@ from bwl._optional import require
 torch = require("torch", "bwl.torch")
 import torch.distributed as dist  # noqa: E402
 
-from bwl.loader import Batch, Loader
+from bwl.loader import Batch, Loader  # noqa: E402
 
 
 def to_tensor(a: np.ndarray, dtype: str = "float32") -> torch.Tensor:

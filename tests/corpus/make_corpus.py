@@ -89,11 +89,13 @@ CASES = {
                                     "B+ tree chain of 64 overlapping nodes with huge counts: 1 GB of memory", 64 + 64),
     "rtree_loop": (rtree_loop, [["open"], ["values", "chr1", 0, 100]], "error", "twice", "an R-tree node that is its own child"),
     "chrom_tree_loop": (chrom_tree_loop, [["open"]], "error", "twice", "a B+ tree node that is its own child"),
-    "chrom_name_not_utf8": (chrom_name_not_utf8, [["open"]], "error", "UTF-8", "a chrom name that is not UTF-8: UnicodeDecodeError"),
+    "chrom_name_not_utf8": (chrom_name_not_utf8, [["open"]], "error", "UTF-8",
+                            "a chrom name that is not UTF-8: UnicodeDecodeError"),
     "zlib_bomb": (zlib_bomb, [["open"], ["values", "chr1", 160 * 65535 - 1000, 160 * 65535]], "ok", [1, [0, 500.0]],
                   "40 KiB block inflating to 40 MiB with uncompressBufSize 2^32-1: must read, in bounded memory", 64 + 41),
     "garbage_block_huge_declared_size": (garbage_block_huge_declared_size, [["open"], ["values", "chr1", 0, 1000]], "error",
-                                         "compressed", "uncompressBufSize 2^32-1 and a garbage block: a zero-filled 4 GiB buffer"),
+                                         "compressed",
+                                         "uncompressBufSize 2^32-1 and a garbage block: a zero-filled 4 GiB buffer"),
     "read_all_simple": (lambda: simple()[0], READ_ALL, "ok", None, "a valid file: the replay harness itself reads"),
 }
 
