@@ -285,6 +285,7 @@ class PeakRegions:
             bg = as_regions(background if background is not None else sizes_map)
             self._neg = RandomRegions(subtract(bg, wide), length, sizes_map, blocklist=blocklist, fasta=fasta,
                                       max_n_fraction=max_n_fraction, seed=seed + 1, chroms=chroms, exclude=exclude)
+        self._order = None  # (epoch, permutation of peaks + negatives)
         self._pool = None
         if self.n_neg and gc_match:
             start = np.clip(self.summits - self.length // 2, 0, self.sizes - self.length)
@@ -302,8 +303,10 @@ class PeakRegions:
     def batch(self, batch_size: int, index: int, epoch: int = 0) -> tuple:
         """Batch ``index`` of ``epoch``: (chroms, starts, ends), ``batch_size``
         windows; plus ``minus`` (bool; negatives False) for stranded peaks."""
-        order = np.random.default_rng([self.seed, epoch, 1 << 20]).permutation(len(self))
-        pick = order[(np.arange(batch_size) + index * batch_size) % len(self)]
+        cached = self._order
+        if cached is None or cached[0] != epoch:  # the epoch's order, drawn once per epoch
+            cached = self._order = (epoch, np.random.default_rng([self.seed, epoch, 1 << 20]).permutation(len(self)))
+        pick = cached[1][(np.arange(batch_size) + index * batch_size) % len(self)]
         rng = batch_rng(self.seed, epoch, index, stream=3)
         pos = pick[pick < len(self.chroms)]
         centre = self.summits[pos]
