@@ -191,13 +191,17 @@ private:
                 Span sp = span(o.r->window);
                 return cb.end[blk] > sp.lo && cb.start[blk] < sp.hi;
             };
-            if (std::any_of(open.begin(), open.end(), overlaps)) {
+            uint64_t qe = 0;  // the furthest end of the windows reading this block
+            size_t readers = 0;
+            for (const Open& o : open)
+                if (overlaps(o)) {
+                    qe = std::max(qe, span(o.r->window).hi);
+                    ++readers;
+                }
+            if (readers) {
                 const uint8_t* data;
-                uint64_t n, qe = 0;
-                for (const Open& o : open)
-                    if (overlaps(o)) qe = std::max(qe, span(o.r->window).hi);
+                uint64_t n;
                 Block cached;  // keeps a cached block alive while we read it
-                size_t readers = size_t(std::count_if(open.begin(), open.end(), overlaps));
                 bool sorted = false;
                 bool prefix = load(f, file, cb, blk, chrom_id, qe, readers > 1, sc, &cached, &data, &n, &sorted);
                 for (Open& o : open) {
@@ -259,11 +263,11 @@ private:
         *data = sc.buf.data();
         if (cache) {
             uint64_t keep = prefix ? sc.inflater.size() : *n;  // all that was inflated, for later windows
-            *sorted = block_sorted(sc.buf.data(), keep, file.header().swap, prefix);
+            *sorted = block_sorted(sc.buf.data(), keep, swap, prefix);
             cache->put(f, cb.offset[blk], std::make_shared<const CachedBlock>(
                                               CachedBlock{{sc.buf.data(), sc.buf.data() + keep}, !prefix, *sorted}));
         } else if (many) {
-            *sorted = block_sorted(sc.buf.data(), *n, file.header().swap, prefix);
+            *sorted = block_sorted(sc.buf.data(), *n, swap, prefix);
         }
         return prefix;
     }

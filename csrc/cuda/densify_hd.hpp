@@ -52,27 +52,6 @@ struct BlockNeed {
     }
 };
 
-// The next section of a block, at p with n > 0 bytes left: its header, and
-// in *used the bytes to skip to the one after. In a prefix block the last
-// section may be cut (or hold only part of its header): it keeps its whole
-// items, as section.hpp's for_each_item does for the CPU.
-BWL_HD int block_section(const uint8_t* p, uint64_t n, bool swap, bool prefix, SectionHeader* h, uint64_t* used) {
-    int st = read_section_header(p, n, swap, h);
-    if (st == kSectionTruncated && prefix) {
-        if (n < kSectionHeaderSize) {  // nothing of it is wanted
-            h->chrom_id = ~0u;
-            h->type = kBedGraph;
-            h->item_count = 0;
-        } else {
-            h->item_count = uint16_t((n - kSectionHeaderSize) / section_item_size(h->type));
-        }
-        *used = n;
-        return kSectionOk;
-    }
-    *used = section_bytes(*h);
-    return st;
-}
-
 // One output row and the blocks that can touch it, in file order.
 struct DensifyRow {
     uint64_t qs;               // window start

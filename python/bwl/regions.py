@@ -28,14 +28,21 @@ def read_bed(path: Union[str, "os.PathLike[str]"], strand: bool = False):
             raise ValueError(f"{path}:{n}: start and end must be integers") from None
         if s < 0 or e < s:
             raise ValueError(f"{path}:{n}: bad interval {s}-{e}")
-        if strand and len(f) >= 6 and f[5] not in ("+", "-", "."):
-            raise ValueError(f"{path}:{n}: strand (column 6) must be +, - or ., got {f[5]!r}")
         chroms.append(f[0])
         starts.append(s)
         ends.append(e)
-        minus.append(len(f) >= 6 and f[5] == "-")
+        minus.append(strand and _minus(path, n, f))
     out = np.asarray(chroms, dtype=str), np.asarray(starts, np.int64), np.asarray(ends, np.int64)
     return out + (np.asarray(minus, bool),) if strand else out
+
+
+def _minus(path, n: int, f: list) -> bool:
+    """Whether a BED line's strand (column 6) is -; +, . or none: False."""
+    if len(f) < 6:
+        return False
+    if f[5] not in ("+", "-", "."):
+        raise ValueError(f"{path}:{n}: strand (column 6) must be +, - or ., got {f[5]!r}")
+    return f[5] == "-"
 
 
 def _bed_fields(path):
@@ -77,14 +84,14 @@ def read_chrom_sizes(src) -> dict:
     return out
 
 
-def read_peaks(path: Union[str, "os.PathLike[str]"]) -> Tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Peaks of a BED or narrowPeak file: (chroms, starts, ends, summits).
+def read_peaks(path: Union[str, "os.PathLike[str]"], strand: bool = False) -> tuple:
+    """Peaks of a BED or narrowPeak file: (chroms, starts, ends, summits);
+    with ``strand=True`` also ``minus`` as :func:`read_bed` gives it.
 
     The summit is ``start + column 10`` (narrowPeak's peak offset) where that
-    column exists and is not -1, else the peak's centre. (Strands:
-    ``read_bed(path, strand=True)``.)
+    column exists and is not -1, else the peak's centre.
     """
-    chroms, starts, ends, summits = [], [], [], []
+    chroms, starts, ends, summits, minus = [], [], [], [], []
     for n, f in _bed_fields(path):
         try:
             s, e = int(f[1]), int(f[2])
@@ -98,8 +105,10 @@ def read_peaks(path: Union[str, "os.PathLike[str]"]) -> Tuple[np.ndarray, np.nda
         starts.append(s)
         ends.append(e)
         summits.append(s + off if off >= 0 else (s + e) // 2)
-    return (np.asarray(chroms, dtype=str), np.asarray(starts, np.int64), np.asarray(ends, np.int64),
-            np.asarray(summits, np.int64))
+        minus.append(strand and _minus(path, n, f))
+    out = (np.asarray(chroms, dtype=str), np.asarray(starts, np.int64), np.asarray(ends, np.int64),
+           np.asarray(summits, np.int64))
+    return out + (np.asarray(minus, bool),) if strand else out
 
 
 def split_chroms(regions, valid: Sequence[str] = (), test: Sequence[str] = ()) -> dict:

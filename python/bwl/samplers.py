@@ -27,6 +27,11 @@ def _column(df, names):
     return None
 
 
+def _is_frame(src) -> bool:
+    """A pandas (or pandas-like) DataFrame: read its rows, not its column names."""
+    return hasattr(src, "columns") and hasattr(src, "iloc")
+
+
 def _frame_regions(df) -> Regions:
     """chrom/start/end columns of a DataFrame (by name, any usual spelling;
     else the first three columns when they are unnamed, as ``header=None``
@@ -53,7 +58,7 @@ def stranded_regions(src: RegionSource) -> tuple:
     if isinstance(src, (str, os.PathLike)):
         c, s, e, minus = read_bed(src, strand=True)
         return c, s, e, (minus if minus.any() else None)
-    if hasattr(src, "columns") and hasattr(src, "iloc"):
+    if _is_frame(src):
         return (*_frame_regions(src), _frame_minus(src))
     if not isinstance(src, Mapping) and len(src) == 4:
         c, s, e = as_regions(tuple(src)[:3])
@@ -71,7 +76,7 @@ def as_regions(src: RegionSource) -> Regions:
         names = list(src)
         return (np.asarray(names, dtype=str), np.zeros(len(names), np.int64),
                 np.asarray([src[n] for n in names], np.int64))
-    if hasattr(src, "columns") and hasattr(src, "iloc"):  # a DataFrame: not its column names
+    if _is_frame(src):
         return _frame_regions(src)
     c, s, e = src
     return np.asarray(c).astype(str), np.asarray(s, np.int64), np.asarray(e, np.int64)
@@ -360,9 +365,9 @@ def _gc(fasta, chroms: np.ndarray, starts: np.ndarray, length: int, chunk: int =
 def _peaks(src) -> tuple:
     """(chroms, starts, ends, summits, minus or None) from any peak source."""
     if isinstance(src, (str, os.PathLike)):
-        minus = read_bed(src, strand=True)[3]
-        return (*read_peaks(src), minus if minus.any() else None)
-    if hasattr(src, "columns") and hasattr(src, "iloc"):
+        *peaks, minus = read_peaks(src, strand=True)
+        return (*peaks, minus if minus.any() else None)
+    if _is_frame(src):
         c, s, e = _frame_regions(src)
         summit = _column(src, ("summit",))
         if summit is None:

@@ -9,24 +9,11 @@
 #include "bwl/error.hpp"
 #include "bwl/inflate.hpp"
 #include "check.hpp"
+#include "zlib_ref.hpp"
 
 using namespace bwl;
 
 namespace {
-
-std::vector<uint8_t> deflate_zlib(const std::vector<uint8_t>& in, int level, int strategy) {
-    z_stream z{};
-    deflateInit2(&z, level, Z_DEFLATED, 15, 8, strategy);
-    std::vector<uint8_t> out(deflateBound(&z, in.size()));
-    z.next_in = const_cast<uint8_t*>(in.data());
-    z.avail_in = uInt(in.size());
-    z.next_out = out.data();
-    z.avail_out = uInt(out.size());
-    deflate(&z, Z_FINISH);
-    out.resize(z.total_out);
-    deflateEnd(&z);
-    return out;
-}
 
 // Signal-like bytes: runs and repeats (like bigWig sections) mixed with noise.
 std::vector<uint8_t> sample(std::mt19937& rng, size_t n) {

@@ -111,39 +111,6 @@ void run_group(uint32_t n, const std::function<void(HostGroup&)>& f) {
 
 // ---------------------------------------------------------------- zlib side
 
-struct Flush {
-    size_t at;   // input offset
-    int mode;    // Z_FULL_FLUSH, Z_SYNC_FLUSH, Z_PARTIAL_FLUSH, Z_BLOCK, or -level to change the level
-};
-
-Bytes deflate_zlib(const Bytes& in, int level, int strategy, int window_bits = 15,
-                   const std::vector<Flush>& flushes = {}) {
-    z_stream z{};
-    if (deflateInit2(&z, level, Z_DEFLATED, window_bits, 8, strategy) != Z_OK) std::abort();
-    Bytes out(deflateBound(&z, in.size()) + 64 + 16 * flushes.size());
-    z.next_out = out.data();
-    z.avail_out = uInt(out.size());
-    size_t pos = 0;
-    for (const Flush& f : flushes) {
-        z.next_in = const_cast<uint8_t*>(in.data()) + pos;
-        z.avail_in = uInt(f.at - pos);
-        if (f.mode < 0) {
-            if (deflateParams(&z, -f.mode - 1, strategy) != Z_OK) std::abort();  // flushes what it has
-            if (z.avail_in && deflate(&z, Z_NO_FLUSH) != Z_OK) std::abort();
-        } else if (deflate(&z, f.mode) != Z_OK) {
-            std::abort();
-        }
-        if (z.avail_in) std::abort();
-        pos = f.at;
-    }
-    z.next_in = const_cast<uint8_t*>(in.data()) + pos;
-    z.avail_in = uInt(in.size() - pos);
-    if (deflate(&z, Z_FINISH) != Z_STREAM_END) std::abort();
-    out.resize(z.total_out);
-    deflateEnd(&z);
-    return out;
-}
-
 // zlib's verdict on a (possibly corrupt) stream: ok and its output.
 bool inflate_zlib_ref(const Bytes& z, size_t cap, Bytes* out, int window_bits = 15) {
     return ::inflate_zlib_ref(z.data(), z.size(), cap, out, window_bits);

@@ -74,6 +74,27 @@ BWL_HD void section_item(const SectionHeader& h, const uint8_t* items, bool swap
     }
 }
 
+// The next section of a block, at p with n > 0 bytes left: its header, and
+// in *used the bytes to skip to the one after. In a prefix block the last
+// section may be cut (or hold only part of its header): it keeps its whole
+// items (for_each_item, block_sorted and the GPU's rows all read blocks so).
+BWL_HD int block_section(const uint8_t* p, uint64_t n, bool swap, bool prefix, SectionHeader* h, uint64_t* used) {
+    int st = read_section_header(p, n, swap, h);
+    if (st == kSectionTruncated && prefix) {
+        if (n < kSectionHeaderSize) {  // nothing of it is wanted
+            *h = SectionHeader{};
+            h->chrom_id = ~0u;
+            h->type = kBedGraph;
+        } else {
+            h->item_count = uint16_t((n - kSectionHeaderSize) / section_item_size(h->type));
+        }
+        *used = n;
+        return kSectionOk;
+    }
+    *used = section_bytes(*h);
+    return st;
+}
+
 // Item i of a section starts at or after item i - 1's end, and ends after
 // it starts.
 BWL_HD bool item_follows(const SectionHeader& h, const uint8_t* items, bool swap, uint32_t i) {
@@ -166,12 +187,9 @@ BWL_HD int for_each_item(const uint8_t* p, uint64_t n, bool swap, F&& f, bool pr
                          const ItemSpan* span = nullptr) {
     while (n > 0) {
         SectionHeader h;
-        int st = read_section_header(p, n, swap, &h);
-        if (st == kSectionTruncated && prefix && n >= kSectionHeaderSize) {
-            h.item_count = uint16_t((n - kSectionHeaderSize) / section_item_size(h.type));
-            st = kSectionOk;
-        }
-        if (st != kSectionOk) return prefix && n < kSectionHeaderSize ? kSectionOk : st;
+        uint64_t used;
+        int st = block_section(p, n, swap, prefix, &h, &used);
+        if (st != kSectionOk) return st;
         const uint8_t* items = p + kSectionHeaderSize;
         uint32_t first = 0, last = h.item_count;
         if (span) {
@@ -184,8 +202,6 @@ BWL_HD int for_each_item(const uint8_t* p, uint64_t n, bool swap, F&& f, bool pr
             section_item(h, items, swap, i, &s, &e, &v);
             f(h.chrom_id, s, e, v);
         }
-        uint64_t used = section_bytes(h);
-        if (used > n) return kSectionOk;  // a prefix's last, cut section
         p += used;
         n -= used;
     }
@@ -196,18 +212,11 @@ BWL_HD int for_each_item(const uint8_t* p, uint64_t n, bool swap, F&& f, bool pr
 // ItemSpan may be used). Bad sections answer false (the walk reports them).
 BWL_HD bool block_sorted(const uint8_t* p, uint64_t n, bool swap, bool prefix = false) {
     bool ok = true;
-    int st = kSectionOk;
     while (ok && n > 0) {
         SectionHeader h;
-        st = read_section_header(p, n, swap, &h);
-        if (st == kSectionTruncated && prefix && n >= kSectionHeaderSize) {
-            h.item_count = uint16_t((n - kSectionHeaderSize) / section_item_size(h.type));
-            st = kSectionOk;
-        }
-        if (st != kSectionOk) return prefix && n < kSectionHeaderSize;
+        uint64_t used;
+        if (block_section(p, n, swap, prefix, &h, &used) != kSectionOk) return false;
         for (uint32_t i = 0; ok && i < h.item_count; ++i) ok = item_follows(h, p + kSectionHeaderSize, swap, i);
-        uint64_t used = section_bytes(h);
-        if (used > n) break;
         p += used;
         n -= used;
     }
