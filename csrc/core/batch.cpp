@@ -58,6 +58,7 @@ public:
         direct_ = s_.dtype == DType::F32 && s_.layout == Layout::BTL && s_.window == 1;
         pooled_ = s_.window > 1;
         plan();
+        prefetch();
         c_.pool_.parallel_for(tasks_.size(), [&](size_t k) { run_task(tasks_[k]); });
     }
 
@@ -110,6 +111,34 @@ private:
             }
         });
         for (auto& p : per) tasks_.insert(tasks_.end(), p.begin(), p.end());
+    }
+
+    // Remote tracks: every block the batch reads (and the decoded cache
+    // cannot serve) is requested before any is read, so each track costs a
+    // few coalesced, concurrent requests instead of one round trip per block.
+    void prefetch() {
+        for (size_t slot = 0; slot < T_; ++slot) {
+            uint32_t f = file_of(slot);
+            const BigWigFile& file = *c_.files_[f];
+            if (!file.source().remote()) continue;
+            ByteRanges want;
+            uint64_t last_off = UINT64_MAX;
+            for (const Task& t : tasks_) {
+                if (t.slot != slot) continue;
+                const ChromBlocks& cb = file.index().chroms[t.file_chrom];
+                for (uint32_t i = t.begin; i < t.end; ++i) {
+                    const Range& r = ranges_[slot][i];
+                    Span sp = span(r.window);
+                    for (uint32_t blk = r.first; blk < r.last; ++blk) {
+                        if (cb.end[blk] <= sp.lo || cb.offset[blk] == last_off) continue;
+                        if (c_.cache_ && c_.cache_->contains(f, cb.offset[blk])) continue;
+                        want.emplace_back(cb.offset[blk], cb.size[blk]);
+                        last_off = cb.offset[blk];
+                    }
+                }
+            }
+            file.source().prefetch(std::move(want));
+        }
     }
 
     // Index of output element (window b, track slot t, bin j).

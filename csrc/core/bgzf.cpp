@@ -25,8 +25,35 @@ bool Bgzf::is_bgzf(const FileSource& f) {
            load_u16(h + 14, false) == 2;
 }
 
-Bgzf::Bgzf(const FileSource& f) : f_(f) {
+Bgzf::Bgzf(const FileSource& f, const std::string& gzi) : f_(f) {
+    if (gzi.empty()) {
+        add_members(0, 0);
+        return;
+    }
+    // samtools layout: a count, then (compressed, uncompressed) offsets of
+    // every member but the first, little-endian. Entries only say where
+    // members start; the last one's size comes from its own header.
+    auto u64 = [&](size_t i) { return load_u64(reinterpret_cast<const uint8_t*>(gzi.data()) + 8 * i, false); };
+    uint64_t n = gzi.size() >= 8 ? u64(0) : 0;
+    if (gzi.size() < 8 || n > (gzi.size() - 8) / 16 || gzi.size() != 8 + 16 * n)
+        throw FormatError(f.path() + ".gzi: not a BGZF index (wrong size)");
     uint64_t off = 0, uoff = 0;
+    for (uint64_t i = 0; i < n; ++i) {
+        uint64_t c = u64(1 + 2 * i), u = u64(2 + 2 * i);
+        if (c <= off || c - off > kMaxMember || u < uoff || u - uoff > kMaxMember || c >= f.size())
+            throw FormatError(f.path() + ".gzi: entry " + std::to_string(i) + " is out of order or out of the file");
+        cstart_.push_back(off);
+        csize_.push_back(c - off);
+        ustart_.push_back(uoff);
+        usize_.push_back(u - uoff);
+        off = c;
+        uoff = u;
+    }
+    add_members(off, uoff);
+}
+
+void Bgzf::add_members(uint64_t off, uint64_t uoff) {
+    const FileSource& f = f_;
     while (off < f.size()) {
         uint8_t h[kGzipHeader];
         f.read(off, kGzipHeader, h, "BGZF member header");
@@ -82,6 +109,13 @@ void Bgzf::read(uint64_t off, uint64_t n, uint8_t* dst) const {
         n -= take;
         ++m;
     }
+}
+
+std::pair<uint64_t, uint64_t> Bgzf::compressed_range(uint64_t off, uint64_t n) const {
+    if (n == 0 || off + n > size()) return {0, 0};
+    auto member = [&](uint64_t u) { return size_t(std::upper_bound(ustart_.begin(), ustart_.end(), u) - ustart_.begin()) - 1; };
+    size_t a = member(off), b = member(off + n - 1);
+    return {cstart_[a], cstart_[b] + csize_[b] - cstart_[a]};
 }
 
 void Bgzf::write_gzi(const std::string& path) const {

@@ -28,7 +28,7 @@ Scratch& scratch() {
 constexpr uint64_t kMaxDeflateRatio = 1032;
 }  // namespace
 
-BigWigFile::BigWigFile(const std::string& path) : src_(path) {
+BigWigFile::BigWigFile(const std::string& path, std::shared_ptr<RangeReader> reader) : src_(path, std::move(reader)) {
     hdr_ = read_header(src_);
     chroms_ = read_chrom_tree(src_, hdr_.chrom_tree_offset, hdr_.swap);
     std::vector<uint32_t> ids;
@@ -102,6 +102,14 @@ uint64_t BigWigFile::read_compressed_block(uint64_t offset, uint64_t size, ByteB
     return cap;
 }
 
+void BigWigFile::prefetch_blocks(const ChromBlocks& cb, size_t first, size_t last, uint64_t start) const {
+    if (!src_.remote()) return;
+    ByteRanges r;
+    for (size_t i = first; i < last; ++i)
+        if (cb.end[i] > start) r.emplace_back(cb.offset[i], cb.size[i]);
+    src_.prefetch(std::move(r));
+}
+
 void BigWigFile::fail_block(uint64_t offset, const std::string& what) const {
     fail(what + " (block at offset " + std::to_string(offset) + ")");
 }
@@ -112,6 +120,7 @@ void BigWigFile::values(uint32_t chrom, uint64_t start, uint64_t end, float* out
     const ChromBlocks& cb = index_.chroms[chrom];
     size_t first, last;
     cb.overlapping(start, end, &first, &last);
+    prefetch_blocks(cb, first, last, start);
     auto& [raw, buf] = scratch();
     uint64_t budget = 2 * (end - start);
     for (size_t i = first; i < last; ++i) {
@@ -129,6 +138,7 @@ Intervals BigWigFile::intervals(uint32_t chrom, uint64_t start, uint64_t end) co
     const ChromBlocks& cb = index_.chroms[chrom];
     size_t first, last;
     cb.overlapping(start, end, &first, &last);
+    prefetch_blocks(cb, first, last, start);
     auto& [raw, buf] = scratch();
     uint32_t id = chroms_[chrom].id;
     for (size_t i = first; i < last; ++i) {

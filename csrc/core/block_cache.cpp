@@ -14,6 +14,11 @@ Block BlockCache::get(uint32_t file, uint64_t offset) {
     return it->second->block;
 }
 
+bool BlockCache::contains(uint32_t file, uint64_t offset) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return map_.count({file, offset}) != 0;
+}
+
 void BlockCache::put(uint32_t file, uint64_t offset, Block b) {
     if (!b || b->bytes.size() > max_bytes_) return;
     std::lock_guard<std::mutex> lock(mu_);

@@ -9,13 +9,15 @@
 
 namespace bwl {
 
-Collection::Collection(const std::vector<std::string>& paths, const CollectionOptions& opt)
+Collection::Collection(const std::vector<std::string>& paths, const CollectionOptions& opt,
+                       const std::vector<std::shared_ptr<RangeReader>>& readers)
     : pool_(opt.threads), aliases_(opt.aliases) {
     if (paths.empty()) throw RangeError("a Collection needs at least one bigWig file");
+    if (!readers.empty() && readers.size() != paths.size()) throw RangeError("one reader per path, or none");
     files_.resize(paths.size());
     // Headers, chromosome trees and R-trees of all files, in parallel.
     pool_.parallel_for(paths.size(), [&](size_t i) {
-        files_[i] = std::make_unique<BigWigFile>(paths[i]);
+        files_[i] = std::make_unique<BigWigFile>(paths[i], readers.empty() ? nullptr : readers[i]);
         if (opt.host_cache) files_[i]->cache_data_blocks();
     });
     if (opt.host_cache)

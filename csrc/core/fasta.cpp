@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "bwl/error.hpp"
 #include "bwl/format.hpp"
@@ -21,11 +22,11 @@ bool exists(const std::string& p) {
 }
 }  // namespace
 
-Fasta::Fasta(const std::string& path, size_t threads, ChromAliases aliases)
-    : path_(path), src_(path), aliases_(std::move(aliases)), pool_(threads) {
+Fasta::Fasta(const std::string& path, size_t threads, ChromAliases aliases, const FastaRemote* remote)
+    : path_(path), src_(path, remote ? remote->reader : nullptr), aliases_(std::move(aliases)), pool_(threads) {
     if (Bgzf::is_bgzf(src_)) {
-        bgzf_ = std::make_unique<Bgzf>(src_);
-        if (!exists(path + ".gzi")) bgzf_->write_gzi(path + ".gzi");
+        bgzf_ = std::make_unique<Bgzf>(src_, remote ? remote->gzi : std::string());
+        if (!remote && !exists(path + ".gzi")) bgzf_->write_gzi(path + ".gzi");
     } else if (src_.size() >= 2) {
         uint8_t m[2];
         src_.read(0, 2, m, "magic");
@@ -33,23 +34,17 @@ Fasta::Fasta(const std::string& path, size_t threads, ChromAliases aliases)
             throw FormatError(path + ": gzip-compressed but not with bgzip; run `bgzip -d` then `bgzip` on it");
     }
     std::string fai = path + ".fai";
-    if (!exists(fai)) {
+    if (remote && !remote->fai.empty()) {
+        parse_fai(remote->fai, fai);
+    } else if (remote) {
+        build_fai("");  // kept in memory only
+    } else if (!exists(fai)) {
         build_fai(fai);
     } else {
-        std::ifstream in(fai);
-        std::string line;
-        size_t n = 0;
-        while (std::getline(in, line)) {
-            ++n;
-            if (line.empty()) continue;
-            std::istringstream ls(line);
-            FaiEntry e;
-            // pyfaidx writes "0 0" line sizes for an empty sequence.
-            if (!(std::getline(ls, e.name, '\t') && ls >> e.length >> e.offset >> e.line_bases >> e.line_width) ||
-                (e.line_bases == 0 && e.length != 0) || e.line_width < e.line_bases)
-                throw FormatError(fai + ":" + std::to_string(n) + ": not a valid .fai line");
-            fai_.push_back(e);
-        }
+        std::ifstream in(fai, std::ios::binary);
+        std::ostringstream text;
+        text << in.rdbuf();
+        parse_fai(text.str(), fai);
     }
     uint64_t data_size = bgzf_ ? bgzf_->size() : src_.size();
     for (uint32_t i = 0; i < fai_.size(); ++i) {
@@ -61,6 +56,23 @@ Fasta::Fasta(const std::string& path, size_t threads, ChromAliases aliases)
         if (!fresh && fai_[it->second].name != e.name)
             throw FormatError(path + ": sequences '" + fai_[it->second].name + "' and '" + e.name +
                               "' are one chromosome under the chrom aliases");
+    }
+}
+
+void Fasta::parse_fai(const std::string& text, const std::string& name) {
+    std::istringstream in(text);
+    std::string line;
+    size_t n = 0;
+    while (std::getline(in, line)) {
+        ++n;
+        if (line.empty()) continue;
+        std::istringstream ls(line);
+        FaiEntry e;
+        // pyfaidx writes "0 0" line sizes for an empty sequence.
+        if (!(std::getline(ls, e.name, '\t') && ls >> e.length >> e.offset >> e.line_bases >> e.line_width) ||
+            (e.line_bases == 0 && e.length != 0) || e.line_width < e.line_bases)
+            throw FormatError(name + ":" + std::to_string(n) + ": not a valid .fai line");
+        fai_.push_back(e);
     }
 }
 
@@ -148,12 +160,19 @@ void Fasta::build_fai(const std::string& fai_path) {
     if (in_header) throw FormatError(path_ + ": FASTA ends inside a header line");
     finish();
     if (fai_.empty()) throw FormatError(path_ + ": no sequences (not a FASTA file?)");
-    // Share the index with samtools/pyfaidx; a read-only folder keeps it in memory.
-    if (FILE* fp = std::fopen(fai_path.c_str(), "w")) {
+    // Share the index with samtools/pyfaidx; a read-only folder keeps it in
+    // memory. Written aside and renamed, so another process opening the
+    // FASTA meanwhile never reads half an index.
+    if (fai_path.empty()) return;
+    std::string tmp = fai_path + ".tmp" + std::to_string(::getpid());
+    if (FILE* fp = std::fopen(tmp.c_str(), "w")) {
+        bool ok = true;
         for (const auto& e : fai_)
-            std::fprintf(fp, "%s\t%llu\t%llu\t%llu\t%llu\n", e.name.c_str(), (unsigned long long)e.length,
-                         (unsigned long long)e.offset, (unsigned long long)e.line_bases, (unsigned long long)e.line_width);
-        std::fclose(fp);
+            ok &= std::fprintf(fp, "%s\t%llu\t%llu\t%llu\t%llu\n", e.name.c_str(), (unsigned long long)e.length,
+                               (unsigned long long)e.offset, (unsigned long long)e.line_bases,
+                               (unsigned long long)e.line_width) > 0;
+        ok &= std::fclose(fp) == 0;
+        if (!ok || std::rename(tmp.c_str(), fai_path.c_str()) != 0) std::remove(tmp.c_str());
     }
 }
 
@@ -171,6 +190,22 @@ void Fasta::read_bases(uint32_t chrom, uint64_t start, uint64_t end, std::string
     if (out.size() != end - start) throw FormatError(path_ + ": sequence '" + e.name + "' does not match its .fai index");
 }
 
+void Fasta::prefetch(const uint32_t* chrom, const int64_t* start, size_t B, uint64_t L) const {
+    if (!src_.remote()) return;
+    ByteRanges r;
+    for (size_t b = 0; b < B; ++b) {
+        const FaiEntry& e = fai_[chrom[b]];
+        int64_t len = int64_t(e.length);
+        int64_t cs = std::clamp<int64_t>(start[b], 0, len), ce = std::clamp<int64_t>(start[b] + int64_t(L), 0, len);
+        if (ce <= cs) continue;
+        auto byte_of = [&](uint64_t p) { return e.offset + p / e.line_bases * e.line_width + p % e.line_bases; };
+        uint64_t first = byte_of(uint64_t(cs)), last = byte_of(uint64_t(ce - 1)) + 1;
+        r.push_back(bgzf_ ? bgzf_->compressed_range(first, last - first) : std::make_pair(first, last - first));
+    }
+    std::sort(r.begin(), r.end());
+    src_.prefetch(std::move(r));
+}
+
 std::string Fasta::fetch(uint32_t chrom, uint64_t start, uint64_t end) const {
     const FaiEntry& e = fai_.at(chrom);
     if (start > end || end > e.length)
@@ -185,6 +220,7 @@ void Fasta::onehot(const uint32_t* chrom, const int64_t* start, size_t B, uint64
                    bool channels_last, void* out) {
     for (size_t b = 0; b < B; ++b)
         if (chrom[b] >= fai_.size()) throw RangeError("sequence index out of range");
+    prefetch(chrom, start, B, L);
     pool_.parallel_for(B, [&](size_t b) {
         thread_local std::string seq;
         int64_t s = start[b], e = s + int64_t(L);
@@ -209,6 +245,7 @@ void Fasta::onehot(const uint32_t* chrom, const int64_t* start, size_t B, uint64
 void Fasta::n_fraction(const uint32_t* chrom, const int64_t* start, size_t B, uint64_t L, float* out) {
     for (size_t b = 0; b < B; ++b)
         if (chrom[b] >= fai_.size()) throw RangeError("sequence index out of range");
+    prefetch(chrom, start, B, L);
     pool_.parallel_for(B, [&](size_t b) {
         thread_local std::string seq;
         int64_t len = int64_t(fai_[chrom[b]].length);

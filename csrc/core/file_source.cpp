@@ -1,5 +1,6 @@
-// pread-based file access. One descriptor per open file; pread keeps reads
-// from several threads independent of any shared file position.
+// File access: pread for local files (one descriptor per open file; pread
+// keeps reads from several threads independent of any shared position), a
+// RangeReader for the rest.
 #include "bwl/file_source.hpp"
 
 #include <fcntl.h>
@@ -14,7 +15,12 @@
 
 namespace bwl {
 
-FileSource::FileSource(std::string path) : path_(std::move(path)) {
+FileSource::FileSource(std::string path, std::shared_ptr<RangeReader> reader)
+    : path_(std::move(path)), reader_(std::move(reader)) {
+    if (reader_) {
+        size_ = reader_->size();
+        return;
+    }
     int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) throw IoError(path_ + ": " + std::strerror(errno), errno);
     struct stat st;
@@ -27,7 +33,9 @@ FileSource::FileSource(std::string path) : path_(std::move(path)) {
     FdCache::global().adopt(this, fd);
 }
 
-FileSource::~FileSource() { FdCache::global().forget(this); }
+FileSource::~FileSource() {
+    if (!reader_) FdCache::global().forget(this);
+}
 
 void FileSource::read(uint64_t off, uint64_t n, void* dst, const char* what) const {
     if (off > size_ || n > size_ - off)
@@ -36,6 +44,10 @@ void FileSource::read(uint64_t off, uint64_t n, void* dst, const char* what) con
                           std::to_string(size_) + " bytes); the file is truncated or corrupt");
     if (!mem_.empty() && off >= mem_off_ && off + n <= mem_off_ + mem_.size()) {
         std::memcpy(dst, mem_.data() + (off - mem_off_), n);
+        return;
+    }
+    if (reader_) {
+        reader_->read(off, n, dst);
         return;
     }
     FdLease fd(this, path_, size_);
@@ -59,6 +71,15 @@ std::vector<uint8_t> FileSource::read(uint64_t off, uint64_t n, const char* what
     std::vector<uint8_t> out(n);
     read(off, n, out.data(), what);
     return out;
+}
+
+void FileSource::prefetch(ByteRanges ranges) const {
+    if (!reader_ || !mem_.empty()) return;
+    size_t k = 0;
+    for (auto [off, n] : ranges)
+        if (off < size_ && n) ranges[k++] = {off, std::min(n, size_ - off)};
+    ranges.resize(k);
+    if (k) reader_->prefetch(ranges);
 }
 
 void FileSource::load_into_memory(uint64_t off, uint64_t n) {

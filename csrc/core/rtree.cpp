@@ -33,6 +33,7 @@ struct RtreeWalk {
     const FileSource& f;
     bool swap;
     uint64_t max_items;
+    uint32_t block_size;  // items per node at most (header): a node's size, for prefetching
     std::vector<Leaf> leaves;
     std::unordered_set<uint64_t> seen;
     uint64_t node_bytes = 0;  // nodes of a valid tree are disjoint: at most the file
@@ -41,8 +42,25 @@ struct RtreeWalk {
         throw FormatError(f.path() + ": R-tree index: " + what);
     }
 
-    void node(uint64_t off, uint32_t depth) {
-        if (depth > kMaxTreeDepth) fail("deeper than " + std::to_string(kMaxTreeDepth) + " levels");
+    // Level by level: a remote file fetches each level's nodes in one go
+    // (UCSC writes them next to each other) instead of one node per request.
+    void walk(uint64_t root) {
+        std::vector<uint64_t> level{root}, next;
+        for (uint32_t depth = 0; !level.empty(); ++depth) {
+            if (depth > kMaxTreeDepth) fail("deeper than " + std::to_string(kMaxTreeDepth) + " levels");
+            if (f.remote()) {
+                ByteRanges nodes;
+                for (uint64_t off : level) nodes.emplace_back(off, kNodeHeaderSize + uint64_t(block_size) * kCirLeafItemSize);
+                f.prefetch(std::move(nodes));
+            }
+            next.clear();
+            for (uint64_t off : level) node(off, next);
+            level.swap(next);
+        }
+    }
+
+    // Reads one node: a leaf's items go to `leaves`, a branch's children to `kids`.
+    void node(uint64_t off, std::vector<uint64_t>& kids) {
         if (!seen.insert(off).second) fail("node at offset " + std::to_string(off) + " is visited twice (loop)");
         uint8_t nh[kNodeHeaderSize];
         f.read(off, kNodeHeaderSize, nh, "R-tree node");
@@ -55,16 +73,16 @@ struct RtreeWalk {
         ByteCursor c(body.data(), body.size(), swap);
         for (uint32_t i = 0; i < count; ++i) {
             Leaf l{c.u32(), c.u32(), c.u32(), c.u32(), c.u64(), 0};
-            if (leaf) {
-                l.size = c.u64();
-                if (leaves.size() >= max_items) fail("more blocks than its header's itemCount (or than the file can hold)");
-                if (l.offset > f.size() || l.size > f.size() - l.offset)
-                    fail("block at offset " + std::to_string(l.offset) + " (" + std::to_string(l.size) +
-                         " bytes) runs past the end of the file; the file is truncated or corrupt");
-                leaves.push_back(l);
-            } else {
-                node(l.offset, depth + 1);
+            if (!leaf) {
+                kids.push_back(l.offset);
+                continue;
             }
+            l.size = c.u64();
+            if (leaves.size() >= max_items) fail("more blocks than its header's itemCount (or than the file can hold)");
+            if (l.offset > f.size() || l.size > f.size() - l.offset)
+                fail("block at offset " + std::to_string(l.offset) + " (" + std::to_string(l.size) +
+                     " bytes) runs past the end of the file; the file is truncated or corrupt");
+            leaves.push_back(l);
         }
     }
 };
@@ -82,8 +100,9 @@ BlockIndex read_rtree(const FileSource& f, uint64_t offset, bool swap, const std
     if (item_count > f.size() / kCirLeafItemSize)
         throw FormatError(f.path() + ": R-tree index claims " + std::to_string(item_count) +
                           " blocks, more than the file can hold");
-    RtreeWalk w{f, swap, exact_count ? item_count : f.size() / kCirLeafItemSize, {}, {}, 0};
-    w.node(offset + kCirTreeHeaderSize, 0);
+    uint32_t block_size = std::min<uint32_t>(load_u32(hb + 4, swap), 1 << 16);
+    RtreeWalk w{f, swap, exact_count ? item_count : f.size() / kCirLeafItemSize, block_size, {}, {}, 0};
+    w.walk(offset + kCirTreeHeaderSize);
     // A damaged node count would silently drop blocks (their bases would
     // read as "no data"); the header's count catches it.
     if (exact_count && w.leaves.size() != item_count)

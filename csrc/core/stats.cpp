@@ -156,6 +156,7 @@ std::vector<double> BigWigFile::zoom_stats(size_t level, uint32_t chrom, uint64_
 
     size_t first, last;
     cb.overlapping(start, end, &first, &last);
+    prefetch_blocks(cb, first, last, start);
     ByteBuffer raw, buf;
     for (size_t i = first; i < last; ++i) {
         if (cb.end[i] <= start) continue;

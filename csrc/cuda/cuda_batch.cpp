@@ -223,6 +223,15 @@ struct CudaBatcher::Impl {
             runs.emplace_back(i, j);
             i = j;
         }
+        // Remote tracks: every run requested before any is read (file_source.hpp).
+        std::vector<ByteRanges> want(c.size());
+        for (auto [i, j] : runs) {
+            const cuda::PlanBlock& a = plan.blocks[i];
+            const cuda::PlanBlock& z = plan.blocks[j - 1];
+            if (c.file(a.track).source().remote()) want[a.track].emplace_back(a.offset, z.offset + z.size - a.offset);
+        }
+        for (size_t t = 0; t < want.size(); ++t)
+            if (!want[t].empty()) c.file(t).source().prefetch(std::move(want[t]));
         c.pool().parallel_for(runs.size(), [&](size_t r) {
             const cuda::PlanBlock& a = plan.blocks[runs[r].first];
             const cuda::PlanBlock& z = plan.blocks[runs[r].second - 1];

@@ -4,6 +4,7 @@
 #include <pybind11/stl.h>
 
 #include "batch_args.hpp"
+#include "range_reader.hpp"
 #include "bwl/collection.hpp"
 #include "bwl/error.hpp"
 #include "bwl/fd_cache.hpp"
@@ -19,18 +20,22 @@ void bind_collection(py::module_& m) {
 
     py::class_<Collection>(m, "Collection")
         .def(py::init([](const std::vector<std::string>& paths, size_t threads, bool host_cache, uint64_t decoded,
-                         const std::unordered_map<std::string, std::string>& alias_map, bool ucsc_ensembl) {
+                         const std::unordered_map<std::string, std::string>& alias_map, bool ucsc_ensembl,
+                         const std::vector<py::object>& readers) {
                  bwl::CollectionOptions o;
                  o.threads = threads;
                  o.host_cache = host_cache;
                  o.decoded_cache_bytes = decoded;
                  o.aliases.map = alias_map;
                  o.aliases.ucsc_ensembl = ucsc_ensembl;
+                 std::vector<std::shared_ptr<bwl::RangeReader>> rs;
+                 for (const auto& r : readers) rs.push_back(bwl_py::range_reader(r));
                  py::gil_scoped_release nogil;
-                 return std::make_unique<Collection>(paths, o);
+                 return std::make_unique<Collection>(paths, o, rs);
              }),
              py::arg("paths"), py::arg("threads"), py::arg("host_cache"), py::arg("decoded_cache_bytes"),
-             py::arg("alias_map") = std::unordered_map<std::string, std::string>(), py::arg("ucsc_ensembl") = false)
+             py::arg("alias_map") = std::unordered_map<std::string, std::string>(), py::arg("ucsc_ensembl") = false,
+             py::arg("readers") = std::vector<py::object>())
         .def("__len__", &Collection::size)
         .def("threads", [](Collection& c) { return c.pool().size(); })
         .def("paths", [](const Collection& c) {

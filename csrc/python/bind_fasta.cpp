@@ -5,21 +5,25 @@
 
 #include "bwl/error.hpp"
 #include "bwl/fasta.hpp"
+#include "range_reader.hpp"
 
 namespace py = pybind11;
 
 void bind_fasta(py::module_& m) {
     py::class_<bwl::Fasta>(m, "Fasta")
         .def(py::init([](const std::string& path, size_t threads,
-                         const std::unordered_map<std::string, std::string>& alias_map, bool ucsc_ensembl) {
+                         const std::unordered_map<std::string, std::string>& alias_map, bool ucsc_ensembl,
+                         const py::object& reader, const py::bytes& fai, const py::bytes& gzi) {
                  bwl::ChromAliases a;
                  a.map = alias_map;
                  a.ucsc_ensembl = ucsc_ensembl;
+                 bwl::FastaRemote remote{bwl_py::range_reader(reader), std::string(fai), std::string(gzi)};
                  py::gil_scoped_release nogil;
-                 return std::make_unique<bwl::Fasta>(path, threads, std::move(a));
+                 return std::make_unique<bwl::Fasta>(path, threads, std::move(a), remote.reader ? &remote : nullptr);
              }),
              py::arg("path"), py::arg("threads"), py::arg("alias_map") = std::unordered_map<std::string, std::string>(),
-             py::arg("ucsc_ensembl") = false)
+             py::arg("ucsc_ensembl") = false, py::arg("reader") = py::none(), py::arg("fai") = py::bytes(),
+             py::arg("gzi") = py::bytes())
         .def("chroms", [](const bwl::Fasta& f) {
             py::list out;
             for (const auto& e : f.entries()) out.append(py::make_tuple(e.name, e.length));

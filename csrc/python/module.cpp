@@ -9,6 +9,7 @@
 #include "bwl/bigwig.hpp"
 #include "bwl/error.hpp"
 #include "bwl/inflate.hpp"
+#include "range_reader.hpp"
 
 namespace py = pybind11;
 
@@ -127,6 +128,9 @@ PYBIND11_MODULE(_core, m) {
             PyErr_SetString(PyExc_KeyError, e.what());
         } catch (const bwl::RangeError& e) {
             PyErr_SetString(PyExc_ValueError, e.what());
+        } catch (const bwl::RemoteIoError& e) {
+            py::object err = py::module_::import("bwl._remote").attr("remote_error")(e.code, e.what());
+            PyErr_SetObject(reinterpret_cast<PyObject*>(Py_TYPE(err.ptr())), err.ptr());
         } catch (const bwl::IoError& e) {
             // OSError(errno, msg) becomes FileNotFoundError etc. by itself.
             PyObject* args = Py_BuildValue("(is)", e.code, e.what());
@@ -174,7 +178,12 @@ PYBIND11_MODULE(_core, m) {
        "Inflates a zlib stream into at most cap bytes (stop >= 0: bwl's decoder, stopping once it has stop bytes)");
 
     py::class_<BigWigFile>(m, "BigWigFile")
-        .def(py::init<const std::string&>(), py::arg("path"), py::call_guard<py::gil_scoped_release>())
+        .def(py::init([](const std::string& path, const py::object& reader) {
+                 auto r = bwl_py::range_reader(reader);
+                 py::gil_scoped_release nogil;
+                 return std::make_unique<BigWigFile>(path, std::move(r));
+             }),
+             py::arg("path"), py::arg("reader") = py::none())
         .def_property_readonly("path", &BigWigFile::path)
         .def("chroms", [](const BigWigFile& f) {
             py::list out;

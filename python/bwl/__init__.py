@@ -12,6 +12,7 @@ from bwl.collection import Collection, Transform, bfloat16_dtype
 from bwl.fasta import Fasta
 from bwl.file import BigWigFile, open
 from bwl.loader import Batch, Loader
+from bwl._remote import RemoteError, RemoteOptions, remote_cache_bytes, set_remote_cache
 from bwl.writer import write
 
 __version__: str = _build_info()["version"]
@@ -72,6 +73,10 @@ __all__ = [
     "Transform",
     "samplers",
     "FormatError",
+    "RemoteError",
+    "RemoteOptions",
+    "remote_cache_bytes",
+    "set_remote_cache",
     "bfloat16_dtype",
     "build_info",
     "build_summary",

@@ -18,6 +18,7 @@ PIP_NAMES = {
     "pyfaidx": "pyfaidx",
     "matplotlib": "matplotlib",
     "deflate": "deflate",
+    "fsspec": "fsspec",
 }
 
 

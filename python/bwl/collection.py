@@ -12,6 +12,7 @@ import numpy as np
 import numpy.typing as npt
 
 from bwl import _core
+from bwl._remote import RemoteOptions, is_remote, open_sources
 
 PathLike = Union[str, "os.PathLike[str]"]
 _DTYPES = {"float32": 0, "float16": 1, "bfloat16": 2}
@@ -20,8 +21,11 @@ _SUMMARIES = {"mean": 0, "sum": 1, "mean0": 2, "max": 3, "min": 4}  # bwl/summar
 _BW_SUFFIXES = (".bw", ".bigwig", ".bigWig", ".BigWig", ".BW")
 
 
-def _resolve_paths(paths: Union[PathLike, Sequence[PathLike]]) -> list[str]:
-    """A list of files, a directory (its bigWig files, sorted) or a glob pattern."""
+def _resolve_paths(paths) -> list:
+    """A list of files, a directory (its bigWig files, sorted) or a glob
+    pattern; URLs and file objects are kept as they are."""
+    if is_remote(paths) and not isinstance(paths, (list, tuple)):
+        return [paths]
     if isinstance(paths, (str, os.PathLike)):
         p = os.fspath(paths)
         if os.path.isdir(p):
@@ -35,7 +39,7 @@ def _resolve_paths(paths: Union[PathLike, Sequence[PathLike]]) -> list[str]:
                 raise FileNotFoundError(f"{p}: no files match this pattern")
             return found
         return [p]
-    out = [os.fspath(x) for x in paths]
+    out = [x if is_remote(x) else os.fspath(x) for x in paths]
     if not out:
         raise ValueError("a Collection needs at least one bigWig file")
     return out
@@ -179,7 +183,11 @@ class Collection:
     Parameters
     ----------
     paths : list of paths, a directory, or a glob pattern
-        The tracks, in order (a directory or glob is sorted by name).
+        The tracks, in order (a directory or glob is sorted by name). A
+        track may also be an http(s) or fsspec URL or a binary file object
+        (see :func:`bwl.open`): each batch then fetches its blocks in a few
+        coalesced, concurrent requests per track, and ``cache="host"``
+        fetches every block once at open.
     scale : None, dict or array-like of shape (T,)
         Multiplies each track's values (not the default). A dict maps a path,
         a file name or a file stem (``"a"`` for ``dir/a.bw``) to a factor;
@@ -209,11 +217,14 @@ class Collection:
     in parallel in C++; file descriptors are pooled (see
     :func:`bwl.set_max_open_files`), so thousands of tracks work under a low
     ``ulimit -n``.
+    remote : bwl.RemoteOptions, optional
+        Timeouts, retries and request sizes for URL and file-object tracks.
     """
 
     def __init__(self, paths: Union[PathLike, Sequence[PathLike]], scale: Union[None, Mapping[str, float], npt.ArrayLike] = None,
                  threads: Optional[int] = None, cache: Optional[str] = None, decoded_cache: Optional[int] = None,
-                 device: str = "cpu", chrom_aliases: ChromAliasSpec = None) -> None:
+                 device: str = "cpu", chrom_aliases: ChromAliasSpec = None,
+                 remote: Optional[RemoteOptions] = None) -> None:
         if cache not in (None, "host", "device"):
             raise ValueError(f"cache must be None, 'host' or 'device', got {cache!r}")
         self._device_index = _cuda_device(device)
@@ -221,9 +232,12 @@ class Collection:
             raise ValueError("cache='device' needs device='cuda'")
         if threads is not None and threads < 1:
             raise ValueError("threads must be >= 1")
-        self.paths: list[str] = _resolve_paths(paths)
+        opened = open_sources(_resolve_paths(paths), remote)
+        self.paths: list[str] = [name for name, _ in opened]
+        self._sources = [src for _, src in opened]
         self._c = _core.Collection(self.paths, int(threads or 0), cache == "host", int(decoded_cache or 0),
-                                   *_chrom_aliases(chrom_aliases))
+                                   *_chrom_aliases(chrom_aliases),
+                                   self._sources if any(self._sources) else [])
         self._chroms = {name: (size, count) for name, size, count in self._c.chroms()}
         if scale is not None:
             self._c.set_scale(self._scale_array(scale))

@@ -1,6 +1,7 @@
 """Reference sequence as model input: :class:`Fasta`."""
 from __future__ import annotations
 
+import errno
 import os
 from typing import Optional, Sequence, Union
 
@@ -8,6 +9,7 @@ import numpy as np
 import numpy.typing as npt
 
 from bwl import _core
+from bwl._remote import RemoteOptions, fetch_small, is_remote, open_source, remote_error
 from bwl.collection import ChromAliasSpec, _chrom_aliases, _dtype_ok, bfloat16_dtype
 
 _DTYPES = {"float32": 0, "float16": 1, "bfloat16": 2}
@@ -21,12 +23,24 @@ class Fasta:
     read-only). A gzip file not made by bgzip is rejected with a message
     saying so. ``chrom_aliases`` as in :class:`bwl.Collection` (``"chr1"``
     finds sequence ``1``).
+
+    ``path`` may also be an http(s) or fsspec URL, or a binary file object
+    (see :func:`bwl.open`). A URL needs its ``.fai`` next to it (``URL.fai``;
+    and ``URL.gzi`` for bgzip, else the member table is rebuilt from the
+    members' headers); for a file object, pass ``fai`` (the index's text or
+    a path to it), or it is built by reading the whole file.
     """
 
-    def __init__(self, path: Union[str, "os.PathLike[str]"], threads: Optional[int] = None,
-                 chrom_aliases: ChromAliasSpec = None) -> None:
-        self.path = os.fspath(path)
-        self._f = _core.Fasta(self.path, int(threads or 0), *_chrom_aliases(chrom_aliases))
+    def __init__(self, path, threads: Optional[int] = None, chrom_aliases: ChromAliasSpec = None,
+                 remote: Optional[RemoteOptions] = None, fai: Union[None, str, bytes, "os.PathLike[str]"] = None) -> None:
+        aliases = _chrom_aliases(chrom_aliases)
+        if not is_remote(path):
+            self.path = os.fspath(path)
+            self._f = _core.Fasta(self.path, int(threads or 0), *aliases)
+        else:
+            self.path, src = open_source(path, remote)
+            fai_text, gzi = _remote_index(path, remote, fai)
+            self._f = _core.Fasta(self.path, int(threads or 0), *aliases, src, fai_text, gzi)
         self._chroms = dict(self._f.chroms())
 
     def chroms(self) -> dict[str, int]:
@@ -82,3 +96,22 @@ class Fasta:
 
     def __repr__(self) -> str:
         return f"<bwl.Fasta {self.path!r} ({len(self._chroms)} sequences)>"
+
+
+def _remote_index(path, remote: Optional[RemoteOptions], fai) -> tuple[bytes, bytes]:
+    """(.fai text, .gzi bytes) for a URL or file object; b"" where absent
+    (an empty .fai makes the core build it by reading the file)."""
+    if fai is not None:
+        if isinstance(fai, bytes):
+            return fai, b""
+        if isinstance(fai, str) and "\t" in fai:
+            return fai.encode(), b""
+        with open(fai, "rb") as fh:
+            return fh.read(), b""
+    if not isinstance(path, (str, os.PathLike)):
+        return b"", b""  # a file object: built from its bytes
+    text = fetch_small(path, ".fai", remote)
+    if text is None:
+        raise remote_error(errno.ENOENT, f"{os.fspath(path)}.fai: not found; a remote FASTA needs its samtools .fai index next "
+                          "to it (run `samtools faidx` and upload the .fai), or pass fai=")
+    return text, fetch_small(path, ".gzi", remote) or b""

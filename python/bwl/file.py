@@ -7,6 +7,7 @@ from typing import Optional, Union
 import numpy as np
 
 from bwl import _core
+from bwl._remote import RemoteOptions, open_source
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -19,9 +20,9 @@ class BigWigFile:
     Positions are 0-based, half-open, as in pyBigWig.
     """
 
-    def __init__(self, path: PathLike) -> None:
-        self.path: str = os.fspath(path)
-        self._f: Optional[_core.BigWigFile] = _core.BigWigFile(self.path)
+    def __init__(self, path, remote: Optional[RemoteOptions] = None) -> None:
+        self.path, self._source = open_source(path, remote)
+        self._f: Optional[_core.BigWigFile] = _core.BigWigFile(self.path, self._source)
         self._chroms: dict[str, int] = dict(self._f.chroms())
 
     # -- metadata ---------------------------------------------------------
@@ -101,9 +102,12 @@ class BigWigFile:
         """Close the file; later calls raise ValueError.
 
         Calls already running in other threads finish first: the descriptor
-        is released when the last of them drops its reference.
+        is released when the last of them drops its reference. A remote
+        file's cached ranges are dropped.
         """
         self._f = None
+        if self._source is not None:
+            self._source.forget()
 
     @property
     def closed(self) -> bool:
@@ -135,11 +139,19 @@ def _pos(v) -> int:
         raise TypeError(f"positions must be integers, got {type(v).__name__}") from None
 
 
-def open(path: PathLike) -> BigWigFile:  # noqa: A001 - mirrors pyBigWig.open
+def open(path, remote: Optional[RemoteOptions] = None) -> BigWigFile:  # noqa: A001 - mirrors pyBigWig.open
     """Open a bigWig file for reading (a context manager).
 
-    Raises FileNotFoundError / OSError when the file can't be opened and
+    ``path`` is a local path, an ``http://``/``https://`` URL (read by
+    ranges; the server must support Range requests), an fsspec URL
+    (``s3://``, ``gs://``, ... when fsspec is installed) or a binary file
+    object (``read``/``seek``, or ``read_at(offset, n)``). ``remote``
+    (:class:`bwl.RemoteOptions`) sets timeouts, retries and request sizes
+    for the non-local kinds.
+
+    Raises FileNotFoundError / OSError when the file can't be opened or
+    read (:class:`bwl.RemoteError` for URLs and file objects) and
     :class:`bwl.FormatError` (a RuntimeError, like pyBigWig's errors) when it
     is not a valid bigWig, with the file name and the problem.
     """
-    return BigWigFile(path)
+    return BigWigFile(path, remote)

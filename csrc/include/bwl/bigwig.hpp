@@ -30,7 +30,8 @@ struct Intervals {
 
 class BigWigFile {
 public:
-    explicit BigWigFile(const std::string& path);  // throws IoError / FormatError
+    // A local path, or `path` naming what `reader` reads (file_source.hpp).
+    explicit BigWigFile(const std::string& path, std::shared_ptr<RangeReader> reader = nullptr);  // throws IoError / FormatError
 
     const std::string& path() const { return src_.path(); }
     const Header& header() const { return hdr_; }
@@ -60,6 +61,10 @@ public:
     // bytes into `raw` and sizes `buf` for its inflated bytes; returns that
     // capacity. Only for compressed files.
     uint64_t read_compressed_block(uint64_t offset, uint64_t size, ByteBuffer& raw, ByteBuffer& buf) const;
+
+    // Blocks [first, last) of cb that reach past `start`: a remote file
+    // fetches them now, in few requests, before they are read one by one.
+    void prefetch_blocks(const ChromBlocks& cb, size_t first, size_t last, uint64_t start) const;
 
     // Throws FormatError naming the file, the block and `what`.
     [[noreturn]] void fail_block(uint64_t offset, const std::string& what) const;

@@ -27,6 +27,8 @@ public:
 
     // The cached block of (file, offset), or null.
     Block get(uint32_t file, uint64_t offset);
+    // Whether (file, offset) is cached; no effect on the LRU order or counts.
+    bool contains(uint32_t file, uint64_t offset) const;
     // Adds b, or replaces a shorter prefix of the same block.
     void put(uint32_t file, uint64_t offset, Block b);
 

@@ -49,7 +49,9 @@ void validate_batch(const Collection& c, const BatchSpec& s);
 
 class Collection {
 public:
-    Collection(const std::vector<std::string>& paths, const CollectionOptions& opt);
+    // readers: empty, or one per path (null for a local path; file_source.hpp).
+    Collection(const std::vector<std::string>& paths, const CollectionOptions& opt,
+               const std::vector<std::shared_ptr<RangeReader>>& readers = {});
 
     size_t size() const { return files_.size(); }
     const BigWigFile& file(size_t t) const { return *files_[t]; }

@@ -1,6 +1,7 @@
 // Typed errors of the core. The Python binding maps each to one exception:
 // FormatError -> bwl.FormatError, KeyError -> KeyError, RangeError -> ValueError,
-// IoError -> OSError. Every message names the file it is about.
+// IoError -> OSError, RemoteIoError -> bwl.RemoteError. Every message names
+// the file it is about.
 #pragma once
 
 #include <stdexcept>
@@ -27,6 +28,12 @@ struct RangeError : std::runtime_error {
 struct IoError : std::runtime_error {
     explicit IoError(const std::string& msg, int err = 0) : std::runtime_error(msg), code(err) {}
     int code;  // errno, 0 when not from the OS
+};
+
+// A read through a RangeReader failed (a URL, a Python file object): raised
+// in Python as bwl.RemoteError (FileNotFoundError too when code is ENOENT).
+struct RemoteIoError : IoError {
+    using IoError::IoError;
 };
 
 }  // namespace bwl

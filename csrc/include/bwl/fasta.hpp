@@ -24,22 +24,35 @@ struct FaiEntry {
 // index maps each member's compressed offset to its uncompressed offset.
 class Bgzf {
 public:
-    explicit Bgzf(const FileSource& f);  // reads or rebuilds the member table
+    // Rebuilds the member table from the members' headers, or takes it from
+    // a .gzi's bytes (gzi non-empty), checking the last member's header.
+    explicit Bgzf(const FileSource& f, const std::string& gzi = {});
     // Uncompressed bytes [off, off + n) into dst.
     void read(uint64_t off, uint64_t n, uint8_t* dst) const;
+    // The compressed bytes (offset, length) that read(off, n) reads.
+    std::pair<uint64_t, uint64_t> compressed_range(uint64_t off, uint64_t n) const;
     uint64_t size() const { return usize_.empty() ? 0 : ustart_.back() + usize_.back(); }
     static bool is_bgzf(const FileSource& f);
     // Writes a .gzi next to the file (samtools layout, first member omitted).
     void write_gzi(const std::string& path) const;
 
 private:
+    void add_members(uint64_t off, uint64_t uoff);  // from the headers, off to the end
     const FileSource& f_;
     std::vector<uint64_t> cstart_, csize_, ustart_, usize_;
 };
 
+// A FASTA that is not a local path: its bytes, and its index files' text
+// (fetched by the caller; a local file's are read or written next to it).
+struct FastaRemote {
+    std::shared_ptr<RangeReader> reader;
+    std::string fai;  // the .fai's text (empty: built by reading the file, not written)
+    std::string gzi;  // the .gzi's bytes for bgzip (optional: rebuilt by reading member headers)
+};
+
 class Fasta {
 public:
-    Fasta(const std::string& path, size_t threads, ChromAliases aliases = {});
+    Fasta(const std::string& path, size_t threads, ChromAliases aliases = {}, const FastaRemote* remote = nullptr);
 
     const std::vector<FaiEntry>& entries() const { return fai_; }
     uint32_t index(const std::string& name) const;  // throws KeyError
@@ -58,7 +71,10 @@ public:
 
 private:
     void read_bases(uint32_t chrom, uint64_t start, uint64_t end, std::string& out) const;
+    // A remote FASTA fetches the bytes of B windows at once (clipped to their chromosomes).
+    void prefetch(const uint32_t* chrom, const int64_t* start, size_t B, uint64_t L) const;
     void build_fai(const std::string& fai_path);
+    void parse_fai(const std::string& text, const std::string& name);
 
     std::string path_;
     FileSource src_;

@@ -1,0 +1,184 @@
+"""A loopback HTTP file server with faults on demand, for the remote tests
+and bench/remote.py.
+
+    with FaultServer(root) as srv:
+        url = srv.url("a.bw")
+        srv.delay = 0.02          # seconds before each answer
+        srv.ranges = False        # answer 200 with the whole file
+        srv.fail_next = 2         # the next 2 requests get 503
+        srv.reset_next = 1        # the next request's connection is cut after the headers
+        srv.truncate_next = 1     # the next body stops short of its Content-Length
+        srv.hang_next = 1         # the next request is never answered (until stop)
+        srv.wrong_range_next = 1  # the next 206 sends the bytes one further on (and says so)
+        srv.etag = "v2"           # the file "changed" (its validator differs)
+        srv.log                   # [(path, status, bytes sent)]
+
+Paths under /redirect/ answer 302 to the same path without that prefix.
+"""
+from __future__ import annotations
+
+import os
+import re
+import socket
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Optional
+
+
+class FaultServer:
+    def __init__(self, root: "os.PathLike[str] | str") -> None:
+        self.root = os.fspath(root)
+        self.ranges = True
+        self.delay = 0.0
+        self.fail_next = 0
+        self.reset_next = 0
+        self.truncate_next = 0
+        self.hang_next = 0
+        self.wrong_range_next = 0
+        self.etag: Optional[str] = "v1"
+        self.log: list[tuple[str, int, int]] = []
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # headers and body are separate writes
+
+            def log_message(self, *args) -> None:  # quiet
+                pass
+
+            def do_GET(self) -> None:
+                server._serve(self)
+
+        class Server(ThreadingHTTPServer):
+            def handle_error(self, request, client_address) -> None:  # resets are the point here
+                pass
+
+        self._httpd = Server(("127.0.0.1", 0), Handler)
+        self._httpd.daemon_threads = True
+        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+
+    # -- lifetime ----------------------------------------------------------
+    def __enter__(self) -> "FaultServer":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._httpd.shutdown()
+        self._httpd.server_close()
+
+    def url(self, name: str) -> str:
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host}:{port}/{name}"
+
+    def requests(self) -> int:
+        with self._lock:
+            return len(self.log)
+
+    def bytes_sent(self) -> int:
+        with self._lock:
+            return sum(n for _, _, n in self.log)
+
+    # -- serving ---------------------------------------------------------------
+    def _take(self, name: str) -> bool:
+        with self._lock:
+            if getattr(self, name) > 0:
+                setattr(self, name, getattr(self, name) - 1)
+                return True
+        return False
+
+    def _record(self, path: str, status: int, n: int) -> None:
+        with self._lock:
+            self.log.append((path, status, n))
+
+    def _serve(self, h: BaseHTTPRequestHandler) -> None:
+        if self.delay:
+            time.sleep(self.delay)
+        path = h.path.split("?", 1)[0]
+        if self._take("hang_next"):
+            self._record(path, 0, 0)
+            self._stop.wait()
+            return
+        if path.startswith("/redirect/"):
+            self._record(path, 302, 0)
+            h.send_response(302)
+            h.send_header("Location", path[len("/redirect"):])
+            h.send_header("Content-Length", "0")
+            h.end_headers()
+            return
+        if self._take("fail_next"):
+            self._record(path, 503, 0)
+            body = b"busy"
+            h.send_response(503)
+            h.send_header("Content-Length", str(len(body)))
+            h.end_headers()
+            h.wfile.write(body)
+            return
+        file = os.path.join(self.root, path.lstrip("/"))
+        if not os.path.isfile(file):
+            self._record(path, 404, 0)
+            h.send_response(404)
+            h.send_header("Content-Length", "0")
+            h.end_headers()
+            return
+        size = os.path.getsize(file)
+        status, lo, hi = 200, 0, size - 1
+        m = re.fullmatch(r"bytes=(\d+)-(\d*)", h.headers.get("Range", "") or "")
+        if self.ranges and m:
+            lo = int(m.group(1))
+            hi = min(int(m.group(2)) if m.group(2) else size - 1, size - 1)
+            if lo >= size:
+                self._record(path, 416, 0)
+                h.send_response(416)
+                h.send_header("Content-Range", f"bytes */{size}")
+                h.send_header("Content-Length", "0")
+                h.end_headers()
+                return
+            status = 206
+            if self._take("wrong_range_next") and hi + 1 < size:
+                lo, hi = lo + 1, hi + 1
+        with open(file, "rb") as fh:
+            fh.seek(lo)
+            body = fh.read(hi + 1 - lo)
+        h.send_response(status)
+        if status == 206:
+            h.send_header("Content-Range", f"bytes {lo}-{hi}/{size}")
+        if self.etag is not None:
+            h.send_header("ETag", f'"{self.etag}"')
+        h.send_header("Content-Length", str(len(body)))
+        h.send_header("Accept-Ranges", "bytes" if self.ranges else "none")
+        h.end_headers()
+        if self._take("reset_next"):
+            self._record(path, status, 0)
+            h.connection.shutdown(socket.SHUT_RDWR)
+            h.close_connection = True
+            return
+        if self._take("truncate_next"):
+            cut = body[: len(body) // 2]
+            h.wfile.write(cut)
+            h.wfile.flush()
+            self._record(path, status, len(cut))
+            h.connection.shutdown(socket.SHUT_RDWR)
+            h.close_connection = True
+            return
+        h.wfile.write(body)
+        self._record(path, status, len(body))
+
+
+def main() -> None:
+    """``python tests/http_server.py ROOT [DELAY]``: serve ROOT until killed;
+    prints the base URL (benches run the server in its own process)."""
+    import sys
+
+    srv = FaultServer(sys.argv[1])
+    srv.delay = float(sys.argv[2]) if len(sys.argv) > 2 else 0.0
+    with srv:
+        print(srv.url(""), flush=True)
+        srv._stop.wait()
+
+
+if __name__ == "__main__":
+    main()
