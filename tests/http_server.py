@@ -13,10 +13,12 @@ and bench/remote.py.
         srv.etag = "v2"           # the file "changed" (its validator differs)
         srv.log                   # [(path, status, bytes sent)]
 
-Paths under /redirect/ answer 302 to the same path without that prefix.
+Paths under /redirect/ answer 302 to the same path without that prefix;
+/__stats answers {"requests": n, "bytes": n} (for a server in another process).
 """
 from __future__ import annotations
 
+import json
 import os
 import re
 import socket
@@ -95,9 +97,16 @@ class FaultServer:
             self.log.append((path, status, n))
 
     def _serve(self, h: BaseHTTPRequestHandler) -> None:
+        path = h.path.split("?", 1)[0]
+        if path == "/__stats":
+            body = json.dumps({"requests": self.requests(), "bytes": self.bytes_sent()}).encode()
+            h.send_response(200)
+            h.send_header("Content-Length", str(len(body)))
+            h.end_headers()
+            h.wfile.write(body)
+            return
         if self.delay:
             time.sleep(self.delay)
-        path = h.path.split("?", 1)[0]
         if self._take("hang_next"):
             self._record(path, 0, 0)
             self._stop.wait()
