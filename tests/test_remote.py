@@ -95,6 +95,7 @@ def test_collection_over_http_equals_local(srv, bw_files):
     paths = [bw_files[n].path for n in names]
     loc = bwl.Collection(paths, threads=2)
     rem = bwl.Collection([url(srv, bw_files[n]) for n in names], threads=2)
+    srv.delay = 0.002  # answers arrive out of order
     assert rem.chroms() == loc.chroms()
     rng = np.random.default_rng(7)
     for B, L, window in ((64, 1000, 1), (16, 5000, 50), (1, 1, 1)):
@@ -322,6 +323,36 @@ def test_loader_surfaces_remote_errors(srv, bw_files):
     finally:
         bwl.set_remote_cache(1 << 30)
         srv.fail_next = 0
+
+
+def _child_batch(c, chroms, starts, ends, q) -> None:
+    q.put(c.values(chroms, starts, ends))
+
+
+def test_forked_child_reads_remote_tracks(srv, bw_files):
+    """A collection used in the parent (fetch threads started, connections
+    open) still reads in a forked child, as in DataLoader workers."""
+    import multiprocessing as mp
+
+    names = ["pybw_bedGraph", "bwl_fixedStep_little_zlib"]
+    c = bwl.Collection([url(srv, bw_files[n]) for n in names])
+    loc = bwl.Collection([bw_files[n].path for n in names])
+    rng = np.random.default_rng(9)
+    c.values(*_windows(loc, rng, 16, 500))  # the parent's pool and connections exist now
+    chroms, starts, ends = _windows(loc, rng, 16, 500)
+    ctx = mp.get_context("fork")
+    q = ctx.Queue()
+    bwl.set_remote_cache(0)  # the child must fetch
+    try:
+        p = ctx.Process(target=_child_batch, args=(c, chroms, starts, ends, q))
+        p.start()
+        p.join(60)  # a hang detector
+    finally:
+        bwl.set_remote_cache(1 << 30)
+    if p.is_alive():
+        p.kill()
+    assert p.exitcode == 0, "the forked child did not finish its batch"
+    assert same(q.get(timeout=5), loc.values(chroms, starts, ends))
 
 
 # ------------------------------------------------------------ fsspec, file objects

@@ -147,6 +147,21 @@ def _pool(workers: int) -> ThreadPoolExecutor:
         return _POOL
 
 
+def _after_fork_in_child() -> None:
+    """A forked child has none of the parent's threads: a fresh pool and
+    locks, no claims in flight (their fetchers are not here), and no shared
+    connections (the parent's sockets stay the parent's)."""
+    global _POOL, _POOL_LOCK
+    _POOL, _POOL_LOCK = None, threading.Lock()
+    _CACHE.lock = threading.RLock()
+    for src in list(_CACHE.owners.values()):
+        src._forked()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
 # -- a source: cache, in-flight claims, prefetch -----------------------------------
 class _Source:
     """Bytes of one remote file, by ranges. Subclasses implement ``_fetch``.
@@ -384,6 +399,13 @@ class _Source:
     def _reset(self) -> None:  # after a failed attempt (drop connections)
         pass
 
+    def _forked(self) -> None:  # in a forked child (see _after_fork_in_child)
+        for _, ev in self._fl.values():
+            ev.set()
+        self._fl_starts.clear()
+        self._fl.clear()
+        self._failure = None
+
 
 def _near(starts: list[int], off: int, end: int):
     """Starts of the non-overlapping ranges that may touch [off, end)."""
@@ -462,6 +484,10 @@ class HttpSource(_Source):
         for conn in getattr(self._local, "conns", {}).values():
             conn.close()
         self._local.conns = {}
+
+    def _forked(self) -> None:
+        super()._forked()
+        self._local = threading.local()  # never close: the sockets are the parent's
 
     def _headers(self, off: int, n: int) -> dict[str, str]:
         h = {"Range": f"bytes={off}-{off + n - 1}", "Accept-Encoding": "identity", "User-Agent": _UA}
@@ -609,6 +635,10 @@ class FileObjectSource(_Source):
                 obj.seek(pos)
         except (OSError, ValueError, AttributeError) as e:
             raise RemoteError(_errno.EINVAL, f"{self.name}: not a seekable binary file object ({e})") from None
+
+    def _forked(self) -> None:
+        super()._forked()
+        self._lock = threading.Lock()
 
     def _fetch(self, off: int, n: int) -> bytes:
         obj = self._obj
