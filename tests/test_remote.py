@@ -185,6 +185,38 @@ def test_small_cache_still_correct(srv, bw_files):
         bwl.set_remote_cache(old)
 
 
+def test_disk_cache_between_runs(srv, bw_files, tmp_path):
+    """cache_dir keeps fetched ranges: a second 'run' (new source, empty
+    memory cache) reads everything with the one request that checks the
+    file; a changed file is fetched anew; a damaged log costs refetches only."""
+    bw = bw_files["bwl_bedGraph_little_zlib"]
+    opts = bwl.RemoteOptions(cache_dir=str(tmp_path / "udc"), readahead=4096)
+    loc = bwl.open(bw.path)
+    old = _remote._CACHE.max_bytes
+
+    def read_all():
+        with bwl.open(url(srv, bw), remote=opts) as r:
+            for chrom, size in loc.chroms().items():
+                assert same(r.values(chrom, 0, size), loc.values(chrom, 0, size))
+                assert same(r.stats(chrom, nBins=5), loc.stats(chrom, nBins=5))
+
+    try:
+        bwl.set_remote_cache(0)
+        read_all()
+        n0 = srv.requests()
+        read_all()
+        assert srv.requests() - n0 == 1  # the first range, which checks size and ETag
+        srv.etag = "v2"
+        n0 = srv.requests()
+        read_all()
+        assert srv.requests() - n0 > 1  # not this file's copy any more
+        for log in (tmp_path / "udc").glob("*.ranges"):
+            log.write_text("garbage\n5 3\n" + log.read_text()[: 20])
+        read_all()
+    finally:
+        bwl.set_remote_cache(old)
+
+
 def test_close_drops_cached_ranges(srv, bw_files):
     before = bwl.remote_cache_bytes()
     r = bwl.open(url(srv, bw_files["pybw_fixedStep"]))

@@ -22,6 +22,7 @@ Every failure is an :class:`RemoteError` (an OSError) naming the URL.
 from __future__ import annotations
 
 import errno as _errno
+import hashlib
 import http.client
 import itertools
 import os
@@ -29,6 +30,7 @@ import random
 import ssl
 import threading
 import time
+import warnings
 import weakref
 from bisect import bisect_right
 from collections import OrderedDict
@@ -72,6 +74,10 @@ class RemoteOptions:
         larger files raise.
     storage_options: keyword arguments for fsspec's filesystem (``s3://``
         credentials, endpoint URLs, ...).
+    cache_dir: keep fetched ranges on disk here too, between runs and
+        processes (as UCSC's udc cache does; default ``BWL_REMOTE_CACHE_DIR``,
+        or none). Keyed by URL, size and ETag/Last-Modified, so a changed
+        file is fetched anew; never trimmed: delete the folder to clear it.
     """
 
     timeout: float = 30.0
@@ -84,6 +90,7 @@ class RemoteOptions:
     concurrency: int = 16
     whole_file_limit: int = 64 << 20
     storage_options: Optional[dict] = None  # passed to fsspec for its URLs (credentials, endpoints)
+    cache_dir: Optional[str] = os.environ.get("BWL_REMOTE_CACHE_DIR") or None
 
 
 DEFAULT_OPTIONS = RemoteOptions()
@@ -183,6 +190,7 @@ class _Source:
         self._failure: Optional[tuple[float, BaseException]] = None
         self.requests = 0  # requests made (attempts included)
         self.bytes_fetched = 0
+        self._disk: Optional[_DiskCache] = None
         with _CACHE.lock:
             _CACHE.owners[self._sid] = self
         self._finalizer = weakref.finalize(self, _CACHE.purge, self._sid, self._starts)
@@ -363,6 +371,38 @@ class _Source:
             del self._data[start]
 
     def _fetch_exact(self, off: int, n: int) -> bytes:
+        """[off, off + n) (clipped to the size), from the disk cache where it
+        holds them, else from the network (and then kept there)."""
+        disk = self._disk
+        if disk is None:
+            return self._fetch_net(off, n)
+        end = off + min(n, self._size - off)
+        parts, pos = [], off
+        try:
+            for a, b in disk.missing(off, end):
+                if a > pos:
+                    parts.append(disk.read(pos, a - pos))
+                data = self._fetch_net(a, b - a)
+                disk.write(a, data)
+                parts.append(data)
+                pos = b
+            if pos < end:
+                parts.append(disk.read(pos, end - pos))
+        except _DiskError as e:
+            warnings.warn(f"{self.name}: disk cache off for this file: {e}", RuntimeWarning, stacklevel=2)
+            self._disk = None
+            return self._fetch_net(off, n)
+        return b"".join(parts)
+
+    def _use_disk(self, key: str) -> None:
+        """Starts the disk cache (opts.cache_dir) once size and validators are known."""
+        if self.opts.cache_dir:
+            try:
+                self._disk = _DiskCache(self.opts.cache_dir, key, self._size)
+            except _DiskError as e:
+                warnings.warn(f"{self.name}: disk cache off for this file: {e}", RuntimeWarning, stacklevel=2)
+
+    def _fetch_net(self, off: int, n: int) -> bytes:
         """[off, off + n) (clipped to the size once known), with retries."""
         out = bytearray()
         attempt = 0
@@ -421,6 +461,90 @@ def _describe(e: BaseException) -> str:
     return str(e) or type(e).__name__
 
 
+# -- the disk cache ------------------------------------------------------------------
+class _DiskError(Exception):
+    pass
+
+
+class _DiskCache:
+    """Fetched ranges of one remote file kept on disk: a sparse copy of the
+    file (``<key>.data``) and an append-only log of the ranges it holds
+    (``<key>.ranges``). Bytes are written before their log line, so a range
+    in the log is on disk; processes sharing the folder write the same bytes
+    to the same places, and each line is one small O_APPEND write."""
+
+    def __init__(self, directory: str, key: str, size: int) -> None:
+        name = hashlib.sha256(key.encode()).hexdigest()[:40]
+        self._data = os.path.join(directory, name + ".data")
+        self._log = os.path.join(directory, name + ".ranges")
+        self._lock = threading.Lock()
+        self.ranges: list[list[int]] = []  # sorted, merged [start, end)
+        try:
+            os.makedirs(directory, exist_ok=True)
+            self._fd = os.open(self._data, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644)
+            fresh = os.fstat(self._fd).st_size != size
+            if fresh:  # new, or not this file's copy: start over
+                os.ftruncate(self._fd, size)
+                open(self._log, "w").close()
+            with open(self._log) as fh:
+                for line in fh:
+                    f = line.split()
+                    if len(f) == 2 and f[0].isdigit() and f[1].isdigit() and int(f[0]) < int(f[1]) <= size:
+                        self._add(int(f[0]), int(f[1]))
+        except OSError as e:
+            raise _DiskError(f"{directory}: {e}") from None
+        self._finalizer = weakref.finalize(self, os.close, self._fd)
+
+    def _add(self, a: int, b: int) -> None:
+        r = self.ranges
+        i = bisect_right([x[0] for x in r], a)
+        r.insert(i, [a, b])
+        merged: list[list[int]] = []
+        for x in r:
+            if merged and x[0] <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], x[1])
+            else:
+                merged.append(x)
+        self.ranges = merged
+
+    def missing(self, off: int, end: int) -> list[tuple[int, int]]:
+        out, pos = [], off
+        with self._lock:
+            for a, b in self.ranges:
+                if b <= pos:
+                    continue
+                if a >= end:
+                    break
+                if a > pos:
+                    out.append((pos, a))
+                pos = max(pos, b)
+        if pos < end:
+            out.append((pos, end))
+        return out
+
+    def read(self, off: int, n: int) -> bytes:
+        try:
+            data = os.pread(self._fd, n, off)
+        except OSError as e:
+            raise _DiskError(str(e)) from None
+        if len(data) != n:
+            raise _DiskError(f"{self._data} is shorter than its log says")
+        return data
+
+    def write(self, off: int, data: bytes) -> None:
+        try:
+            os.pwrite(self._fd, data, off)
+            fd = os.open(self._log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            try:
+                os.write(fd, f"{off} {off + len(data)}\n".encode())
+            finally:
+                os.close(fd)
+        except OSError as e:
+            raise _DiskError(str(e)) from None
+        with self._lock:
+            self._add(off, off + len(data))
+
+
 # -- http(s) -----------------------------------------------------------------------
 def _redact(url: str) -> str:
     """The URL without credentials or query string (kept out of messages)."""
@@ -447,6 +571,10 @@ class HttpSource(_Source):
         # headers and usually the chromosome tree.
         first = self._fetch_exact(0, opts.readahead)
         if self._whole is None:
+            etag, modified = self._validators or (None, None)
+            self._use_disk(f"{url.split('?')[0]}|{self._size}|{etag}|{modified}")
+            if self._disk is not None:
+                self._disk.write(0, first)
             with _CACHE.lock:
                 self._insert(0, first[: self._size])
 
@@ -603,6 +731,8 @@ class FsspecSource(_Source):
         try:
             self._fs, self._path = fsspec.core.url_to_fs(url, **(opts.storage_options or {}))
             self._size = int(self._fs.size(self._path))
+            if opts.cache_dir:
+                self._use_disk(f"{url}|{self._size}|{self._fs.ukey(self._path)}")
         except FileNotFoundError:
             raise RemoteFileNotFoundError(_errno.ENOENT, f"{self.name}: no such file") from None
         except Exception as e:  # any backend's error, named
