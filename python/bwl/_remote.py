@@ -334,6 +334,7 @@ class _Source:
             data = self._fetch_exact(a, b - a)
             with _CACHE.lock:
                 self._insert(a, data)
+                self._failure = None
             return data
         except BaseException as e:
             with _CACHE.lock:
@@ -419,7 +420,6 @@ class _Source:
             except RemoteError:
                 raise
             except (_Retry, OSError, http.client.HTTPException) as e:
-                self._reset()
                 attempt += 1
                 if attempt > self.opts.retries:
                     raise RemoteError(_errno.EIO, f"{self.name}: reading {n} bytes at {off} failed after "
@@ -435,9 +435,6 @@ class _Source:
 
     def _fetch(self, off: int, n: int) -> bytes:  # one request: up to n bytes at off
         raise NotImplementedError
-
-    def _reset(self) -> None:  # after a failed attempt (drop connections)
-        pass
 
     def _forked(self) -> None:  # in a forked child (see _after_fork_in_child)
         for _, ev in self._fl.values():
@@ -563,7 +560,8 @@ class HttpSource(_Source):
     def __init__(self, url: str, opts: RemoteOptions = DEFAULT_OPTIONS) -> None:
         super().__init__(_redact(url), opts)
         self._url = url
-        self._local = threading.local()
+        self._idle_lock = threading.Lock()
+        self._idle: dict[tuple, list[http.client.HTTPConnection]] = {}  # keep-alive connections not in use
         self._validators: Optional[tuple[Optional[str], Optional[str]]] = None
         self._whole: Optional[bytes] = None
         self._size = -1
@@ -589,33 +587,36 @@ class HttpSource(_Source):
         if self._whole is None:
             super().prefetch(ranges)
 
-    def _connection(self, url: str) -> tuple[http.client.HTTPConnection, str]:
+    def _checkout(self, url: str) -> tuple[tuple, http.client.HTTPConnection, str]:
+        """An idle keep-alive connection to url's host (any thread's), or a new one."""
         p = urlsplit(url)
         if p.scheme not in ("http", "https"):
             raise RemoteError(_errno.EINVAL, f"{self.name}: redirected to {p.scheme}://, which is not http(s)")
         key = (p.scheme, p.hostname, p.port)
-        conns = getattr(self._local, "conns", None)
-        if conns is None:
-            conns = self._local.conns = {}
-        conn = conns.get(key)
-        if conn is None:
-            if p.scheme == "https":
-                conn = http.client.HTTPSConnection(p.hostname, p.port, timeout=self.opts.timeout,
-                                                   context=ssl.create_default_context())
-            else:
-                conn = http.client.HTTPConnection(p.hostname, p.port, timeout=self.opts.timeout)
-            conns[key] = conn
         target = (p.path or "/") + (f"?{p.query}" if p.query else "")
-        return conn, target
+        with self._idle_lock:
+            idle = self._idle.get(key)
+            if idle:
+                return key, idle.pop(), target
+        if p.scheme == "https":
+            conn = http.client.HTTPSConnection(p.hostname, p.port, timeout=self.opts.timeout,
+                                               context=ssl.create_default_context())
+        else:
+            conn = http.client.HTTPConnection(p.hostname, p.port, timeout=self.opts.timeout)
+        return key, conn, target
 
-    def _reset(self) -> None:
-        for conn in getattr(self._local, "conns", {}).values():
-            conn.close()
-        self._local.conns = {}
+    def _checkin(self, key: tuple, conn: http.client.HTTPConnection) -> None:
+        with self._idle_lock:
+            idle = self._idle.setdefault(key, [])
+            if len(idle) < self.opts.concurrency:
+                idle.append(conn)
+                return
+        conn.close()
 
     def _forked(self) -> None:
         super()._forked()
-        self._local = threading.local()  # never close: the sockets are the parent's
+        self._idle_lock = threading.Lock()
+        self._idle = {}  # never close them: the sockets are the parent's
 
     def _headers(self, off: int, n: int) -> dict[str, str]:
         h = {"Range": f"bytes={off}-{off + n - 1}", "Accept-Encoding": "identity", "User-Agent": _UA}
@@ -629,22 +630,26 @@ class HttpSource(_Source):
     def _fetch(self, off: int, n: int) -> bytes:
         url = self._url
         for _ in range(self._MAX_REDIRECTS + 1):
-            conn, target = self._connection(url)
-            conn.request("GET", target, headers=self._headers(off, n))
-            resp = conn.getresponse()
-            status = resp.status
-            if status in (301, 302, 303, 307, 308):
-                loc = resp.getheader("Location")
-                resp.read()
-                if not loc:
-                    raise RemoteError(_errno.EIO, f"{self.name}: HTTP {status} without a Location")
-                url = urljoin(url, loc)
-                continue
+            key, conn, target = self._checkout(url)
+            reusable = False
             try:
-                return self._body(resp, off, n)
+                conn.request("GET", target, headers=self._headers(off, n))
+                resp = conn.getresponse()
+                if resp.status in (301, 302, 303, 307, 308):
+                    loc = resp.getheader("Location")
+                    resp.read()
+                    if not loc:
+                        raise RemoteError(_errno.EIO, f"{self.name}: HTTP {resp.status} without a Location")
+                    url = urljoin(url, loc)
+                    reusable = not resp.will_close
+                    continue
+                body = self._body(resp, off, n)
+                reusable = resp.isclosed() and not resp.will_close  # the whole answer read
+                return body
             finally:
-                if not resp.isclosed():
-                    resp.close()
+                if reusable:
+                    self._checkin(key, conn)
+                else:
                     conn.close()
         raise RemoteError(_errno.EIO, f"{self.name}: more than {self._MAX_REDIRECTS} redirects")
 
