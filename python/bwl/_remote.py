@@ -239,7 +239,10 @@ class _Source:
                 return
             for off, n in sorted(ranges):
                 for a, b in self._missing(off, min(off + n, self._size)):
-                    if runs and a - runs[-1][1] <= o.gap and b - runs[-1][0] <= o.max_request:
+                    # Bridge a small gap, unless something there is cached or
+                    # in flight (claims never overlap).
+                    if (runs and a - runs[-1][1] <= o.gap and b - runs[-1][0] <= o.max_request
+                            and (a <= runs[-1][1] or list(self._missing(runs[-1][1], a)) == [(runs[-1][1], a)])):
                         runs[-1][1] = max(runs[-1][1], b)
                     else:
                         runs.append([a, b])

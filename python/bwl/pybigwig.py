@@ -1,0 +1,276 @@
+"""pyBigWig's API over bwl: ``import bwl.pybigwig as pyBigWig``.
+
+The functions, methods, arguments, return types and exceptions of pyBigWig
+0.3: ``open(path_or_url, mode="r")``; ``chroms``, ``header`` (integer
+fields as pyBigWig gives them), ``values`` (a list, or a float32 array with
+``numpy=True``), ``intervals`` (a tuple of ``(start, end, value)`` tuples, or
+None), ``stats`` (a list with None for empty bins, or a float64 array with
+NaN), ``isBigWig``, ``isBigBed``, ``entries``, ``SQL``, ``close``, and the
+writer (``open(path, "w")``, ``addHeader``, ``addEntries`` in its three
+forms, numpy arrays, ``maxZooms``). Every failure is a RuntimeError, as in
+pyBigWig. URLs and file objects open as in :func:`bwl.open`.
+
+What differs, on purpose (docs/migration.md): files are written by
+:func:`bwl.write` (same values, not libBigWig's bytes; zoom levels by
+UCSC's rule); entries that overlap (fixedStep with span > step) or pass a
+chromosome's end are refused (libBigWig writes them); zoom ``sum`` is
+UCSC's (pyBigWig's returns the mean); ``header()`` of a negative
+``minVal`` is that negative integer. bigBed files are not read yet.
+"""
+from __future__ import annotations
+
+import math
+import os
+from typing import Any, Optional, Sequence
+
+import numpy as _np
+
+import bwl as _bwl
+
+numpy = 1   # numpy arrays in and out (pyBigWig.numpy)
+remote = 1  # http(s) URLs open (pyBigWig.remote)
+__version__ = f"0.3-bwl{_bwl.__version__}"
+
+_BAD_ENTRIES = (
+    "You must provide a valid set of entries. These can be comprised of any of the following: \n"
+    "1. A list of each of chromosomes, start positions, end positions and values.\n"
+    "2. A list of each of start positions and values. Also, a chromosome and span must be specified.\n"
+    "3. A list values, in which case a single chromosome, start position, span and step must be specified.\n")
+_OUT_OF_ORDER = ("The entries you tried to add are out of order, precede already added entries, or otherwise use "
+                 "illegal values.\n Please correct this and try again.\n")
+_STATS = ("mean", "average", "max", "min", "std", "dev", "coverage", "cov", "sum")
+
+
+def open(file: Any, mode: str = "r") -> "bigWigFile":  # noqa: A001 - pyBigWig.open
+    """A file to read (``"r"``: a path, URL or file object) or to write (``"w"``)."""
+    if "w" in mode:
+        return bigWigFile(None, os.fspath(file))
+    try:
+        return bigWigFile(_bwl.open(file), None)
+    except (OSError, RuntimeError, ValueError, TypeError) as e:
+        raise RuntimeError(f"Received an error during file opening! {e}") from None
+
+
+def _int(v: Any) -> int:
+    try:
+        return int(v.__index__())
+    except AttributeError:
+        raise RuntimeError("Invalid interval bounds!") from None
+
+
+class bigWigFile:  # noqa: N801 - pyBigWig's name
+    """An open file (pyBigWig's ``bigWigFile``)."""
+
+    def __init__(self, f: Optional[_bwl.BigWigFile], write_path: Optional[str]) -> None:
+        self._f = f
+        self._w = _Writer(write_path) if write_path is not None else None
+
+    # -- reading ---------------------------------------------------------------
+    def _file(self) -> _bwl.BigWigFile:
+        if self._f is None or self._f.closed:
+            raise RuntimeError("The bigWig file handle is not opened!")
+        return self._f
+
+    def chroms(self, chrom: Optional[str] = None):
+        """``{name: size}``, or one chromosome's size (None if absent)."""
+        if self._w is not None:
+            return dict(self._w.chroms) if chrom is None else dict(self._w.chroms).get(chrom)
+        return self._file().chroms(chrom)
+
+    def header(self) -> dict:
+        """version, nLevels, nBasesCovered, minVal, maxVal, sumData, sumSquared."""
+        h = self._file().header()
+        return {"version": h["version"], "nLevels": h["nLevels"], "nBasesCovered": int(h["nBasesCovered"]),
+                "minVal": int(h["minVal"]), "maxVal": int(h["maxVal"]), "sumData": int(h["sumData"]),
+                "sumSquared": int(h["sumSquared"])}
+
+    def _range(self, chrom: str, start: Any, end: Any) -> tuple[int, int]:
+        size = self._file().chroms(chrom)
+        s = 0 if start is None else _int(start)
+        e = size if end is None else _int(end)
+        if size is None or not 0 <= s < e <= size:
+            raise RuntimeError("Invalid interval bounds!")
+        return s, e
+
+    def values(self, chrom: str, start: Any, end: Any, numpy: bool = False):
+        """Per-base values (NaN where no data): a list, or float32 array."""
+        s, e = self._range(chrom, start, end)
+        f = self._file()
+        if f.header()["blockCount"] == 0:  # libBigWig: a file without data gives no values
+            return _np.zeros(0, _np.float32) if numpy else []
+        v = f.values(chrom, s, e)
+        return v if numpy else v.tolist()
+
+    def intervals(self, chrom: str, start: Any = None, end: Any = None):
+        """``((start, end, value), ...)`` overlapping the range, or None."""
+        if self._file().chroms(chrom) is None:
+            raise RuntimeError("Invalid interval bounds!")
+        s, e = self._range(chrom, start, end)
+        starts, ends, vals = self._file().intervals(chrom, s, e)
+        if len(starts) == 0:
+            return None
+        return tuple(zip(starts.tolist(), ends.tolist(), vals.astype(_np.float64).tolist()))
+
+    def stats(self, chrom: str, start: Any = None, end: Any = None, type: str = "mean", nBins: Any = 1,  # noqa: A002
+              exact: bool = False, numpy: bool = False):
+        """Summary of nBins bins of the range: a list (None for empty bins),
+        or a float64 array (NaN)."""
+        if type not in _STATS:
+            raise RuntimeError("Invalid type!")
+        stat = {"average": "mean", "dev": "std", "coverage": "cov"}.get(type, type)
+        s, e = self._range(chrom, start, end)
+        n = _int(nBins)
+        if n < 1:
+            raise RuntimeError("nBins must be at least 1!")
+        f = self._file()
+        if stat == "sum" and (exact or not _zoom_fits(f, e - s, n)):
+            out = _libbigwig_sum(f, chrom, s, e, n)
+        elif n <= e - s:
+            out = f.stats(chrom, s, e, type=stat, nBins=n, exact=bool(exact))
+        else:  # bins narrower than a base, cut as libBigWig cuts them: some are empty
+            out = _np.full(n, _np.nan)
+            for i in range(n):
+                a, b = s + (e - s) * i // n, s + (e - s) * (i + 1) // n
+                if b > a:
+                    out[i] = f.stats(chrom, a, b, type=stat, nBins=1, exact=bool(exact))[0]
+        if numpy:
+            return _np.asarray(out, dtype=_np.float64)
+        return [None if math.isnan(x) else float(x) for x in out]
+
+    def isBigWig(self) -> bool:  # noqa: N802
+        return True
+
+    def isBigBed(self) -> bool:  # noqa: N802
+        return False
+
+    def entries(self, chrom: str, start: Any = None, end: Any = None, withString: bool = True):  # noqa: N803
+        raise RuntimeError("bigWig files have no entries! Use 'intervals' or 'values' instead.")
+
+    def SQL(self) -> None:  # noqa: N802
+        """A bigWig has no autoSql."""
+        return None
+
+    # -- writing ---------------------------------------------------------------
+    def _writer(self) -> "_Writer":
+        if self._w is None:
+            raise RuntimeError("The bigWig file handle is not opened for writing!")
+        return self._w
+
+    def addHeader(self, cl: Sequence[tuple[str, int]], maxZooms: Any = 10) -> None:  # noqa: N802, N803
+        """The chromosomes, in order, and at most how many zoom levels."""
+        self._writer().add_header(cl, maxZooms)
+
+    def addEntries(self, chroms, starts, ends=None, values=None, span=None, step=None,  # noqa: N802
+                   validate: bool = True) -> None:
+        """Entries in one of three forms (pyBigWig's): (chroms, starts,
+        ends=, values=); (chrom, starts, values=, span=); (chrom, start,
+        values=, span=, step=). Entries must follow what was added before."""
+        self._writer().add(chroms, starts, ends, values, span, step)
+
+    def close(self) -> None:
+        """Closes the file; a file being written is written now."""
+        if self._w is not None:
+            w, self._w = self._w, None
+            w.close()
+        if self._f is not None:
+            self._f.close()
+
+    def __enter__(self) -> "bigWigFile":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def _zoom_fits(f: _bwl.BigWigFile, width: int, n: int) -> bool:
+    """Whether stats() reads a zoom level for bins of width/n (UCSC's choice)."""
+    return any(z["reductionLevel"] <= width // n // 2 for z in f.header()["zoomLevels"])
+
+
+def _libbigwig_sum(f: _bwl.BigWigFile, chrom: str, s: int, e: int, n: int) -> _np.ndarray:
+    """Exact bin sums as libBigWig computes them: each item's bases times its
+    value in float32, added up in item order (pyBigWig's numbers, to the bit)."""
+    st, en, v = f.intervals(chrom, s, e)
+    edges = s + (e - s) * _np.arange(n + 1, dtype=_np.int64) // n
+    out = _np.full(n, _np.nan)
+    for i in range(n):
+        a, b = edges[i], edges[i + 1]
+        m = (en > a) & (st < b)
+        if b > a and m.any():
+            bases = (_np.minimum(en[m], b) - _np.maximum(st[m], a)).astype(_np.float32)
+            out[i] = _np.add.accumulate((bases * v[m]).astype(_np.float64))[-1]
+    return out
+
+
+class _Writer:
+    """Entries kept in order until close, then written by bwl.write."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.chroms: list[tuple[str, int]] = []
+        self.zooms: Optional[int] = None
+        self.parts: dict[str, list[tuple[_np.ndarray, _np.ndarray, _np.ndarray]]] = {}
+        self.forms: set[int] = set()
+        self.last: tuple[int, int] = (-1, 0)  # (chrom position, end) of the last entry
+
+    def add_header(self, cl, max_zooms) -> None:
+        if self.chroms:
+            raise RuntimeError("The header has already been added!")
+        try:
+            cl = [(str(c), int(n)) for c, n in cl]
+        except (TypeError, ValueError):
+            raise RuntimeError("You must provide a list of (chromosome, size) tuples!") from None
+        if not cl or any(n <= 0 or n > 0xFFFFFFFF for _, n in cl):
+            raise RuntimeError("You must provide a list of (chromosome, size) tuples!")
+        self.chroms, self.zooms = cl, int(max_zooms)
+
+    def add(self, chroms, starts, ends, values, span, step) -> None:
+        if not self.chroms:
+            raise RuntimeError("The header must be added before entries!")
+        try:
+            if isinstance(chroms, str) and span is not None and step is not None and ends is None:
+                v = _np.asarray(values, dtype=_np.float64)
+                st = _int(starts) + _int(step) * _np.arange(len(v), dtype=_np.int64)
+                cs, s, e, form = [chroms] * len(v), st, st + _int(span), 3
+            elif isinstance(chroms, str) and span is not None and ends is None:
+                v = _np.asarray(values, dtype=_np.float64)
+                s = _np.asarray(starts, dtype=_np.int64)
+                cs, e, form = [chroms] * len(s), s + _int(span), 2
+            elif not isinstance(chroms, str) and ends is not None and span is None and step is None:
+                cs = [str(c) for c in chroms]
+                s = _np.asarray(starts, dtype=_np.int64)
+                e = _np.asarray(ends, dtype=_np.int64)
+                v = _np.asarray(values, dtype=_np.float64)
+                form = 1
+            else:
+                raise RuntimeError(_BAD_ENTRIES)
+        except (TypeError, ValueError):
+            raise RuntimeError(_BAD_ENTRIES) from None
+        if not (len(cs) == len(s) == len(e) == len(v)) or s.ndim != 1 or len(s) == 0:
+            raise RuntimeError(_BAD_ENTRIES)
+        pos = {c: i for i, (c, _) in enumerate(self.chroms)}
+        if any(c not in pos for c in set(cs)):
+            raise RuntimeError(_OUT_OF_ORDER)
+        ci = _np.array([pos[c] for c in cs])
+        size = _np.array([self.chroms[i][1] for i in ci])
+        # sorted by (chrom, start), each ending after it starts and by its
+        # chromosome's end, none before the previous one's end
+        prev_c = _np.concatenate(([self.last[0]], ci[:-1]))
+        prev_e = _np.concatenate(([self.last[1]], e[:-1]))
+        ok = (s >= 0) & (e > s) & (e <= size) & ~_np.isnan(v) & ((ci > prev_c) | ((ci == prev_c) & (s >= prev_e)))
+        if not ok.all():
+            # the first entry against earlier calls, the rest against each other
+            raise RuntimeError(_BAD_ENTRIES if ok[0] else _OUT_OF_ORDER)
+        for c in dict.fromkeys(cs):
+            m = ci == pos[c]
+            self.parts.setdefault(c, []).append((s[m], e[m], v[m]))
+        self.forms.add(form)
+        self.last = (int(ci[-1]), int(e[-1]))
+
+    def close(self) -> None:
+        data = {c: tuple(_np.concatenate(col) for col in zip(*p)) for c, p in self.parts.items()}
+        kind = "fixedStep" if self.forms == {3} else "variableStep" if self.forms <= {2, 3} and self.forms else "bedGraph"
+        _bwl.write(self.path, self.chroms, data, type=kind, zoom_levels=self.zooms)
+
+
+__all__ = ["open", "bigWigFile", "numpy", "remote", "__version__"]

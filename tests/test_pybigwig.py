@@ -1,0 +1,201 @@
+"""bwl.pybigwig (issue 14): pyBigWig's own test suite (pyBigWigTest/test.py,
+shipped with pyBigWig) run against ``bwl.pybigwig``, plus the return types
+and errors a pyBigWig user relies on, against pyBigWig itself.
+
+The suite's remote URL (raw.githubusercontent.com) is served by the
+loopback server (CI has no network). Its two md5 checks pin the bytes
+libBigWig writes; bwl writes with bwl.write, so each md5 check is replaced
+by: the file libBigWig wrote in the same test (run first with pyBigWig,
+where the md5 must hold) has the same chromosomes, header (zoom level
+count aside) and intervals as bwl's, read back by pyBigWig.
+
+Known gap (strict xfail, so it fails once fixed): TestNumpy.testNumpy adds
+fixedStep entries whose span (8) exceeds their step (2), i.e. overlapping
+items; bwl.write and bwl's readers refuse overlapping items (a hostile-file
+bound), libBigWig writes and reads them.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import sys
+import types
+
+import numpy as np
+import pyBigWig
+import pyBigWigTest
+import pytest
+
+import bwl
+import bwl.pybigwig as pbw
+from http_server import FaultServer
+
+SUITE = os.path.join(os.path.dirname(pyBigWigTest.__file__), "test.py")
+GITHUB = "http://raw.githubusercontent.com/dpryan79/pyBigWig/master/pyBigWigTest/"
+MD5 = re.compile(r'h = hashlib\.md5\(open\(oname, "rb"\)\.read\(\)\)\.hexdigest\(\)\n\s*assert\(h=="([0-9a-f]+)"\)')
+
+
+def _content(path: str):
+    """Chromosomes, header and every interval, by pyBigWig. Not compared:
+    nLevels (how many zoom levels is the writer's choice: UCSC's rule in
+    bwl) and an empty file's minVal/maxVal (no data: libBigWig leaves its
+    initial DBL_MAX there, bwl 0)."""
+    b = pyBigWig.open(path)
+    skip = {"nLevels"} | ({"minVal", "maxVal"} if b.header()["nBasesCovered"] == 0 else set())
+    header = {k: v for k, v in b.header().items() if k not in skip}
+    out = (b.chroms(), header, {c: b.intervals(c) for c in b.chroms()})
+    b.close()
+    return out
+
+
+def _load_suite(module, references: dict, server_url: str, tmp) -> types.ModuleType:
+    """test.py compiled with `pyBigWig` bound to `module` (its URL mapped to
+    the loopback server; /tmp/delete.bw to a temporary folder)."""
+    src = open(SUITE).read()
+    src, n = MD5.subn(r'_check_md5(oname, "\1")', src)
+    assert n == 2, "pyBigWig's suite changed: its md5 checks were not found"
+    src = src.replace('"/tmp/delete.bw"', f'{os.path.join(str(tmp), "delete.bw")!r}')
+
+    shim = types.ModuleType("pyBigWig")
+    shim.__file__ = pyBigWig.__file__  # the suite finds test.bw next to it
+    shim.numpy, shim.remote = module.numpy, module.remote
+    shim.open = lambda f, *a: module.open(f.replace(GITHUB, server_url) if isinstance(f, str) else f, *a)
+
+    def check_md5(path: str, md5: str) -> None:
+        data = open(path, "rb").read()
+        if module is pyBigWig:  # libBigWig's file: the md5 must hold; keep it as the reference
+            assert hashlib.md5(data).hexdigest() == md5
+            references[md5] = _content(path)
+        else:
+            assert _content(path) == references[md5], "bwl's file differs in content from libBigWig's"
+
+    mod = types.ModuleType("pyBigWigSuite")
+    mod.__dict__["_check_md5"] = check_md5
+    saved = sys.modules["pyBigWig"]
+    sys.modules["pyBigWig"] = shim  # the suite's own `import pyBigWig`
+    try:
+        exec(compile(src, SUITE, "exec"), mod.__dict__)
+    finally:
+        sys.modules["pyBigWig"] = saved
+    assert mod.pyBigWig is shim
+    return mod
+
+
+@pytest.fixture(scope="module")
+def suites(tmp_path_factory):
+    root = tmp_path_factory.mktemp("github")
+    shutil.copy(os.path.join(os.path.dirname(pyBigWigTest.__file__), "test.bw"), root / "test.bw")
+    refs: dict = {}
+    with FaultServer(root) as srv:
+        base = srv.url("")
+        ref = _load_suite(pyBigWig, refs, base, tmp_path_factory.mktemp("ref"))
+        ours = _load_suite(pbw, refs, base, tmp_path_factory.mktemp("ours"))
+        yield ref, ours
+
+
+CASES = [("TestRemote", "testAll"), ("TestLocal", "testFoo"),
+         pytest.param("TestNumpy", "testNumpy", marks=pytest.mark.xfail(
+             strict=True, raises=RuntimeError, reason="overlapping fixedStep entries (span > step) are refused")),
+         ("TestNumpy", "testNumpyValues")]
+
+
+@pytest.mark.parametrize("cls,method", CASES)
+def test_pybigwig_suite(suites, cls, method):
+    ref, ours = suites
+    # The suite with pyBigWig itself first (keeping libBigWig's files for the
+    # md5 checks); this pyBigWig may lack libcurl for the remote cases.
+    if pyBigWig.remote or (cls, method) not in (("TestRemote", "testAll"), ("TestNumpy", "testNumpyValues")):
+        getattr(getattr(ref, cls)(), method)()
+    getattr(getattr(ours, cls)(), method)()
+
+
+def test_pybigwig_suite_bigbed_not_yet(suites):
+    _, ours = suites
+    with pytest.raises(RuntimeError, match="error during file opening"):
+        ours.TestBigBed().testBigBed()
+
+
+# ------------------------------------------------------------ against pyBigWig
+
+
+@pytest.fixture
+def written(tmp_path):
+    """The same entries written by pyBigWig and by bwl.pybigwig."""
+    paths = {}
+    for name, mod in (("ref", pyBigWig), ("bwl", pbw)):
+        p = str(tmp_path / f"{name}.bw")
+        b = mod.open(p, "w")
+        b.addHeader([("chr1", 10_000), ("chr2", 5_000), ("chr3", 100)], maxZooms=3)
+        b.addEntries(["chr1"] * 3, [0, 100, 150], ends=[50, 120, 400], values=[1.5, -2.0, 3.25])
+        b.addEntries("chr1", np.array([500, 600]), values=np.array([0.5, 0.75]), span=20)
+        b.addEntries("chr1", 1000, values=[1.0, 2.0, 3.0], span=10, step=50)
+        b.addEntries(np.array(["chr2", "chr2"]), np.array([10, 4000], dtype=np.int64),
+                     ends=np.array([20, 5000], dtype=np.int64), values=np.array([9.0, -1.0]))
+        b.close()
+        paths[name] = p
+    return paths
+
+
+def test_reads_like_pybigwig(written):
+    ref, ours = pyBigWig.open(written["ref"]), pbw.open(written["bwl"])
+    assert ours.chroms() == ref.chroms() and ours.chroms("chr2") == ref.chroms("chr2") and ours.chroms("x") is None
+    assert ours.header() == ref.header()
+    assert all(isinstance(v, int) for v in ours.header().values())
+    for c in ("chr1", "chr2"):
+        assert ours.intervals(c) == ref.intervals(c)
+        assert ours.intervals(c, 90, 610) == ref.intervals(c, 90, 610)
+        v, r = ours.values(c, 0, 800), ref.values(c, 0, 800)
+        assert type(v) is list and np.array_equal(v, r, equal_nan=True)
+        assert np.array_equal(ours.values(c, 0, 800, numpy=True), ref.values(c, 0, 800, numpy=True), equal_nan=True)
+        for t in ("mean", "max", "min", "cov", "std"):
+            for exact in (False, True):
+                got, want = ours.stats(c, 0, 1200, type=t, nBins=6, exact=exact), \
+                    ref.stats(c, 0, 1200, type=t, nBins=6, exact=exact)
+                assert [g is None for g in got] == [w is None for w in want]
+                assert np.allclose([g for g in got if g is not None], [w for w in want if w is not None])
+    assert ours.intervals("chr3") is None and ref.intervals("chr3") is None
+    assert ours.intervals("chr1", 5000, 6000) is None and ref.intervals("chr1", 5000, 6000) is None
+    assert ours.stats("chr1", 0, 8, nBins=20) == ref.stats("chr1", 0, 8, nBins=20)  # bins narrower than a base
+    assert ours.isBigWig() and not ours.isBigBed() and ours.SQL() is None
+    assert (pbw.numpy, pbw.remote) == (1, 1)
+
+
+@pytest.mark.parametrize("call", [lambda b: b.values("chr1", 10, 5), lambda b: b.values("chr1", 0, 10**6),
+                                  lambda b: b.values("nope", 0, 5), lambda b: b.intervals("nope"),
+                                  lambda b: b.stats("chr1", 0, 10, type="median"),
+                                  lambda b: b.entries("chr1", 0, 10)])
+def test_errors_are_runtime_errors(written, call):
+    for mod, p in ((pyBigWig, written["ref"]), (pbw, written["bwl"])):
+        with pytest.raises(RuntimeError):
+            call(mod.open(p))
+
+
+def test_open_errors_and_closed(written, tmp_path):
+    with pytest.raises(RuntimeError, match="error during file opening"):
+        pbw.open(str(tmp_path / "missing.bw"))
+    b = pbw.open(written["bwl"])
+    b.close()
+    with pytest.raises(RuntimeError, match="not opened"):
+        b.chroms()
+
+
+@pytest.mark.parametrize("bad", [
+    lambda b: b.addEntries(["chr1"], [0], ends=[5], values=[1.0]),            # before what was added
+    lambda b: b.addEntries(["chr9"], [0], ends=[5], values=[1.0]),            # unknown chrom
+    lambda b: b.addEntries(["chr2", "chr2"], [30, 20], ends=[35, 25], values=[1.0, 2.0]),  # unsorted
+    lambda b: b.addEntries(["chr2"], [0], ends=[5], values=[1.0, 2.0]),       # lengths differ
+    lambda b: b.addEntries("chr2", [100], values=[1.0]),                      # no span
+    lambda b: b.addEntries(["chr2"], [4999], ends=[5001], values=[1.0]),      # past the chromosome end
+])
+def test_writer_refuses(tmp_path, bad):
+    b = pbw.open(str(tmp_path / "w.bw"), "w")
+    b.addHeader([("chr1", 1000), ("chr2", 5000)])
+    b.addEntries(["chr1"], [10], ends=[20], values=[1.0])
+    with pytest.raises(RuntimeError):
+        bad(b)
+    b.addEntries(["chr2"], [0], ends=[5], values=[2.0])  # still usable after a refused call
+    b.close()
+    with bwl.open(str(tmp_path / "w.bw")) as f:
+        assert [a.tolist() for a in f.intervals("chr2")[:2]] == [[0], [5]]
