@@ -541,6 +541,40 @@ def _pybigwig_test_file() -> str:
     return os.path.join(os.path.dirname(pyBigWigTest.__file__), "test.bw")
 
 
+@pytest.mark.parametrize("span,step", [(8, 2), (50, 1), (64, 1)])
+def test_overlapping_fixedstep_written_by_pybigwig(tmp_path, span, step):
+    """libBigWig writes fixedStep sections whose span exceeds their step
+    (overlapping items) and reads them, a later item winning; bwl reads them
+    the same way up to 64 items over a base (the hostile-file cap)."""
+    p = str(tmp_path / "ovl.bw")
+    w = pyBigWig.open(p, "w")
+    w.addHeader([("1", 5000)], maxZooms=0)
+    vals = np.random.default_rng(span).standard_normal(300)
+    w.addEntries("1", 100, values=vals, span=span, step=step)
+    w.close()
+    ref = pyBigWig.open(p)
+    with bwl.open(p) as f:
+        for s, e in [(0, 5000), (90, 130), (250, 260), (100 + 299 * step, 100 + 299 * step + span)]:
+            assert np.array_equal(f.values("1", s, e), ref.values("1", s, e, numpy=True), equal_nan=True)
+            # exact stats weigh every item (libBigWig's drop bins at the tail: not an oracle here)
+            assert np.isclose(f.stats("1", s, e, type="max", exact=True)[0], vals[(100 + np.arange(300) * step < e)
+                              & (100 + np.arange(300) * step + span > s)].astype(np.float32).max())
+    c = bwl.Collection([p])
+    assert np.array_equal(c.values(["1", "1"], [0, 95], [1000, 1095])[:, 0],
+                          [ref.values("1", 0, 1000, numpy=True), ref.values("1", 95, 1095, numpy=True)], equal_nan=True)
+
+
+def test_overlap_cap_still_holds(tmp_path):
+    """65 items over every base: past the cap, a FormatError naming the file."""
+    p = str(tmp_path / "ovl65.bw")
+    w = pyBigWig.open(p, "w")
+    w.addHeader([("1", 5000)], maxZooms=0)
+    w.addEntries("1", 0, values=np.ones(200), span=65, step=1)
+    w.close()
+    with bwl.open(p) as f, pytest.raises(bwl.FormatError, match="ovl65.bw.*overlap"):
+        f.values("1", 100, 150)
+
+
 @pytest.mark.parametrize("stat", ["mean", "min", "max", "std", "cov"])
 def test_pybigwig_own_test_file(stat):
     """pyBigWig's test.bw (also libBigWig's): its zoom index header counts 2

@@ -188,7 +188,7 @@ private:
 
         for (uint32_t blk = first; blk < last; ++blk) {
             for (; next < task.end && rs[next].first == blk; ++next) {
-                Open o{&rs[next], nullptr, nullptr, 0, 2 * s_.length};
+                Open o{&rs[next], nullptr, nullptr, 0, write_budget(s_.length)};
                 if (direct_) {
                     o.row = static_cast<float*>(out_) + out_index(rs[next].window, task.slot, 0);
                     std::fill(o.row, o.row + s_.length, s_.default_value);

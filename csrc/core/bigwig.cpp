@@ -122,7 +122,7 @@ void BigWigFile::values(uint32_t chrom, uint64_t start, uint64_t end, float* out
     cb.overlapping(start, end, &first, &last);
     prefetch_blocks(cb, first, last, start);
     auto& [raw, buf] = scratch();
-    uint64_t budget = 2 * (end - start);
+    uint64_t budget = write_budget(end - start);
     for (size_t i = first; i < last; ++i) {
         if (cb.end[i] <= start) continue;
         uint64_t n = load_block(cb.offset[i], cb.size[i], raw, buf);

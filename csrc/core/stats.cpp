@@ -116,7 +116,7 @@ std::vector<double> BigWigFile::stats(uint32_t chrom, uint64_t start, uint64_t e
     std::vector<double> edges(nbins + 1);
     edges[0] = double(start);
     for (uint32_t b = 0; b < nbins; ++b) edges[b + 1] = double(bin_end(start, end, nbins, b));
-    uint64_t budget = 2 * (end - start);  // as densify: valid files cover each base once
+    uint64_t budget = write_budget(end - start);  // as densify (section.hpp)
     for (size_t k = 0; k < iv.value.size(); ++k) {
         uint64_t s = std::max<uint64_t>(iv.start[k], start), e = std::min<uint64_t>(iv.end[k], end);
         if (!spend(&budget, e - s)) fail(section_status_text(kSectionOverlap));

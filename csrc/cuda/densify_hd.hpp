@@ -14,8 +14,8 @@
 // items instead of reading them all, so a row costs items + bases, not
 // items x tiles.
 //
-// Like the CPU (section.hpp's spend()), a row may write at most 2 x its
-// length bases: hostile overlapping items fail with kSectionOverlap after
+// Like the CPU (section.hpp: write_budget, spend), a row may write at most
+// kMaxItemsPerBase x its length bases: hostile overlapping items fail with kSectionOverlap after
 // bounded work instead of running for minutes. The group adds up what its
 // threads are about to write (G::sum) before they write it.
 #pragma once
@@ -212,7 +212,7 @@ BWL_HD int densify_row(G& g, float* tile, uint32_t tile_cap, const DensifyParams
     const float fill = p.dflt;
     int status = kSectionOk;
     uint32_t bad = 0;
-    uint64_t budget = 2 * L;
+    uint64_t budget = write_budget(L);
     for (uint64_t t0 = 0; t0 < L && status == kSectionOk; t0 += tile_cap) {
         uint64_t n = L - t0 < tile_cap ? L - t0 : tile_cap;
         uint64_t ts = r.qs + t0, te = ts + n;
@@ -260,7 +260,7 @@ BWL_HD int pool_row(G& g, double* acc, uint32_t bin_cap, PoolItems* items, const
     const uint64_t w = p.window, qs = r.qs, qe = r.qs + p.length;
     int status = kSectionOk;
     uint32_t bad = 0;
-    uint64_t budget = 2 * p.length;
+    uint64_t budget = write_budget(p.length);
     for (uint64_t j0 = 0; j0 < p.Lout && status == kSectionOk; j0 += bin_cap) {
         uint64_t nb = p.Lout - j0 < bin_cap ? p.Lout - j0 : bin_cap;
         uint64_t ts = qs + j0 * w, te = ts + nb * w;  // bases of this pass's bins

@@ -756,8 +756,8 @@ void put32(Bytes& v, uint32_t x, bool swap) {
 
 Bytes hand_block(std::mt19937& rng, bool swap, uint64_t qs, uint64_t L, uint32_t chrom, bool truncate, bool flood) {
     Bytes v;
-    if (flood) {  // hostile: 1 + n/3 items over the whole query, sorted or not (the write budget fails them)
-        uint16_t n = uint16_t(rng() % 30);
+    if (flood) {  // 1 + n/3 items over the whole query, sorted or not: up to 64 are read, more fail the write budget
+        uint16_t n = uint16_t(rng() % 300);
         for (uint32_t x : {chrom, uint32_t(qs - 5), uint32_t(qs + L + 5), 0u, 0u}) put32(v, x, swap);
         v.push_back(1);
         v.push_back(0);
@@ -845,7 +845,7 @@ void test_densify_rows() {
         // Reference: the CPU path (batch.cpp): densify_block per base, or
         // pool_block's pooling (with empty and inverted items skipped).
         // Bad sections fail first (the kernels check every block before any
-        // row), then the write budget (2 x L bases per row) as batch.cpp's.
+        // row), then the write budget (write_budget(L) bases per row) as batch.cpp.s.
         std::vector<float> row(L, p.dflt);  // as batch.cpp: default first, file values (NaN too) over it
         std::vector<double> acc(2 * p.Lout);
         for (uint64_t j = 0; j < p.Lout; ++j) summary_init(p.summary, &acc[2 * j]);
@@ -854,7 +854,7 @@ void test_densify_rows() {
             int st = for_each_item(d.data(), d.size(), swap, [](uint32_t, uint64_t, uint64_t, float) {});
             if (st && !want_st) want_st = st;
         }
-        uint64_t budget = 2 * L;
+        uint64_t budget = write_budget(L);
         bool over = false;
         for (auto& d : data) {
             if (want_st) break;

@@ -22,7 +22,7 @@ enum SectionStatus : int {
 BWL_HD const char* section_status_text(int s) {
     return s == kSectionTruncated ? "section runs past the end of its block"
          : s == kSectionBadType   ? "unknown section type (not bedGraph, variableStep or fixedStep)"
-         : s == kSectionOverlap   ? "items overlap: they cover the query many times over (a valid file covers each base once)"
+         : s == kSectionOverlap   ? "items overlap: they cover the query more than 64 times over (a valid file covers each base once)"
                                   : "ok";
 }
 
@@ -263,9 +263,16 @@ BWL_HD uint64_t block_bytes_needed(const uint8_t* p, uint64_t avail, bool swap, 
     }
 }
 
-// Takes `bases` from the caller's budget of bases to write; false when it
-// runs out. Valid files cover each base of a query once, so a budget of
-// twice the query bounds the work hostile overlapping items can cause.
+// Bases a query of `bases` may have its items write in all. Most files
+// cover each base once, but libBigWig (pyBigWig) writes fixedStep sections
+// whose span exceeds their step, and reads them (a later item wins where
+// items overlap); up to 64 items over a base are read as it does. The cap
+// bounds the work hostile overlapping items can cause to 64x a valid read.
+constexpr uint64_t kMaxItemsPerBase = 64;
+BWL_HD uint64_t write_budget(uint64_t bases) { return kMaxItemsPerBase * bases; }
+
+// Takes `bases` from the caller's budget of bases to write (write_budget);
+// false when it runs out.
 BWL_HD bool spend(uint64_t* budget, uint64_t bases) {
     if (!budget) return true;
     if (bases > *budget) return false;
