@@ -326,9 +326,9 @@ def build_bbi(chroms: Sequence[Tuple[str, int]], blocks: Iterable[Tuple[int, int
               *, endian: str = "<", compress: bool = False, key_size: Optional[int] = None,
               uncompress_buf_size: Optional[int] = None, chrom_ids: Optional[Sequence[int]] = None,
               rtree_item_count: Optional[int] = None, chrom_item_count: Optional[int] = None,
-              version: int = 4) -> Tuple[bytes, dict]:
-    """A bigWig file from parts, no zoom levels, one-node trees (<= 65535
-    chroms and blocks).
+              version: int = 4, bigbed: bool = False) -> Tuple[bytes, dict]:
+    """A bigWig file (a bigBed with ``bigbed``: blocks of :func:`bed_records`)
+    from parts, no zoom levels, one-node trees (<= 65535 chroms and blocks).
 
     ``blocks``: (startChromId, startBase, endChromId, endBase, section
     bytes); the bytes are zlib-compressed when ``compress``. Returns
@@ -370,9 +370,15 @@ def build_bbi(chroms: Sequence[Tuple[str, int]], blocks: Iterable[Tuple[int, int
     for sc, sb, ec, eb, o, s in placed:
         out += struct.pack(e + "IIIIQQ", sc, sb, ec, eb, o, s)
     ubs = (max(max_raw, 1) if compress else 0) if uncompress_buf_size is None else uncompress_buf_size
-    struct.pack_into(e + "IHHQQQHHQQIQ", out, 0, 0x888FFC26, version, 0, off["chromTree"], off["data"],
-                     off["index"], 0, 0, 0, summary_off, ubs, 0)
+    fields = 3 if bigbed else 0
+    struct.pack_into(e + "IHHQQQHHQQIQ", out, 0, 0x8789F2EB if bigbed else 0x888FFC26, version, 0, off["chromTree"],
+                     off["data"], off["index"], fields, fields, 0, summary_off, ubs, 0)
     return bytes(out), off
+
+
+def bed_records(records: Sequence[Tuple[int, int, int, str]], e: str = "<") -> bytes:
+    """A bigBed data block: (chromId, start, end, rest) records, rest NUL-terminated."""
+    return b"".join(struct.pack(e + "III", c, s, t) + r.encode() + b"\0" for c, s, t, r in records)
 
 
 def bedgraph_section(chrom_id: int, items: Sequence[Tuple[int, int, float]], e: str = "<") -> bytes:

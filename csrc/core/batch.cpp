@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "bwl/bed.hpp"
 #include "bwl/collection.hpp"
 #include "bwl/error.hpp"
 #include "bwl/inflate.hpp"
@@ -38,6 +39,7 @@ struct Scratch {
     ByteBuffer raw, buf;
     std::vector<std::vector<float>> rows;   // per-base staging (window == 1, converted)
     std::vector<std::vector<double>> bins;  // (sum, bases) per bin (window > 1)
+    std::vector<std::vector<int32_t>> diffs; // bigBed coverage difference arrays (bed.hpp)
 };
 
 Scratch& scratch() {
@@ -90,7 +92,8 @@ private:
                 Span sp = span(b);
                 if (fc >= 0 && sp.hi > sp.lo) file.index().chroms[fc].overlapping(sp.lo, sp.hi, &first, &last);
                 if (first == last) {
-                    fill_default(b, slot);  // no block: the whole row is the default
+                    if (file.bigbed()) bed_finish(b, slot, nullptr);  // no record: coverage 0
+                    else fill_default(b, slot);  // no block: the whole row is the default
                     continue;
                 }
                 rs.push_back({uint32_t(first), uint32_t(last), uint32_t(b)});
@@ -165,6 +168,7 @@ private:
     void run_task(const Task& task) {
         uint32_t f = file_of(task.slot);
         const BigWigFile& file = *c_.files_[f];
+        if (file.bigbed()) return run_bed_task(task);
         const ChromBlocks& cb = file.index().chroms[task.file_chrom];
         uint32_t chrom_id = file.chroms()[task.file_chrom].id;
         float scale = c_.scale_[f];
@@ -260,6 +264,114 @@ private:
                 }
             }
         }
+    }
+
+    // bigBed tracks: per-base coverage of the window by the file's records
+    // (bed.hpp's difference arrays), or 1 where any record covers
+    // (CollectionOptions::bed_mask). Each block is read once per task, as
+    // for bigWig tracks; blocks are inflated whole (records carry text).
+    void run_bed_task(const Task& task) {
+        uint32_t f = file_of(task.slot);
+        const BigWigFile& file = *c_.files_[f];
+        const ChromBlocks& cb = file.index().chroms[task.file_chrom];
+        uint32_t chrom_id = file.chroms()[task.file_chrom].id;
+        const Range* rs = ranges_[task.slot].data();
+        Scratch& sc = scratch();
+        struct Open {
+            const Range* r;
+            size_t diff;  // index into sc.diffs
+        };
+        std::vector<Open> open;
+        std::vector<size_t> free_rows;
+        size_t next = task.begin, used = 0;
+        uint32_t first = rs[task.begin].first, last = first;
+        for (uint32_t i = task.begin; i < task.end; ++i) last = std::max(last, rs[i].last);
+        for (uint32_t blk = first; blk < last; ++blk) {
+            for (; next < task.end && rs[next].first == blk; ++next) {
+                size_t d;
+                if (!free_rows.empty()) {
+                    d = free_rows.back();
+                    free_rows.pop_back();
+                } else {
+                    d = used++;
+                    if (d == sc.diffs.size()) sc.diffs.emplace_back();
+                }
+                sc.diffs[d].assign(s_.length + 1, 0);
+                open.push_back({&rs[next], d});
+            }
+            bool any = false;
+            for (const Open& o : open) {
+                Span sp = span(o.r->window);
+                any |= cb.end[blk] > sp.lo && cb.start[blk] < sp.hi;
+            }
+            if (any) {
+                Block cached;
+                const uint8_t* data;
+                uint64_t n;
+                BlockCache* cache = c_.cache_.get();
+                if (cache && (cached = cache->get(f, cb.offset[blk]))) {
+                    data = cached->bytes.data();
+                    n = cached->bytes.size();
+                } else {
+                    n = file.load_block(cb.offset[blk], cb.size[blk], sc.raw, sc.buf);
+                    data = sc.buf.data();
+                    if (cache)
+                        cache->put(f, cb.offset[blk],
+                                   std::make_shared<const CachedBlock>(CachedBlock{{data, data + n}, true, false}));
+                }
+                for (const Open& o : open) {
+                    Span sp = span(o.r->window);
+                    if (!(cb.end[blk] > sp.lo && cb.start[blk] < sp.hi)) continue;
+                    // diff is indexed from the window's first base: sp.lo sits at lead
+                    int st = bed_coverage_block(data, n, file.header().swap, chrom_id, sp.lo, sp.hi,
+                                                sc.diffs[o.diff].data() + sp.lead);
+                    if (st != kSectionOk)
+                        throw FormatError(file.path() + ": BED record runs past the end of its block (block at offset " +
+                                          std::to_string(cb.offset[blk]) + ")");
+                }
+            }
+            for (size_t k = 0; k < open.size();) {
+                if (open[k].r->last == blk + 1) {
+                    bed_finish(open[k].r->window, task.slot, sc.diffs[open[k].diff].data());
+                    free_rows.push_back(open[k].diff);
+                    open[k] = open.back();
+                    open.pop_back();
+                } else {
+                    ++k;
+                }
+            }
+        }
+    }
+
+    // Writes window b of bigBed track slot t from its difference array
+    // (null: no record): coverage (or mask) x scale inside the chromosome,
+    // transformed as values from data; the default outside it (pad).
+    void bed_finish(size_t b, size_t t, const int32_t* diff) {
+        uint64_t size = c_.chrom_sizes()[s_.chrom[b]];
+        int64_t s0 = s_.start[b];
+        float scale = c_.scale_[file_of(t)];
+        bool mask = c_.bed_mask_;
+        thread_local std::vector<double> acc;
+        if (pooled_) {
+            acc.resize(2 * Lout_);
+            for (uint64_t j = 0; j < Lout_; ++j) summary_init(s_.summary, &acc[2 * j]);
+        }
+        int64_t cov = 0;
+        for (uint64_t i = 0; i < s_.length; ++i) {
+            if (diff) cov += diff[i];
+            int64_t pos = s0 + int64_t(i);
+            bool inside = pos >= 0 && uint64_t(pos) < size;
+            float x = float(mask ? (cov > 0 ? 1 : 0) : cov) * scale;
+            if (pooled_) {
+                if (inside) summary_add(s_.summary, &acc[2 * (i / s_.window)], x, 1.0);
+            } else {
+                store(out_, out_index(b, t, i), inside ? transform_value(s_.transform, x) : s_.default_value, s_.dtype);
+            }
+        }
+        if (pooled_)
+            for (uint64_t j = 0; j < Lout_; ++j)
+                store(out_, out_index(b, t, j),
+                      summary_value(s_.summary, &acc[2 * j], s_.window, s_.default_value, s_.transform), s_.dtype);
     }
 
     // Makes block `blk` readable for windows on chrom_id ending by `qe`:

@@ -1,9 +1,11 @@
 // BigWigFile: open-time parsing, block loading, values and intervals.
 #include "bwl/bigwig.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
+#include "bwl/bed.hpp"
 #include "bwl/byteio.hpp"
 #include "bwl/error.hpp"
 #include "bwl/inflate.hpp"
@@ -114,7 +116,15 @@ void BigWigFile::fail_block(uint64_t offset, const std::string& what) const {
     fail(what + " (block at offset " + std::to_string(offset) + ")");
 }
 
+void BigWigFile::need_kind(bool bigbed, const char* what) const {
+    if (hdr_.bigbed != bigbed)
+        throw RangeError(path() + ": " + what + (bigbed ? " needs a bigBed file; this is a bigWig (use values or intervals)"
+                                                        : " needs a bigWig file; this is a bigBed (use entries, or a "
+                                                          "Collection for coverage)"));
+}
+
 void BigWigFile::values(uint32_t chrom, uint64_t start, uint64_t end, float* out) const {
+    need_kind(false, "values");
     check_range(chrom, start, end);
     std::fill(out, out + (end - start), std::numeric_limits<float>::quiet_NaN());
     const ChromBlocks& cb = index_.chroms[chrom];
@@ -133,6 +143,7 @@ void BigWigFile::values(uint32_t chrom, uint64_t start, uint64_t end, float* out
 }
 
 Intervals BigWigFile::intervals(uint32_t chrom, uint64_t start, uint64_t end) const {
+    need_kind(false, "intervals");
     check_range(chrom, start, end);
     Intervals r;
     const ChromBlocks& cb = index_.chroms[chrom];
@@ -155,6 +166,68 @@ Intervals BigWigFile::intervals(uint32_t chrom, uint64_t start, uint64_t end) co
             fail(std::string(section_status_text(st)) + " (block at offset " + std::to_string(cb.offset[i]) + ")");
     }
     return r;
+}
+
+BedEntries BigWigFile::entries(uint32_t chrom, uint64_t start, uint64_t end, bool with_rest) const {
+    need_kind(true, "entries");
+    check_range(chrom, start, end);
+    BedEntries r;
+    const ChromBlocks& cb = index_.chroms[chrom];
+    size_t first, last;
+    cb.overlapping(start, end, &first, &last);
+    prefetch_blocks(cb, first, last, start);
+    auto& [raw, buf] = scratch();
+    uint32_t id = chroms_[chrom].id;
+    for (size_t i = first; i < last; ++i) {
+        if (cb.end[i] <= start) continue;
+        uint64_t n = load_block(cb.offset[i], cb.size[i], raw, buf);
+        int st = for_each_bed(buf.data(), n, hdr_.swap, [&](uint32_t c, uint32_t s, uint32_t e, const char* rest, uint64_t len) {
+            if (c != id || e <= start || s >= end) return;
+            r.start.push_back(s);
+            r.end.push_back(e);
+            r.rest.emplace_back(with_rest ? std::string(rest, len) : std::string());
+        });
+        if (st != kSectionOk) fail("BED record runs past the end of its block (block at offset " + std::to_string(cb.offset[i]) + ")");
+    }
+    return r;
+}
+
+Intervals BigWigFile::coverage(uint32_t chrom, uint64_t start, uint64_t end) const {
+    // A sweep over the records' edges: O(records log records), whatever the depth.
+    BedEntries e = entries(chrom, start, end, false);
+    std::vector<std::pair<uint64_t, int>> edges;
+    edges.reserve(2 * e.start.size());
+    for (size_t i = 0; i < e.start.size(); ++i) {
+        if (e.end[i] <= e.start[i]) continue;
+        edges.emplace_back(std::max<uint64_t>(e.start[i], start), 1);
+        edges.emplace_back(std::min<uint64_t>(e.end[i], end), -1);
+    }
+    std::sort(edges.begin(), edges.end());
+    Intervals r;
+    int64_t depth = 0;
+    uint64_t run = 0;  // where the current depth began
+    for (size_t i = 0; i < edges.size();) {
+        uint64_t pos = edges[i].first;
+        int64_t before = depth;
+        for (; i < edges.size() && edges[i].first == pos; ++i) depth += edges[i].second;
+        if (depth == before) continue;
+        if (before > 0 && pos > run) {
+            r.start.push_back(uint32_t(run));
+            r.end.push_back(uint32_t(pos));
+            r.value.push_back(float(before));
+        }
+        run = pos;
+    }
+    return r;
+}
+
+std::string BigWigFile::auto_sql() const {
+    if (!hdr_.autosql_offset) return {};
+    uint64_t off = hdr_.autosql_offset, n = std::min<uint64_t>(kMaxAutoSql, src_.size() - std::min(off, src_.size()));
+    std::vector<uint8_t> b = src_.read(off, n, "autoSql");
+    auto z = std::find(b.begin(), b.end(), uint8_t(0));
+    if (z == b.end()) fail("autoSql text has no end (no NUL within 1 MiB)");
+    return std::string(b.begin(), z);
 }
 
 }  // namespace bwl

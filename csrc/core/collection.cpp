@@ -11,7 +11,7 @@ namespace bwl {
 
 Collection::Collection(const std::vector<std::string>& paths, const CollectionOptions& opt,
                        const std::vector<std::shared_ptr<RangeReader>>& readers)
-    : pool_(opt.threads), aliases_(opt.aliases) {
+    : pool_(opt.threads), aliases_(opt.aliases), bed_mask_(opt.bed_mask) {
     if (paths.empty()) throw RangeError("a Collection needs at least one bigWig file");
     if (!readers.empty() && readers.size() != paths.size()) throw RangeError("one reader per path, or none");
     files_.resize(paths.size());

@@ -10,8 +10,6 @@
 namespace bwl {
 
 namespace {
-constexpr uint32_t kBigBedMagic = 0x8789F2EB;
-
 std::string hex32(uint32_t v) {
     char b[16];
     std::snprintf(b, sizeof b, "0x%08X", v);
@@ -22,19 +20,18 @@ std::string hex32(uint32_t v) {
 Header read_header(const FileSource& f) {
     const std::string& path = f.path();
     if (f.size() < kHeaderSize)
-        throw FormatError(path + ": not a bigWig file (" + std::to_string(f.size()) +
+        throw FormatError(path + ": not a bigWig or bigBed file (" + std::to_string(f.size()) +
                           " bytes, shorter than the 64-byte header)");
     uint8_t buf[kHeaderSize];
     f.read(0, kHeaderSize, buf, "header");
     Header h;
     uint32_t magic = load_u32(buf, false);
-    if (magic == kBigWigMagicSwapped) {
+    if (magic == kBigWigMagicSwapped || magic == kBigBedMagicSwapped) {
         h.swap = true;
-    } else if (magic != kBigWigMagic) {
-        if (magic == kBigBedMagic || load_u32(buf, true) == kBigBedMagic)
-            throw FormatError(path + ": is a bigBed file, not a bigWig file");
-        throw FormatError(path + ": not a bigWig file (magic " + hex32(magic) + ")");
+    } else if (magic != kBigWigMagic && magic != kBigBedMagic) {
+        throw FormatError(path + ": not a bigWig or bigBed file (magic " + hex32(magic) + ")");
     }
+    h.bigbed = magic == kBigBedMagic || magic == kBigBedMagicSwapped;
     ByteCursor c(buf + 4, kHeaderSize - 4, h.swap);
     h.version = c.u16();
     h.zoom_levels = c.u16();

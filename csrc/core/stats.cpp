@@ -111,7 +111,7 @@ std::vector<double> BigWigFile::stats(uint32_t chrom, uint64_t start, uint64_t e
 
     // Exact: each item adds its overlap with each bin. Items come sorted by
     // start within the chromosome, bins are contiguous, so one sweep does it.
-    Intervals iv = intervals(chrom, start, end);
+    Intervals iv = hdr_.bigbed ? coverage(chrom, start, end) : intervals(chrom, start, end);
     std::vector<Acc> acc(nbins);
     std::vector<double> edges(nbins + 1);
     edges[0] = double(start);

@@ -134,6 +134,9 @@ struct CudaBatcher::Impl {
     CudaBatcher::Timing last;
 
     Impl(Collection& col, const CudaOptions& o) : c(col), opt(o) {
+        for (size_t t = 0; t < c.size(); ++t)
+            if (c.file(t).bigbed())
+                throw RangeError(c.file(t).path() + ": bigBed tracks are read on the CPU only (device='cpu')");
         if (cuda_device_count() == 0) throw std::runtime_error("no CUDA device available");
         if (opt.device < 0) check(cudaGetDevice(&dev), "cudaGetDevice");
         else dev = opt.device;

@@ -21,13 +21,14 @@ void bind_collection(py::module_& m) {
     py::class_<Collection>(m, "Collection")
         .def(py::init([](const std::vector<std::string>& paths, size_t threads, bool host_cache, uint64_t decoded,
                          const std::unordered_map<std::string, std::string>& alias_map, bool ucsc_ensembl,
-                         const std::vector<py::object>& readers) {
+                         const std::vector<py::object>& readers, bool bed_mask) {
                  bwl::CollectionOptions o;
                  o.threads = threads;
                  o.host_cache = host_cache;
                  o.decoded_cache_bytes = decoded;
                  o.aliases.map = alias_map;
                  o.aliases.ucsc_ensembl = ucsc_ensembl;
+                 o.bed_mask = bed_mask;
                  std::vector<std::shared_ptr<bwl::RangeReader>> rs;
                  for (const auto& r : readers) rs.push_back(bwl_py::range_reader(r));
                  py::gil_scoped_release nogil;
@@ -35,7 +36,7 @@ void bind_collection(py::module_& m) {
              }),
              py::arg("paths"), py::arg("threads"), py::arg("host_cache"), py::arg("decoded_cache_bytes"),
              py::arg("alias_map") = std::unordered_map<std::string, std::string>(), py::arg("ucsc_ensembl") = false,
-             py::arg("readers") = std::vector<py::object>())
+             py::arg("readers") = std::vector<py::object>(), py::arg("bed_mask") = false)
         .def("__len__", &Collection::size)
         .def("threads", [](Collection& c) { return c.pool().size(); })
         .def("paths", [](const Collection& c) {

@@ -94,6 +94,9 @@ py::dict header_dict(const BigWigFile& f) {
     d["maxVal"] = h.summary.max_val;
     d["sumData"] = h.summary.sum_data;
     d["sumSquared"] = h.summary.sum_squares;
+    d["bigBed"] = h.bigbed;
+    d["fieldCount"] = h.field_count;
+    d["definedFieldCount"] = h.defined_field_count;
     d["byteOrder"] = h.swap ? "big" : "little";  // load_u32 reads little-endian on any host
     d["compressed"] = h.uncompress_buf_size != 0;
     d["uncompressBufSize"] = h.uncompress_buf_size;
@@ -222,6 +225,33 @@ PYBIND11_MODULE(_core, m) {
             };
             return py::make_tuple(arr(iv.start), arr(iv.end), arr(iv.value));
         }, py::arg("chrom"), py::arg("start"), py::arg("end"))
+        .def("entries", [](const BigWigFile& f, const std::string& chrom, int64_t start, int64_t end, bool with_rest) {
+            uint32_t c = f.chrom_index(chrom);
+            uint64_t s = position(f, start, "start"), e = position(f, end, "end");
+            bwl::BedEntries be;
+            {
+                py::gil_scoped_release nogil;
+                be = f.entries(c, s, e, with_rest);
+            }
+            py::array_t<uint32_t> a(py::ssize_t(be.start.size())), b(py::ssize_t(be.end.size()));
+            if (!be.start.empty()) {
+                std::memcpy(a.mutable_data(), be.start.data(), be.start.size() * 4);
+                std::memcpy(b.mutable_data(), be.end.data(), be.end.size() * 4);
+            }
+            py::list rest;
+            if (with_rest)
+                for (const auto& r : be.rest) rest.append(py::reinterpret_steal<py::str>(PyUnicode_DecodeUTF8(r.data(), py::ssize_t(r.size()), "replace")));
+            return py::make_tuple(a, b, rest);
+        }, py::arg("chrom"), py::arg("start"), py::arg("end"), py::arg("with_rest") = true)
+        .def("auto_sql", [](const BigWigFile& f) {
+            std::string s;
+            {
+                py::gil_scoped_release nogil;
+                s = f.auto_sql();
+            }
+            return py::reinterpret_steal<py::str>(PyUnicode_DecodeUTF8(s.data(), py::ssize_t(s.size()), "replace"));
+        })
+        .def_property_readonly("bigbed", &BigWigFile::bigbed)
         .def("stats", [](const BigWigFile& f, const std::string& chrom, int64_t start, int64_t end,
                          const std::string& type, int64_t nbins, bool exact) {
             uint32_t c = f.chrom_index(chrom);

@@ -219,12 +219,19 @@ class Collection:
     ``ulimit -n``.
     remote : bwl.RemoteOptions, optional
         Timeouts, retries and request sizes for URL and file-object tracks.
+    mode : "coverage" or "mask"
+        What a bigBed track gives per base: how many of its records cover
+        the base, or 1 where any does (peaks as labels); 0 where none (never
+        the default, inside the chromosome). bigBed and bigWig tracks mix
+        in one collection. CPU only.
     """
 
     def __init__(self, paths: Union[PathLike, Sequence[PathLike]], scale: Union[None, Mapping[str, float], npt.ArrayLike] = None,
                  threads: Optional[int] = None, cache: Optional[str] = None, decoded_cache: Optional[int] = None,
                  device: str = "cpu", chrom_aliases: ChromAliasSpec = None,
-                 remote: Optional[RemoteOptions] = None) -> None:
+                 remote: Optional[RemoteOptions] = None, mode: str = "coverage") -> None:
+        if mode not in ("coverage", "mask"):
+            raise ValueError(f"mode must be 'coverage' or 'mask', got {mode!r}")
         if cache not in (None, "host", "device"):
             raise ValueError(f"cache must be None, 'host' or 'device', got {cache!r}")
         self._device_index = _cuda_device(device)
@@ -237,7 +244,7 @@ class Collection:
         self._sources = [src for _, src in opened]
         self._c = _core.Collection(self.paths, int(threads or 0), cache == "host", int(decoded_cache or 0),
                                    *_chrom_aliases(chrom_aliases),
-                                   self._sources if any(self._sources) else [])
+                                   self._sources if any(self._sources) else [], mode == "mask")
         self._chroms = {name: (size, count) for name, size, count in self._c.chroms()}
         if scale is not None:
             self._c.set_scale(self._scale_array(scale))

@@ -13,7 +13,11 @@ PathLike = Union[str, "os.PathLike[str]"]
 
 
 class BigWigFile:
-    """An open bigWig file. Create with :func:`bwl.open`.
+    """An open bigWig or bigBed file. Create with :func:`bwl.open`.
+
+    A bigWig has :meth:`values` and :meth:`intervals`; a bigBed has
+    :meth:`entries` and :meth:`sql`; both have :meth:`chroms`,
+    :meth:`header` and :meth:`stats` (for a bigBed, of its coverage depth).
 
     Header, chromosome list and block index are parsed once at open (in C++);
     every read call releases the GIL, so threads can read one file at once.
@@ -97,6 +101,30 @@ class BigWigFile:
             end = f.chrom_size(chrom)
         return f.stats(chrom, _pos(start), _pos(end), type, int(nBins), bool(exact))
 
+    # -- bigBed ---------------------------------------------------------------
+    @property
+    def is_bigbed(self) -> bool:
+        """True for a bigBed file (records: :meth:`entries`), False for a bigWig."""
+        return bool(self._open().bigbed)
+
+    def entries(self, chrom: str, start: int = 0, end: Optional[int] = None,
+                with_string: bool = True) -> tuple[np.ndarray, np.ndarray, list[str]]:
+        """A bigBed's records overlapping ``[start, end)`` (default: the whole
+        chromosome), unclipped, in file order.
+
+        Returns ``(starts, ends, rest)``: uint32 arrays of shape (n,) and a
+        list of n strings, the fields after the third, tab-separated (empty
+        strings when ``with_string`` is False). ValueError on a bigWig.
+        """
+        f = self._open()
+        if end is None:
+            end = f.chrom_size(chrom)
+        return f.entries(chrom, _pos(start), _pos(end), bool(with_string))
+
+    def sql(self) -> str:
+        """The autoSql text describing a bigBed's fields ("" when none)."""
+        return self._open().auto_sql()
+
     # -- lifetime -------------------------------------------------------------
     def close(self) -> None:
         """Close the file; later calls raise ValueError.
@@ -140,7 +168,7 @@ def _pos(v) -> int:
 
 
 def open(path, remote: Optional[RemoteOptions] = None) -> BigWigFile:  # noqa: A001 - mirrors pyBigWig.open
-    """Open a bigWig file for reading (a context manager).
+    """Open a bigWig or bigBed file for reading (a context manager).
 
     ``path`` is a local path, an ``http://``/``https://`` URL (read by
     ranges; the server must support Range requests), an fsspec URL

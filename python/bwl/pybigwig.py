@@ -15,7 +15,8 @@ What differs, on purpose (docs/migration.md): files are written by
 UCSC's rule); entries that overlap (fixedStep with span > step) or pass a
 chromosome's end are refused (libBigWig writes them); zoom ``sum`` is
 UCSC's (pyBigWig's returns the mean); ``header()`` of a negative
-``minVal`` is that negative integer. bigBed files are not read yet.
+``minVal`` is that negative integer. bigBed files are read (``entries``,
+``SQL``), not written.
 """
 from __future__ import annotations
 
@@ -84,6 +85,10 @@ class bigWigFile:  # noqa: N801 - pyBigWig's name
                 "minVal": int(h["minVal"]), "maxVal": int(h["maxVal"]), "sumData": int(h["sumData"]),
                 "sumSquared": int(h["sumSquared"])}
 
+    def _bigwig_only(self, what: str) -> None:
+        if self._file().is_bigbed:
+            raise RuntimeError(f"bigBed files have no {what}! Use 'entries' instead.")
+
     def _range(self, chrom: str, start: Any, end: Any) -> tuple[int, int]:
         size = self._file().chroms(chrom)
         s = 0 if start is None else _int(start)
@@ -94,6 +99,7 @@ class bigWigFile:  # noqa: N801 - pyBigWig's name
 
     def values(self, chrom: str, start: Any, end: Any, numpy: bool = False):
         """Per-base values (NaN where no data): a list, or float32 array."""
+        self._bigwig_only("values")
         s, e = self._range(chrom, start, end)
         f = self._file()
         if f.header()["blockCount"] == 0:  # libBigWig: a file without data gives no values
@@ -103,6 +109,7 @@ class bigWigFile:  # noqa: N801 - pyBigWig's name
 
     def intervals(self, chrom: str, start: Any = None, end: Any = None):
         """``((start, end, value), ...)`` overlapping the range, or None."""
+        self._bigwig_only("intervals")
         if self._file().chroms(chrom) is None:
             raise RuntimeError("Invalid interval bounds!")
         s, e = self._range(chrom, start, end)
@@ -115,6 +122,8 @@ class bigWigFile:  # noqa: N801 - pyBigWig's name
               exact: bool = False, numpy: bool = False):
         """Summary of nBins bins of the range: a list (None for empty bins),
         or a float64 array (NaN)."""
+        if self._file().is_bigbed:
+            raise RuntimeError("bigBed files have no statistics!")
         if type not in _STATS:
             raise RuntimeError("Invalid type!")
         stat = {"average": "mean", "dev": "std", "coverage": "cov"}.get(type, type)
@@ -138,17 +147,25 @@ class bigWigFile:  # noqa: N801 - pyBigWig's name
         return [None if math.isnan(x) else float(x) for x in out]
 
     def isBigWig(self) -> bool:  # noqa: N802
-        return True
+        return self._w is not None or not self._file().is_bigbed
 
     def isBigBed(self) -> bool:  # noqa: N802
-        return False
+        return self._w is None and self._file().is_bigbed
 
     def entries(self, chrom: str, start: Any = None, end: Any = None, withString: bool = True):  # noqa: N803
-        raise RuntimeError("bigWig files have no entries! Use 'intervals' or 'values' instead.")
+        """A bigBed's records overlapping the range: ``[(start, end, rest), ...]``
+        (``(start, end)`` without ``withString``); ``[]`` when none."""
+        if not self._file().is_bigbed:
+            raise RuntimeError("bigWig files have no entries! Use 'intervals' or 'values' instead.")
+        s, e = self._range(chrom, start, end)
+        starts, ends, rest = self._file().entries(chrom, s, e, with_string=bool(withString))
+        if withString:
+            return list(zip(starts.tolist(), ends.tolist(), rest))
+        return list(zip(starts.tolist(), ends.tolist()))
 
-    def SQL(self) -> None:  # noqa: N802
-        """A bigWig has no autoSql."""
-        return None
+    def SQL(self) -> Optional[str]:  # noqa: N802
+        """A bigBed's autoSql text; None for a bigWig."""
+        return self._file().sql() if self._file().is_bigbed else None
 
     # -- writing ---------------------------------------------------------------
     def _writer(self) -> "_Writer":

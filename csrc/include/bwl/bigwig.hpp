@@ -1,6 +1,7 @@
-// One open bigWig file: header, chromosomes and block index parsed at open;
-// values, intervals and stats read on demand. All const methods are safe to
-// call from many threads at once.
+// One open bigWig or bigBed file: header, chromosomes and block index
+// parsed at open; values, intervals (bigWig), entries (bigBed) and stats
+// read on demand. All const methods are safe to call from many threads at
+// once.
 #pragma once
 
 #include <cstdint>
@@ -28,6 +29,12 @@ struct Intervals {
     std::vector<float> value;
 };
 
+// bigBed records: start, end and the rest of the BED line (tab-separated).
+struct BedEntries {
+    std::vector<uint32_t> start, end;
+    std::vector<std::string> rest;
+};
+
 class BigWigFile {
 public:
     // A local path, or `path` naming what `reader` reads (file_source.hpp).
@@ -45,8 +52,17 @@ public:
     // Dense values of [start, end) into out[0, end - start): NaN where no data.
     void values(uint32_t chrom, uint64_t start, uint64_t end, float* out) const;
 
-    // Items overlapping [start, end), unclipped, in file order.
+    // Items overlapping [start, end), unclipped, in file order (bigWig).
     Intervals intervals(uint32_t chrom, uint64_t start, uint64_t end) const;
+
+    bool bigbed() const { return hdr_.bigbed; }
+    // Records overlapping [start, end), unclipped, in file order (bigBed).
+    BedEntries entries(uint32_t chrom, uint64_t start, uint64_t end, bool with_rest) const;
+    // bigBed: runs of equal coverage depth > 0 over [start, end), clipped,
+    // the depth as value (what stats summarise, as UCSC's zoom data does).
+    Intervals coverage(uint32_t chrom, uint64_t start, uint64_t end) const;
+    // The autoSql text describing a bigBed's fields ("" when none).
+    std::string auto_sql() const;
 
     // nbins summaries of [start, end); from the best zoom level unless exact
     // (or no level is fine enough). NaN where a bin has no data.
@@ -81,6 +97,7 @@ private:
     std::vector<double> zoom_stats(size_t level, uint32_t chrom, uint64_t start, uint64_t end,
                                    Stat stat, uint32_t nbins) const;
     [[noreturn]] void fail(const std::string& what) const;
+    void need_kind(bool bigbed, const char* what) const;  // RangeError when the file is the other kind
 
     FileSource src_;
     Header hdr_;

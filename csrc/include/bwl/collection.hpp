@@ -22,6 +22,7 @@ struct CollectionOptions {
     bool host_cache = false;          // read every file's compressed blocks into RAM at open
     uint64_t decoded_cache_bytes = 0; // LRU of inflated blocks; 0: none
     ChromAliases aliases;             // names that are one chromosome across tracks and queries
+    bool bed_mask = false;            // bigBed tracks: 1 where a record covers, not the coverage depth
 };
 
 // One batch: window b is chrom[b]:[start[b], start[b] + length).
@@ -93,6 +94,7 @@ private:
     std::vector<std::vector<int32_t>> chrom_map_;  // [track][collection chrom] -> file chrom or -1
     std::vector<float> scale_;
     uint64_t host_bytes_ = 0;
+    bool bed_mask_ = false;
     std::unique_ptr<BlockCache> cache_;
 
     friend class Batcher;

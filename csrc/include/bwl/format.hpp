@@ -9,6 +9,10 @@ namespace bwl {
 // Magic numbers as read in the file's own byte order.
 constexpr uint32_t kBigWigMagic = 0x888FFC26;
 constexpr uint32_t kBigWigMagicSwapped = 0x26FC8F88;
+constexpr uint32_t kBigBedMagic = 0x8789F2EB;
+constexpr uint32_t kBigBedMagicSwapped = 0xEBF28987;
+constexpr uint32_t kBedRecordFixed = 12;   // chromId, chromStart, chromEnd; then rest, NUL-terminated
+constexpr uint64_t kMaxAutoSql = 1 << 20;  // longest autoSql text read
 constexpr uint32_t kBptMagic = 0x78CA8C91;    // chromosome B+ tree
 constexpr uint32_t kCirTreeMagic = 0x2468ACE0;  // R-tree index
 

@@ -1,4 +1,4 @@
-// The fixed parts of a bigWig: main header, zoom headers, total summary and
+// The fixed parts of a bigWig or bigBed: main header, zoom headers, total summary and
 // extension header. Parsed once at open.
 #pragma once
 
@@ -21,7 +21,8 @@ struct TotalSummary {
 };
 
 struct Header {
-    bool swap = false;  // file is big-endian (fields are read as little-endian, then swapped)
+    bool swap = false;    // file is big-endian (fields are read as little-endian, then swapped)
+    bool bigbed = false;  // bigBed: data blocks hold BED records (bed.hpp), not wig sections
     uint16_t version = 0;
     uint16_t zoom_levels = 0;
     uint64_t chrom_tree_offset = 0;
