@@ -9,10 +9,9 @@ by: the file libBigWig wrote in the same test (run first with pyBigWig,
 where the md5 must hold) has the same chromosomes, header (zoom level
 count aside) and intervals as bwl's, read back by pyBigWig.
 
-Known gap (strict xfail, so it fails once fixed): TestNumpy.testNumpy adds
-fixedStep entries whose span (8) exceeds their step (2), i.e. overlapping
-items; bwl.write and bwl's readers refuse overlapping items (a hostile-file
-bound), libBigWig writes and reads them.
+TestNumpy.testNumpy writes fixedStep entries whose span (8) exceeds their
+step (2): overlapping items, which bwl writes (allow_overlap) and reads as
+libBigWig does.
 """
 from __future__ import annotations
 
@@ -95,9 +94,7 @@ def suites(tmp_path_factory):
         yield ref, ours
 
 
-CASES = [("TestRemote", "testAll"), ("TestLocal", "testFoo"),
-         pytest.param("TestNumpy", "testNumpy", marks=pytest.mark.xfail(
-             strict=True, raises=RuntimeError, reason="overlapping fixedStep entries (span > step) are refused")),
+CASES = [("TestRemote", "testAll"), ("TestLocal", "testFoo"), ("TestNumpy", "testNumpy"),
          ("TestNumpy", "testNumpyValues")]
 
 

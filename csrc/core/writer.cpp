@@ -450,7 +450,7 @@ void check_options(const std::string& path, const WriteOptions& o) {
                   std::to_string(c.end[i]) + "): " + what);
 }
 
-void check_chrom(const std::string& path, const ChromData& c) {
+void check_chrom(const std::string& path, const ChromData& c, bool allow_overlap) {
     std::string where = "chrom '" + c.name + "'";
     if (c.name.empty()) bad(path, "empty chrom name");
     if (c.name.find('\0') != std::string::npos) bad(path, where + ": name contains a NUL byte");
@@ -463,17 +463,18 @@ void check_chrom(const std::string& path, const ChromData& c) {
         if (c.start[i] >= c.end[i]) bad_interval(path, c, i, "start >= end");
         if (c.end[i] > c.size) bad_interval(path, c, i, "end past chrom size " + std::to_string(c.size));
         if (i > 0 && c.start[i] < c.start[i - 1]) bad_interval(path, c, i, "intervals not sorted by start");
-        if (i > 0 && c.start[i] < c.end[i - 1]) bad_interval(path, c, i, "overlaps the previous interval");
+        if (i > 0 && c.start[i] < c.end[i - 1] && !allow_overlap)
+            bad_interval(path, c, i, "overlaps the previous interval");
         if (std::isnan(c.value[i])) bad_interval(path, c, i, "value is NaN (leave the interval out instead)");
     }
 }
 
 // Validates every chrom and orders them bytewise by name: that order is
 // the chrom id order the B+ tree needs.
-ChromsById sort_and_check(const std::string& path, const std::vector<ChromData>& chroms) {
+ChromsById sort_and_check(const std::string& path, const std::vector<ChromData>& chroms, bool allow_overlap) {
     ChromsById out;
     for (const ChromData& c : chroms) {
-        check_chrom(path, c);
+        check_chrom(path, c, allow_overlap);
         out.push_back(&c);
     }
     std::sort(out.begin(), out.end(), [](const ChromData* a, const ChromData* b) { return a->name < b->name; });
@@ -635,7 +636,7 @@ private:
 
 void write_bigwig(const std::string& path, const std::vector<ChromData>& chroms, const WriteOptions& opt) {
     check_options(path, opt);
-    ChromsById by_id = sort_and_check(path, chroms);
+    ChromsById by_id = sort_and_check(path, chroms, opt.allow_overlap);
     auto w = std::make_unique<Writer>(path, by_id, opt);  // IoError if the file cannot be created
     try {
         w->run();

@@ -88,7 +88,30 @@ std::vector<ZoomRecord> summarize_items(const ChromsById& chroms, uint32_t r) {
             }
         }
     }
-    return out;
+    // Overlapping items (WriteOptions::allow_overlap) can reopen an earlier
+    // bin: then put each chrom's records in bin order and merge a bin's.
+    auto before = [r](const ZoomRecord& a, const ZoomRecord& b) {
+        return a.chrom_id != b.chrom_id ? a.chrom_id < b.chrom_id : a.start / r < b.start / r;
+    };
+    auto not_after = [&](const ZoomRecord& a, const ZoomRecord& b) { return !before(a, b); };
+    if (std::adjacent_find(out.begin(), out.end(), not_after) == out.end()) return out;  // bins strictly increase
+    std::stable_sort(out.begin(), out.end(), before);
+    std::vector<ZoomRecord> merged;
+    for (const ZoomRecord& x : out) {
+        if (merged.empty() || before(merged.back(), x)) {
+            merged.push_back(x);
+            continue;
+        }
+        ZoomRecord& o = merged.back();
+        o.start = std::min(o.start, x.start);
+        o.end = std::max(o.end, x.end);
+        o.valid_count += x.valid_count;
+        o.min_val = std::min(o.min_val, x.min_val);
+        o.max_val = std::max(o.max_val, x.max_val);
+        o.sum += x.sum;
+        o.sum_squares += x.sum_squares;
+    }
+    return merged;
 }
 
 std::vector<ZoomRecord> summarize_records(const std::vector<ZoomRecord>& finer, uint32_t r) {

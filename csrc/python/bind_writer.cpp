@@ -41,7 +41,7 @@ bwl::WriteOptions options(int type, bool compress, bool big_endian, uint32_t ite
 
 void write_file(const std::string& path, const std::vector<std::pair<std::string, uint32_t>>& chroms,
            const py::dict& data, int type, bool compress, bool big_endian, uint32_t items_per_slot,
-           int zoom_levels, uint32_t block_size) {
+           int zoom_levels, uint32_t block_size, bool allow_overlap) {
     std::vector<bwl::ChromData> out;
     std::unordered_map<std::string, size_t> pos;
     for (const auto& c : chroms) {
@@ -60,6 +60,7 @@ void write_file(const std::string& path, const std::vector<std::pair<std::string
         c.value = to_vector<float>(t[2], name, "values");
     }
     bwl::WriteOptions opt = options(type, compress, big_endian, items_per_slot, zoom_levels, block_size);
+    opt.allow_overlap = allow_overlap;
     py::gil_scoped_release nogil;
     bwl::write_bigwig(path, out, opt);
 }
@@ -69,7 +70,7 @@ void write_file(const std::string& path, const std::vector<std::pair<std::string
 void bind_writer(py::module_& m) {
     m.def("write", &write_file, py::arg("path"), py::arg("chroms"), py::arg("data"), py::arg("type"),
           py::arg("compress"), py::arg("big_endian"), py::arg("items_per_slot"), py::arg("zoom_levels"),
-          py::arg("block_size") = 256,
+          py::arg("block_size") = 256, py::arg("allow_overlap") = false,
           "Write a bigWig. chroms: [(name, size)]; data: {name: (starts u32, ends u32, values f32)}; "
           "type: 1 bedGraph, 2 variableStep, 3 fixedStep; zoom_levels: -1 automatic, 0 none.");
 

@@ -12,8 +12,8 @@ pyBigWig. URLs and file objects open as in :func:`bwl.open`.
 
 What differs, on purpose (docs/migration.md): files are written by
 :func:`bwl.write` (same values, not libBigWig's bytes; zoom levels by
-UCSC's rule); entries that overlap (fixedStep with span > step) or pass a
-chromosome's end are refused (libBigWig writes them); zoom ``sum`` is
+UCSC's rule); entries that pass a chromosome's end are refused (libBigWig
+writes them); zoom ``sum`` is
 UCSC's (pyBigWig's returns the mean); ``header()`` of a negative
 ``minVal`` is that negative integer. bigBed files are read (``entries``,
 ``SQL``), not written.
@@ -228,7 +228,7 @@ class _Writer:
         self.zooms: Optional[int] = None
         self.parts: dict[str, list[tuple[_np.ndarray, _np.ndarray, _np.ndarray]]] = {}
         self.forms: set[int] = set()
-        self.last: tuple[int, int] = (-1, 0)  # (chrom position, end) of the last entry
+        self.last: tuple[int, int, int] = (-1, 0, 0)  # (chrom position, end, start) of the last entry
 
     def add_header(self, cl, max_zooms) -> None:
         if self.chroms:
@@ -271,10 +271,12 @@ class _Writer:
         ci = _np.array([pos[c] for c in cs])
         size = _np.array([self.chroms[i][1] for i in ci])
         # sorted by (chrom, start), each ending after it starts and by its
-        # chromosome's end, none before the previous one's end
+        # chromosome's end; bedGraph entries start at or after the previous
+        # one's end, span/step entries at or after its start (libBigWig
+        # writes fixedStep with span > step: overlapping items)
         prev_c = _np.concatenate(([self.last[0]], ci[:-1]))
-        prev_e = _np.concatenate(([self.last[1]], e[:-1]))
-        ok = (s >= 0) & (e > s) & (e <= size) & ~_np.isnan(v) & ((ci > prev_c) | ((ci == prev_c) & (s >= prev_e)))
+        prev = _np.concatenate(([self.last[1] if form == 1 else self.last[2]], (e if form == 1 else s)[:-1]))
+        ok = (s >= 0) & (e > s) & (e <= size) & ~_np.isnan(v) & ((ci > prev_c) | ((ci == prev_c) & (s >= prev)))
         if not ok.all():
             # the first entry against earlier calls, the rest against each other
             raise RuntimeError(_BAD_ENTRIES if ok[0] else _OUT_OF_ORDER)
@@ -282,12 +284,13 @@ class _Writer:
             m = ci == pos[c]
             self.parts.setdefault(c, []).append((s[m], e[m], v[m]))
         self.forms.add(form)
-        self.last = (int(ci[-1]), int(e[-1]))
+        tail = ci == ci[-1]
+        self.last = (int(ci[-1]), int(max(e[tail].max(), self.last[1] if ci[-1] == self.last[0] else 0)), int(s[-1]))
 
     def close(self) -> None:
         data = {c: tuple(_np.concatenate(col) for col in zip(*p)) for c, p in self.parts.items()}
         kind = "fixedStep" if self.forms == {3} else "variableStep" if self.forms <= {2, 3} and self.forms else "bedGraph"
-        _bwl.write(self.path, self.chroms, data, type=kind, zoom_levels=self.zooms)
+        _bwl.write(self.path, self.chroms, data, type=kind, zoom_levels=self.zooms, allow_overlap=True)
 
 
 __all__ = ["open", "bigWigFile", "numpy", "remote", "__version__"]

@@ -58,6 +58,7 @@ def write(
     items_per_section: int = 1024,
     zoom_levels: Optional[int] = None,
     block_size: int = 256,
+    allow_overlap: bool = False,
 ) -> None:
     """Write a bigWig file (version 4) with total summary and zoom levels.
 
@@ -89,6 +90,11 @@ def write(
         bedGraphToBigWig); 0: no zoom levels; n: at most ``min(n, 10)``.
     block_size : int
         Fan-out of the chromosome B+ tree and the R-tree indexes, 2..65535.
+    allow_overlap : bool
+        Let intervals (still sorted by start) overlap, as libBigWig writes
+        fixedStep data whose span exceeds its step (``bwl.pybigwig`` uses
+        it). Readers disagree on such files; bwl reads them as pyBigWig
+        does (a later interval wins) up to 64 intervals over a base.
 
     Raises
     ------
@@ -136,6 +142,7 @@ def write(
         int(items_per_section),
         -1 if zoom_levels is None else int(zoom_levels),
         int(block_size),
+        bool(allow_overlap),
     )
 
 

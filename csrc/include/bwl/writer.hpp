@@ -18,10 +18,12 @@ struct WriteOptions {
     uint32_t items_per_slot = 1024;  // max items per section (one section per data block), 1..65535
     uint32_t block_size = 256;       // fan-out of the chrom B+ tree and the R-trees, 2..65535
     int zoom_levels = -1;            // -1: automatic (up to 10, UCSC style), 0: none, n: at most min(n, 10)
+    bool allow_overlap = false;      // items may overlap (sorted by start), as libBigWig writes fixedStep with
+                                     // span > step; bwl reads up to 64 over a base (section.hpp)
 };
 
-// One chromosome and its intervals: sorted by start, not overlapping,
-// start < end <= size. Chromosomes without intervals are still listed.
+// One chromosome and its intervals: sorted by start, not overlapping (unless
+// WriteOptions::allow_overlap), start < end <= size. Chromosomes without intervals are still listed.
 struct ChromData {
     std::string name;
     uint32_t size = 0;
