@@ -541,6 +541,40 @@ def test_random_regions_weights():
         RandomRegions((c, s, e), 100, SIZES, weights=[1.0, -1.0, 0.0])
 
 
+def test_signal_weights(tmp_path):
+    """regions.signal_weights: each region's mean signal over the tracks
+    (Collection.stats, equal pyBigWig's stats per region and track), 0
+    without data; RandomRegions draws regions in that proportion."""
+    import pyBigWig
+
+    from bwl.regions import signal_weights
+
+    sizes = {"chr1": 200_000, "chr2": 50_000}
+    paths = []
+    for t, level in enumerate((1.0, 3.0)):
+        p = str(tmp_path / f"t{t}.bw")
+        bwl.write(p, sizes, {"chr1": ([0, 100_000], [50_000, 100_500], [level, 4 * level]),
+                             "chr2": ([10], [20], [-5.0])})
+        paths.append(p)
+    c = bwl.Collection(paths)
+    regions = (np.array(["chr1", "chr1", "chr1", "chr2"]), np.array([0, 100_000, 150_000, 0]),
+               np.array([50_000, 100_500, 160_000, 50_000]))
+    per = c.stats(*regions, type="mean", exact=True)
+    for t, p in enumerate(paths):
+        ref = pyBigWig.open(p)
+        for i in range(4):
+            want = ref.stats(regions[0][i], int(regions[1][i]), int(regions[2][i]), type="mean", exact=True)[0]
+            assert (want is None and np.isnan(per[i, t])) or np.isclose(per[i, t], want)
+    w = signal_weights(c, regions, exact=True)
+    assert np.allclose(w, [2.0, 8.0, 0.0, 0.0])  # mean over tracks; no data and negative signal weigh 0
+    assert np.allclose(signal_weights(c, regions, exact=True, tracks=[1], power=2), [9.0, 144.0, 0.0, 0.0])
+    rr = RandomRegions(regions, 100, sizes, weights=w, seed=2)
+    bc, bs, _ = _concat([rr.batch(1000, i) for i in range(4)])
+    centre = bs + 50
+    assert 0.75 < ((centre >= 100_000) & (centre < 100_500)).mean() < 0.85  # 8 / 10
+    assert not ((bc == "chr2") | (centre >= 150_000)).any()
+
+
 def test_peak_regions_gc_matched(tmp_path):
     """gc_match: negatives whose GC follows the peaks' (peaks in a GC-rich
     half of the genome: matched negatives come from GC-rich sequence,

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "bwl/error.hpp"
 
@@ -49,6 +50,27 @@ Collection::Collection(const std::vector<std::string>& paths, const CollectionOp
     }
     scale_.assign(files_.size(), 1.0f);
     if (opt.decoded_cache_bytes) cache_ = std::make_unique<BlockCache>(opt.decoded_cache_bytes);
+}
+
+void Collection::region_stats(const uint32_t* chrom, const int64_t* start, const int64_t* end, size_t n, Stat stat,
+                              bool exact, const uint32_t* tracks, size_t T, double* out) {
+    for (size_t i = 0; i < n; ++i)
+        if (chrom[i] >= names_.size()) throw RangeError("region " + std::to_string(i) + ": chrom index out of range");
+    for (size_t t = 0; t < T; ++t)
+        if (tracks[t] >= files_.size()) throw RangeError("track index " + std::to_string(tracks[t]) + " out of range");
+    pool_.parallel_for(n * T, [&](size_t k) {
+        size_t i = k / T;
+        const BigWigFile& f = *files_[tracks[k % T]];
+        int32_t fc = chrom_map_[tracks[k % T]][chrom[i]];
+        double v = std::numeric_limits<double>::quiet_NaN();
+        if (fc >= 0) {
+            uint64_t size = f.chroms()[size_t(fc)].size;
+            uint64_t s = uint64_t(std::clamp<int64_t>(start[i], 0, int64_t(size)));
+            uint64_t e = uint64_t(std::clamp<int64_t>(end[i], 0, int64_t(size)));
+            if (s < e) v = f.stats(uint32_t(fc), s, e, stat, 1, exact)[0];
+        }
+        out[k] = v;
+    });
 }
 
 uint32_t Collection::chrom_index(const std::string& name) const {

@@ -98,6 +98,26 @@ void bind_collection(py::module_& m) {
              py::arg("chroms"), py::arg("starts"), py::arg("length"), py::arg("window"), py::arg("default"),
              py::arg("dtype"), py::arg("layout"), py::arg("tracks"), py::arg("out"), py::arg("summary") = 0,
              py::arg("transform") = py::none(), py::arg("pad") = false)
+        .def("region_stats", [](Collection& c, py::array_t<uint32_t, py::array::c_style | py::array::forcecast> chroms,
+                                py::array_t<int64_t, py::array::c_style | py::array::forcecast> starts,
+                                py::array_t<int64_t, py::array::c_style | py::array::forcecast> ends,
+                                const std::string& type, bool exact,
+                                py::array_t<uint32_t, py::array::c_style | py::array::forcecast> tracks) {
+            size_t n = size_t(chroms.size()), T = size_t(tracks.size());
+            if (size_t(starts.size()) != n || size_t(ends.size()) != n)
+                throw bwl::RangeError("chroms, starts and ends must have one length");
+            bwl::Stat st = bwl::parse_stat(type);
+            py::array_t<double> out({py::ssize_t(n), py::ssize_t(T)});
+            double* p = out.mutable_data();
+            const uint32_t* cp = chroms.data();
+            const int64_t *sp = starts.data(), *ep = ends.data();
+            const uint32_t* tp = tracks.data();
+            {
+                py::gil_scoped_release nogil;
+                c.region_stats(cp, sp, ep, n, st, exact, tp, T, p);
+            }
+            return out;
+        })
         .def("intervals", [](Collection& c, uint32_t chrom, float threshold, bool mean, uint64_t merge) {
             std::vector<uint64_t> s, e;
             {

@@ -406,6 +406,34 @@ class Collection:
                        _DTYPES[dtype], _LAYOUTS[layout], track_idx, out, _SUMMARIES[summary], targs, oob == "pad")
         return out
 
+    def stats(self, chroms: Union[Sequence[str], npt.ArrayLike], starts: npt.ArrayLike, ends: npt.ArrayLike,
+              type: str = "mean", exact: bool = False, tracks: Optional[npt.ArrayLike] = None) -> np.ndarray:  # noqa: A002
+        """One summary per region and track, regions of any lengths.
+
+        Parameters
+        ----------
+        chroms, starts, ends : shape (R,)
+            The regions (clipped to each track's chromosome).
+        type : "mean", "min", "max", "std", "cov" or "sum"
+            As :meth:`bwl.BigWigFile.stats` (a bigBed track: its coverage depth).
+        exact : bool
+            From the data, not the zoom levels.
+        tracks : int array (T,), optional
+            A subset of tracks (default all).
+
+        Returns
+        -------
+        numpy.ndarray, float64, shape (R, T)
+            NaN where a track has no data in the region or lacks the
+            chromosome. Unscaled. In C++, in parallel over regions x tracks.
+        """
+        chrom_idx = self._chrom_indices(chroms)
+        st, en = np.asarray(starts, np.int64), np.asarray(ends, np.int64)
+        if st.shape != chrom_idx.shape or en.shape != chrom_idx.shape:
+            raise ValueError("chroms, starts and ends must have one shape (R,)")
+        tr = np.arange(len(self.paths), dtype=np.uint32) if tracks is None else np.asarray(tracks, np.uint32)
+        return self._c.region_stats(chrom_idx, st, en, str(type), bool(exact), tr)
+
     def _values_cuda(self, chrom_idx, starts, L, window, default, dtype, layout, shape, track_idx, out, summary,
                      targs):
         """values() on the GPU, on the collection's own stream: the host

@@ -125,6 +125,29 @@ def split_chroms(regions, valid: Sequence[str] = (), test: Sequence[str] = ()) -
     return {k: tuple(np.asarray(x)[m] for x in regions) for k, m in masks.items()}
 
 
+def signal_weights(collection, regions, type: str = "mean", tracks=None, exact: bool = False,  # noqa: A002
+                   power: float = 1.0) -> np.ndarray:
+    """A sampling weight per region from the tracks' signal there, for
+    ``RandomRegions(weights=...)``: the ``type`` summary of each region
+    (:meth:`bwl.Collection.stats`), averaged over ``tracks`` (default all),
+    then ``max(0, w) ** power``; regions without data weigh 0.
+
+    Returns
+    -------
+    numpy.ndarray, float64, shape (R,)
+    """
+    import warnings
+
+    from bwl.samplers import as_regions  # samplers imports this module
+
+    c, s, e = as_regions(regions)
+    per = collection.stats(c, s, e, type=type, exact=exact, tracks=tracks)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a region no track has data in: NaN, weight 0
+        w = np.nanmean(per, axis=1)
+    return np.clip(np.nan_to_num(w, nan=0.0), 0.0, None) ** float(power)
+
+
 def merge(regions: Regions, distance: int = 0) -> Regions:
     """Sorted union of the regions; stretches closer than ``distance`` join."""
     c, s, e = (np.asarray(x) for x in regions)

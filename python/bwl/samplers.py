@@ -124,7 +124,8 @@ class RandomRegions:
         Keep only regions on ``chroms`` / drop those on ``exclude`` (a
         chromosome split; see :func:`bwl.regions.split_chroms`).
     weights : array-like (n,), optional
-        A weight per region (e.g. a BED score): a region is drawn with
+        A weight per region (e.g. a BED score, or the tracks' signal there:
+        :func:`bwl.regions.signal_weights`): a region is drawn with
         probability proportional to its weight, then a position uniformly
         in it. Regions are then used as given (not merged).
     oob : "shift" or "pad"

@@ -79,6 +79,13 @@ public:
     void intervals(uint32_t chrom, float threshold, bool mean, uint64_t merge_distance,
                    std::vector<uint64_t>& starts, std::vector<uint64_t>& ends);
 
+    // One summary of each region [start[i], end[i]) of collection chrom
+    // chrom[i] for each track: out[i * T + t] (row-major, T tracks), NaN
+    // where the track has no data there or not that chromosome. Regions are
+    // clipped to each file's chromosome; parallel over regions x tracks.
+    void region_stats(const uint32_t* chrom, const int64_t* start, const int64_t* end, size_t n, Stat stat,
+                      bool exact, const uint32_t* tracks, size_t T, double* out);
+
     uint64_t host_cache_bytes() const { return host_bytes_; }
     const BlockCache* decoded_cache() const { return cache_.get(); }
     ThreadPool& pool() { return pool_; }
