@@ -54,7 +54,8 @@ struct BlockNeed {
 
 // One output row and the blocks that can touch it, in file order.
 struct DensifyRow {
-    uint64_t qs;               // window start
+    uint64_t qs;               // window start (0 when the window starts before the chromosome)
+    uint64_t lead;             // bases of the window before base 0 (BatchSpec::pad): no data there
     uint32_t b, slot;          // output coordinates
     uint32_t chrom_id;         // chrom id as the file's sections write it
     uint32_t blk_begin, blk_end;  // into the row_blocks list
@@ -215,13 +216,16 @@ BWL_HD int densify_row(G& g, float* tile, uint32_t tile_cap, const DensifyParams
     uint64_t budget = write_budget(L);
     for (uint64_t t0 = 0; t0 < L && status == kSectionOk; t0 += tile_cap) {
         uint64_t n = L - t0 < tile_cap ? L - t0 : tile_cap;
-        uint64_t ts = r.qs + t0, te = ts + n;
+        // The tile's window bases [t0, t0 + n) are genome bases from
+        // qs - lead + t0; the first `off` lie before base 0 (no data).
+        uint64_t off = r.lead > t0 ? (r.lead - t0 < n ? r.lead - t0 : n) : 0;
+        uint64_t ts = off < n ? r.qs + t0 + off - r.lead : r.qs, te = off < n ? r.qs + t0 + n - r.lead : r.qs;
         for (uint64_t x = rank; x < n; x += size) tile[x] = fill;
         g.sync();
         for (uint32_t bi = r.blk_begin; bi < r.blk_end && status == kSectionOk; ++bi) {
             const DensifyBlock& blk = blocks[row_blocks[bi]];
             if (blk.status != 0 || blk.hi <= ts || blk.lo >= te) continue;
-            int st = densify_tile_block(g, tile, ts, te, r, blk, &budget, p.transform);
+            int st = densify_tile_block(g, tile + off, ts, te, r, blk, &budget, p.transform);
             if (st != kSectionOk) {
                 status = st;
                 bad = row_blocks[bi];
@@ -257,13 +261,15 @@ template <class G>
 BWL_HD int pool_row(G& g, double* acc, uint32_t bin_cap, PoolItems* items, const DensifyParams& p,
                     const DensifyRow& r, const uint32_t* row_blocks, const DensifyBlock* blocks, uint32_t* bad_block) {
     const uint32_t rank = g.rank(), size = g.size();
-    const uint64_t w = p.window, qs = r.qs, qe = r.qs + p.length;
+    // Window bases are genome bases from qs - lead (lead: before base 0, no data).
+    const uint64_t w = p.window, qs = r.qs, lead = r.lead, qe = lead < p.length ? qs + p.length - lead : qs;
     int status = kSectionOk;
     uint32_t bad = 0;
     uint64_t budget = write_budget(p.length);
     for (uint64_t j0 = 0; j0 < p.Lout && status == kSectionOk; j0 += bin_cap) {
         uint64_t nb = p.Lout - j0 < bin_cap ? p.Lout - j0 : bin_cap;
-        uint64_t ts = qs + j0 * w, te = ts + nb * w;  // bases of this pass's bins
+        uint64_t lo = j0 * w, hi = (j0 + nb) * w;  // window bases of this pass's bins
+        uint64_t ts = lo > lead ? qs + lo - lead : qs, te = hi > lead ? qs + hi - lead : qs;  // as genome bases
         for (uint64_t j = rank; j < nb; j += size) summary_init(p.summary, acc + 2 * j);
         g.sync();
         for (uint32_t bi = r.blk_begin; bi < r.blk_end && status == kSectionOk; ++bi) {
@@ -294,8 +300,8 @@ BWL_HD int pool_row(G& g, double* acc, uint32_t bin_cap, PoolItems* items, const
                         section_item(h, it, swap, i, &s, &e, &v);
                         ok = e > s && e > ts && s < te && v == v;  // [ts, te) lies within [qs, qe)
                         if (ok) {
-                            items->a[rank] = (s < qs ? qs : s) - qs;
-                            items->b[rank] = (e > qe ? qe : e) - qs;
+                            items->a[rank] = (s < qs ? qs : s) - qs + lead;
+                            items->b[rank] = (e > qe ? qe : e) - qs + lead;
                             items->x[rank] = double(v * r.scale);
                             bases = clipped(s, e, ts, te);
                         }

@@ -52,7 +52,6 @@ DensifyParams densify_params(const BatchSpec& spec, const Plan& plan, void* out)
 
 void make_plan(Collection& c, const BatchSpec& s, uint64_t budget, bool device_cache, Plan& plan) {
     validate_batch(c, s);
-    if (s.pad) throw RangeError("oob='pad' is not on the GPU path yet: read padded windows with a CPU Collection");
     plan = Plan();
     plan.T = s.tracks ? s.n_tracks : c.size();
     plan.Lout = s.length / s.window;
@@ -70,16 +69,19 @@ void make_plan(Collection& c, const BatchSpec& s, uint64_t budget, bool device_c
             uint64_t dst = comp ? align_up(std::min<uint64_t>(ubuf, cb.size[k] * kMaxDeflateRatio + 64)) : 0;
             return src + dst;
         };
-        auto overlaps = [&](const ChromBlocks& cb, size_t k, uint64_t qs) {
-            return cb.end[k] > qs && cb.start[k] < qs + s.length;
+        // A window's genome bases: [qs, qe) of DensifyRow (qs clipped at 0; BatchSpec::pad).
+        auto overlaps = [&](const ChromBlocks& cb, size_t k, uint64_t qs, uint64_t qe) {
+            return cb.end[k] > qs && cb.start[k] < qe;
         };
+        auto window_end = [&](const DensifyRow& r) { return r.lead < s.length ? r.qs + s.length - r.lead : r.qs; };
 
         std::vector<RowRef> refs(s.batch);
         for (size_t b = 0; b < s.batch; ++b) {
             int32_t fc = c.file_chrom(f, s.chrom[b]);
             size_t first = 0, last = 0;
-            if (fc >= 0)
-                file.index().chroms[fc].overlapping(uint64_t(s.start[b]), uint64_t(s.start[b]) + s.length, &first, &last);
+            int64_t st = s.start[b], en = st + int64_t(s.length);
+            if (fc >= 0 && en > 0)
+                file.index().chroms[fc].overlapping(st < 0 ? 0 : uint64_t(st), uint64_t(en), &first, &last);
             refs[b] = {uint32_t(b), fc, uint32_t(first), uint32_t(last)};
         }
         // Position order, so a piece holds neighbouring windows.
@@ -104,7 +106,7 @@ void make_plan(Collection& c, const BatchSpec& s, uint64_t budget, bool device_c
                 for (uint64_t key : row_keys[i]) {
                     uint32_t k = uint32_t(std::lower_bound(u.keys.begin(), u.keys.end(), key) - u.keys.begin());
                     u.rb.push_back(k);
-                    u.qe[k] = std::max(u.qe[k], r.qs + s.length);
+                    u.qe[k] = std::max(u.qe[k], window_end(r));
                 }
                 r.blk_end = uint32_t(u.rb.size());
             }
@@ -119,7 +121,8 @@ void make_plan(Collection& c, const BatchSpec& s, uint64_t budget, bool device_c
         };
         for (const RowRef& ref : refs) {
             DensifyRow r{};
-            r.qs = uint64_t(s.start[ref.b]);
+            r.qs = s.start[ref.b] < 0 ? 0 : uint64_t(s.start[ref.b]);
+            r.lead = s.start[ref.b] < 0 ? uint64_t(-s.start[ref.b]) : 0;
             r.b = ref.b;
             r.slot = uint32_t(slot);
             r.scale = c.scale()[f];
@@ -129,7 +132,7 @@ void make_plan(Collection& c, const BatchSpec& s, uint64_t budget, bool device_c
                 const ChromBlocks& cb = file.index().chroms[ref.fc];
                 r.chrom_id = file.chroms()[ref.fc].id;
                 for (size_t k = ref.first; k < ref.last; ++k)
-                    if (overlaps(cb, k, r.qs)) {
+                    if (overlaps(cb, k, r.qs, window_end(r))) {
                         keys.push_back(uint64_t(ref.fc) << 32 | k);
                         row_cost += cost(cb, k);
                     }

@@ -352,7 +352,7 @@ class Collection:
             or padded (as pybigtools' and pybbi's ``oob``): bases outside
             the chromosome have no data, so they are ``default``, and a bin
             summarises its bases inside the chromosome (mean0 still divides
-            by ``window``). CPU only for now.
+            by ``window``). CPU and GPU.
 
         Returns
         -------
@@ -389,14 +389,12 @@ class Collection:
         targs = _transform(transform)
         if oob not in ("error", "pad"):
             raise ValueError(f"oob must be 'error' or 'pad', got {oob!r}")
-        if oob == "pad" and self._cuda is not None:
-            raise ValueError("oob='pad' is not on the GPU path yet: read padded windows with a CPU Collection")
         track_idx = None if tracks is None else np.ascontiguousarray(tracks, dtype=np.uint32)
         T = len(self.paths) if track_idx is None else track_idx.shape[0]
         shape = (B, T, L // window) if layout == "BTL" else (B, L // window, T)
         if self._cuda is not None:
             return self._values_cuda(chrom_idx, starts.astype(np.int64, copy=False), L, window, float(default),
-                                     dtype, layout, shape, track_idx, out, _SUMMARIES[summary], targs)
+                                     dtype, layout, shape, track_idx, out, _SUMMARIES[summary], targs, oob == "pad")
         np_dtype = {"float32": np.dtype(np.float32), "float16": np.dtype(np.float16), "bfloat16": bfloat16_dtype()}[dtype]
         if out is None:
             out = np.empty(shape, dtype=np_dtype)
@@ -435,7 +433,7 @@ class Collection:
         return self._c.region_stats(chrom_idx, st, en, str(type), bool(exact), tr)
 
     def _values_cuda(self, chrom_idx, starts, L, window, default, dtype, layout, shape, track_idx, out, summary,
-                     targs):
+                     targs, pad):
         """values() on the GPU, on the collection's own stream: the host
         waits for bwl's work alone (its errors are raised here, never lost),
         not for the work queued on the caller's stream, which then waits for
@@ -459,7 +457,7 @@ class Collection:
             else:
                 own.wait_stream(caller)  # out may still be in use there
             self._cuda.values(chrom_idx, starts, L, window, default, _DTYPES[dtype], _LAYOUTS[layout], track_idx,
-                              int(out.data_ptr()), int(own.cuda_stream), summary, targs)
+                              int(out.data_ptr()), int(own.cuda_stream), summary, targs, pad)
             caller.wait_stream(own)
             out.record_stream(caller)  # the caching allocator keeps it for the caller's stream
             return out
@@ -474,7 +472,7 @@ class Collection:
                     raise ValueError(f"out must be a C-contiguous CUDA array of shape {shape} and typestr {typestr}")
         # stream 0: the batcher's own (non-blocking) stream; the result is complete on return
         self._cuda.values(chrom_idx, starts, L, window, default, _DTYPES[dtype], _LAYOUTS[layout], track_idx,
-                          int(out.__cuda_array_interface__["data"][0]), 0, summary, targs)
+                          int(out.__cuda_array_interface__["data"][0]), 0, summary, targs, pad)
         return out
 
     def chrom_names(self) -> list[str]:

@@ -641,6 +641,7 @@ void test_pipeline(const std::string& dir) {
             s.transform.log1p = trial % 2;
         }
         s.layout = Layout((trial / 3) % 2);
+        s.pad = trial % 4 == 3;  // windows hanging over either chromosome end (oob="pad")
         std::vector<uint32_t> chrom(s.batch), tracks;
         std::vector<int64_t> start(s.batch);
         for (size_t b = 0; b < s.batch; ++b) {
@@ -649,6 +650,7 @@ void test_pipeline(const std::string& dir) {
             uint64_t size = c.chrom_sizes()[chrom[b]];
             start[b] = int64_t(rng() % (size - L + 1));
             if (b > 0 && rng() % 4 == 0) { chrom[b] = chrom[b - 1]; start[b] = std::max<int64_t>(0, std::min<int64_t>(start[b - 1] + int64_t(rng() % 300) - 150, int64_t(c.chrom_sizes()[chrom[b]] - L))); }
+            if (s.pad && rng() % 2) start[b] = rng() % 2 ? -int64_t(rng() % (L + 10)) : int64_t(size) - int64_t(rng() % L);
         }
         s.chrom = chrom.data();
         s.start = start.data();
