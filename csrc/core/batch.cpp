@@ -47,6 +47,20 @@ Scratch& scratch() {
     return s;
 }
 
+// Staging slots of one task's open windows: a finished window's slot is
+// reused, so a task holds only as many as windows overlap at once.
+struct SlotPool {
+    std::vector<size_t> free;
+    size_t used = 0;
+    size_t take() {
+        if (free.empty()) return used++;
+        size_t k = free.back();
+        free.pop_back();
+        return k;
+    }
+    void give(size_t k) { free.push_back(k); }
+};
+
 }  // namespace
 
 class Batcher {
@@ -144,6 +158,13 @@ private:
         }
     }
 
+    // One past the last block any window of the task reads.
+    uint32_t last_block(const Task& task) const {
+        uint32_t last = 0;
+        for (uint32_t i = task.begin; i < task.end; ++i) last = std::max(last, ranges_[task.slot][i].last);
+        return last;
+    }
+
     // Index of output element (window b, track slot t, bin j).
     uint64_t out_index(size_t b, size_t t, uint64_t j) const {
         return s_.layout == Layout::BTL ? (uint64_t(b) * T_ + t) * Lout_ + j : (uint64_t(b) * Lout_ + j) * T_ + t;
@@ -181,14 +202,13 @@ private:
             const Range* r;
             float* row;      // per-base row (direct or staging), or null when pooled
             double* bins;    // (sum, bases) per bin when pooled
-            size_t staging;  // index into sc.rows / sc.bins, returned to `free_rows` when finished
+            size_t staging;  // index into sc.rows / sc.bins, returned to `slots` when finished
             uint64_t budget; // bases its items may still write (see spend())
         };
         std::vector<Open> open;
-        std::vector<size_t> free_rows;
-        size_t next = task.begin, used_rows = 0;
-        uint32_t first = rs[task.begin].first, last = first;
-        for (uint32_t i = task.begin; i < task.end; ++i) last = std::max(last, rs[i].last);
+        SlotPool slots;
+        size_t next = task.begin;
+        uint32_t first = rs[task.begin].first, last = last_block(task);
 
         for (uint32_t blk = first; blk < last; ++blk) {
             for (; next < task.end && rs[next].first == blk; ++next) {
@@ -197,15 +217,10 @@ private:
                     o.row = static_cast<float*>(out_) + out_index(rs[next].window, task.slot, 0);
                     std::fill(o.row, o.row + s_.length, s_.default_value);
                 } else {
-                    if (!free_rows.empty()) {
-                        o.staging = free_rows.back();
-                        free_rows.pop_back();
-                    } else {
-                        o.staging = used_rows++;
-                        if (o.staging == sc.rows.size()) {
-                            sc.rows.emplace_back();
-                            sc.bins.emplace_back();
-                        }
+                    o.staging = slots.take();
+                    if (o.staging == sc.rows.size()) {
+                        sc.rows.emplace_back();
+                        sc.bins.emplace_back();
                     }
                     if (pooled_) {
                         auto& v = sc.bins[o.staging];
@@ -255,7 +270,7 @@ private:
                 if (open[k].r->last == blk + 1) {
                     if (!direct_) {
                         finish_row(open[k].r->window, task.slot, open[k].row, open[k].bins);
-                        free_rows.push_back(open[k].staging);
+                        slots.give(open[k].staging);
                     }
                     open[k] = open.back();
                     open.pop_back();
@@ -282,20 +297,13 @@ private:
             size_t diff;  // index into sc.diffs
         };
         std::vector<Open> open;
-        std::vector<size_t> free_rows;
-        size_t next = task.begin, used = 0;
-        uint32_t first = rs[task.begin].first, last = first;
-        for (uint32_t i = task.begin; i < task.end; ++i) last = std::max(last, rs[i].last);
+        SlotPool slots;
+        size_t next = task.begin;
+        uint32_t first = rs[task.begin].first, last = last_block(task);
         for (uint32_t blk = first; blk < last; ++blk) {
             for (; next < task.end && rs[next].first == blk; ++next) {
-                size_t d;
-                if (!free_rows.empty()) {
-                    d = free_rows.back();
-                    free_rows.pop_back();
-                } else {
-                    d = used++;
-                    if (d == sc.diffs.size()) sc.diffs.emplace_back();
-                }
+                size_t d = slots.take();
+                if (d == sc.diffs.size()) sc.diffs.emplace_back();
                 sc.diffs[d].assign(s_.length + 1, 0);
                 open.push_back({&rs[next], d});
             }
@@ -333,7 +341,7 @@ private:
             for (size_t k = 0; k < open.size();) {
                 if (open[k].r->last == blk + 1) {
                     bed_finish(open[k].r->window, task.slot, sc.diffs[open[k].diff].data());
-                    free_rows.push_back(open[k].diff);
+                    slots.give(open[k].diff);
                     open[k] = open.back();
                     open.pop_back();
                 } else {

@@ -123,72 +123,64 @@ void BigWigFile::need_kind(bool bigbed, const char* what) const {
                                                           "Collection for coverage)"));
 }
 
+// Calls f(data, n) -> SectionStatus with each block of chrom that reaches
+// into [start, end) (inflated, in index order; a remote file fetches them
+// all first); a bad status fails naming the block.
+template <class F>
+void BigWigFile::each_block(uint32_t chrom, uint64_t start, uint64_t end, F&& f) const {
+    check_range(chrom, start, end);
+    const ChromBlocks& cb = index_.chroms[chrom];
+    size_t first, last;
+    cb.overlapping(start, end, &first, &last);
+    prefetch_blocks(cb, first, last, start);
+    auto& [raw, buf] = scratch();
+    for (size_t i = first; i < last; ++i) {
+        if (cb.end[i] <= start) continue;
+        uint64_t n = load_block(cb.offset[i], cb.size[i], raw, buf);
+        int st = f(buf.data(), n);
+        if (st != kSectionOk)
+            fail_block(cb.offset[i], hdr_.bigbed ? "BED record runs past the end of its block" : section_status_text(st));
+    }
+}
+
 void BigWigFile::values(uint32_t chrom, uint64_t start, uint64_t end, float* out) const {
     need_kind(false, "values");
     check_range(chrom, start, end);
     std::fill(out, out + (end - start), std::numeric_limits<float>::quiet_NaN());
-    const ChromBlocks& cb = index_.chroms[chrom];
-    size_t first, last;
-    cb.overlapping(start, end, &first, &last);
-    prefetch_blocks(cb, first, last, start);
-    auto& [raw, buf] = scratch();
     uint64_t budget = write_budget(end - start);
-    for (size_t i = first; i < last; ++i) {
-        if (cb.end[i] <= start) continue;
-        uint64_t n = load_block(cb.offset[i], cb.size[i], raw, buf);
-        int st = densify_block(buf.data(), n, hdr_.swap, chroms_[chrom].id, start, end, out, 1.0f, &budget);
-        if (st != kSectionOk)
-            fail(std::string(section_status_text(st)) + " (block at offset " + std::to_string(cb.offset[i]) + ")");
-    }
+    each_block(chrom, start, end, [&](const uint8_t* data, uint64_t n) {
+        return densify_block(data, n, hdr_.swap, chroms_[chrom].id, start, end, out, 1.0f, &budget);
+    });
 }
 
 Intervals BigWigFile::intervals(uint32_t chrom, uint64_t start, uint64_t end) const {
     need_kind(false, "intervals");
-    check_range(chrom, start, end);
     Intervals r;
-    const ChromBlocks& cb = index_.chroms[chrom];
-    size_t first, last;
-    cb.overlapping(start, end, &first, &last);
-    prefetch_blocks(cb, first, last, start);
-    auto& [raw, buf] = scratch();
-    uint32_t id = chroms_[chrom].id;
-    for (size_t i = first; i < last; ++i) {
-        if (cb.end[i] <= start) continue;
-        uint64_t n = load_block(cb.offset[i], cb.size[i], raw, buf);
-        int st = for_each_item(buf.data(), n, hdr_.swap, [&](uint32_t c, uint64_t s, uint64_t e, float v) {
+    uint32_t id = chroms_.at(chrom).id;
+    each_block(chrom, start, end, [&](const uint8_t* data, uint64_t n) {
+        return for_each_item(data, n, hdr_.swap, [&](uint32_t c, uint64_t s, uint64_t e, float v) {
             if (c != id || e <= s || e <= start || s >= end) return;
             if (e > UINT32_MAX) e = UINT32_MAX;  // only a corrupt section can get here
             r.start.push_back(uint32_t(s));
             r.end.push_back(uint32_t(e));
             r.value.push_back(v);
         });
-        if (st != kSectionOk)
-            fail(std::string(section_status_text(st)) + " (block at offset " + std::to_string(cb.offset[i]) + ")");
-    }
+    });
     return r;
 }
 
 BedEntries BigWigFile::entries(uint32_t chrom, uint64_t start, uint64_t end, bool with_rest) const {
     need_kind(true, "entries");
-    check_range(chrom, start, end);
     BedEntries r;
-    const ChromBlocks& cb = index_.chroms[chrom];
-    size_t first, last;
-    cb.overlapping(start, end, &first, &last);
-    prefetch_blocks(cb, first, last, start);
-    auto& [raw, buf] = scratch();
-    uint32_t id = chroms_[chrom].id;
-    for (size_t i = first; i < last; ++i) {
-        if (cb.end[i] <= start) continue;
-        uint64_t n = load_block(cb.offset[i], cb.size[i], raw, buf);
-        int st = for_each_bed(buf.data(), n, hdr_.swap, [&](uint32_t c, uint32_t s, uint32_t e, const char* rest, uint64_t len) {
+    uint32_t id = chroms_.at(chrom).id;
+    each_block(chrom, start, end, [&](const uint8_t* data, uint64_t n) {
+        return for_each_bed(data, n, hdr_.swap, [&](uint32_t c, uint32_t s, uint32_t e, const char* rest, uint64_t len) {
             if (c != id || e <= start || s >= end) return;
             r.start.push_back(s);
             r.end.push_back(e);
             r.rest.emplace_back(with_rest ? std::string(rest, len) : std::string());
         });
-        if (st != kSectionOk) fail("BED record runs past the end of its block (block at offset " + std::to_string(cb.offset[i]) + ")");
-    }
+    });
     return r;
 }
 

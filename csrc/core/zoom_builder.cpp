@@ -37,6 +37,17 @@ void add_to_record(ZoomRecord& rec, uint32_t end, uint32_t len, float v) {
     rec.sum_squares += double(v) * v * len;
 }
 
+// Adds record x (same chrom and bin, not before rec's start) into rec.
+void fold_record(ZoomRecord& rec, const ZoomRecord& x) {
+    rec.start = std::min(rec.start, x.start);
+    rec.end = std::max(rec.end, x.end);
+    rec.valid_count += x.valid_count;
+    rec.min_val = std::min(rec.min_val, x.min_val);
+    rec.max_val = std::max(rec.max_val, x.max_val);
+    rec.sum += x.sum;
+    rec.sum_squares += x.sum_squares;
+}
+
 }  // namespace
 
 uint64_t count_zoom_records(const ChromsById& chroms, uint64_t r) {
@@ -98,18 +109,8 @@ std::vector<ZoomRecord> summarize_items(const ChromsById& chroms, uint32_t r) {
     std::stable_sort(out.begin(), out.end(), before);
     std::vector<ZoomRecord> merged;
     for (const ZoomRecord& x : out) {
-        if (merged.empty() || before(merged.back(), x)) {
-            merged.push_back(x);
-            continue;
-        }
-        ZoomRecord& o = merged.back();
-        o.start = std::min(o.start, x.start);
-        o.end = std::max(o.end, x.end);
-        o.valid_count += x.valid_count;
-        o.min_val = std::min(o.min_val, x.min_val);
-        o.max_val = std::max(o.max_val, x.max_val);
-        o.sum += x.sum;
-        o.sum_squares += x.sum_squares;
+        if (merged.empty() || before(merged.back(), x)) merged.push_back(x);
+        else fold_record(merged.back(), x);
     }
     return merged;
 }
@@ -117,17 +118,8 @@ std::vector<ZoomRecord> summarize_items(const ChromsById& chroms, uint32_t r) {
 std::vector<ZoomRecord> summarize_records(const std::vector<ZoomRecord>& finer, uint32_t r) {
     std::vector<ZoomRecord> out;
     for (const ZoomRecord& f : finer) {
-        if (out.empty() || out.back().chrom_id != f.chrom_id || out.back().start / r != f.start / r) {
-            out.push_back(f);
-            continue;
-        }
-        ZoomRecord& o = out.back();
-        o.end = f.end;
-        o.valid_count += f.valid_count;
-        o.min_val = std::min(o.min_val, f.min_val);
-        o.max_val = std::max(o.max_val, f.max_val);
-        o.sum += f.sum;
-        o.sum_squares += f.sum_squares;
+        if (out.empty() || out.back().chrom_id != f.chrom_id || out.back().start / r != f.start / r) out.push_back(f);
+        else fold_record(out.back(), f);
     }
     return out;
 }

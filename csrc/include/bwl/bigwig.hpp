@@ -98,6 +98,8 @@ private:
                                    Stat stat, uint32_t nbins) const;
     [[noreturn]] void fail(const std::string& what) const;
     void need_kind(bool bigbed, const char* what) const;  // RangeError when the file is the other kind
+    template <class F>
+    void each_block(uint32_t chrom, uint64_t start, uint64_t end, F&& f) const;  // bigwig.cpp
 
     FileSource src_;
     Header hdr_;
