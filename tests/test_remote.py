@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 import bwl
-from bwl import _remote
+from bwl._remote.source import CACHE
 from conftest import ALL_FILES, regions
 from http_server import FaultServer
 
@@ -173,7 +173,7 @@ def test_threads_reading_one_remote_file(srv, bw_files):
 
 def test_small_cache_still_correct(srv, bw_files):
     bw = bw_files["bwl_bedGraph_little_zlib"]
-    old = _remote._CACHE.max_bytes
+    old = CACHE.max_bytes
     try:
         for limit in (0, 5000):
             bwl.set_remote_cache(limit)
@@ -192,7 +192,7 @@ def test_disk_cache_between_runs(srv, bw_files, tmp_path):
     bw = bw_files["bwl_bedGraph_little_zlib"]
     opts = bwl.RemoteOptions(cache_dir=str(tmp_path / "udc"), readahead=4096)
     loc = bwl.open(bw.path)
-    old = _remote._CACHE.max_bytes
+    old = CACHE.max_bytes
 
     def read_all():
         with bwl.open(url(srv, bw), remote=opts) as r:
@@ -232,14 +232,14 @@ def test_retries_5xx_resets_and_truncated_bodies(srv, bw_files):
     bw = bw_files["pybw_variableStep"]
     with bwl.open(bw.path) as loc:
         for fault in ("fail_next", "reset_next", "truncate_next"):
-            _remote.set_remote_cache(0)  # every read goes to the server
+            bwl.set_remote_cache(0)  # every read goes to the server
             try:
                 r = bwl.open(url(srv, bw), remote=FAST)
                 setattr(srv, fault, 2)
                 check_file_equal(r, loc)
                 assert getattr(srv, fault) == 0, fault  # the faults happened, and were retried
             finally:
-                _remote.set_remote_cache(1 << 30)
+                bwl.set_remote_cache(1 << 30)
 
 
 @pytest.mark.parametrize("fault,words", [("fail_next", "HTTP 503"), ("truncate_next", "truncated"),

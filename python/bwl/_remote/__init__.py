@@ -1,0 +1,91 @@
+"""Tracks that are not local paths: http(s) URLs, fsspec URLs, file objects.
+
+The C++ core plans which byte ranges it needs and reads them through a
+source from this package (``csrc/python/range_reader.hpp`` calls ``size``,
+``read`` and ``prefetch``), which does the transfers:
+
+- a cache of fetched extents, bounded in bytes and shared by all sources
+  (:func:`set_remote_cache`), so headers, indexes and blocks are fetched once;
+- ``prefetch``: the ranges a batch is about to read, minus what is cached or
+  in flight, merged where the gaps between them are small, fetched
+  concurrently; reads wait for what is in flight;
+- a read the cache misses fetches at least ``readahead`` bytes (headers and
+  index nodes come in few requests);
+- http(s) by the standard library: keep-alive connections shared by a source's threads,
+  connect/read timeouts, a deadline per request, retries with backoff on
+  5xx/429/resets/truncated bodies, redirects, and checks that the server
+  honoured the range and that the file did not change (size, ETag,
+  Last-Modified) since it was opened.
+
+Every failure is an :class:`RemoteError` (an OSError) naming the URL.
+"""
+from __future__ import annotations
+
+import errno as _errno
+import os
+from typing import Any, Optional
+from urllib.parse import unquote, urlsplit
+
+from bwl._remote.errors import RemoteError, RemoteFileNotFoundError, remote_error
+from bwl._remote.files import FileObjectSource, FsspecSource
+from bwl._remote.http import HttpSource
+from bwl._remote.options import DEFAULT_OPTIONS, RemoteOptions
+from bwl._remote.source import Source, pool, remote_cache_bytes, set_remote_cache
+
+__all__ = ["RemoteError", "RemoteFileNotFoundError", "RemoteOptions", "HttpSource", "FsspecSource", "FileObjectSource",
+           "fetch_small", "is_remote", "open_source", "open_sources", "remote_cache_bytes", "remote_error",
+           "set_remote_cache"]
+
+
+def is_remote(src: Any) -> bool:
+    """True for a URL (not file://) or a file object: what the core cannot pread."""
+    if isinstance(src, (str, os.PathLike)):
+        s = os.fspath(src)
+        return isinstance(s, str) and "://" in s and not s.startswith("file://")
+    return hasattr(src, "read")
+
+
+def open_source(src: Any, opts: Optional[RemoteOptions] = None) -> tuple[str, Optional[Source]]:
+    """``(name, source)``: a local path gives ``(path, None)`` (the core's
+    pread path); a URL or file object gives its source."""
+    opts = opts or DEFAULT_OPTIONS
+    if isinstance(src, (str, os.PathLike)):
+        s = os.fspath(src)
+        if not isinstance(s, str):
+            s = os.fsdecode(s)
+        if s.startswith("file://"):
+            return unquote(urlsplit(s).path), None
+        if "://" not in s:
+            return s, None
+        scheme = s.split("://", 1)[0].lower()
+        r: Source = HttpSource(s, opts) if scheme in ("http", "https") else FsspecSource(s, opts)
+        return r.name, r
+    if hasattr(src, "read") and hasattr(src, "seek") or hasattr(src, "read_at"):
+        r = FileObjectSource(src, opts)
+        return r.name, r
+    raise TypeError(f"expected a path, a URL or a binary file object, got {type(src).__name__}")
+
+
+def open_sources(srcs: list, opts: Optional[RemoteOptions] = None) -> list[tuple[str, Optional[Source]]]:
+    """:func:`open_source` of each; the remote ones concurrently (each
+    costs a round trip)."""
+    opts = opts or DEFAULT_OPTIONS
+    if sum(is_remote(s) for s in srcs) < 2:
+        return [open_source(s, opts) for s in srcs]
+    return list(pool(opts.concurrency).map(lambda s: open_source(s, opts), srcs))
+
+
+def fetch_small(src: Any, suffix: str, opts: Optional[RemoteOptions] = None) -> Optional[bytes]:
+    """The whole file at URL ``src + suffix`` (an index next to a remote
+    file), or None when it does not exist."""
+    try:
+        _, s = open_source(os.fspath(src) + suffix, opts)
+    except RemoteError as e:
+        if e.errno == _errno.ENOENT:
+            return None
+        raise
+    assert s is not None
+    try:
+        return bytes(s.read(0, s.size()))
+    finally:
+        s.forget()

@@ -1,0 +1,197 @@
+"""http(s) by the standard library: range requests with their checks."""
+from __future__ import annotations
+
+import errno as _errno
+import http.client
+import ssl
+import threading
+import time
+from typing import Optional
+from urllib.parse import unquote, urljoin, urlsplit
+
+from bwl._remote.errors import RemoteError, Retry, remote_error
+from bwl._remote.options import DEFAULT_OPTIONS, RemoteOptions
+from bwl._remote.source import CACHE, Source
+
+_UA = "bwl"
+
+
+def redact(url: str) -> str:
+    """The URL without credentials or query string (kept out of messages)."""
+    p = urlsplit(url)
+    host = p.hostname or ""
+    if p.port:
+        host += f":{p.port}"
+    return f"{p.scheme}://{host}{p.path}"
+
+
+class HttpSource(Source):
+    """A file on an http(s) server that answers Range requests."""
+
+    _MAX_REDIRECTS = 5
+
+    def __init__(self, url: str, opts: RemoteOptions = DEFAULT_OPTIONS) -> None:
+        super().__init__(redact(url), opts)
+        self._url = url
+        self._idle_lock = threading.Lock()
+        self._idle: dict[tuple, list[http.client.HTTPConnection]] = {}  # keep-alive connections not in use
+        self._validators: Optional[tuple[Optional[str], Optional[str]]] = None
+        self._whole: Optional[bytes] = None
+        self._size = -1
+        # The first request learns the size and brings the header, zoom
+        # headers and usually the chromosome tree.
+        first = self._fetch_exact(0, opts.readahead)
+        if self._whole is None:
+            etag, modified = self._validators or (None, None)
+            self._use_disk(f"{url.split('?')[0]}|{self._size}|{etag}|{modified}")
+            if self._disk is not None:
+                self._disk.write(0, first)
+            with CACHE.lock:
+                self._insert(0, first[: self._size])
+
+    def read(self, off: int, n: int):
+        if self._whole is not None:
+            if off < 0 or off + n > len(self._whole):
+                raise RemoteError(_errno.EINVAL, f"{self.name}: read of {n} bytes at {off} is outside the file")
+            return memoryview(self._whole)[off: off + n]
+        return super().read(off, n)
+
+    def prefetch(self, ranges) -> None:
+        if self._whole is None:
+            super().prefetch(ranges)
+
+    def _checkout(self, url: str) -> tuple[tuple, http.client.HTTPConnection, str]:
+        """An idle keep-alive connection to url's host (any thread's), or a new one."""
+        p = urlsplit(url)
+        if p.scheme not in ("http", "https"):
+            raise RemoteError(_errno.EINVAL, f"{self.name}: redirected to {p.scheme}://, which is not http(s)")
+        key = (p.scheme, p.hostname, p.port)
+        target = (p.path or "/") + (f"?{p.query}" if p.query else "")
+        with self._idle_lock:
+            idle = self._idle.get(key)
+            if idle:
+                return key, idle.pop(), target
+        if p.scheme == "https":
+            conn = http.client.HTTPSConnection(p.hostname, p.port, timeout=self.opts.timeout,
+                                               context=ssl.create_default_context())
+        else:
+            conn = http.client.HTTPConnection(p.hostname, p.port, timeout=self.opts.timeout)
+        return key, conn, target
+
+    def _checkin(self, key: tuple, conn: http.client.HTTPConnection) -> None:
+        with self._idle_lock:
+            idle = self._idle.setdefault(key, [])
+            if len(idle) < self.opts.concurrency:
+                idle.append(conn)
+                return
+        conn.close()
+
+    def _forked(self) -> None:
+        super()._forked()
+        self._idle_lock = threading.Lock()
+        self._idle = {}  # never close them: the sockets are the parent's
+
+    def _headers(self, off: int, n: int) -> dict[str, str]:
+        h = {"Range": f"bytes={off}-{off + n - 1}", "Accept-Encoding": "identity", "User-Agent": _UA}
+        p = urlsplit(self._url)
+        if p.username is not None:
+            import base64
+            cred = f"{unquote(p.username)}:{unquote(p.password or '')}".encode()
+            h["Authorization"] = "Basic " + base64.b64encode(cred).decode()
+        return h
+
+    def _fetch(self, off: int, n: int) -> bytes:
+        url = self._url
+        for _ in range(self._MAX_REDIRECTS + 1):
+            key, conn, target = self._checkout(url)
+            reusable = False
+            try:
+                conn.request("GET", target, headers=self._headers(off, n))
+                resp = conn.getresponse()
+                if resp.status in (301, 302, 303, 307, 308):
+                    loc = resp.getheader("Location")
+                    resp.read()
+                    if not loc:
+                        raise RemoteError(_errno.EIO, f"{self.name}: HTTP {resp.status} without a Location")
+                    url = urljoin(url, loc)
+                    reusable = not resp.will_close
+                    continue
+                body = self._body(resp, off, n)
+                reusable = resp.isclosed() and not resp.will_close  # the whole answer read
+                return body
+            finally:
+                if reusable:
+                    self._checkin(key, conn)
+                else:
+                    conn.close()
+        raise RemoteError(_errno.EIO, f"{self.name}: more than {self._MAX_REDIRECTS} redirects")
+
+    def _body(self, resp: http.client.HTTPResponse, off: int, n: int) -> bytes:
+        status = resp.status
+        if status == 206:
+            a, b, total = content_range(resp.getheader("Content-Range"), self.name)
+            if a != off or b < a or b > off + n - 1:
+                raise RemoteError(_errno.EIO, f"{self.name}: asked for bytes {off}-{off + n - 1}, "
+                                  f"the server sent {a}-{b}")
+            self._check_same_file(total, resp)
+            return self._read_all(resp, b - a + 1)
+        if status == 200:
+            length = resp.getheader("Content-Length")
+            total = int(length) if length and length.isdigit() else None
+            if total is None or total > self.opts.whole_file_limit:
+                raise RemoteError(_errno.EIO, f"{self.name}: the server ignores Range requests (HTTP 200 with the "
+                                  f"whole file, {total if total is not None else 'unknown'} bytes); files over "
+                                  f"{self.opts.whole_file_limit} bytes need a server that supports Range")
+            self._check_same_file(total, resp)
+            body = self._read_all(resp, total)
+            self._whole = body
+            return body[off: off + n]
+        if status == 416:
+            if self._size < 0 and (resp.getheader("Content-Range") or "").strip() == "bytes */0":
+                self._check_same_file(0, resp)  # an empty file
+                return b""
+            raise RemoteError(_errno.EIO, f"{self.name}: range {off}-{off + n - 1} not satisfiable "
+                              "(the file is shorter than when it was opened)")
+        if status in (408, 429) or 500 <= status < 600:
+            resp.read()
+            raise Retry(f"HTTP {status} {resp.reason}")
+        resp.read()
+        code = {404: _errno.ENOENT, 410: _errno.ENOENT, 401: _errno.EACCES, 403: _errno.EACCES}.get(status, _errno.EIO)
+        raise remote_error(code, f"{self.name}: HTTP {status} {resp.reason}")
+
+    def _check_same_file(self, total: int, resp: http.client.HTTPResponse) -> None:
+        v = (resp.getheader("ETag"), resp.getheader("Last-Modified"))
+        if self._size < 0:
+            self._size, self._validators = total, v
+            return
+        old = self._validators or (None, None)
+        changed = total != self._size or any(a is not None and b is not None and a != b for a, b in zip(old, v))
+        if changed:
+            raise RemoteError(_errno.ESTALE, f"{self.name}: the file changed on the server since it was opened "
+                              f"(size {self._size} -> {total}, ETag {old[0]} -> {v[0]}); open it again")
+
+    def _read_all(self, resp: http.client.HTTPResponse, n: int) -> bytes:
+        t0 = time.monotonic()
+        parts = []
+        got = 0
+        while got < n:
+            if time.monotonic() - t0 > self.opts.deadline:
+                raise Retry(f"no whole answer within {self.opts.deadline:g} s")
+            chunk = resp.read(min(n - got, 1 << 20))
+            if not chunk:
+                raise Retry(f"truncated body: {got} of {n} bytes")
+            parts.append(chunk)
+            got += len(chunk)
+        return b"".join(parts)
+
+
+def content_range(value: Optional[str], name: str) -> tuple[int, int, int]:
+    try:
+        unit, rest = value.split(" ", 1)  # "bytes a-b/total"
+        span, total = rest.split("/", 1)
+        a, b = span.split("-", 1)
+        if unit != "bytes" or total.strip() == "*":
+            raise ValueError
+        return int(a), int(b), int(total)
+    except (AttributeError, ValueError):
+        raise RemoteError(_errno.EIO, f"{name}: HTTP 206 without a valid Content-Range ({value!r})") from None

@@ -1,0 +1,46 @@
+"""How remote tracks are fetched: :class:`RemoteOptions`."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Optional
+
+
+@dataclass(frozen=True)
+class RemoteOptions:
+    """How remote tracks are fetched (pass as ``remote=`` or set globally).
+
+    timeout: seconds for connecting and for each socket read.
+    deadline: seconds one request may take in all (a server trickling bytes
+        cannot hold a read longer).
+    retries: extra attempts after a 5xx/429, a reset or a truncated body,
+        with exponential backoff from ``backoff`` seconds.
+    readahead: a read the cache misses fetches at least this many bytes.
+    gap: prefetched ranges closer than this are fetched as one request.
+    max_request: no request asks for more than this many bytes.
+    concurrency: requests in flight at once (all sources together).
+    whole_file_limit: a server that ignores Range requests (HTTP 200) is
+        still read when the file is at most this big (downloaded once);
+        larger files raise.
+    storage_options: keyword arguments for fsspec's filesystem (``s3://``
+        credentials, endpoint URLs, ...).
+    cache_dir: keep fetched ranges on disk here too, between runs and
+        processes (as UCSC's udc cache does; default ``BWL_REMOTE_CACHE_DIR``,
+        or none). Keyed by URL, size and ETag/Last-Modified, so a changed
+        file is fetched anew; never trimmed: delete the folder to clear it.
+    """
+
+    timeout: float = 30.0
+    deadline: float = 120.0
+    retries: int = 3
+    backoff: float = 0.2
+    readahead: int = 64 << 10
+    gap: int = 32 << 10
+    max_request: int = 16 << 20
+    concurrency: int = 16
+    whole_file_limit: int = 64 << 20
+    storage_options: Optional[dict] = None  # passed to fsspec for its URLs (credentials, endpoints)
+    cache_dir: Optional[str] = os.environ.get("BWL_REMOTE_CACHE_DIR") or None
+
+
+DEFAULT_OPTIONS = RemoteOptions()
