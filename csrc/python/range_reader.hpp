@@ -1,4 +1,4 @@
-// RangeReader over a Python object (bwl/_remote.py's sources): size(),
+// RangeReader over a Python object (the sources of bwl/_remote/): size(),
 // read(off, n) -> bytes, prefetch([(off, n), ...]). Called from the core's
 // threads with the GIL released, so each call takes the GIL; a Python
 // exception becomes a RemoteIoError carrying its message (and errno, if any).

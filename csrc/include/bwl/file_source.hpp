@@ -18,7 +18,7 @@ using ByteRanges = std::vector<std::pair<uint64_t, uint64_t>>;
 
 // The bytes of a file that is not a local path (an http(s) URL, an fsspec
 // URL, a Python file object): implemented by the bindings over
-// bwl/_remote.py, which does the transfers and keeps the fetched ranges.
+// bwl/_remote/, which does the transfers and keeps the fetched ranges.
 class RangeReader {
 public:
     virtual ~RangeReader() = default;
