@@ -822,6 +822,27 @@ def test_decoded_cache_extends_prefixes(env):
     assert grown[-1] == grown[-3] > grown[0], grown  # later windows needed more; going back needed nothing new
 
 
+def test_preload(env):
+    """preload=True: every block inflated into the decoded cache at open;
+    batches then inflate nothing (no misses), every value right; a budget
+    too small is an error naming it, not a silent eviction storm."""
+    col = bwl.Collection(env.paths, decoded_cache=1 << 26, preload=True)
+    held = col.cache_info()["decoded_bytes"]
+    assert held > 0 and col.cache_info()["decoded_misses"] == 0
+    rng = np.random.default_rng(29)
+    for _ in range(3):
+        c, s, e = _windows(rng, 1000, 40)
+        np.testing.assert_array_equal(col.values(c, s, e), env.ref(c, s, e))
+        np.testing.assert_allclose(col.values(c, s, e, window=100), _pool(env.ref(c, s, e), 100, np.nan), rtol=1e-6)
+    info = col.cache_info()
+    assert info["decoded_misses"] == 0 and info["decoded_hits"] > 0 and info["decoded_bytes"] == held
+    assert info["decoded_evictions"] == 0
+    with pytest.raises(ValueError, match="decoded_cache=4096"):
+        bwl.Collection(env.paths, decoded_cache=4096, preload=True)
+    with pytest.raises(ValueError, match="needs decoded_cache"):
+        bwl.Collection(env.paths, preload=True)
+
+
 def test_no_cache_info(env, coll):
     info = coll.cache_info()
     assert info.get("host_bytes", 0) == 0 and info.get("decoded_hits", 0) == 0, info

@@ -20,8 +20,12 @@ bool BlockCache::contains(uint32_t file, uint64_t offset) const {
 }
 
 void BlockCache::put(uint32_t file, uint64_t offset, Block b) {
-    if (!b || b->bytes.size() > max_bytes_) return;
+    if (!b) return;
     std::lock_guard<std::mutex> lock(mu_);
+    if (b->bytes.size() > max_bytes_) {
+        ++evictions_;
+        return;
+    }
     auto it = map_.find({file, offset});
     if (it != map_.end()) {
         const Block& old = it->second->block;
@@ -34,10 +38,16 @@ void BlockCache::put(uint32_t file, uint64_t offset, Block b) {
     lru_.push_front({{file, offset}, std::move(b)});
     map_[{file, offset}] = lru_.begin();
     while (bytes_ > max_bytes_) {
+        ++evictions_;
         bytes_ -= lru_.back().block->bytes.size();
         map_.erase(lru_.back().key);
         lru_.pop_back();
     }
+}
+
+uint64_t BlockCache::evictions() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return evictions_;
 }
 
 uint64_t BlockCache::bytes() const {

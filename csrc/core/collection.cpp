@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "bwl/error.hpp"
+#include "bwl/section.hpp"
 
 namespace bwl {
 
@@ -71,6 +72,33 @@ void Collection::region_stats(const uint32_t* chrom, const int64_t* start, const
         }
         out[k] = v;
     });
+}
+
+uint64_t Collection::preload(size_t t) {
+    if (!cache_) throw RangeError("preload needs a decoded cache (decoded_cache=bytes) to hold the blocks");
+    if (t >= files_.size()) throw RangeError("track index " + std::to_string(t) + " out of range");
+    const BigWigFile& f = *files_[t];
+    std::vector<std::pair<uint64_t, uint64_t>> blocks;  // a block spanning chroms is listed under each
+    for (const ChromBlocks& cb : f.index().chroms)
+        for (size_t i = 0; i < cb.offset.size(); ++i) blocks.emplace_back(cb.offset[i], cb.size[i]);
+    std::sort(blocks.begin(), blocks.end());
+    blocks.erase(std::unique(blocks.begin(), blocks.end()), blocks.end());
+    uint64_t evicted = cache_->evictions(), before = cache_->bytes();
+    const bool swap = f.header().swap, bed = f.bigbed();
+    f.source().prefetch(blocks);
+    pool_.parallel_for(blocks.size(), [&](size_t k) {
+        thread_local ByteBuffer raw, buf;
+        uint64_t off = blocks[k].first;
+        uint64_t n = f.load_block(off, blocks[k].second, raw, buf);
+        bool sorted = !bed && block_sorted(buf.data(), n, swap, false);
+        cache_->put(uint32_t(t), off,
+                    std::make_shared<const CachedBlock>(CachedBlock{{buf.data(), buf.data() + n}, true, sorted}));
+    });
+    if (cache_->evictions() != evicted)
+        throw RangeError(f.path() + ": preload: the decoded blocks do not fit in decoded_cache=" +
+                         std::to_string(cache_->max_bytes()) + " bytes (" + std::to_string(cache_->bytes()) +
+                         " held; blocks were dropped to make room): raise decoded_cache or preload fewer tracks");
+    return cache_->bytes() - before;
 }
 
 uint32_t Collection::chrom_index(const std::string& name) const {

@@ -71,6 +71,7 @@ void bind_collection(py::module_& m) {
                 d["decoded_max_bytes"] = dc->max_bytes();
                 d["decoded_hits"] = dc->hits();
                 d["decoded_misses"] = dc->misses();
+                d["decoded_evictions"] = dc->evictions();
             }
             return d;
         })
@@ -98,6 +99,10 @@ void bind_collection(py::module_& m) {
              py::arg("chroms"), py::arg("starts"), py::arg("length"), py::arg("window"), py::arg("default"),
              py::arg("dtype"), py::arg("layout"), py::arg("tracks"), py::arg("out"), py::arg("summary") = 0,
              py::arg("transform") = py::none(), py::arg("pad") = false)
+        .def("preload", [](Collection& c, size_t t) {
+            py::gil_scoped_release nogil;
+            return c.preload(t);
+        })
         .def("region_stats", [](Collection& c, py::array_t<uint32_t, py::array::c_style | py::array::forcecast> chroms,
                                 py::array_t<int64_t, py::array::c_style | py::array::forcecast> starts,
                                 py::array_t<int64_t, py::array::c_style | py::array::forcecast> ends,

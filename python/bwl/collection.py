@@ -219,6 +219,11 @@ class Collection:
     ``ulimit -n``.
     remote : bwl.RemoteOptions, optional
         Timeouts, retries and request sizes for URL and file-object tracks.
+    preload : bool
+        Inflate every block of every track into the decoded cache at open
+        (``decoded_cache`` is the budget), with a progress bar, so batches
+        inflate nothing: warm from the first epoch. Raises ValueError,
+        naming the budget, when the blocks do not fit.
     mode : "coverage" or "mask"
         What a bigBed track gives per base: how many of its records cover
         the base, or 1 where any does (peaks as labels); 0 where none (never
@@ -229,7 +234,9 @@ class Collection:
     def __init__(self, paths: Union[PathLike, Sequence[PathLike]], scale: Union[None, Mapping[str, float], npt.ArrayLike] = None,
                  threads: Optional[int] = None, cache: Optional[str] = None, decoded_cache: Optional[int] = None,
                  device: str = "cpu", chrom_aliases: ChromAliasSpec = None,
-                 remote: Optional[RemoteOptions] = None, mode: str = "coverage") -> None:
+                 remote: Optional[RemoteOptions] = None, mode: str = "coverage", preload: bool = False) -> None:
+        if preload and not decoded_cache:
+            raise ValueError("preload=True needs decoded_cache=bytes: the budget the inflated blocks must fit in")
         if mode not in ("coverage", "mask"):
             raise ValueError(f"mode must be 'coverage' or 'mask', got {mode!r}")
         if cache not in (None, "host", "device"):
@@ -248,6 +255,11 @@ class Collection:
         self._chroms = {name: (size, count) for name, size, count in self._c.chroms()}
         if scale is not None:
             self._c.set_scale(self._scale_array(scale))
+        if preload:
+            from tqdm import tqdm
+
+            for t in tqdm(range(len(self.paths)), desc="preload", unit="track", disable=None):
+                self._c.preload(t)
         self._cuda = None
         self._stream = None  # bwl's CUDA stream (torch), made at the first values()
         if self._device_index is not None:

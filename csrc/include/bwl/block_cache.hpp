@@ -36,6 +36,7 @@ public:
     uint64_t max_bytes() const { return max_bytes_; }
     uint64_t hits() const { return hits_; }
     uint64_t misses() const { return misses_; }
+    uint64_t evictions() const;  // blocks dropped for room, or refused (bigger than the cache)
 
 private:
     struct Key {
@@ -52,7 +53,7 @@ private:
     };
 
     mutable std::mutex mu_;
-    uint64_t max_bytes_, bytes_ = 0, hits_ = 0, misses_ = 0;
+    uint64_t max_bytes_, bytes_ = 0, hits_ = 0, misses_ = 0, evictions_ = 0;
     std::list<Entry> lru_;
     std::unordered_map<Key, std::list<Entry>::iterator, KeyHash> map_;
 };

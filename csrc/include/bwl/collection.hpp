@@ -86,6 +86,12 @@ public:
     void region_stats(const uint32_t* chrom, const int64_t* start, const int64_t* end, size_t n, Stat stat,
                       bool exact, const uint32_t* tracks, size_t T, double* out);
 
+    // Inflates every data block of track t into the decoded cache (in
+    // parallel), so later batches inflate nothing; returns the bytes added.
+    // Throws RangeError, naming the budget, when the cache cannot hold them
+    // all (no silent eviction storm), or when there is no decoded cache.
+    uint64_t preload(size_t t);
+
     uint64_t host_cache_bytes() const { return host_bytes_; }
     const BlockCache* decoded_cache() const { return cache_.get(); }
     ThreadPool& pool() { return pool_; }
