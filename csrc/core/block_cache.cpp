@@ -3,56 +3,65 @@
 namespace bwl {
 
 Block BlockCache::get(uint32_t file, uint64_t offset) {
-    std::lock_guard<std::mutex> lock(mu_);
-    auto it = map_.find({file, offset});
-    if (it == map_.end()) {
-        ++misses_;
+    Key k{file, offset};
+    Shard& sh = shard(k);
+    std::lock_guard<std::mutex> lock(sh.mu);
+    auto it = sh.map.find(k);
+    if (it == sh.map.end()) {
+        misses_.fetch_add(1, std::memory_order_relaxed);
         return nullptr;
     }
-    ++hits_;
-    lru_.splice(lru_.begin(), lru_, it->second);
+    hits_.fetch_add(1, std::memory_order_relaxed);
+    if (it->second != sh.lru.begin()) sh.lru.splice(sh.lru.begin(), sh.lru, it->second);
     return it->second->block;
 }
 
 bool BlockCache::contains(uint32_t file, uint64_t offset) const {
-    std::lock_guard<std::mutex> lock(mu_);
-    return map_.count({file, offset}) != 0;
+    Key k{file, offset};
+    const Shard& sh = shard(k);
+    std::lock_guard<std::mutex> lock(sh.mu);
+    return sh.map.count(k) != 0;
 }
 
 void BlockCache::put(uint32_t file, uint64_t offset, Block b) {
     if (!b) return;
-    std::lock_guard<std::mutex> lock(mu_);
     if (b->bytes.size() > max_bytes_) {
-        ++evictions_;
+        evictions_.fetch_add(1);
         return;
     }
-    auto it = map_.find({file, offset});
-    if (it != map_.end()) {
-        const Block& old = it->second->block;
-        if (old->complete || old->bytes.size() >= b->bytes.size()) return;
-        bytes_ -= old->bytes.size();
-        lru_.erase(it->second);
-        map_.erase(it);
+    Key k{file, offset};
+    size_t home = KeyHash()(k) % kShards;
+    {
+        Shard& sh = shards_[home];
+        std::lock_guard<std::mutex> lock(sh.mu);
+        auto it = sh.map.find(k);
+        if (it != sh.map.end()) {
+            const Block& old = it->second->block;
+            if (old->complete || old->bytes.size() >= b->bytes.size()) return;
+            bytes_ -= old->bytes.size();
+            sh.lru.erase(it->second);
+            sh.map.erase(it);
+        }
+        bytes_ += b->bytes.size();
+        sh.lru.push_front({k, std::move(b)});
+        sh.map[k] = sh.lru.begin();
     }
-    bytes_ += b->bytes.size();
-    lru_.push_front({{file, offset}, std::move(b)});
-    map_[{file, offset}] = lru_.begin();
-    while (bytes_ > max_bytes_) {
-        ++evictions_;
-        bytes_ -= lru_.back().block->bytes.size();
-        map_.erase(lru_.back().key);
-        lru_.pop_back();
-    }
+    if (bytes_.load() > max_bytes_) trim(home + 1);
 }
 
-uint64_t BlockCache::evictions() const {
-    std::lock_guard<std::mutex> lock(mu_);
-    return evictions_;
-}
-
-uint64_t BlockCache::bytes() const {
-    std::lock_guard<std::mutex> lock(mu_);
-    return bytes_;
+void BlockCache::trim(size_t from) {
+    // One shard locked at a time (no lock order to get wrong); the entry
+    // just added sits at its shard's front, so it goes last.
+    for (size_t pass = 0; pass < kShards && bytes_.load() > max_bytes_; ++pass) {
+        Shard& sh = shards_[(from + pass) % kShards];
+        std::lock_guard<std::mutex> lock(sh.mu);
+        while (bytes_.load() > max_bytes_ && !sh.lru.empty()) {
+            evictions_.fetch_add(1);
+            bytes_ -= sh.lru.back().block->bytes.size();
+            sh.map.erase(sh.lru.back().key);
+            sh.lru.pop_back();
+        }
+    }
 }
 
 }  // namespace bwl

@@ -5,6 +5,7 @@
 // longer one.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <list>
 #include <memory>
@@ -32,11 +33,11 @@ public:
     // Adds b, or replaces a shorter prefix of the same block.
     void put(uint32_t file, uint64_t offset, Block b);
 
-    uint64_t bytes() const;
+    uint64_t bytes() const { return bytes_.load(); }
     uint64_t max_bytes() const { return max_bytes_; }
-    uint64_t hits() const { return hits_; }
-    uint64_t misses() const { return misses_; }
-    uint64_t evictions() const;  // blocks dropped for room, or refused (bigger than the cache)
+    uint64_t hits() const { return hits_.load(); }
+    uint64_t misses() const { return misses_.load(); }
+    uint64_t evictions() const { return evictions_.load(); }  // blocks dropped for room, or refused (bigger than the cache)
 
 private:
     struct Key {
@@ -51,11 +52,22 @@ private:
         Key key;
         Block block;
     };
+    // Sharded by key: threads reading different blocks rarely share a lock.
+    // Each shard keeps its own LRU order; the byte budget is global, and
+    // trimming takes the least recent entries shard by shard.
+    struct Shard {
+        mutable std::mutex mu;
+        std::list<Entry> lru;
+        std::unordered_map<Key, std::list<Entry>::iterator, KeyHash> map;
+    };
+    static constexpr size_t kShards = 16;
+    Shard& shard(const Key& k) { return shards_[KeyHash()(k) % kShards]; }
+    const Shard& shard(const Key& k) const { return shards_[KeyHash()(k) % kShards]; }
+    void trim(size_t from);
 
-    mutable std::mutex mu_;
-    uint64_t max_bytes_, bytes_ = 0, hits_ = 0, misses_ = 0, evictions_ = 0;
-    std::list<Entry> lru_;
-    std::unordered_map<Key, std::list<Entry>::iterator, KeyHash> map_;
+    uint64_t max_bytes_;
+    std::atomic<uint64_t> bytes_{0}, hits_{0}, misses_{0}, evictions_{0};
+    Shard shards_[kShards];
 };
 
 }  // namespace bwl
