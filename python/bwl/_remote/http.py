@@ -114,6 +114,8 @@ class HttpSource(Source):
                     if not loc:
                         raise RemoteError(_errno.EIO, f"{self.name}: HTTP {resp.status} without a Location")
                     url = urljoin(url, loc)
+                    if resp.status in (301, 308):  # permanent: later requests go there directly
+                        self._url = url
                     reusable = not resp.will_close
                     continue
                 body = self._body(resp, off, n)
