@@ -132,6 +132,16 @@ def ensure_files(paths, chroms, seeds, data_bp, label: str) -> None:
     print(f"  {len(paths)} {label}: {mib:,.0f} MiB in total, {time.perf_counter() - t0:.0f} s", flush=True)
 
 
+def tracks(genome: str = "default") -> tuple[list[str], list[tuple[str, int]]]:
+    """The 32 tracks every bench shares and their chromosomes, generated if
+    missing: genome "default" (432 Mb), "quick" (20 Mb) or "hg38"."""
+    chroms = {"default": HUMAN, "quick": QUICK, "hg38": HG38}[genome]
+    base = DATA_DIR / {"default": "collection", "quick": "collection_quick", "hg38": "collection_hg38"}[genome]
+    paths = [str(base / f"track_{i:02d}.bw") for i in range(N_TRACKS)]
+    ensure_files(paths, chroms, [1000 + i for i in range(N_TRACKS)], None, "tracks")
+    return paths, chroms
+
+
 def warm_page_cache(paths) -> None:
     for p in paths:
         with open(p, "rb") as fh:
@@ -439,11 +449,9 @@ def main() -> None:
     warnings.filterwarnings("ignore", category=RuntimeWarning)       # nanmean of an empty bin
 
     t_start = time.perf_counter()
-    chroms = HG38 if a.genome == "hg38" else QUICK if a.quick else HUMAN
     configs = [TARGET] if a.target_only else QUICK_CONFIGS if a.quick else FULL_CONFIGS
-    base = DATA_DIR / ("collection_hg38" if a.genome == "hg38" else "collection_quick" if a.quick else "collection")
-    paths = [str(base / f"track_{i:02d}.bw") for i in range(N_TRACKS)]
-    ensure_files(paths, chroms, [1000 + i for i in range(N_TRACKS)], None, "tracks")
+    paths, chroms = tracks("hg38" if a.genome == "hg38" else "quick" if a.quick else "default")
+    base = Path(paths[0]).parent
     n_open = a.n_open or (100 if a.quick else 1000)
     small = [str(base / "many" / f"small_{i:04d}.bw") for i in range(n_open)]
     if not a.skip_open:

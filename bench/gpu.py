@@ -48,9 +48,8 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import DATA_DIR, machine_info, print_table, write_json  # noqa: E402
+from common import machine_info, print_table, write_json  # noqa: E402
 
-N_TRACKS = 32
 LENGTHS = [(1000, 1), (102_400, 128)]
 
 
@@ -82,10 +81,7 @@ def tracks(quick: bool) -> tuple[list[str], list[tuple[str, int]]]:
     """The bench/collection.py tracks (generated there with pyBigWig if missing)."""
     import collection as bench_collection  # bench/collection.py
 
-    chroms = bench_collection.QUICK if quick else bench_collection.HUMAN
-    base = DATA_DIR / ("collection_quick" if quick else "collection")
-    paths = [str(base / f"track_{i:02d}.bw") for i in range(N_TRACKS)]
-    bench_collection.ensure_files(paths, chroms, [1000 + i for i in range(N_TRACKS)], None, "tracks")
+    paths, chroms = bench_collection.tracks("quick" if quick else "default")
     bench_collection.warm_page_cache(paths)
     return paths, chroms
 

@@ -25,8 +25,8 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from collection import HUMAN, N_TRACKS, QUICK, ensure_files  # noqa: E402
-from common import DATA_DIR, machine_info, print_table, require_peers, write_json  # noqa: E402
+from collection import tracks  # noqa: E402
+from common import machine_info, print_table, require_peers, write_json  # noqa: E402
 
 
 def rss_bytes() -> int:
@@ -48,10 +48,7 @@ def main() -> None:
     import bwl
     import pybigtools
 
-    chroms = QUICK if a.quick else HUMAN
-    base = DATA_DIR / ("collection_quick" if a.quick else "collection")
-    all_paths = [str(base / f"track_{i:02d}.bw") for i in range(N_TRACKS)]
-    ensure_files(all_paths, chroms, [1000 + i for i in range(N_TRACKS)], None, "tracks")
+    all_paths, chroms = tracks("quick" if a.quick else "default")
     paths = all_paths[: a.tracks]
     genome_gb = sum(s for _, s in chroms) / 1e9
     build = bwl.build_info()

@@ -35,8 +35,8 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from collection import HUMAN, N_TRACKS, QUICK, BlockIndex, ensure_files  # noqa: E402
-from common import DATA_DIR, machine_info, print_table, require_peers, write_json  # noqa: E402
+from collection import BlockIndex, tracks  # noqa: E402
+from common import machine_info, print_table, require_peers, write_json  # noqa: E402
 
 SERVER = Path(__file__).resolve().parent.parent / "tests" / "http_server.py"
 
@@ -89,10 +89,8 @@ def main() -> None:
     import pybigtools
     import pyBigWig
 
-    chroms = QUICK if a.quick else HUMAN
-    base = DATA_DIR / ("collection_quick" if a.quick else "collection")
-    all_paths = [str(base / f"track_{i:02d}.bw") for i in range(N_TRACKS)]
-    ensure_files(all_paths, chroms, [1000 + i for i in range(N_TRACKS)], None, "tracks")
+    all_paths, chroms = tracks("quick" if a.quick else "default")
+    base = Path(all_paths[0]).parent
     paths = all_paths[: a.tracks]
     indexes = [BlockIndex(p) for p in paths]
     opts = bwl.RemoteOptions()
