@@ -134,28 +134,22 @@ private:
     // cannot serve) is requested before any is read, so each track costs a
     // few coalesced, concurrent requests instead of one round trip per block.
     void prefetch() {
-        for (size_t slot = 0; slot < T_; ++slot) {
-            uint32_t f = file_of(slot);
+        std::vector<ByteRanges> want(T_);
+        for (const Task& t : tasks_) {
+            uint32_t f = file_of(t.slot);
             const BigWigFile& file = *c_.files_[f];
             if (!file.source().remote()) continue;
-            ByteRanges want;
-            uint64_t last_off = UINT64_MAX;
-            for (const Task& t : tasks_) {
-                if (t.slot != slot) continue;
-                const ChromBlocks& cb = file.index().chroms[t.file_chrom];
-                for (uint32_t i = t.begin; i < t.end; ++i) {
-                    const Range& r = ranges_[slot][i];
-                    Span sp = span(r.window);
-                    for (uint32_t blk = r.first; blk < r.last; ++blk) {
-                        if (cb.end[blk] <= sp.lo || cb.offset[blk] == last_off) continue;
-                        if (c_.cache_ && c_.cache_->contains(f, cb.offset[blk])) continue;
-                        want.emplace_back(cb.offset[blk], cb.size[blk]);
-                        last_off = cb.offset[blk];
-                    }
-                }
+            const ChromBlocks& cb = file.index().chroms[t.file_chrom];
+            for (uint32_t i = t.begin; i < t.end; ++i) {
+                const Range& r = ranges_[t.slot][i];
+                Span sp = span(r.window);
+                for (uint32_t blk = r.first; blk < r.last; ++blk)  // blocks shared by windows: merged by the reader
+                    if (cb.end[blk] > sp.lo && !(c_.cache_ && c_.cache_->contains(f, cb.offset[blk])))
+                        want[t.slot].emplace_back(cb.offset[blk], cb.size[blk]);
             }
-            file.source().prefetch(std::move(want));
         }
+        for (size_t slot = 0; slot < T_; ++slot)
+            if (!want[slot].empty()) c_.files_[file_of(slot)]->source().prefetch(std::move(want[slot]));
     }
 
     // One past the last block any window of the task reads.
