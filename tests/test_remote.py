@@ -410,10 +410,13 @@ def test_fsspec_memory_filesystem(bw_files):
         bwl.open("memory://bwl_test/missing.bw")
 
 
-def test_file_url_is_local(bw_files):
+def test_file_url_is_local(bw_files, fasta_served):
     bw = bw_files["pybw_bedGraph"]
     with bwl.open("file://" + bw.path) as r:
         assert r.path == bw.path
+    _, root, seqs = fasta_served
+    fa = bwl.Fasta("file://" + str(root / "g.fa"))
+    assert fa.path == str(root / "g.fa") and fa.fetch("chrB", 0, 77) == seqs["chrB"]
 
 
 class ReadAt:

@@ -9,7 +9,7 @@ import numpy as np
 import numpy.typing as npt
 
 from bwl import _core
-from bwl._remote import RemoteOptions, fetch_small, is_remote, open_source, remote_error
+from bwl._remote import RemoteOptions, fetch_small, open_source, remote_error
 from bwl.collection import ChromAliasSpec, _chrom_aliases, _dtype_ok, bfloat16_dtype
 
 _DTYPES = {"float32": 0, "float16": 1, "bfloat16": 2}
@@ -33,14 +33,9 @@ class Fasta:
 
     def __init__(self, path, threads: Optional[int] = None, chrom_aliases: ChromAliasSpec = None,
                  remote: Optional[RemoteOptions] = None, fai: Union[None, str, bytes, "os.PathLike[str]"] = None) -> None:
-        aliases = _chrom_aliases(chrom_aliases)
-        if not is_remote(path):
-            self.path = os.fspath(path)
-            self._f = _core.Fasta(self.path, int(threads or 0), *aliases)
-        else:
-            self.path, src = open_source(path, remote)
-            fai_text, gzi = _remote_index(path, remote, fai)
-            self._f = _core.Fasta(self.path, int(threads or 0), *aliases, src, fai_text, gzi)
+        self.path, src = open_source(path, remote)  # src None: a local path (file:// URLs too)
+        fai_text, gzi = _remote_index(path, remote, fai) if src is not None else (b"", b"")
+        self._f = _core.Fasta(self.path, int(threads or 0), *_chrom_aliases(chrom_aliases), src, fai_text, gzi)
         self._chroms = dict(self._f.chroms())
 
     def chroms(self) -> dict[str, int]:
