@@ -125,10 +125,9 @@ void BigWigFile::need_kind(bool bigbed, const char* what) const {
 
 // Calls f(data, n) -> SectionStatus with each block of chrom that reaches
 // into [start, end) (inflated, in index order; a remote file fetches them
-// all first); a bad status fails naming the block.
+// all first); a bad status fails naming the block. Callers check the range.
 template <class F>
 void BigWigFile::each_block(uint32_t chrom, uint64_t start, uint64_t end, F&& f) const {
-    check_range(chrom, start, end);
     const ChromBlocks& cb = index_.chroms[chrom];
     size_t first, last;
     cb.overlapping(start, end, &first, &last);
@@ -155,6 +154,7 @@ void BigWigFile::values(uint32_t chrom, uint64_t start, uint64_t end, float* out
 
 Intervals BigWigFile::intervals(uint32_t chrom, uint64_t start, uint64_t end) const {
     need_kind(false, "intervals");
+    check_range(chrom, start, end);
     Intervals r;
     uint32_t id = chroms_.at(chrom).id;
     each_block(chrom, start, end, [&](const uint8_t* data, uint64_t n) {
@@ -171,6 +171,7 @@ Intervals BigWigFile::intervals(uint32_t chrom, uint64_t start, uint64_t end) co
 
 BedEntries BigWigFile::entries(uint32_t chrom, uint64_t start, uint64_t end, bool with_rest) const {
     need_kind(true, "entries");
+    check_range(chrom, start, end);
     BedEntries r;
     uint32_t id = chroms_.at(chrom).id;
     each_block(chrom, start, end, [&](const uint8_t* data, uint64_t n) {
