@@ -55,13 +55,27 @@ BigWigFile::BigWigFile(const std::string& path, std::shared_ptr<RangeReader> rea
     zoom_index_.resize(hdr_.zooms.size());
 }
 
-uint64_t BigWigFile::cache_data_blocks() {
+ByteRanges BigWigFile::data_blocks() const {
+    ByteRanges b;
+    for (const ChromBlocks& cb : index_.chroms)
+        for (size_t i = 0; i < cb.offset.size(); ++i) b.emplace_back(cb.offset[i], cb.size[i]);
+    std::sort(b.begin(), b.end());
+    b.erase(std::unique(b.begin(), b.end()), b.end());
+    return b;
+}
+
+std::pair<uint64_t, uint64_t> BigWigFile::data_extent() const {
     uint64_t lo = UINT64_MAX, hi = 0;
     for (const ChromBlocks& cb : index_.chroms)
         for (size_t i = 0; i < cb.offset.size(); ++i) {
             lo = std::min(lo, cb.offset[i]);
             hi = std::max(hi, cb.offset[i] + cb.size[i]);
         }
+    return hi > lo ? std::make_pair(lo, hi) : std::make_pair(uint64_t(0), uint64_t(0));
+}
+
+uint64_t BigWigFile::cache_data_blocks() {
+    auto [lo, hi] = data_extent();
     if (hi <= lo) return 0;
     src_.load_into_memory(lo, hi - lo);
     return hi - lo;

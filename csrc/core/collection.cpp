@@ -78,11 +78,7 @@ uint64_t Collection::preload(size_t t) {
     if (!cache_) throw RangeError("preload needs a decoded cache (decoded_cache=bytes) to hold the blocks");
     if (t >= files_.size()) throw RangeError("track index " + std::to_string(t) + " out of range");
     const BigWigFile& f = *files_[t];
-    std::vector<std::pair<uint64_t, uint64_t>> blocks;  // a block spanning chroms is listed under each
-    for (const ChromBlocks& cb : f.index().chroms)
-        for (size_t i = 0; i < cb.offset.size(); ++i) blocks.emplace_back(cb.offset[i], cb.size[i]);
-    std::sort(blocks.begin(), blocks.end());
-    blocks.erase(std::unique(blocks.begin(), blocks.end()), blocks.end());
+    ByteRanges blocks = f.data_blocks();
     uint64_t evicted = cache_->evictions(), before = cache_->bytes();
     const bool swap = f.header().swap, bed = f.bigbed();
     f.source().prefetch(blocks);

@@ -179,21 +179,16 @@ struct CudaBatcher::Impl {
     }
 
     // Every file's data blocks, one contiguous region per file (the range
-    // BigWigFile::cache_data_blocks reads), copied through pinned memory.
+    // BigWigFile::data_extent, as cache_data_blocks reads), copied through pinned memory.
     void fill_cache() {
         size_t T = c.size();
         cache_lo.assign(T, 0);
         cache_off.assign(T, 0);
         std::vector<uint64_t> len(T, 0);
         for (size_t t = 0; t < T; ++t) {
-            uint64_t lo = UINT64_MAX, hi = 0;
-            for (const ChromBlocks& cb : c.file(t).index().chroms)
-                for (size_t i = 0; i < cb.offset.size(); ++i) {
-                    lo = std::min(lo, cb.offset[i]);
-                    hi = std::max(hi, cb.offset[i] + cb.size[i]);
-                }
-            cache_lo[t] = hi > lo ? lo : 0;
-            len[t] = hi > lo ? hi - lo : 0;
+            auto [lo, hi] = c.file(t).data_extent();
+            cache_lo[t] = lo;
+            len[t] = hi - lo;
             cache_off[t] = cache_bytes;
             cache_bytes += align16(len[t]);
         }

@@ -92,6 +92,12 @@ public:
     // Returns the bytes held.
     uint64_t cache_data_blocks();
 
+    // Every data block once, (offset, size) sorted by offset (a block that
+    // spans chromosomes is listed under each in the index).
+    ByteRanges data_blocks() const;
+    // [lo, hi) of the file holding all data blocks; lo == hi without data.
+    std::pair<uint64_t, uint64_t> data_extent() const;
+
 private:
     const BlockIndex& zoom_index(size_t level) const;
     std::vector<double> zoom_stats(size_t level, uint32_t chrom, uint64_t start, uint64_t end,
