@@ -25,10 +25,15 @@ struct Range {
     uint32_t window;
 };
 
+// Windows are planned in groups: one per output slot, or two with
+// BatchSpec::reverse_tracks (group slot + T holds the slot's reversed
+// windows, which read another track).
 struct Task {
     uint32_t slot;        // position in the batch's track list
+    uint32_t group;       // planning group: ranges_[group]
+    uint32_t file;        // the track its windows read
     uint32_t file_chrom;  // chrom position in that file
-    uint32_t begin, end;  // its windows: ranges[slot][begin, end), sorted by first
+    uint32_t begin, end;  // its windows: ranges_[group][begin, end), sorted by first
 };
 
 // Inflate steps when a block is inflated only as far as its windows read.
@@ -70,6 +75,7 @@ public:
     void run() {
         validate_batch(c_, s_);
         T_ = s_.tracks ? s_.n_tracks : c_.files_.size();
+        groups_ = s_.reverse && s_.reverse_tracks ? 2 * T_ : T_;
         Lout_ = s_.length / s_.window;
         direct_ = s_.dtype == DType::F32 && s_.layout == Layout::BTL && s_.window == 1;
         pooled_ = s_.window > 1;
@@ -80,6 +86,10 @@ public:
 
 private:
     uint32_t file_of(size_t slot) const { return s_.tracks ? s_.tracks[slot] : uint32_t(slot); }
+    bool reversed(size_t b) const { return s_.reverse && s_.reverse[b]; }
+    // Group g plans the windows of slot g % T_ that read file_of_group(g).
+    uint32_t file_of_group(size_t g) const { return g < T_ ? file_of(g) : s_.reverse_tracks[g - T_]; }
+    bool in_group(size_t g, size_t b) const { return groups_ == T_ || (g >= T_) == reversed(b); }
 
     // The part of window b at or after base 0: [lo, hi) (empty when hi <=
     // lo), `lead` bases of the window before it (BatchSpec::pad). Items
@@ -94,19 +104,20 @@ private:
     }
 
     void plan() {
-        ranges_.assign(T_, {});
-        std::vector<std::vector<Task>> per(T_);
-        c_.pool_.parallel_for(T_, [&](size_t slot) {
-            uint32_t f = file_of(slot);
+        ranges_.assign(groups_, {});
+        std::vector<std::vector<Task>> per(groups_);
+        c_.pool_.parallel_for(groups_, [&](size_t g) {
+            uint32_t f = file_of_group(g), slot = uint32_t(g % T_);
             const BigWigFile& file = *c_.files_[f];
-            auto& rs = ranges_[slot];
+            auto& rs = ranges_[g];
             for (size_t b = 0; b < s_.batch; ++b) {
+                if (!in_group(g, b)) continue;
                 int32_t fc = c_.chrom_map_[f][s_.chrom[b]];
                 size_t first = 0, last = 0;
                 Span sp = span(b);
                 if (fc >= 0 && sp.hi > sp.lo) file.index().chroms[fc].overlapping(sp.lo, sp.hi, &first, &last);
                 if (first == last) {
-                    if (file.bigbed()) bed_finish(b, slot, nullptr);  // no record: coverage 0
+                    if (file.bigbed()) bed_finish(b, slot, f, nullptr);  // no record: coverage 0
                     else fill_default(b, slot);  // no block: the whole row is the default
                     continue;
                 }
@@ -123,7 +134,7 @@ private:
                     reach = std::max(reach, rs[j].last);
                     ++j;
                 }
-                per[slot].push_back({uint32_t(slot), uint32_t(c_.chrom_map_[f][chrom]), i, j});
+                per[g].push_back({slot, uint32_t(g), f, uint32_t(c_.chrom_map_[f][chrom]), i, j});
                 i = j;
             }
         });
@@ -134,33 +145,34 @@ private:
     // cannot serve) is requested before any is read, so each track costs a
     // few coalesced, concurrent requests instead of one round trip per block.
     void prefetch() {
-        std::vector<ByteRanges> want(T_);
+        std::vector<ByteRanges> want(c_.files_.size());
         for (const Task& t : tasks_) {
-            uint32_t f = file_of(t.slot);
-            const BigWigFile& file = *c_.files_[f];
+            const BigWigFile& file = *c_.files_[t.file];
             if (!file.source().remote()) continue;
             const ChromBlocks& cb = file.index().chroms[t.file_chrom];
             for (uint32_t i = t.begin; i < t.end; ++i) {
-                const Range& r = ranges_[t.slot][i];
+                const Range& r = ranges_[t.group][i];
                 Span sp = span(r.window);
                 for (uint32_t blk = r.first; blk < r.last; ++blk)  // blocks shared by windows: merged by the reader
-                    if (cb.end[blk] > sp.lo && !(c_.cache_ && c_.cache_->contains(f, cb.offset[blk])))
-                        want[t.slot].emplace_back(cb.offset[blk], cb.size[blk]);
+                    if (cb.end[blk] > sp.lo && !(c_.cache_ && c_.cache_->contains(t.file, cb.offset[blk])))
+                        want[t.file].emplace_back(cb.offset[blk], cb.size[blk]);
             }
         }
-        for (size_t slot = 0; slot < T_; ++slot)
-            if (!want[slot].empty()) c_.files_[file_of(slot)]->source().prefetch(std::move(want[slot]));
+        for (size_t f = 0; f < want.size(); ++f)
+            if (!want[f].empty()) c_.files_[f]->source().prefetch(std::move(want[f]));
     }
 
     // One past the last block any window of the task reads.
     uint32_t last_block(const Task& task) const {
         uint32_t last = 0;
-        for (uint32_t i = task.begin; i < task.end; ++i) last = std::max(last, ranges_[task.slot][i].last);
+        for (uint32_t i = task.begin; i < task.end; ++i) last = std::max(last, ranges_[task.group][i].last);
         return last;
     }
 
-    // Index of output element (window b, track slot t, bin j).
+    // Index of output element (window b, track slot t, bin j); a reversed
+    // window's bin j is stored at its mirror position.
     uint64_t out_index(size_t b, size_t t, uint64_t j) const {
+        if (reversed(b)) j = Lout_ - 1 - j;
         return s_.layout == Layout::BTL ? (uint64_t(b) * T_ + t) * Lout_ + j : (uint64_t(b) * Lout_ + j) * T_ + t;
     }
 
@@ -181,13 +193,13 @@ private:
     }
 
     void run_task(const Task& task) {
-        uint32_t f = file_of(task.slot);
+        uint32_t f = task.file;
         const BigWigFile& file = *c_.files_[f];
         if (file.bigbed()) return run_bed_task(task);
         const ChromBlocks& cb = file.index().chroms[task.file_chrom];
         uint32_t chrom_id = file.chroms()[task.file_chrom].id;
         float scale = c_.scale_[f];
-        const Range* rs = ranges_[task.slot].data();
+        const Range* rs = ranges_[task.group].data();
         Scratch& sc = scratch();
 
         // Rows of open windows: the output row itself on the direct path,
@@ -196,6 +208,7 @@ private:
             const Range* r;
             float* row;      // per-base row (direct or staging), or null when pooled
             double* bins;    // (sum, bases) per bin when pooled
+            bool direct;     // row is the output row (direct_, and not reversed)
             size_t staging;  // index into sc.rows / sc.bins, returned to `slots` when finished
             uint64_t budget; // bases its items may still write (see spend())
         };
@@ -206,8 +219,8 @@ private:
 
         for (uint32_t blk = first; blk < last; ++blk) {
             for (; next < task.end && rs[next].first == blk; ++next) {
-                Open o{&rs[next], nullptr, nullptr, 0, write_budget(s_.length)};
-                if (direct_) {
+                Open o{&rs[next], nullptr, nullptr, direct_ && !reversed(rs[next].window), 0, write_budget(s_.length)};
+                if (o.direct) {
                     o.row = static_cast<float*>(out_) + out_index(rs[next].window, task.slot, 0);
                     std::fill(o.row, o.row + s_.length, s_.default_value);
                 } else {
@@ -262,7 +275,7 @@ private:
             // Finish windows whose last block this was.
             for (size_t k = 0; k < open.size();) {
                 if (open[k].r->last == blk + 1) {
-                    if (!direct_) {
+                    if (!open[k].direct) {
                         finish_row(open[k].r->window, task.slot, open[k].row, open[k].bins);
                         slots.give(open[k].staging);
                     }
@@ -280,11 +293,11 @@ private:
     // (CollectionOptions::bed_mask). Each block is read once per task, as
     // for bigWig tracks; blocks are inflated whole (records carry text).
     void run_bed_task(const Task& task) {
-        uint32_t f = file_of(task.slot);
+        uint32_t f = task.file;
         const BigWigFile& file = *c_.files_[f];
         const ChromBlocks& cb = file.index().chroms[task.file_chrom];
         uint32_t chrom_id = file.chroms()[task.file_chrom].id;
-        const Range* rs = ranges_[task.slot].data();
+        const Range* rs = ranges_[task.group].data();
         Scratch& sc = scratch();
         struct Open {
             const Range* r;
@@ -334,7 +347,7 @@ private:
             }
             for (size_t k = 0; k < open.size();) {
                 if (open[k].r->last == blk + 1) {
-                    bed_finish(open[k].r->window, task.slot, sc.diffs[open[k].diff].data());
+                    bed_finish(open[k].r->window, task.slot, f, sc.diffs[open[k].diff].data());
                     slots.give(open[k].diff);
                     open[k] = open.back();
                     open.pop_back();
@@ -348,10 +361,10 @@ private:
     // Writes window b of bigBed track slot t from its difference array
     // (null: no record): coverage (or mask) x scale inside the chromosome,
     // transformed as values from data; the default outside it (pad).
-    void bed_finish(size_t b, size_t t, const int32_t* diff) {
+    void bed_finish(size_t b, size_t t, uint32_t f, const int32_t* diff) {
         uint64_t size = c_.chrom_sizes()[s_.chrom[b]];
         int64_t s0 = s_.start[b];
-        float scale = c_.scale_[file_of(t)];
+        float scale = c_.scale_[f];
         bool mask = c_.bed_mask_;
         thread_local std::vector<double> acc;
         if (pooled_) {
@@ -444,7 +457,7 @@ private:
     Collection& c_;
     const BatchSpec& s_;
     void* out_;
-    size_t T_ = 0;
+    size_t T_ = 0, groups_ = 0;
     uint64_t Lout_ = 0;
     bool direct_ = false, pooled_ = false;
     std::vector<std::vector<Range>> ranges_;
@@ -460,6 +473,11 @@ void validate_batch(const Collection& c, const BatchSpec& s) {
         for (size_t t = 0; t < s.n_tracks; ++t)
             if (s.tracks[t] >= c.size())
                 throw RangeError("track index " + std::to_string(s.tracks[t]) + " out of range (" +
+                                 std::to_string(c.size()) + " tracks)");
+    if (s.reverse && s.reverse_tracks)
+        for (size_t t = 0; t < (s.tracks ? s.n_tracks : c.size()); ++t)
+            if (s.reverse_tracks[t] >= c.size())
+                throw RangeError("reverse track index " + std::to_string(s.reverse_tracks[t]) + " out of range (" +
                                  std::to_string(c.size()) + " tracks)");
     const auto& names = c.chrom_names();
     for (size_t b = 0; b < s.batch; ++b) {

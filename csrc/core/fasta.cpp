@@ -217,7 +217,7 @@ std::string Fasta::fetch(uint32_t chrom, uint64_t start, uint64_t end) const {
 }
 
 void Fasta::onehot(const uint32_t* chrom, const int64_t* start, size_t B, uint64_t L, float other, DType dtype,
-                   bool channels_last, void* out) {
+                   bool channels_last, void* out, const uint8_t* reverse) {
     for (size_t b = 0; b < B; ++b)
         if (chrom[b] >= fai_.size()) throw RangeError("sequence index out of range");
     prefetch(chrom, start, B, L);
@@ -228,7 +228,13 @@ void Fasta::onehot(const uint32_t* chrom, const int64_t* start, size_t B, uint64
         int64_t cs = std::clamp<int64_t>(s, 0, len), ce = std::clamp<int64_t>(e, 0, len);
         read_bases(chrom[b], uint64_t(cs), uint64_t(std::max(cs, ce)), seq);
         uint64_t base = uint64_t(b) * L * 4;
-        auto at = [&](uint64_t i, uint32_t ch) { return base + (channels_last ? i * 4 + ch : ch * L + i); };
+        bool rc = reverse && reverse[b];
+        // Reverse complement: base i goes to position L-1-i, and A<->T,
+        // C<->G is channel ch -> 3 - ch (`other` is the same in all four).
+        auto at = [&](uint64_t i, uint32_t ch) {
+            if (rc) i = L - 1 - i, ch = 3 - ch;
+            return base + (channels_last ? i * 4 + ch : ch * L + i);
+        };
         for (uint64_t i = 0; i < L; ++i) {
             int64_t pos = s + int64_t(i);
             float v[4] = {0, 0, 0, 0};

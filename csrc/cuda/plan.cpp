@@ -52,6 +52,7 @@ DensifyParams densify_params(const BatchSpec& spec, const Plan& plan, void* out)
 
 void make_plan(Collection& c, const BatchSpec& s, uint64_t budget, bool device_cache, Plan& plan) {
     validate_batch(c, s);
+    if (s.reverse) throw RangeError("reverse windows are a CPU-path option (the CUDA Loader flips on the GPU)");
     plan = Plan();
     plan.T = s.tracks ? s.n_tracks : c.size();
     plan.Lout = s.length / s.window;

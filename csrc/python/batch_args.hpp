@@ -26,8 +26,9 @@ Array<T> vec(const py::handle& h, const char* what) {
 }
 
 struct BatchArgs {
-    Array<uint32_t> chroms, tracks;
+    Array<uint32_t> chroms, tracks, reverse_tracks;
     Array<int64_t> starts;
+    Array<uint8_t> reverse;
     bwl::BatchSpec spec;
     size_t n_tracks;  // T of the output
 };
@@ -35,7 +36,8 @@ struct BatchArgs {
 inline BatchArgs batch_args(size_t collection_tracks, const py::handle& chroms, const py::handle& starts,
                             uint64_t length, uint32_t window, float dflt, int dtype, int layout,
                             const py::handle& tracks, int summary = 0,
-                            const py::handle& transform = py::none(), bool pad = false) {
+                            const py::handle& transform = py::none(), bool pad = false,
+                            const py::handle& reverse = py::none(), const py::handle& reverse_tracks = py::none()) {
     if (dtype < 0 || dtype > 2 || layout < 0 || layout > 1) throw bwl::RangeError("bad dtype or layout code");
     if (summary < 0 || summary >= bwl::kSummaryCount) throw bwl::RangeError("bad summary code");
     BatchArgs a;
@@ -66,6 +68,19 @@ inline BatchArgs batch_args(size_t collection_tracks, const py::handle& chroms, 
         a.tracks = vec<uint32_t>(tracks, "tracks");
         s.tracks = a.tracks.data();
         s.n_tracks = a.n_tracks = size_t(a.tracks.size());
+    }
+    if (!reverse.is_none()) {
+        a.reverse = vec<uint8_t>(reverse, "reverse");
+        if (size_t(a.reverse.size()) != s.batch) throw bwl::RangeError("reverse must have one entry per window");
+        s.reverse = a.reverse.data();
+        if (!reverse_tracks.is_none()) {
+            a.reverse_tracks = vec<uint32_t>(reverse_tracks, "reverse_tracks");
+            if (size_t(a.reverse_tracks.size()) != a.n_tracks)
+                throw bwl::RangeError("reverse_tracks must have one entry per track read");
+            s.reverse_tracks = a.reverse_tracks.data();
+        }
+    } else if (!reverse_tracks.is_none()) {
+        throw bwl::RangeError("reverse_tracks needs reverse");
     }
     return a;
 }

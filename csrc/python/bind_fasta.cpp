@@ -3,6 +3,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include "batch_args.hpp"
 #include "bwl/error.hpp"
 #include "bwl/fasta.hpp"
 #include "range_reader.hpp"
@@ -48,7 +49,7 @@ void bind_fasta(py::module_& m) {
         .def("onehot",
              [](bwl::Fasta& f, py::array_t<uint32_t, py::array::c_style | py::array::forcecast> chroms,
                 py::array_t<int64_t, py::array::c_style | py::array::forcecast> starts, uint64_t length, float other,
-                int dtype, bool channels_last, py::array out) {
+                int dtype, bool channels_last, py::array out, const py::handle& reverse) {
                  size_t B = size_t(chroms.size());
                  if (size_t(starts.size()) != B) throw bwl::RangeError("chroms and starts differ in length");
                  if (dtype < 0 || dtype > 2) throw bwl::RangeError("bad dtype code");
@@ -56,10 +57,18 @@ void bind_fasta(py::module_& m) {
                  if (out.ndim() != 3 || !(out.flags() & py::array::c_style) || !out.writeable() ||
                      out.itemsize() != py::ssize_t(bwl::dtype_size(d)) || out.size() != py::ssize_t(B * length * 4))
                      throw bwl::RangeError("out must be a writeable C-contiguous array of B x L x 4 elements");
+                 bwl_py::Array<uint8_t> rev;
+                 if (!reverse.is_none()) {
+                     rev = bwl_py::vec<uint8_t>(reverse, "reverse");
+                     if (size_t(rev.size()) != B) throw bwl::RangeError("reverse must have one entry per window");
+                 }
                  void* p = out.mutable_data();
                  py::gil_scoped_release nogil;
-                 f.onehot(chroms.data(), starts.data(), B, length, other, d, channels_last, p);
-             })
+                 f.onehot(chroms.data(), starts.data(), B, length, other, d, channels_last, p,
+                          reverse.is_none() ? nullptr : rev.data());
+             },
+             py::arg("chroms"), py::arg("starts"), py::arg("length"), py::arg("other"), py::arg("dtype"),
+             py::arg("channels_last"), py::arg("out"), py::arg("reverse") = py::none())
         .def("n_fraction", [](bwl::Fasta& f, py::array_t<uint32_t, py::array::c_style | py::array::forcecast> chroms,
                               py::array_t<int64_t, py::array::c_style | py::array::forcecast> starts, uint64_t length) {
             size_t B = size_t(chroms.size());

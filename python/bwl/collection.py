@@ -161,6 +161,23 @@ def _transform(t) -> Optional[tuple]:
     return t._args()
 
 
+def _reverse_args(reverse, reverse_tracks, B: int, T: int, n_tracks: int):
+    """(uint8 (B,) mask or None, uint32 (T,) partner tracks or None), checked."""
+    if reverse is None:
+        if reverse_tracks is not None:
+            raise ValueError("reverse_tracks needs reverse")
+        return None, None
+    rev = np.ascontiguousarray(reverse, dtype=bool)
+    if rev.shape != (B,):
+        raise ValueError(f"reverse must have shape ({B},), got {rev.shape}")
+    if reverse_tracks is None:
+        return rev.view(np.uint8), None
+    rt = np.asarray(reverse_tracks)
+    if rt.shape != (T,) or (rt.size and (rt.min() < 0 or rt.max() >= n_tracks)):
+        raise ValueError(f"reverse_tracks must be {T} track indices in [0, {n_tracks})")
+    return rev.view(np.uint8), np.ascontiguousarray(rt, dtype=np.uint32)
+
+
 ChromAliasSpec = Union[None, str, Mapping[str, str]]
 
 
@@ -324,7 +341,8 @@ class Collection:
                window: int = 1, default: float = float("nan"), dtype: str = "float32", layout: str = "BTL",
                out: Optional[np.ndarray] = None, tracks: Optional[npt.ArrayLike] = None,
                summary: str = "mean", transform: Union[None, Transform, Mapping] = None,
-               oob: str = "error") -> np.ndarray:
+               oob: str = "error", reverse: Optional[npt.ArrayLike] = None,
+               reverse_tracks: Optional[npt.ArrayLike] = None) -> np.ndarray:
         """Signal of B windows over T tracks.
 
         Parameters
@@ -365,6 +383,13 @@ class Collection:
             the chromosome have no data, so they are ``default``, and a bin
             summarises its bases inside the chromosome (mean0 still divides
             by ``window``). CPU and GPU.
+        reverse : bool array, shape (B,), optional
+            Windows read as the other strand does (reverse complement): their
+            bins are written last to first. CPU collections.
+        reverse_tracks : int array, shape (T,), optional
+            With ``reverse``: the track each output track reads on reversed
+            windows (its strand partner: a stranded assay's minus track for
+            its plus track and back), in place of ``tracks``.
 
         Returns
         -------
@@ -404,7 +429,10 @@ class Collection:
         track_idx = None if tracks is None else np.ascontiguousarray(tracks, dtype=np.uint32)
         T = len(self.paths) if track_idx is None else track_idx.shape[0]
         shape = (B, T, L // window) if layout == "BTL" else (B, L // window, T)
+        rev, rev_tracks = _reverse_args(reverse, reverse_tracks, B, T, len(self.paths))
         if self._cuda is not None:
+            if rev is not None:
+                raise ValueError("reverse is for CPU collections (the CUDA Loader flips batches on the GPU)")
             return self._values_cuda(chrom_idx, starts.astype(np.int64, copy=False), L, window, float(default),
                                      dtype, layout, shape, track_idx, out, _SUMMARIES[summary], targs, oob == "pad")
         np_dtype = {"float32": np.dtype(np.float32), "float16": np.dtype(np.float16), "bfloat16": bfloat16_dtype()}[dtype]
@@ -413,7 +441,8 @@ class Collection:
         elif out.shape != shape or not _dtype_ok(out.dtype, dtype) or not out.flags.c_contiguous:
             raise ValueError(f"out must be C-contiguous with shape {shape} and dtype {np_dtype}, got {out.shape} {out.dtype}")
         self._c.values(chrom_idx, starts.astype(np.int64, copy=False), L, window, float(default),
-                       _DTYPES[dtype], _LAYOUTS[layout], track_idx, out, _SUMMARIES[summary], targs, oob == "pad")
+                       _DTYPES[dtype], _LAYOUTS[layout], track_idx, out, _SUMMARIES[summary], targs, oob == "pad",
+                       rev, rev_tracks)
         return out
 
     def stats(self, chroms: Union[Sequence[str], npt.ArrayLike], starts: npt.ArrayLike, ends: npt.ArrayLike,

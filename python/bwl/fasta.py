@@ -47,12 +47,15 @@ class Fasta:
         return self._f.fetch(chrom, int(start), int(end))
 
     def onehot(self, chroms: Sequence[str], starts: npt.ArrayLike, ends: npt.ArrayLike, dtype: str = "float32",
-               layout: str = "BLC", n_value: float = 0.25, out: Optional[np.ndarray] = None) -> np.ndarray:
+               layout: str = "BLC", n_value: float = 0.25, out: Optional[np.ndarray] = None,
+               reverse: Optional[npt.ArrayLike] = None) -> np.ndarray:
         """One-hot sequence of B windows of one length L.
 
         Channels are A, C, G, T; lowercase (soft-masked) bases encode like
         uppercase; N and other IUPAC codes give ``n_value`` in all four
         channels (0.25 or 0); positions outside the chromosome give zeros.
+        Windows where ``reverse`` (bool, shape (B,)) is true are
+        reverse-complemented: the minus strand read 5' to 3'.
 
         Returns
         -------
@@ -77,7 +80,13 @@ class Fasta:
             out = np.empty(shape, dtype=np_dtype)
         elif out.shape != shape or not _dtype_ok(out.dtype, dtype) or not out.flags.c_contiguous:
             raise ValueError(f"out must be C-contiguous with shape {shape} and dtype {np_dtype}")
-        self._f.onehot(idx, starts, L, float(n_value), _DTYPES[dtype], layout == "BLC", out)
+        rev = None
+        if reverse is not None:
+            rev = np.ascontiguousarray(reverse, dtype=bool)
+            if rev.shape != idx.shape:
+                raise ValueError(f"reverse must have shape {idx.shape}, got {rev.shape}")
+            rev = rev.view(np.uint8)
+        self._f.onehot(idx, starts, L, float(n_value), _DTYPES[dtype], layout == "BLC", out, rev)
         return out
 
     def n_fraction(self, chroms: Sequence[str], starts: npt.ArrayLike, length: int) -> np.ndarray:

@@ -4,8 +4,10 @@ from __future__ import annotations
 import concurrent.futures as cf
 import dataclasses
 import os
+import sys
+import threading
 from collections import deque
-from typing import Iterator, Optional, Sequence
+from typing import Iterator, Optional, Sequence, Union
 
 import numpy as np
 
@@ -97,6 +99,12 @@ def _check_chrom_names(sampler, collection: Collection, fasta: Optional[Fasta]) 
                              "(names differ? see chrom_aliases= of Collection and Fasta)")
 
 
+def _refs(pool: list, k: int) -> int:
+    """References to ``pool[k]``, counted the same way for every pool (the
+    caller compares with the count of an array only a pool holds)."""
+    return sys.getrefcount(pool[k])
+
+
 class Loader:
     """Batches of (sequence, signal) for training, prefetched in background threads.
 
@@ -141,11 +149,19 @@ class Loader:
     shard : (rank, world), optional
         Yield only batches ``i`` with ``i % world == rank`` (the torch
         dataset sets this for DDP ranks and DataLoader workers).
-    reuse_buffers : bool
-        Write each batch into one of ``prefetch + 2`` recycled arrays
-        instead of fresh ones. A batch's arrays then stay valid until the
-        caller asks for the batch after the next one (so the previous batch
-        may still be in use while the current one is consumed).
+    reuse_buffers : "auto", True or False
+        Where batches are written. ``"auto"`` (the default): into recycled
+        arrays, an array being reused only when nothing outside the loader
+        refers to it any more (a batch, or a view or tensor of its arrays,
+        that the caller keeps is never overwritten), so a batch costs no
+        fresh memory (no page faults) and the recycling cannot be seen.
+        ``True``: into one of ``prefetch + 2`` arrays in turn, whoever
+        holds them; a batch's arrays then stay valid until the caller asks
+        for the batch after the next one. ``False``: fresh arrays.
+    pin_memory : bool
+        Host arrays in page-locked memory (needs torch with CUDA), so that
+        ``tensor.to("cuda", non_blocking=True)`` copies them asynchronously;
+        best with recycled buffers, since pinning memory is slow.
     device : str, optional
         Where batches live: the collection's device (the default). A
         collection made with ``device="cuda"`` gives torch CUDA tensors: the
@@ -159,9 +175,9 @@ class Loader:
                  window: int = 1, target_crop: int = 0, reverse_complement: bool = False,
                  default: float = float("nan"), dtype: str = "float32", layout: str = "BTL",
                  tracks: Optional[Tracks] = None, prefetch: int = 2, batches_per_epoch: Optional[int] = None,
-                 seed: int = 0, shard: tuple[int, int] = (0, 1), reuse_buffers: bool = False,
+                 seed: int = 0, shard: tuple[int, int] = (0, 1), reuse_buffers: Union[bool, str] = "auto",
                  device: Optional[str] = None, strand_pairs: Optional[Sequence[tuple]] = None,
-                 summary: str = "mean", transform=None, oob: str = "error") -> None:
+                 summary: str = "mean", transform=None, oob: str = "error", pin_memory: bool = False) -> None:
         if batch_size <= 0:
             raise ValueError("batch_size must be > 0")
         if device is not None and str(device) != collection.device and not (
@@ -188,7 +204,17 @@ class Loader:
             raise ValueError(f"bad shard {shard}")
         self.shard = (int(rank), int(world))
         self.epoch = 0
+        if reuse_buffers not in ("auto", True, False):
+            raise ValueError(f"reuse_buffers must be 'auto', True or False, got {reuse_buffers!r}")
         self.reuse_buffers = reuse_buffers
+        self.pin_memory = bool(pin_memory)
+        self._pin_torch = None  # torch, when host arrays are pinned
+        if self.pin_memory:
+            from bwl._optional import require
+
+            self._pin_torch = require("torch", "pin_memory=True")
+            if not self._pin_torch.cuda.is_available():
+                raise ValueError("pin_memory=True needs torch with a CUDA device (page-locked memory is a CUDA feature)")
         if summary not in _SUMMARIES:
             raise ValueError(f"summary must be one of {list(_SUMMARIES)}, got {summary!r}")
         self.summary = summary
@@ -197,7 +223,10 @@ class Loader:
         if oob not in ("error", "pad"):
             raise ValueError(f"oob must be 'error' or 'pad', got {oob!r}")
         self.oob = oob
-        self._slots: dict = {}  # (name, slot) -> array, with reuse_buffers
+        self._slots: dict = {}  # (name, slot) -> array, with reuse_buffers=True
+        self._pool: dict = {}  # (name, shape, dtype) -> arrays, with reuse_buffers="auto"
+        self._pool_lock = threading.Lock()
+        self._free_refs = _refs([np.empty(0)], 0)  # the count of an array only a pool holds
         self._partner = _partners(collection, strand_pairs) if strand_pairs else None
         _check_chrom_names(sampler, collection, fasta)
 
@@ -235,48 +264,51 @@ class Loader:
 
     def _make(self, chroms, starts, ends, minus, tracks, crop: int, index: int, epoch: int, slot: int) -> Batch:
         B = len(starts)
-
-        def read(rows, which, out=None):  # the signal of windows `rows`, tracks `which`
-            return self.collection.values(
-                np.asarray(chroms)[rows], starts[rows] + crop, ends[rows] - crop, window=self.window,
-                default=self.default, dtype=self.dtype, layout=self.layout, tracks=which, out=out,
-                summary=self.summary, transform=self.transform, oob=self.oob)
-
-        shape = self._values_shape(B, len(tracks), ends[0] - starts[0] - 2 * crop)
-        values = read(slice(None), tracks, self._buffer("values", slot, shape, self.dtype))
-        seq = None
-        if self.fasta is not None:
-            seq = self.fasta.onehot(chroms, starts, ends, dtype=self.dtype,
-                                    out=self._buffer("seq", slot, (B, int(ends[0] - starts[0]), 4), self.dtype))
-        if seq is not None and self._torch is not None:
-            seq = self._to_device(seq)
         reverse = np.zeros(B, bool) if minus is None else np.asarray(minus, bool).copy()
         if self.reverse_complement:  # a random flip, on top of the strand
             reverse ^= batch_rng(self.seed, epoch, index, stream=2).random(B) < 0.5
-        if reverse.any():
-            axis = 2 if self.layout == "BTL" else 1  # the bins axis
+        flip = bool(reverse.any())
+
+        def read(rows, which, out=None, **rc):  # the signal of windows `rows`, tracks `which`
+            return self.collection.values(
+                np.asarray(chroms)[rows], starts[rows] + crop, ends[rows] - crop, window=self.window,
+                default=self.default, dtype=self.dtype, layout=self.layout, tracks=which, out=out,
+                summary=self.summary, transform=self.transform, oob=self.oob, **rc)
+
+        shape = self._values_shape(B, len(tracks), ends[0] - starts[0] - 2 * crop)
+        seq_shape = (B, int(ends[0] - starts[0]), 4)
+        if self._torch is None:
+            # CPU: the core writes reversed windows mirrored, strand partners
+            # swapped and sequence reverse-complemented: no pass over the batch here.
+            rc = {}
+            if flip:
+                rc["reverse"] = reverse
+                if self._partner is not None:
+                    rc["reverse_tracks"] = self._partner[tracks]
+            values = read(slice(None), tracks, self._buffer("values", slot, shape, self.dtype), **rc)
+            seq = None if self.fasta is None else self.fasta.onehot(
+                chroms, starts, ends, dtype=self.dtype, out=self._buffer("seq", slot, seq_shape, self.dtype),
+                reverse=reverse if flip else None)
+            return Batch(values, seq, chroms, starts, ends, tracks, reverse, index)
+        values = read(slice(None), tracks, self._buffer("values", slot, shape, self.dtype))
+        seq = None
+        if self.fasta is not None:
+            seq = self._to_device(self.fasta.onehot(chroms, starts, ends, dtype=self.dtype,
+                                                    out=self._buffer("seq", slot, seq_shape, self.dtype)))
+        if flip:  # CUDA: flipped on the GPU
             flipped = self._other_strand(values, reverse, tracks, read)
-            if self._torch is not None:
-                rows = self._torch.from_numpy(np.flatnonzero(reverse)).to(self._device, non_blocking=True)
-                values[rows] = flipped.flip(axis)
-                if seq is not None:
-                    seq[rows] = seq[rows].flip(1, 2)
-            else:
-                values[reverse] = np.flip(flipped, axis=axis)
-                if seq is not None:
-                    seq[reverse] = seq[reverse][:, ::-1, ::-1]  # reverse, and A<->T, C<->G is the channel flip
+            rows = self._torch.from_numpy(np.flatnonzero(reverse)).to(self._device, non_blocking=True)
+            values[rows] = flipped.flip(2 if self.layout == "BTL" else 1)  # the bins axis
+            if seq is not None:
+                seq[rows] = seq[rows].flip(1, 2)  # reverse, and A<->T, C<->G is the channel flip
         return Batch(values, seq, chroms, starts, ends, tracks, reverse, index)
 
     def _other_strand(self, values, reverse: np.ndarray, tracks: np.ndarray, read):
-        """The rows of ``values`` to flip, with strand partners swapped: a
-        permutation of the slots when the batch holds every partner, else
-        the partners read again for those rows."""
-        rows = np.flatnonzero(reverse)
-        if self._torch is not None:
-            rows_t = self._torch.from_numpy(rows).to(self._device, non_blocking=True)
-            sub = values[rows_t]
-        else:
-            sub = values[reverse]
+        """(CUDA) The rows of ``values`` to flip, with strand partners
+        swapped: a permutation of the slots when the batch holds every
+        partner, else the partners read again for those rows."""
+        rows_t = self._torch.from_numpy(np.flatnonzero(reverse)).to(self._device, non_blocking=True)
+        sub = values[rows_t]
         if self._partner is None:
             return sub
         want = self._partner[tracks]
@@ -286,10 +318,8 @@ class Loader:
         if all(int(t) in slot_of for t in want):
             perm = np.array([slot_of[int(t)] for t in want])
             axis = 1 if self.layout == "BTL" else 2  # the tracks axis
-            if self._torch is not None:
-                return sub.index_select(axis, self._torch.from_numpy(perm).to(self._device))
-            return np.take(sub, perm, axis=axis)
-        return read(rows, want.astype(np.uint32))
+            return sub.index_select(axis, self._torch.from_numpy(perm).to(self._device))
+        return read(np.flatnonzero(reverse), want.astype(np.uint32))
 
     def _to_device(self, a: np.ndarray):
         """A host batch array as a tensor on the loader's GPU: through pinned
@@ -303,21 +333,52 @@ class Loader:
         return (B, T, bins) if self.layout == "BTL" else (B, bins, T)
 
     def _buffer(self, name: str, slot: int, shape: tuple, dtype: str) -> Optional[np.ndarray]:
-        """A recycled array for ``slot`` (None without reuse_buffers)."""
-        if not self.reuse_buffers:
+        """The array batch ``slot`` writes ``name`` into (None: a fresh one)."""
+        if self.reuse_buffers is False:
             return None
-        from bwl.collection import bfloat16_dtype
+        if self._torch is not None and name == "values":  # on the GPU
+            if self.reuse_buffers == "auto":
+                return None  # torch's caching allocator already recycles device memory
+            return self._slot_buffer(name, slot, shape, dtype)
+        if self.reuse_buffers == "auto":
+            return self._free_buffer(name, shape, dtype)
+        return self._slot_buffer(name, slot, shape, dtype)
 
+    def _slot_buffer(self, name: str, slot: int, shape: tuple, dtype: str):
+        """reuse_buffers=True: the array of ``slot``, in turn."""
         key = (name, slot % (self.prefetch + 2))
         buf = self._slots.get(key)
         if buf is None or tuple(buf.shape) != tuple(shape):
             if self._torch is not None and name == "values":  # written on the GPU
-                tdtype = getattr(self._torch, dtype)
-                buf = self._torch.empty(shape, dtype=tdtype, device=self._device)
+                buf = self._torch.empty(shape, dtype=getattr(self._torch, dtype), device=self._device)
             else:
-                buf = np.empty(shape, bfloat16_dtype() if dtype == "bfloat16" else np.dtype(dtype))
+                buf = self._host_array(shape, dtype)
             self._slots[key] = buf
         return buf
+
+    def _free_buffer(self, name: str, shape: tuple, dtype: str) -> np.ndarray:
+        """reuse_buffers="auto": a pooled array nobody else refers to, else
+        a new one (pooled while the pool is small: a caller keeping every
+        batch gets fresh arrays, not an ever-growing pool)."""
+        with self._pool_lock:
+            pool = self._pool.setdefault((name, tuple(shape), dtype), [])
+            for k in range(len(pool)):
+                if _refs(pool, k) <= self._free_refs:
+                    return pool[k]
+            buf = self._host_array(shape, dtype)
+            if len(pool) < self.prefetch + 4:
+                pool.append(buf)
+            return buf
+
+    def _host_array(self, shape: tuple, dtype: str) -> np.ndarray:
+        from bwl.collection import bfloat16_dtype
+
+        np_dtype = bfloat16_dtype() if dtype == "bfloat16" else np.dtype(dtype)
+        if not self.pin_memory:
+            return np.empty(shape, np_dtype)
+        torch = self._pin_torch
+        t = torch.empty(int(np.prod(shape)) * np_dtype.itemsize, dtype=torch.uint8, pin_memory=True)
+        return t.numpy().view(np_dtype).reshape(shape)
 
     def __iter__(self) -> Iterator[Batch]:
         for b in self._batches():

@@ -40,6 +40,11 @@ struct BatchSpec {
     Layout layout = Layout::BTL;      // (B, T, L/window) or (B, L/window, T)
     const uint32_t* tracks = nullptr; // subset of tracks, or null for all
     size_t n_tracks = 0;              // length of `tracks` (ignored when null)
+    // Reverse complement (CPU path): window b's bins are written last to
+    // first where reverse[b] != 0, and its slot t reads track
+    // reverse_tracks[t] instead (a strand partner; null: the slot's own).
+    const uint8_t* reverse = nullptr;
+    const uint32_t* reverse_tracks = nullptr;  // T entries, with reverse
 };
 
 class Collection;

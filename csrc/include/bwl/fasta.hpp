@@ -61,10 +61,11 @@ public:
     std::string fetch(uint32_t chrom, uint64_t start, uint64_t end) const;
 
     // One-hot of B windows of length L (ACGT order; lowercase same; any
-    // other letter -> `other`), positions outside the chromosome -> 0.
-    // Layout BTL here means (B, L, 4); BLT means (B, 4, L).
+    // other letter -> `other`), positions outside the chromosome -> 0;
+    // out is (B, L, 4) when channels_last, else (B, 4, L). Windows with
+    // reverse[b] != 0 (reverse may be null) are reverse-complemented.
     void onehot(const uint32_t* chrom, const int64_t* start, size_t B, uint64_t L, float other, DType dtype,
-                bool channels_last, void* out);
+                bool channels_last, void* out, const uint8_t* reverse = nullptr);
 
     // Share of bases that are not A/C/G/T (either case) in each window.
     void n_fraction(const uint32_t* chrom, const int64_t* start, size_t B, uint64_t L, float* out);
