@@ -21,7 +21,7 @@ SECTIONS = [
     ("Many tracks", [bwl.Collection, bwl.bfloat16_dtype, bwl.set_max_open_files, bwl.open_file_count]),
     ("Writing", [bwl.write, bwl.writer.from_bedgraph, bwl.writer.read_chrom_sizes]),
     ("Sequence", [bwl.Fasta]),
-    ("Sampling windows", [bwl.samplers.RandomRegions, bwl.samplers.Tiles, bwl.samplers.Tracks,
+    ("Sampling windows", [bwl.samplers.Sampler, bwl.samplers.RandomRegions, bwl.samplers.Tiles, bwl.samplers.Tracks,
                           bwl.samplers.as_regions, bwl.regions.read_bed, bwl.regions.merge, bwl.regions.subtract]),
     ("Training", [bwl.Loader, bwl.Batch]),
     ("Build", [bwl.build_info]),

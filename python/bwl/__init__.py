@@ -8,7 +8,8 @@ from __future__ import annotations
 from bwl import _core
 from bwl._core import FormatError, build_info as _build_info
 from bwl import samplers
-from bwl.collection import Collection, Transform, bfloat16_dtype
+from bwl._types import bfloat16_dtype
+from bwl.collection import Collection, Transform
 from bwl.fasta import Fasta
 from bwl.file import BigWigFile, open
 from bwl.loader import Batch, Loader

@@ -9,6 +9,8 @@ from typing import Optional, Sequence
 
 import numpy as np
 
+from bwl._table import table
+
 
 def parse_region(text: str) -> tuple[str, Optional[int], Optional[int]]:
     """``chr1:1,000-2,000`` -> ("chr1", 1000, 2000); ``chr1`` -> ("chr1", None, None)."""
@@ -18,13 +20,6 @@ def parse_region(text: str) -> tuple[str, Optional[int], Optional[int]]:
     chrom, s, e = m.groups()
     num = lambda x: int(x.replace(",", "").replace("_", "")) if x is not None else None  # noqa: E731
     return chrom, num(s), num(e)
-
-
-def _table(rows: Sequence[Sequence[object]], header: Sequence[str]) -> str:
-    cells = [[str(c) for c in header]] + [[str(c) for c in r] for r in rows]
-    widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
-    line = lambda r: "  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths)))  # noqa: E731
-    return "\n".join([line(cells[0]), line(["-" * w for w in widths])] + [line(r) for r in cells[1:]])
 
 
 def cmd_info(args: argparse.Namespace) -> int:
@@ -54,11 +49,11 @@ def cmd_info(args: argparse.Namespace) -> int:
     print(f"chromosomes:    {len(chroms)}")
     if h["zoomLevels"]:
         print("\nzoom levels:")
-        print(_table([(i, z["reductionLevel"], z["dataOffset"]) for i, z in enumerate(h["zoomLevels"])],
+        print(table([(i, z["reductionLevel"], z["dataOffset"]) for i, z in enumerate(h["zoomLevels"])],
                      ["level", "reduction", "data offset"]))
     print()
     shown = list(chroms.items())[: args.max_chroms]
-    print(_table(shown, ["chrom", "size"]))
+    print(table(shown, ["chrom", "size"]))
     if len(chroms) > len(shown):
         print(f"... {len(chroms) - len(shown)} more (--max-chroms)")
     return 0

@@ -13,11 +13,9 @@ import numpy.typing as npt
 
 from bwl import _core
 from bwl._remote import RemoteOptions, is_remote, open_sources
+from bwl._types import (DTYPES, LAYOUTS, SUMMARIES, ChromAliasSpec, PathLike, alias_args,
+                        check_dtype, output_array)
 
-PathLike = Union[str, "os.PathLike[str]"]
-_DTYPES = {"float32": 0, "float16": 1, "bfloat16": 2}
-_LAYOUTS = {"BTL": 0, "BLT": 1}
-_SUMMARIES = {"mean": 0, "sum": 1, "mean0": 2, "max": 3, "min": 4}  # bwl/summary.hpp
 _BW_SUFFIXES = (".bw", ".bigwig", ".bigWig", ".BigWig", ".BW")
 
 
@@ -43,22 +41,6 @@ def _resolve_paths(paths) -> list:
     if not out:
         raise ValueError("a Collection needs at least one bigWig file")
     return out
-
-
-def bfloat16_dtype() -> np.dtype:
-    """The numpy dtype bwl uses for bfloat16 output.
-
-    ``ml_dtypes.bfloat16`` when the ``ml_dtypes`` package is installed (then
-    numpy arithmetic works on it); otherwise ``uint16`` holding the raw bits.
-    Either way ``torch.from_numpy(a.view(np.uint16)).view(torch.bfloat16)``
-    gives the tensor without a copy (``bwl.torch`` does that for you).
-    """
-    try:
-        import ml_dtypes
-
-        return np.dtype(ml_dtypes.bfloat16)
-    except ImportError:
-        return np.dtype(np.uint16)
 
 
 def _cuda_device(device) -> Optional[int]:
@@ -94,14 +76,6 @@ def _torch_or_none():
     except ImportError:
         return None
     return torch
-
-
-def _dtype_ok(have: np.dtype, want: str) -> bool:
-    """Whether an ``out=`` array's dtype can hold ``want`` (bfloat16: its
-    ml_dtypes type or raw uint16 bits)."""
-    if want == "bfloat16":
-        return have == bfloat16_dtype() or have == np.dtype(np.uint16)
-    return have == np.dtype(want)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -178,22 +152,6 @@ def _reverse_args(reverse, reverse_tracks, B: int, T: int, n_tracks: int):
     return rev.view(np.uint8), np.ascontiguousarray(rt, dtype=np.uint32)
 
 
-ChromAliasSpec = Union[None, str, Mapping[str, str]]
-
-
-def _chrom_aliases(spec: ChromAliasSpec) -> tuple[dict, bool]:
-    """(alias -> name map, UCSC/Ensembl rule) for the bindings."""
-    if spec is None:
-        return {}, False
-    if isinstance(spec, str):
-        if spec != "ucsc-ensembl":
-            raise ValueError(f"chrom_aliases must be None, 'ucsc-ensembl' or a dict, got {spec!r}")
-        return {}, True
-    if isinstance(spec, Mapping):
-        return {str(k): str(v) for k, v in spec.items()}, False
-    raise ValueError(f"chrom_aliases must be None, 'ucsc-ensembl' or a dict, got {type(spec).__name__}")
-
-
 class Collection:
     """T bigWig tracks, read as (B, T, L) batches in one C++ call.
 
@@ -267,7 +225,7 @@ class Collection:
         self.paths: list[str] = [name for name, _ in opened]
         self._sources = [src for _, src in opened]
         self._c = _core.Collection(self.paths, int(threads or 0), cache == "host", int(decoded_cache or 0),
-                                   *_chrom_aliases(chrom_aliases),
+                                   *alias_args(chrom_aliases),
                                    self._sources if any(self._sources) else [], mode == "mask")
         self._chroms = {name: (size, count) for name, size, count in self._c.chroms()}
         if scale is not None:
@@ -401,9 +359,8 @@ class Collection:
             synchronized (work queued there keeps running) but waits for
             the result before its later work.
         """
-        if dtype not in _DTYPES:
-            raise ValueError(f"dtype must be one of {list(_DTYPES)}, got {dtype!r}")
-        if layout not in _LAYOUTS:
+        check_dtype(dtype)
+        if layout not in LAYOUTS:
             raise ValueError(f"layout must be 'BTL' or 'BLT', got {layout!r}")
         chrom_idx = self._chrom_indices(chroms)
         starts = np.asarray(starts)
@@ -421,8 +378,8 @@ class Collection:
         window = int(window)
         if window < 1 or L % window:
             raise ValueError(f"window length {L} is not a multiple of window={window}")
-        if summary not in _SUMMARIES:
-            raise ValueError(f"summary must be one of {list(_SUMMARIES)}, got {summary!r}")
+        if summary not in SUMMARIES:
+            raise ValueError(f"summary must be one of {list(SUMMARIES)}, got {summary!r}")
         targs = _transform(transform)
         if oob not in ("error", "pad"):
             raise ValueError(f"oob must be 'error' or 'pad', got {oob!r}")
@@ -434,14 +391,10 @@ class Collection:
             if rev is not None:
                 raise ValueError("reverse is for CPU collections (the CUDA Loader flips batches on the GPU)")
             return self._values_cuda(chrom_idx, starts.astype(np.int64, copy=False), L, window, float(default),
-                                     dtype, layout, shape, track_idx, out, _SUMMARIES[summary], targs, oob == "pad")
-        np_dtype = {"float32": np.dtype(np.float32), "float16": np.dtype(np.float16), "bfloat16": bfloat16_dtype()}[dtype]
-        if out is None:
-            out = np.empty(shape, dtype=np_dtype)
-        elif out.shape != shape or not _dtype_ok(out.dtype, dtype) or not out.flags.c_contiguous:
-            raise ValueError(f"out must be C-contiguous with shape {shape} and dtype {np_dtype}, got {out.shape} {out.dtype}")
+                                     dtype, layout, shape, track_idx, out, SUMMARIES[summary], targs, oob == "pad")
+        out = output_array(out, shape, dtype)
         self._c.values(chrom_idx, starts.astype(np.int64, copy=False), L, window, float(default),
-                       _DTYPES[dtype], _LAYOUTS[layout], track_idx, out, _SUMMARIES[summary], targs, oob == "pad",
+                       DTYPES[dtype], LAYOUTS[layout], track_idx, out, SUMMARIES[summary], targs, oob == "pad",
                        rev, rev_tracks)
         return out
 
@@ -497,7 +450,7 @@ class Collection:
                 raise ValueError(f"out must be a contiguous {tdtype} tensor of shape {shape} on {dev}")
             else:
                 own.wait_stream(caller)  # out may still be in use there
-            self._cuda.values(chrom_idx, starts, L, window, default, _DTYPES[dtype], _LAYOUTS[layout], track_idx,
+            self._cuda.values(chrom_idx, starts, L, window, default, DTYPES[dtype], LAYOUTS[layout], track_idx,
                               int(out.data_ptr()), int(own.cuda_stream), summary, targs, pad)
             caller.wait_stream(own)
             out.record_stream(caller)  # the caching allocator keeps it for the caller's stream
@@ -512,7 +465,7 @@ class Collection:
                         or cai.get("strides") is not None):
                     raise ValueError(f"out must be a C-contiguous CUDA array of shape {shape} and typestr {typestr}")
         # stream 0: the batcher's own (non-blocking) stream; the result is complete on return
-        self._cuda.values(chrom_idx, starts, L, window, default, _DTYPES[dtype], _LAYOUTS[layout], track_idx,
+        self._cuda.values(chrom_idx, starts, L, window, default, DTYPES[dtype], LAYOUTS[layout], track_idx,
                           int(out.__cuda_array_interface__["data"][0]), 0, summary, targs, pad)
         return out
 

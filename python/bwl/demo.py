@@ -83,7 +83,7 @@ def run(folder: Optional[str] = None, batches: int = 300, batch_size: int = 64, 
     from tqdm import tqdm
 
     import bwl
-    from bwl.cli import _table
+    from bwl._table import table
 
     where = cache_dir(folder)
     b = bwl.build_info()
@@ -98,7 +98,7 @@ def run(folder: Optional[str] = None, batches: int = 300, batch_size: int = 64, 
         with bwl.open(p) as f:
             h = f.header()
             rows.append((p.name, h["sectionCount"], len(h["zoomLevels"]), f"{h['nBasesCovered']:,}"))
-    print(_table(rows, ["track (first 3)", "sections", "zoom levels", "bases covered"]), "\n")
+    print(table(rows, ["track (first 3)", "sections", "zoom levels", "bases covered"]), "\n")
 
     collection = bwl.Collection(tracks)
     fasta = bwl.Fasta(fasta_path)

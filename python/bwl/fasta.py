@@ -10,9 +10,7 @@ import numpy.typing as npt
 
 from bwl import _core
 from bwl._remote import RemoteOptions, fetch_small, open_source, remote_error
-from bwl.collection import ChromAliasSpec, _chrom_aliases, _dtype_ok, bfloat16_dtype
-
-_DTYPES = {"float32": 0, "float16": 1, "bfloat16": 2}
+from bwl._types import DTYPES, ChromAliasSpec, alias_args, check_dtype, output_array
 
 
 class Fasta:
@@ -35,7 +33,7 @@ class Fasta:
                  remote: Optional[RemoteOptions] = None, fai: Union[None, str, bytes, "os.PathLike[str]"] = None) -> None:
         self.path, src = open_source(path, remote)  # src None: a local path (file:// URLs too)
         fai_text, gzi = _remote_index(path, remote, fai) if src is not None else (b"", b"")
-        self._f = _core.Fasta(self.path, int(threads or 0), *_chrom_aliases(chrom_aliases), src, fai_text, gzi)
+        self._f = _core.Fasta(self.path, int(threads or 0), *alias_args(chrom_aliases), src, fai_text, gzi)
         self._chroms = dict(self._f.chroms())
 
     def chroms(self) -> dict[str, int]:
@@ -61,8 +59,7 @@ class Fasta:
         -------
         np.ndarray, shape (B, L, 4) for layout "BLC" or (B, 4, L) for "BCL"
         """
-        if dtype not in _DTYPES:
-            raise ValueError(f"dtype must be one of {list(_DTYPES)}, got {dtype!r}")
+        check_dtype(dtype)
         if layout not in ("BLC", "BCL"):
             raise ValueError(f"layout must be 'BLC' or 'BCL', got {layout!r}")
         starts = np.asarray(starts, dtype=np.int64)
@@ -75,18 +72,14 @@ class Fasta:
         if L <= 0 or not np.all(lengths == L):
             raise ValueError("all windows must have one positive length")
         shape = (len(idx), L, 4) if layout == "BLC" else (len(idx), 4, L)
-        np_dtype = {"float32": np.dtype(np.float32), "float16": np.dtype(np.float16), "bfloat16": bfloat16_dtype()}[dtype]
-        if out is None:
-            out = np.empty(shape, dtype=np_dtype)
-        elif out.shape != shape or not _dtype_ok(out.dtype, dtype) or not out.flags.c_contiguous:
-            raise ValueError(f"out must be C-contiguous with shape {shape} and dtype {np_dtype}")
+        out = output_array(out, shape, dtype)
         rev = None
         if reverse is not None:
             rev = np.ascontiguousarray(reverse, dtype=bool)
             if rev.shape != idx.shape:
                 raise ValueError(f"reverse must have shape {idx.shape}, got {rev.shape}")
             rev = rev.view(np.uint8)
-        self._f.onehot(idx, starts, L, float(n_value), _DTYPES[dtype], layout == "BLC", out, rev)
+        self._f.onehot(idx, starts, L, float(n_value), DTYPES[dtype], layout == "BLC", out, rev)
         return out
 
     def n_fraction(self, chroms: Sequence[str], starts: npt.ArrayLike, length: int) -> np.ndarray:

@@ -1,7 +1,6 @@
 """One bigWig file, read the way pyBigWig reads it."""
 from __future__ import annotations
 
-import os
 from typing import Optional, Union
 
 import numpy as np
@@ -9,7 +8,6 @@ import numpy as np
 from bwl import _core
 from bwl._remote import RemoteOptions, open_source
 
-PathLike = Union[str, "os.PathLike[str]"]
 
 
 class BigWigFile:

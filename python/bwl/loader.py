@@ -11,9 +11,10 @@ from typing import Iterator, Optional, Sequence, Union
 
 import numpy as np
 
-from bwl.collection import _SUMMARIES, Collection, _transform
+from bwl._types import SUMMARIES, numpy_dtype
+from bwl.collection import Collection, _transform
 from bwl.fasta import Fasta
-from bwl.samplers import Tracks, batch_rng
+from bwl.samplers import Sampler, Tracks, batch_rng
 
 
 @dataclasses.dataclass
@@ -111,7 +112,9 @@ class Loader:
     Parameters
     ----------
     collection : bwl.Collection
-    sampler : bwl.samplers.RandomRegions or Tiles (anything with ``batch(batch_size, index, epoch)``)
+    sampler : bwl.samplers.Sampler
+        RandomRegions, PeakRegions, Tiles, or any object with their
+        ``batch(batch_size, index, epoch)`` and ``num_batches(batch_size)``.
     batch_size : int
     fasta : bwl.Fasta, optional
         Adds the one-hot sequence of each window.
@@ -171,7 +174,7 @@ class Loader:
         batch is handed out, so it may be used on any stream.
     """
 
-    def __init__(self, collection: Collection, sampler, batch_size: int, fasta: Optional[Fasta] = None,
+    def __init__(self, collection: Collection, sampler: Sampler, batch_size: int, fasta: Optional[Fasta] = None,
                  window: int = 1, target_crop: int = 0, reverse_complement: bool = False,
                  default: float = float("nan"), dtype: str = "float32", layout: str = "BTL",
                  tracks: Optional[Tracks] = None, prefetch: int = 2, batches_per_epoch: Optional[int] = None,
@@ -180,6 +183,9 @@ class Loader:
                  summary: str = "mean", transform=None, oob: str = "error", pin_memory: bool = False) -> None:
         if batch_size <= 0:
             raise ValueError("batch_size must be > 0")
+        if not isinstance(sampler, Sampler):
+            raise TypeError(f"sampler must have batch(batch_size, index, epoch) and num_batches(batch_size) "
+                            f"(bwl.samplers.Sampler), got {type(sampler).__name__}")
         if device is not None and str(device) != collection.device and not (
                 str(device) == "cuda" and collection.device.startswith("cuda")):
             raise ValueError(f"Loader device {str(device)!r} differs from the collection's ({collection.device!r}): "
@@ -215,8 +221,8 @@ class Loader:
             self._pin_torch = require("torch", "pin_memory=True")
             if not self._pin_torch.cuda.is_available():
                 raise ValueError("pin_memory=True needs torch with a CUDA device (page-locked memory is a CUDA feature)")
-        if summary not in _SUMMARIES:
-            raise ValueError(f"summary must be one of {list(_SUMMARIES)}, got {summary!r}")
+        if summary not in SUMMARIES:
+            raise ValueError(f"summary must be one of {list(SUMMARIES)}, got {summary!r}")
         self.summary = summary
         _transform(transform)  # checked here, not at the first batch
         self.transform = transform
@@ -371,9 +377,7 @@ class Loader:
             return buf
 
     def _host_array(self, shape: tuple, dtype: str) -> np.ndarray:
-        from bwl.collection import bfloat16_dtype
-
-        np_dtype = bfloat16_dtype() if dtype == "bfloat16" else np.dtype(dtype)
+        np_dtype = numpy_dtype(dtype)
         if not self.pin_memory:
             return np.empty(shape, np_dtype)
         torch = self._pin_torch

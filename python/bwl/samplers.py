@@ -5,7 +5,7 @@ epoch's batches without talking to each other."""
 from __future__ import annotations
 
 import os
-from typing import Mapping, Optional, Sequence, Tuple, Union
+from typing import Mapping, Optional, Protocol, Sequence, Tuple, Union, runtime_checkable
 
 import numpy as np
 
@@ -100,6 +100,22 @@ def _oob(oob: str) -> bool:
 def batch_rng(seed: int, epoch: int, index: int, stream: int = 0) -> np.random.Generator:
     """The generator of one batch: independent of every other batch."""
     return np.random.default_rng([int(seed), int(epoch), int(index), int(stream)])
+
+
+@runtime_checkable
+class Sampler(Protocol):
+    """What :class:`bwl.Loader` draws windows from (RandomRegions,
+    PeakRegions, Tiles, or your own class with these two methods)."""
+
+    def batch(self, batch_size: int, index: int, epoch: int = 0) -> tuple:
+        """Batch ``index`` of ``epoch``: (chroms (B,) str, starts (B,) int64,
+        ends (B,) int64), optionally a fourth bool array (B,) of windows on
+        the minus strand. The same arguments must give the same windows."""
+        ...
+
+    def num_batches(self, batch_size: int) -> Optional[int]:
+        """Batches in an epoch, or None for an endless sampler."""
+        ...
 
 
 class RandomRegions:

@@ -1,0 +1,76 @@
+"""Types and codes shared by the Python modules (internal).
+
+The codes are what the bindings take for the core's enums
+(``bwl/convert.hpp``: DType, Layout; ``bwl/summary.hpp``: Summary).
+"""
+from __future__ import annotations
+
+import os
+from typing import Mapping, Optional, Union
+
+import numpy as np
+
+PathLike = Union[str, "os.PathLike[str]"]
+ChromAliasSpec = Union[None, str, Mapping[str, str]]
+
+DTYPES = {"float32": 0, "float16": 1, "bfloat16": 2}
+LAYOUTS = {"BTL": 0, "BLT": 1}
+SUMMARIES = {"mean": 0, "sum": 1, "mean0": 2, "max": 3, "min": 4}
+
+
+def bfloat16_dtype() -> np.dtype:
+    """The numpy dtype bwl uses for bfloat16 output.
+
+    ``ml_dtypes.bfloat16`` when the ``ml_dtypes`` package is installed (then
+    numpy arithmetic works on it); otherwise ``uint16`` holding the raw bits.
+    Either way ``torch.from_numpy(a.view(np.uint16)).view(torch.bfloat16)``
+    gives the tensor without a copy (``bwl.torch`` does that for you).
+    """
+    try:
+        import ml_dtypes
+
+        return np.dtype(ml_dtypes.bfloat16)
+    except ImportError:
+        return np.dtype(np.uint16)
+
+
+def check_dtype(dtype: str) -> None:
+    if dtype not in DTYPES:
+        raise ValueError(f"dtype must be one of {list(DTYPES)}, got {dtype!r}")
+
+
+def numpy_dtype(dtype: str) -> np.dtype:
+    """The numpy dtype of output type ``dtype`` ("float32", "float16", "bfloat16")."""
+    check_dtype(dtype)
+    return bfloat16_dtype() if dtype == "bfloat16" else np.dtype(dtype)
+
+
+def dtype_ok(have: np.dtype, want: str) -> bool:
+    """Whether an ``out=`` array's dtype can hold ``want`` (bfloat16: its
+    ml_dtypes type or raw uint16 bits)."""
+    if want == "bfloat16":
+        return have == bfloat16_dtype() or have == np.dtype(np.uint16)
+    return have == np.dtype(want)
+
+
+def output_array(out: Optional[np.ndarray], shape: tuple, dtype: str) -> np.ndarray:
+    """``out`` checked to be C-contiguous with this shape and dtype, or a new array."""
+    if out is None:
+        return np.empty(shape, dtype=numpy_dtype(dtype))
+    if tuple(out.shape) != tuple(shape) or not dtype_ok(out.dtype, dtype) or not out.flags.c_contiguous:
+        raise ValueError(f"out must be C-contiguous with shape {tuple(shape)} and dtype {numpy_dtype(dtype)}, "
+                         f"got {out.shape} {out.dtype}")
+    return out
+
+
+def alias_args(spec: ChromAliasSpec) -> tuple[dict, bool]:
+    """(alias -> name map, UCSC/Ensembl rule) for the bindings."""
+    if spec is None:
+        return {}, False
+    if isinstance(spec, str):
+        if spec != "ucsc-ensembl":
+            raise ValueError(f"chrom_aliases must be None, 'ucsc-ensembl' or a dict, got {spec!r}")
+        return {}, True
+    if isinstance(spec, Mapping):
+        return {str(k): str(v) for k, v in spec.items()}, False
+    raise ValueError(f"chrom_aliases must be None, 'ucsc-ensembl' or a dict, got {type(spec).__name__}")
