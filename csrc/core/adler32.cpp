@@ -1,6 +1,6 @@
-#include "adler32.hpp"
+#include "core/adler32.hpp"
 
-#include "bwl/inflate_hd.hpp"
+#include "hd/inflate_hd.hpp"
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include <immintrin.h>

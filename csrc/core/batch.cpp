@@ -10,11 +10,12 @@
 #include <algorithm>
 #include <cmath>
 
-#include "bwl/bed.hpp"
 #include "bwl/collection.hpp"
 #include "bwl/error.hpp"
-#include "bwl/inflate.hpp"
-#include "bwl/section.hpp"
+#include "core/inflate.hpp"
+#include "hd/bed.hpp"
+#include "hd/convert.hpp"
+#include "hd/section.hpp"
 
 namespace bwl {
 

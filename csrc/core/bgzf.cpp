@@ -4,10 +4,10 @@
 #include <algorithm>
 #include <cstdio>
 
-#include "bwl/byteio.hpp"
 #include "bwl/error.hpp"
 #include "bwl/fasta.hpp"
-#include "bwl/inflate.hpp"
+#include "core/inflate.hpp"
+#include "hd/byteio.hpp"
 
 namespace bwl {
 

@@ -5,11 +5,11 @@
 #include <cmath>
 #include <limits>
 
-#include "bwl/bed.hpp"
-#include "bwl/byteio.hpp"
 #include "bwl/error.hpp"
-#include "bwl/inflate.hpp"
-#include "bwl/section.hpp"
+#include "core/inflate.hpp"
+#include "hd/bed.hpp"
+#include "hd/byteio.hpp"
+#include "hd/section.hpp"
 
 namespace bwl {
 

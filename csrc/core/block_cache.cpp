@@ -1,4 +1,4 @@
-#include "bwl/block_cache.hpp"
+#include "bwl/detail/block_cache.hpp"
 
 namespace bwl {
 

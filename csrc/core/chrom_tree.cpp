@@ -1,14 +1,14 @@
 // Chromosome B+ tree (UCSC bPlusTree.c layout). Leaf and branch items have
 // the same size, keySize + 8: a leaf holds (chromId u32, chromSize u32), a
 // branch a child offset u64. We read every leaf once at open.
-#include "bwl/chrom_tree.hpp"
+#include "bwl/detail/chrom_tree.hpp"
 
 #include <algorithm>
 #include <unordered_set>
 
-#include "bwl/byteio.hpp"
+#include "bwl/detail/format.hpp"
 #include "bwl/error.hpp"
-#include "bwl/format.hpp"
+#include "hd/byteio.hpp"
 
 namespace bwl {
 

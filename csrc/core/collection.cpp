@@ -7,7 +7,7 @@
 #include <limits>
 
 #include "bwl/error.hpp"
-#include "bwl/section.hpp"
+#include "hd/section.hpp"
 
 namespace bwl {
 

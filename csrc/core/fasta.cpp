@@ -9,9 +9,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "bwl/detail/format.hpp"
 #include "bwl/error.hpp"
-#include "bwl/format.hpp"
-#include "bwl/onehot.hpp"
+#include "hd/convert.hpp"
+#include "hd/onehot.hpp"
 
 namespace bwl {
 

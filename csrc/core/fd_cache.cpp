@@ -1,4 +1,4 @@
-#include "bwl/fd_cache.hpp"
+#include "core/fd_cache.hpp"
 
 #include <fcntl.h>
 #include <sys/resource.h>

@@ -11,7 +11,7 @@
 #include <cstring>
 
 #include "bwl/error.hpp"
-#include "bwl/fd_cache.hpp"
+#include "core/fd_cache.hpp"
 
 namespace bwl {
 

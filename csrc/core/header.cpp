@@ -1,11 +1,11 @@
 // Main header, zoom headers, total summary, extension header.
-#include "bwl/header.hpp"
+#include "bwl/detail/header.hpp"
 
 #include <cstdio>
 
-#include "bwl/byteio.hpp"
+#include "bwl/detail/format.hpp"
 #include "bwl/error.hpp"
-#include "bwl/format.hpp"
+#include "hd/byteio.hpp"
 
 namespace bwl {
 

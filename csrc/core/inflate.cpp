@@ -3,7 +3,7 @@
 // can stop at a given output length; bench/inflate.py measures it against
 // libdeflate and zlib); libdeflate or zlib when the build asks for them
 // (-DBWL_INFLATE=LIBDEFLATE or ZLIB), for comparison.
-#include "bwl/inflate.hpp"
+#include "core/inflate.hpp"
 
 #include <algorithm>
 #include <string>
@@ -16,8 +16,8 @@
 #include <zlib.h>
 #endif
 #if !defined(BWL_INFLATE_LIBDEFLATE) && !defined(BWL_INFLATE_ZLIB)
-#include "bwl/inflate_hd.hpp"
-#include "inflate_cpu.hpp"
+#include "core/inflate_cpu.hpp"
+#include "hd/inflate_hd.hpp"
 #endif
 
 namespace bwl {

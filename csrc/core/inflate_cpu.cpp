@@ -1,16 +1,16 @@
-// bwl's CPU inflate: the shared decoder's state machine (bwl/inflate_hd.hpp)
+// bwl's CPU inflate: the shared decoder's state machine (hd/inflate_hd.hpp)
 // for block headers and buffer ends, the fast loop (inflate_fast.hpp) for
 // everything else, picked per CPU at run time (a BMI2 copy where the CPU has
 // BMI2; the build itself assumes only the x86-64 baseline).
-#include "inflate_cpu.hpp"
+#include "core/inflate_cpu.hpp"
 
 #include <cstring>
 #include <string>
 
-#include "adler32.hpp"
 #include "bwl/error.hpp"
-#include "bwl/inflate.hpp"
-#include "inflate_fast.hpp"
+#include "core/adler32.hpp"
+#include "core/inflate.hpp"
+#include "core/inflate_fast.hpp"
 
 namespace bwl::detail {
 

@@ -1,10 +1,10 @@
 // The CPU driver of bwl's own deflate decoder. Internal to csrc/core; the
-// public entry points are in bwl/inflate.hpp.
+// public entry points are in core/inflate.hpp.
 #pragma once
 
 #include <cstdint>
 
-#include "bwl/inflate_hd.hpp"
+#include "hd/inflate_hd.hpp"
 
 namespace bwl::detail {
 

@@ -1,5 +1,5 @@
 // The CPU fast loop of bwl's deflate decoder: the same tables, entries and
-// InflateState as the shared decoder (bwl/inflate_hd.hpp), decoded the way
+// InflateState as the shared decoder (hd/inflate_hd.hpp), decoded the way
 // libdeflate does on a CPU: a 64-bit bit buffer refilled without branches
 // from 8-byte loads, up to three literals per refill, and match copies by
 // 8-byte words. It runs only while the input has 8 readable bytes and the
@@ -12,7 +12,7 @@
 #include <cstdint>
 #include <cstring>
 
-#include "bwl/inflate_hd.hpp"
+#include "hd/inflate_hd.hpp"
 
 namespace bwl::detail {
 

@@ -1,16 +1,16 @@
 // R-tree (UCSC cirTree.c layout) flattened into per-chromosome block arrays.
 // A leaf item is (startChrom, startBase, endChrom, endBase, offset, size); a
 // branch item has a child offset in place of (offset, size).
-#include "bwl/rtree.hpp"
+#include "bwl/detail/rtree.hpp"
 
 #include <algorithm>
 #include <numeric>
 #include <unordered_map>
 #include <unordered_set>
 
-#include "bwl/byteio.hpp"
+#include "bwl/detail/format.hpp"
 #include "bwl/error.hpp"
-#include "bwl/format.hpp"
+#include "hd/byteio.hpp"
 
 namespace bwl {
 

@@ -6,10 +6,10 @@
 #include <limits>
 
 #include "bwl/bigwig.hpp"
-#include "bwl/byteio.hpp"
+#include "bwl/detail/format.hpp"
 #include "bwl/error.hpp"
-#include "bwl/format.hpp"
-#include "bwl/section.hpp"
+#include "hd/byteio.hpp"
+#include "hd/section.hpp"
 
 namespace bwl {
 

@@ -1,4 +1,4 @@
-#include "bwl/thread_pool.hpp"
+#include "bwl/detail/thread_pool.hpp"
 
 #include <unistd.h>
 

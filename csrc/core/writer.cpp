@@ -24,9 +24,9 @@
 #include <thread>
 #include <vector>
 
+#include "bwl/detail/format.hpp"
 #include "bwl/error.hpp"
-#include "bwl/format.hpp"
-#include "bwl/zoom_builder.hpp"
+#include "core/zoom_builder.hpp"
 
 namespace bwl {
 namespace {

@@ -1,7 +1,7 @@
 // Zoom summaries. Bins are aligned to multiples of the reduction, and each
 // level is a multiple of the one below, so a coarser level is an exact merge
 // of the finer one: no item is split twice and sums stay in double.
-#include "bwl/zoom_builder.hpp"
+#include "core/zoom_builder.hpp"
 
 #include <algorithm>
 #include <cmath>

@@ -5,7 +5,7 @@
 // Two pinned staging slots: the CPU reads chunk k+1 while the GPU still
 // works on chunk k. All device work is on the caller's stream; the call
 // ends by reading the error record back (one stream synchronization).
-#include "bwl/cuda_batch.hpp"
+#include "cuda/cuda_batch.hpp"
 
 #include <cuda_runtime.h>
 
@@ -17,9 +17,9 @@
 #include <string>
 
 #include "bwl/error.hpp"
-#include "bwl/inflate_hd.hpp"
-#include "kernels.hpp"
-#include "plan.hpp"
+#include "cuda/kernels.hpp"
+#include "cuda/plan.hpp"
+#include "hd/inflate_hd.hpp"
 
 namespace bwl {
 

@@ -3,8 +3,8 @@
 // tests run (inflate_group, block_extent, densify_row); here warps are
 // mapped to work items (grid-stride, so any grid size is correct) and the
 // first error is recorded for the host.
-#include "bwl/inflate_hd.hpp"
-#include "kernels.hpp"
+#include "cuda/kernels.hpp"
+#include "hd/inflate_hd.hpp"
 
 namespace bwl {
 namespace cuda {

@@ -1,6 +1,6 @@
 // Kernel launchers of the GPU batch path (kernels.cu). Everything the
 // kernels compute is BWL_HD code shared with the CPU tests:
-// bwl/inflate_hd.hpp (inflate_group) and densify_hd.hpp (block_extent,
+// hd/inflate_hd.hpp (inflate_group) and hd/densify_hd.hpp (block_extent,
 // densify_row); the kernels only map warps to work and report errors.
 #pragma once
 
@@ -8,7 +8,7 @@
 
 #include <cstdint>
 
-#include "densify_hd.hpp"
+#include "hd/densify_hd.hpp"
 
 namespace bwl {
 namespace cuda {

@@ -3,7 +3,7 @@
 // distinct blocks (sort + unique). A track whose blocks exceed the budget
 // is cut into pieces of windows sorted by position (a block shared across a
 // cut is fetched twice). Pieces are packed into chunks in order.
-#include "plan.hpp"
+#include "cuda/plan.hpp"
 
 #include <algorithm>
 #include <string>

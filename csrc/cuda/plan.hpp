@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "bwl/collection.hpp"
-#include "densify_hd.hpp"
+#include "hd/densify_hd.hpp"
 
 namespace bwl {
 namespace cuda {

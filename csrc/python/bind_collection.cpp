@@ -3,11 +3,11 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
-#include "batch_args.hpp"
-#include "range_reader.hpp"
 #include "bwl/collection.hpp"
 #include "bwl/error.hpp"
-#include "bwl/fd_cache.hpp"
+#include "core/fd_cache.hpp"
+#include "python/batch_args.hpp"
+#include "python/range_reader.hpp"
 
 namespace py = pybind11;
 using bwl::Collection;

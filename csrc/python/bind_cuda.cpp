@@ -10,10 +10,10 @@
 
 #include <string>
 
-#include "batch_args.hpp"
 #include "bwl/collection.hpp"
-#include "bwl/cuda_batch.hpp"
 #include "bwl/error.hpp"
+#include "cuda/cuda_batch.hpp"
+#include "python/batch_args.hpp"
 
 namespace py = pybind11;
 

@@ -3,10 +3,10 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
-#include "batch_args.hpp"
 #include "bwl/error.hpp"
 #include "bwl/fasta.hpp"
-#include "range_reader.hpp"
+#include "python/batch_args.hpp"
+#include "python/range_reader.hpp"
 
 namespace py = pybind11;
 

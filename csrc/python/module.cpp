@@ -8,8 +8,8 @@
 
 #include "bwl/bigwig.hpp"
 #include "bwl/error.hpp"
-#include "bwl/inflate.hpp"
-#include "range_reader.hpp"
+#include "core/inflate.hpp"
+#include "python/range_reader.hpp"
 
 namespace py = pybind11;
 

@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "bwl/error.hpp"
-#include "bwl/inflate.hpp"
 #include "check.hpp"
+#include "core/inflate.hpp"
 #include "zlib_ref.hpp"
 
 using namespace bwl;

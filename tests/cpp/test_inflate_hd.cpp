@@ -1,4 +1,4 @@
-// The GPU's inflate (bwl/inflate_hd.hpp) run on the CPU against zlib, and
+// The GPU's inflate (hd/inflate_hd.hpp) run on the CPU against zlib, and
 // the GPU batch pipeline emulated on the CPU against Collection::values.
 //
 // Inflate: random, signal-like, repetitive and bigWig-section data of
@@ -33,13 +33,13 @@
 
 #include "bwl/collection.hpp"
 #include "bwl/error.hpp"
-#include "bwl/inflate.hpp"
-#include "bwl/inflate_hd.hpp"
 #include "bwl/writer.hpp"
 #include "check.hpp"
+#include "core/inflate.hpp"
+#include "cuda/plan.hpp"
+#include "hd/densify_hd.hpp"
+#include "hd/inflate_hd.hpp"
 #include "zlib_ref.hpp"
-#include "../../csrc/cuda/densify_hd.hpp"
-#include "../../csrc/cuda/plan.hpp"
 
 using namespace bwl;
 using Bytes = std::vector<uint8_t>;

@@ -6,8 +6,8 @@
 #include <random>
 #include <vector>
 
-#include "bwl/section.hpp"
 #include "check.hpp"
+#include "hd/section.hpp"
 
 using namespace bwl;
 

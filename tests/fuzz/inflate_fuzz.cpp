@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "bwl/error.hpp"
-#include "bwl/inflate.hpp"
+#include "core/inflate.hpp"
 #include "zlib_ref.hpp"
 
 namespace {

@@ -11,11 +11,11 @@
 #include <unordered_map>
 #include <vector>
 
-#include "bwl/byte_buffer.hpp"
-#include "bwl/chrom_tree.hpp"
+#include "bwl/detail/byte_buffer.hpp"
+#include "bwl/detail/chrom_tree.hpp"
+#include "bwl/detail/header.hpp"
+#include "bwl/detail/rtree.hpp"
 #include "bwl/file_source.hpp"
-#include "bwl/header.hpp"
-#include "bwl/rtree.hpp"
 
 namespace bwl {
 

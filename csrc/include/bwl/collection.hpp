@@ -9,11 +9,10 @@
 #include <vector>
 
 #include "bwl/bigwig.hpp"
-#include "bwl/block_cache.hpp"
-#include "bwl/chrom_alias.hpp"
-#include "bwl/convert.hpp"
-#include "bwl/summary.hpp"
-#include "bwl/thread_pool.hpp"
+#include "bwl/detail/batch_types.hpp"
+#include "bwl/detail/block_cache.hpp"
+#include "bwl/detail/chrom_alias.hpp"
+#include "bwl/detail/thread_pool.hpp"
 
 namespace bwl {
 

@@ -8,10 +8,10 @@
 #include <unordered_map>
 #include <vector>
 
-#include "bwl/chrom_alias.hpp"
-#include "bwl/convert.hpp"
+#include "bwl/detail/batch_types.hpp"
+#include "bwl/detail/chrom_alias.hpp"
+#include "bwl/detail/thread_pool.hpp"
 #include "bwl/file_source.hpp"
-#include "bwl/thread_pool.hpp"
 
 namespace bwl {
 

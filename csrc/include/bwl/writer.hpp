@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "bwl/format.hpp"
+#include "bwl/detail/format.hpp"
 
 namespace bwl {
 

@@ -1,5 +1,9 @@
-// Writes a file and reads it back through the installed headers and library.
+// Writes a file and reads it back through the installed headers and library:
+// one file (bigwig.hpp) and a batch (collection.hpp). Only the public
+// headers are included; what they need comes from bwl/detail/.
 #include <bwl/bigwig.hpp>
+#include <bwl/collection.hpp>
+#include <bwl/fasta.hpp>
 #include <bwl/writer.hpp>
 
 #include <cstdio>
@@ -17,6 +21,19 @@ int main(int argc, char** argv) {
     float v[200];
     f.values(f.chrom_index("chr1"), 0, 200, v);
     bool ok = v[15] == 1.5f && v[120] == -2.0f && v[50] != v[50];
+
+    bwl::Collection col({path}, bwl::CollectionOptions{});
+    uint32_t chrom = col.chrom_index("chr1");
+    int64_t start = 0;
+    bwl::BatchSpec spec;
+    spec.chrom = &chrom;
+    spec.start = &start;
+    spec.batch = 1;
+    spec.length = 200;
+    float batch[200];
+    col.values(spec, batch);
+    ok = ok && batch[15] == 1.5f && batch[120] == -2.0f && batch[50] == 0.0f;
+
     std::printf("%s\n", ok ? "consumer OK" : "consumer FAILED");
     return ok ? 0 : 1;
 }

@@ -1,19 +1,15 @@
 // Output conversion shared by the CPU engine and the kernels: float32 to
 // IEEE half and to bfloat16 (round to nearest even, NaN kept NaN). (Window
-// means are pooled from the items: pool_block in bwl/section.hpp.)
+// means are pooled from the items: pool_block in hd/section.hpp.)
 #pragma once
 
 #include <cstdint>
 #include <cstring>
 
-#include "bwl/hd.hpp"
+#include "bwl/detail/batch_types.hpp"
+#include "hd/hd.hpp"
 
 namespace bwl {
-
-enum class DType : int { F32 = 0, F16 = 1, BF16 = 2 };
-enum class Layout : int { BTL = 0, BLT = 1 };
-
-BWL_HD uint32_t dtype_size(DType d) { return d == DType::F32 ? 4 : 2; }
 
 BWL_HD uint32_t f32_bits(float f) {
     uint32_t u;

@@ -3,7 +3,7 @@
 
 #include <cstdint>
 
-#include "bwl/hd.hpp"
+#include "hd/hd.hpp"
 
 namespace bwl {
 

@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <cstring>
 
-#include "bwl/hd.hpp"
+#include "hd/hd.hpp"
 
 namespace bwl {
 

@@ -15,7 +15,7 @@
 
 #include <cstdint>
 
-#include "bwl/hd.hpp"
+#include "hd/hd.hpp"
 
 namespace bwl {
 

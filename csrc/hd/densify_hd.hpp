@@ -1,7 +1,7 @@
 // Decode + densify of one output row (window b, track slot t) by a group of
 // threads: the kernel's logic, BWL_HD so the CPU tests run it on host
-// threads. Built on bwl/section.hpp (section headers and items) and
-// bwl/convert.hpp (store); gives exactly Collection::values' output (see
+// threads. Built on hd/section.hpp (section headers and items) and
+// hd/convert.hpp (store); gives exactly Collection::values' output (see
 // batch.cpp): per base, later items win and missing bases are the default;
 // with window > 1, bins pool items as section.hpp's pool_block does.
 //
@@ -23,9 +23,9 @@
 #include <cstdint>
 #include <cstring>
 
-#include "bwl/convert.hpp"
-#include "bwl/hd.hpp"
-#include "bwl/section.hpp"
+#include "hd/convert.hpp"
+#include "hd/hd.hpp"
+#include "hd/section.hpp"
 
 namespace bwl {
 

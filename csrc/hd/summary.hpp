@@ -17,12 +17,10 @@
 #include <cmath>
 #include <cstdint>
 
-#include "bwl/hd.hpp"
+#include "bwl/detail/batch_types.hpp"
+#include "hd/hd.hpp"
 
 namespace bwl {
-
-enum class Summary : uint8_t { Mean = 0, Sum = 1, Mean0 = 2, Max = 3, Min = 4 };
-constexpr int kSummaryCount = 5;
 
 BWL_HD void summary_init(Summary s, double* acc) {
     acc[0] = s == Summary::Max ? -__builtin_huge_val() : s == Summary::Min ? __builtin_huge_val() : 0.0;
@@ -37,17 +35,9 @@ BWL_HD void summary_add(Summary s, double* acc, double x, double bases) {
     acc[1] += bases;
 }
 
-// Target transforms, in this order (Borzoi's and other pipelines'):
-// pow as sign(x) |x|^p, soft clip (x > t: t + sqrt(x - t)), clip to
-// [lo, hi], log1p (NaN below -1). NaN stays NaN. Computed in double and
-// rounded once, so the CPU and the GPU agree (sqrt exactly; pow and log1p
-// to within their libraries' last-bit differences).
-struct ValueTransform {
-    double pow = 1.0;
-    double soft_clip = __builtin_huge_val();
-    double clip_lo = -__builtin_huge_val(), clip_hi = __builtin_huge_val();
-    uint32_t log1p = 0;
-};
+// A ValueTransform (bwl/detail/batch_types.hpp) of one value: computed in
+// double and rounded once, so the CPU and the GPU agree (sqrt exactly; pow
+// and log1p to within their libraries' last-bit differences).
 
 BWL_HD float transform_value(const ValueTransform& t, float x) {
     double v = x;

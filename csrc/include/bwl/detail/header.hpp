@@ -1,5 +1,7 @@
 // The fixed parts of a bigWig or bigBed: main header, zoom headers, total summary and
 // extension header. Parsed once at open.
+//
+// Installed only because bwl/bigwig.hpp includes it: include that, not this.
 #pragma once
 
 #include <cstdint>

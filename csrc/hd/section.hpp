@@ -5,10 +5,10 @@
 
 #include <cstdint>
 
-#include "bwl/byteio.hpp"
-#include "bwl/format.hpp"
-#include "bwl/hd.hpp"
-#include "bwl/summary.hpp"
+#include "bwl/detail/format.hpp"
+#include "hd/byteio.hpp"
+#include "hd/hd.hpp"
+#include "hd/summary.hpp"
 
 namespace bwl {
 

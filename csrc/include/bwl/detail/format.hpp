@@ -1,5 +1,7 @@
 // BBI (bigWig) on-disk layout, named after UCSC's bbiFile.h / bwgInternal.h.
 // All multi-byte fields are in the byte order of the file's magic number.
+//
+// Installed only because bwl/writer.hpp includes it: include that, not this.
 #pragma once
 
 #include <cstdint>

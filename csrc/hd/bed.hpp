@@ -6,10 +6,10 @@
 
 #include <cstdint>
 
-#include "bwl/byteio.hpp"
-#include "bwl/format.hpp"
-#include "bwl/hd.hpp"
-#include "bwl/section.hpp"
+#include "bwl/detail/format.hpp"
+#include "hd/byteio.hpp"
+#include "hd/hd.hpp"
+#include "hd/section.hpp"
 
 namespace bwl {
 

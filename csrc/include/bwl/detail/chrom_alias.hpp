@@ -1,6 +1,8 @@
 // Chromosome-name aliases, shared by Collection and Fasta: names that mean
 // one chromosome ("chr1" and "1", "chrM" and "MT", or what the user maps)
 // get one key. Off by default: then a name is its own key.
+//
+// Installed only because bwl/collection.hpp and bwl/fasta.hpp include it: include those, not this.
 #pragma once
 
 #include <string>

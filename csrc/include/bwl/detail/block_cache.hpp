@@ -3,6 +3,8 @@
 // may be a block's prefix (the batch engine inflates only as far as its
 // windows read); a later window that reads further replaces it with a
 // longer one.
+//
+// Installed only because bwl/collection.hpp includes it: include that, not this.
 #pragma once
 
 #include <atomic>

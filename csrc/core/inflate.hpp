@@ -1,5 +1,5 @@
 // zlib-stream inflate on the CPU. Data blocks of compressed bigWigs are zlib
-// streams (RFC 1950). bwl's own decoder by default (bwl/inflate_hd.hpp's
+// streams (RFC 1950). bwl's own decoder by default (hd/inflate_hd.hpp's
 // tables and state machine, a CPU fast loop in csrc/core/inflate_fast.hpp);
 // libdeflate or zlib when the build chose them (BWL_INFLATE).
 #pragma once

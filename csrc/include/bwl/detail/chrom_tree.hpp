@@ -1,4 +1,6 @@
 // The chromosome B+ tree: name -> (id, size). Read whole at open.
+//
+// Installed only because bwl/bigwig.hpp includes it: include that, not this.
 #pragma once
 
 #include <cstdint>
