@@ -41,8 +41,6 @@ from __future__ import annotations
 import argparse
 import os
 import resource
-import struct
-import sys
 import time
 import warnings
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
@@ -50,8 +48,9 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import DATA_DIR, machine_info, print_table, require_peers, write_json  # noqa: E402
+from common import DATA_DIR, machine_info, print_table, require_peers, write_json
+from support.bbi import chrom_ids, header, rtree_blocks
+from support.tracks import make_track
 
 # chr1 at human size, chr2 a little shorter (the generator's cost is per base)
 HUMAN = [("chr1", 248_956_422), ("chr2", 183_000_000)]
@@ -76,40 +75,6 @@ TARGET = (1000, 1, 32, 1024)
 
 
 # -- input ---------------------------------------------------------------------------
-def make_track(path: str, chroms, seed: int, data_bp: int | None = None, chunk: int = 500_000) -> int:
-    """bedGraph track written by pyBigWig (zlib blocks, zoom levels): ~10 items
-    per kb, lengths 1..199 bp, ~30% followed by a gap, float32-exact values.
-    Data covers each chromosome (or its first ``data_bp`` bases); returns items."""
-    import pyBigWig
-
-    rng = np.random.default_rng(seed)
-    tmp = path + ".tmp"
-    bw = pyBigWig.open(tmp, "w")
-    bw.addHeader(list(chroms), maxZooms=10)
-    n_total = 0
-    for name, size in chroms:
-        limit = size if data_bp is None else min(size, data_bp)
-        pos = 0
-        while pos < limit:
-            step = rng.integers(1, 200, chunk)
-            starts = pos + np.concatenate(([0], np.cumsum(step[:-1])))
-            gap = np.where(rng.random(chunk) < 0.3, rng.integers(0, step), 0)
-            ends = np.maximum(starts + step - gap, starts + 1)
-            keep = ends <= limit
-            n = int(keep.sum())      # keep is a prefix: starts and ends increase
-            if n == 0:
-                break
-            vals = rng.standard_normal(n).astype(np.float32).astype(np.float64)
-            bw.addEntries([name] * n, starts[:n], ends=ends[:n], values=vals)
-            n_total += n
-            if n < chunk:
-                break
-            pos = int(starts[-1]) + int(step[-1])
-    bw.close()
-    os.replace(tmp, path)
-    return n_total
-
-
 def ensure_files(paths, chroms, seeds, data_bp, label: str) -> None:
     """Generate the missing files in parallel (one process per core), with progress."""
     todo = [(p, s) for p, s in zip(paths, seeds) if not os.path.exists(p)]
@@ -156,48 +121,19 @@ class BlockIndex:
     def __init__(self, path: str) -> None:
         self.data = Path(path).read_bytes()
         d = self.data
-        magic = struct.unpack_from("<I", d, 0)[0]
-        e = "<" if magic == 0x888FFC26 else ">"
-        (_, _, _, chrom_tree, _, full_index, _, _, _, _, self.ubuf) = struct.unpack_from(e + "IHHQQQHHQQI", d, 0)
+        e, h = header(d)
+        self.ubuf = h["uncompressBufSize"]
         assert self.ubuf > 0, f"{path}: uncompressed file, no inflate bound"
-        self.chrom_id = self._chrom_tree(e, chrom_tree)
-        leaf = np.dtype([("sc", e + "u4"), ("sb", e + "u4"), ("ec", e + "u4"), ("eb", e + "u4"),
-                         ("off", e + "u8"), ("size", e + "u8")])
-        branch = np.dtype([("sc", e + "u4"), ("sb", e + "u4"), ("ec", e + "u4"), ("eb", e + "u4"),
-                           ("child", e + "u8")])
-        parts, stack = [], [full_index + 48]
-        while stack:
-            off = stack.pop()
-            is_leaf, _, count = struct.unpack_from(e + "BBH", d, off)
-            if is_leaf:
-                parts.append(np.frombuffer(d, leaf, count, off + 4))
-            else:
-                stack.extend(np.frombuffer(d, branch, count, off + 4)["child"][::-1].tolist())
-        items = np.concatenate(parts)
-        self.start_key = (items["sc"].astype(np.uint64) << np.uint64(32)) | items["sb"].astype(np.uint64)
-        self.end_key = (items["ec"].astype(np.uint64) << np.uint64(32)) | items["eb"].astype(np.uint64)
+        self.chrom_id = chrom_ids(d, h["chromTreeOffset"], e)
+        items = np.array([x[2:] for x in rtree_blocks(d, h["fullIndexOffset"], e)], np.uint64).reshape(-1, 6)
+        sc, sb, ec, eb, off, size = items.T
+        self.start_key = (sc << np.uint64(32)) | sb
+        self.end_key = (ec << np.uint64(32)) | eb
         order = np.argsort(self.start_key, kind="stable")
         self.start_key, self.end_key = self.start_key[order], self.end_key[order]
-        self.offset = items["off"][order].astype(np.int64)
-        self.size = items["size"][order].astype(np.int64)
+        self.offset = off[order].astype(np.int64)
+        self.size = size[order].astype(np.int64)
         assert np.all(np.diff(self.end_key.astype(np.float64)) >= 0), f"{path}: overlapping blocks"
-
-    def _chrom_tree(self, e: str, off: int) -> dict:
-        _, _, key_size, _, _, _ = struct.unpack_from(e + "IIIIQQ", self.data, off)
-        out, stack = {}, [off + 32]
-        while stack:
-            node = stack.pop()
-            is_leaf, _, count = struct.unpack_from(e + "BBH", self.data, node)
-            p = node + 4
-            for _ in range(count):
-                key = self.data[p:p + key_size].rstrip(b"\0").decode()
-                if is_leaf:
-                    out[key] = struct.unpack_from(e + "I", self.data, p + key_size)[0]
-                    p += key_size + 8
-                else:
-                    stack.append(struct.unpack_from(e + "Q", self.data, p + key_size)[0])
-                    p += key_size + 8
-        return out
 
     def blocks(self, chroms, starts, ends) -> set:
         """Indices of the blocks overlapping any of the windows."""

@@ -1,7 +1,16 @@
-"""Small helpers shared by the benches: timing, a text table, JSON results."""
+"""Small helpers shared by the benches: timing, a text table, JSON results.
+
+Importing it also makes tests/support/ importable (``from support.tracks
+import ...``): the synthetic tracks, BBI walker, fuzz harness and soak run
+that the benches share with the tests live there. Bench scripts are run as
+files (``python bench/x.py``), so Python puts bench/ on sys.path, not
+tests/; the one line below adds it. Every bench script imports ``common``
+before ``support``.
+"""
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import json
 import os
 import platform
@@ -13,6 +22,19 @@ from typing import Any, Callable, Iterable, Sequence
 BENCH_DIR = Path(__file__).resolve().parent
 RESULTS_DIR = BENCH_DIR / "results"
 DATA_DIR = BENCH_DIR / "data"
+TESTS_DIR = BENCH_DIR.parent / "tests"
+
+if str(TESTS_DIR) not in sys.path:
+    sys.path.insert(1, str(TESTS_DIR))  # after bench/ (sys.path[0] of a bench script)
+
+
+def import_example(name: str):
+    """examples/<name>.py as a module (examples/ is a folder of scripts, not a package)."""
+    spec = importlib.util.spec_from_file_location(name, BENCH_DIR.parent / "examples" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # where dataclasses (and pickle) look a class's module up
+    spec.loader.exec_module(module)
+    return module
 
 
 def timeit(fn: Callable[[], Any], n: int = 1) -> float:

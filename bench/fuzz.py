@@ -3,7 +3,7 @@
     python bench/fuzz.py [--seconds 600] [--engine atheris|loop] [--no-sanitize] [--rebuild]
                          [--seed 1] [--timeout 10] [--rss-limit-mb 2048]
 
-The target (tests/fuzz_targets.py: ``exercise``) opens the input as a
+The target (tests/support/fuzz.py: ``exercise``) opens the input as a
 bigWig and reads it every way a user can: header, chroms, values,
 intervals, stats (zoom and exact), a Collection batch; compressed files
 run the CPU inflate on every block. Only bwl.FormatError / ValueError /
@@ -20,12 +20,12 @@ atheris (default)
     ``asan_with_fuzzer.so`` preloaded. Needs clang (``apt-get install
     clang``) and atheris built against it (``CLANG_BIN=clang pip install
     --no-binary atheris atheris``). Mutations: libFuzzer's own plus the
-    structure-aware ``fuzz_targets.mutate`` (BBI fields, zlib re-compression
+    structure-aware ``support.fuzz.mutate`` (BBI fields, zlib re-compression
     of mutated blocks) as a custom mutator. ``--no-sanitize``: coverage
     only (faster).
 loop
     No coverage feedback: the deterministic mutation loop of the test suite
-    (``fuzz_targets.fuzz_loop``) on the installed bwl, for ``--seconds``.
+    (``support.fuzz.fuzz_loop``) on the installed bwl, for ``--seconds``.
 
 Seeds: valid files of every type written with bwl.write (bedGraph /
 variableStep / fixedStep x little / big endian x zlib / raw). The corpus
@@ -34,7 +34,7 @@ bench/results/fuzz/crash-*, timeout-*, oom-*, slow-* (and
 finding-* for the loop engine), then re-run one by one in a plain child
 process and summarised in a table and bench/results/fuzz_<engine>.json. Keep each as
 a regression test in tests/test_hostile.py that *generates* the file, and
-its bytes in tests/corpus/ (see tests/corpus/make_corpus.py), replayed in CI.
+its bytes in tests/corpus/ (see tests/make_corpus.py), replayed in CI.
 """
 from __future__ import annotations
 
@@ -49,11 +49,11 @@ import sys
 import time
 from pathlib import Path
 
+from common import TESTS_DIR, machine_info, print_table  # (also puts tests/ on sys.path for support.fuzz)
+
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "results" / "fuzz"
 BUILD = ROOT / "build" / "fuzz-py"
-sys.path.insert(0, str(ROOT / "tests"))
-sys.path.insert(0, str(ROOT / "bench"))
 
 
 def _gcc_lib(name: str) -> str:
@@ -108,22 +108,22 @@ def worker(args: argparse.Namespace, libfuzzer_args: list) -> None:
 
     with atheris.instrument_imports(include=["bwl"]):
         import bwl  # noqa: F401
-    import fuzz_targets
+    from support import fuzz as harness
 
     assert bwl.__file__.startswith(str(BUILD)), f"fuzzing the wrong bwl: {bwl.__file__}"
-    fuzz_targets.atheris_main([sys.argv[0]] + libfuzzer_args, str(OUT / "seeds"), str(OUT / "input.bw"))
+    harness.atheris_main([sys.argv[0]] + libfuzzer_args, str(OUT / "seeds"), str(OUT / "input.bw"))
 
 
 def reproduce(path: str, env: dict) -> dict:
     """Re-runs one saved input in a child process (the installed bwl, no
     sanitizer): outcome and a short description."""
-    code = ("import sys, fuzz_targets as t\n"
+    code = ("import sys\nfrom support import fuzz as t\n"
             "d = open(sys.argv[1], 'rb').read()\n"
             "print('OUTCOME', t.run_one(d, sys.argv[1] + '.bw', slow_s=10))\n")
     t0 = time.time()
     try:
         r = subprocess.run([sys.executable, "-c", code, path], capture_output=True, text=True, timeout=120,
-                           env=env, cwd=str(ROOT / "tests"))
+                           env=env, cwd=str(TESTS_DIR))  # python -c: the cwd is on sys.path
     except subprocess.TimeoutExpired:
         return dict(outcome="hang (>120 s)", seconds=120.0)
     out = r.stdout + r.stderr
@@ -163,9 +163,9 @@ def run_atheris(a: argparse.Namespace) -> list:
 
 
 def run_loop(a: argparse.Namespace) -> list:
-    import fuzz_targets
+    from support import fuzz as harness
 
-    seeds = [open(p, "rb").read() for p in fuzz_targets.seed_files(str(OUT / "seeds"), small=True).values()]
+    seeds = [open(p, "rb").read() for p in harness.seed_files(str(OUT / "seeds"), small=True).values()]
     found = []
 
     def on_finding(data: bytes, f: Exception) -> None:
@@ -178,8 +178,8 @@ def run_loop(a: argparse.Namespace) -> list:
     total = {"ok": 0, "error": 0, "finding": 0, "runs": 0}
     seed = a.seed
     while time.time() - t < a.seconds:
-        c = fuzz_targets.fuzz_loop(seeds, str(OUT / "input.bw"), runs=1000, seed=seed, on_finding=on_finding,
-                                   deadline=time.monotonic() + (a.seconds - (time.time() - t)))
+        c = harness.fuzz_loop(seeds, str(OUT / "input.bw"), runs=1000, seed=seed, on_finding=on_finding,
+                              deadline=time.monotonic() + (a.seconds - (time.time() - t)))
         for k in total:
             total[k] += c[k]
         seed += 1
@@ -205,8 +205,6 @@ def main() -> int:
     a = ap.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     runs = run_atheris(a) if a.engine == "atheris" else run_loop(a)
-
-    from common import machine_info, print_table
 
     env = dict(os.environ)
     env.pop("LD_PRELOAD", None)

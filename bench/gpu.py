@@ -43,12 +43,10 @@ import os
 import sys
 import time
 import zlib
-from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import machine_info, print_table, write_json  # noqa: E402
+from common import machine_info, print_table, write_json
 
 LENGTHS = [(1000, 1), (102_400, 128)]
 

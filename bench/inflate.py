@@ -21,15 +21,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import time
 import zlib
 
 import numpy as np
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from collection import BlockIndex, make_track  # noqa: E402
-from common import DATA_DIR, machine_info, print_table, require_peers, write_json  # noqa: E402
+from collection import BlockIndex
+from common import DATA_DIR, machine_info, print_table, require_peers, write_json
+from support.tracks import make_track
 
 FRACTIONS = (0.25, 0.5, 0.75)
 

@@ -40,15 +40,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import time
 import warnings
 from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import DATA_DIR, machine_info, print_table, require_peers, timeit, write_json  # noqa: E402
+from common import DATA_DIR, import_example, machine_info, print_table, require_peers, timeit, write_json
 
 FULL = {"chroms": [("chr1", 90_000_000), ("chr2", 60_000_000)], "B": 256}
 QUICK = {"chroms": [("chr1", 6_000_000), ("chr2", 4_000_000)], "B": 64}
@@ -293,8 +291,7 @@ def bench_recipes(a) -> None:
     """docs/recipes.md's two loaders, one epoch each, and the peer on the BPNet-like windows."""
     import torch
 
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "examples"))
-    import recipes
+    recipes = import_example("recipes")
 
     root = DATA_DIR / "recipes"
     root.mkdir(parents=True, exist_ok=True)

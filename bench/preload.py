@@ -17,16 +17,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import time
 import warnings
-from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from collection import tracks  # noqa: E402
-from common import machine_info, print_table, require_peers, write_json  # noqa: E402
+from collection import tracks
+from common import machine_info, print_table, require_peers, write_json
 
 
 def rss_bytes() -> int:

@@ -1,12 +1,12 @@
 """Remote tracks: batches from a loopback HTTP server with added latency,
 against the same batches read locally (issue 15).
 
-The server (tests/http_server.py, its own process) waits ``--latency``
-seconds before answering each request, as a distant server would. For
-each scenario and reader the table gives, per batch: wall time, requests,
-MiB fetched, MiB of compressed blocks the windows need, and the latency
-bound: ceil(requests / concurrency) x latency, what those requests cost
-if they only paid their round trips.
+The server (tests/support/http_server.py, its own process) waits
+``--latency`` seconds before answering each request, as a distant server
+would. For each scenario and reader the table gives, per batch: wall
+time, requests, MiB fetched, MiB of compressed blocks the windows need,
+and the latency bound: ceil(requests / concurrency) x latency, what those
+requests cost if they only paid their round trips.
 
 Scenarios (B windows of L bases over T tracks, new windows every batch):
 ``random`` windows anywhere in the genome (a request per block, at best);
@@ -34,15 +34,14 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from collection import BlockIndex, tracks  # noqa: E402
-from common import machine_info, print_table, require_peers, write_json  # noqa: E402
+from collection import BlockIndex, tracks
+from common import TESTS_DIR, machine_info, print_table, require_peers, write_json
 
-SERVER = Path(__file__).resolve().parent.parent / "tests" / "http_server.py"
+SERVER = TESTS_DIR / "support" / "http_server.py"
 
 
 class Server:
-    """tests/http_server.py in its own process, so its work does not share our GIL."""
+    """tests/support/http_server.py in its own process, so its work does not share our GIL."""
 
     def __init__(self, root: str, latency: float) -> None:
         self.p = subprocess.Popen([sys.executable, str(SERVER), root, str(latency)], stdout=subprocess.PIPE, text=True)

@@ -28,8 +28,8 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import BENCH_DIR, DATA_DIR, machine_info, print_table, require_peers, timeit, write_json  # noqa: E402
+from common import BENCH_DIR, DATA_DIR, machine_info, print_table, require_peers, timeit, write_json
+from support.tracks import make_track
 
 REPO = BENCH_DIR.parent
 ZLIB_DIR = BENCH_DIR / "build-zlib"
@@ -40,37 +40,11 @@ READERS = ["pyBigWig", "pybigtools", "bwl-zlib", "bwl"]
 
 
 # -- input ------------------------------------------------------------------
-def make_file(path: Path, chroms, seed: int = 1, chunk: int = 200_000) -> None:
-    """bedGraph-style file written by pyBigWig: ~10 intervals per kb, lengths
-    1..199 bp, ~30% followed by a gap, random float32-exact values."""
-    import pyBigWig
-
-    rng = np.random.default_rng(seed)
-    tmp = path.with_suffix(".tmp")
-    bw = pyBigWig.open(str(tmp), "w")
-    bw.addHeader(list(chroms), maxZooms=10)
-    n_total = 0
-    for name, size in chroms:
-        pos = 0
-        while pos < size:
-            step = rng.integers(1, 200, chunk)            # mean ~100 bp: ~10 per kb
-            starts = pos + np.concatenate(([0], np.cumsum(step[:-1])))
-            gap = np.where(rng.random(chunk) < 0.3, rng.integers(0, step), 0)
-            ends = starts + step - gap
-            keep = ends <= size
-            starts, ends = starts[keep], ends[keep]
-            if len(starts) == 0:
-                break
-            ends = np.maximum(ends, starts + 1)
-            vals = rng.standard_normal(len(starts)).astype(np.float32).astype(np.float64)
-            bw.addEntries([name] * len(starts), starts.astype(np.int64),
-                          ends=ends.astype(np.int64), values=vals)
-            n_total += len(starts)
-            pos = int(starts[-1]) + int(step[len(starts) - 1])
-            if not keep.all():
-                break
-    bw.close()
-    tmp.rename(path)
+def make_file(path: Path, chroms) -> None:
+    """The bench file: support.tracks.make_track's bedGraph track written by
+    pyBigWig (~10 intervals per kb, lengths 1..199 bp, ~30% followed by a
+    gap, random float32-exact values), seed 1, 200,000 items per chunk."""
+    n_total = make_track(str(path), chroms, seed=1, chunk=200_000)
     print(f"wrote {path} ({path.stat().st_size / 2**20:.1f} MiB, {n_total:,} intervals)", flush=True)
 
 
@@ -127,7 +101,7 @@ def open_reader(name: str, path: str):
         return (lambda c, s, e: f.values(c, s, e)), {"inflate": "libdeflate", "version": pybigtools.__version__}
     if name.startswith("bwl"):
         if name == "bwl-zlib":
-            sys.path.insert(0, str(ZLIB_DIR))
+            sys.path.insert(0, str(ZLIB_DIR))  # this worker process reads with the zlib build of bwl
         import bwl
         info = bwl.build_info()
         want = "zlib" if name == "bwl-zlib" else "bwl"  # the installed copy: bwl's own inflate

@@ -18,7 +18,7 @@ import pybigtools
 import pytest
 
 import bwl
-from fuzz_targets import bed_records, build_bbi
+from support.bbi import bed_records, build_bbi
 
 TEST_BB = os.path.join(os.path.dirname(pyBigWigTest.__file__), "test.bigBed")
 CHROMS = {"chrA": 50_000, "chrB": 7_000, "chrC": 900}

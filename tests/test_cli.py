@@ -11,7 +11,7 @@ import sys
 import numpy as np
 import pytest
 
-from conftest import CHROMS
+from support.tracks import CHROMS
 
 import pyBigWig
 import pybigtools

@@ -164,14 +164,16 @@ def test_torch_module_without_torch():
 
 @pytest.mark.parametrize("name,module", [("loader", "torch"), ("collection", "bbi"), ("single_file", "pybigtools")])
 def test_bench_without_a_peer(name, module):
-    r = _blocked(module, f"import runpy; runpy.run_path('bench/{name}.py', run_name='__main__')", "--quick")
+    # sys.path[0] = bench/, as `python bench/x.py` has it (runpy.run_path does not add the script's folder)
+    r = _blocked(module, f"import runpy; sys.path.insert(0, 'bench'); runpy.run_path('bench/{name}.py', run_name='__main__')",
+                 "--quick")
     _one_line(r, 2, f"needs {module}", "pip install")
 
 
 def test_only_gpu_tests_may_skip(tmp_path):
-    """tests/skip_policy.py: a skip fails the run, a `gpu` skip does not,
+    """tests/support/skip_policy.py: a skip fails the run, a `gpu` skip does not,
     and the reason is printed."""
-    (tmp_path / "conftest.py").write_text("from skip_policy import *  # noqa\n")
+    (tmp_path / "conftest.py").write_text("from support.skip_policy import *  # noqa\n")
     (tmp_path / "test_x.py").write_text(
         "import pytest\n"
         "def test_ok():\n    pass\n"

@@ -20,6 +20,8 @@ import numpy as np
 import pytest
 
 import bwl
+from support.oracles import bf16_bits
+from support.tracks import write_pybigwig
 
 import pyBigWig
 
@@ -143,26 +145,6 @@ def _flat(runs):
     return s, e, v
 
 
-def _write_pybigwig(path, chroms: List[str], data):
-    bw = pyBigWig.open(path, "w")
-    bw.addHeader([(c, CHROMS[c]) for c in chroms], maxZooms=2)
-    for c in chroms:
-        for r in data.get(c, []):
-            if r[0] == "bed":
-                n = len(r[1])
-                bw.addEntries([c] * n, r[1].tolist(), ends=r[2].tolist(), values=r[3].tolist())
-            elif r[0] == "var":
-                bw.addEntries(c, r[1].tolist(), values=r[3].tolist(), span=int(r[4]))
-            else:
-                bw.addEntries(c, int(r[1][0]), values=r[3].tolist(), span=int(r[4]), step=int(r[5]))
-    bw.close()
-
-
-def _write_bwl(path, chroms: List[str], data, **kw):
-    ivs = {c: _flat(data[c]) for c in chroms if c in data}
-    bwl.write(path, {c: CHROMS[c] for c in chroms}, ivs, **kw)
-
-
 @dataclasses.dataclass
 class Track:
     path: str
@@ -218,16 +200,18 @@ def env(tmp_path_factory):
     tracks = []
     for i, (name, kind, writer, chroms, kw) in enumerate(SPECS):
         data = _gen_track(1000 + i, kind, chroms)
+        truth = {c: _flat(data[c]) for c in chroms if c in data}
+        sizes = {c: CHROMS[c] for c in chroms}
         path = str(d / f"{name}.bw")
-        if writer == "pybw":
-            _write_pybigwig(path, chroms, data)
+        if writer == "pybw":  # one pyBigWig call per run (write_pybigwig finds _gen_track's runs again)
+            write_pybigwig(path, kind, truth, sizes, max_zooms=2)
             oracle = path
         else:
-            _write_bwl(path, chroms, data, **kw)
+            bwl.write(path, sizes, truth, **kw)
             oracle = path
             if kw.get("endian") == "big":
                 oracle = str(d / "twins" / f"{name}.le.bw")
-                _write_bwl(oracle, chroms, data, **{**kw, "endian": "little"})
+                bwl.write(oracle, sizes, truth, **{**kw, "endian": "little"})
         tracks.append(Track(path, oracle, list(chroms)))
     handles = [pyBigWig.open(t.oracle) for t in tracks]
     e = Env(tracks, handles)
@@ -262,18 +246,6 @@ def _windows(rng, L, n, chroms=("chr1", "chr2", PARTIAL, EMPTY)):
     ss += [5000, 5000 + L // 3, 5000 + L // 2, 5000]
     s = np.array(ss, np.int64)
     return np.array(cs), s, s + L
-
-
-def _bf16_bits(x: np.ndarray) -> np.ndarray:
-    """float32 -> bfloat16 bits, round to nearest even (NaN handled by caller)."""
-    try:
-        import torch
-
-        return torch.from_numpy(np.ascontiguousarray(x, np.float32)).to(torch.bfloat16).view(torch.int16).numpy().view(np.uint16)
-    except ImportError:
-        u = np.ascontiguousarray(x, np.float32).view(np.uint32).astype(np.uint64)
-        r = (u + 0x7FFF + ((u >> 16) & 1)) >> 16
-        return r.astype(np.uint16)
 
 
 # --------------------------------------------------------------------------
@@ -570,7 +542,7 @@ def _check_bf16(got: np.ndarray, ref: np.ndarray):
     nan = np.isnan(ref)
     assert np.all((bits[nan] & 0x7FFF) > 0x7F80), "NaN must stay NaN"
     assert np.all((bits[~nan] & 0x7FFF) <= 0x7F80)
-    np.testing.assert_array_equal(bits[~nan], _bf16_bits(ref[~nan]))
+    np.testing.assert_array_equal(bits[~nan], bf16_bits(ref[~nan]))
 
 
 def test_bfloat16(env, coll):
@@ -585,7 +557,7 @@ def test_bfloat16(env, coll):
 def test_bfloat16_rounding_ties():
     # the test's own reference: ties to even, carries into the exponent
     x = np.array([1.0, 1.00390625, 1.01171875, 1.0078125 + 2 ** -24, np.finfo(np.float32).max, -2.5], np.float32)
-    b = _bf16_bits(x)
+    b = bf16_bits(x)
     assert b.tolist() == [0x3F80, 0x3F80, 0x3F82, 0x3F81, 0x7F80, 0xC020]
 
 
@@ -1091,12 +1063,7 @@ def test_many_files_fd_limit(tmp_path):
         if i % 2:
             bwl.write(p, chroms, ivs, type="bedGraph", items_per_section=4)
         else:
-            bw = pyBigWig.open(p, "w")
-            bw.addHeader(list(chroms.items()), maxZooms=0)
-            for c in chroms:
-                s, e, v = ivs[c]
-                bw.addEntries([c] * len(s), s.tolist(), ends=e.tolist(), values=v.tolist())
-            bw.close()
+            write_pybigwig(p, "bedGraph", ivs, chroms, max_zooms=0)
         paths.append(p)
     wc = np.array(["chrA", "chrB", "chrA", "chrA"])
     ws = np.array([0, 300, 1800, 700])

@@ -22,7 +22,7 @@ import numpy as np
 import pytest
 
 import bwl
-from conftest import CHROMS
+from support.tracks import CHROMS
 
 N_THREADS = 8
 TRACKS = ("pybw_bedGraph", "pybw_variableStep", "pybw_fixedStep", "bwl_bedGraph_big_zlib",

@@ -2,8 +2,8 @@
 never crashes, never returns silently wrong values where the damage is
 detectable.
 
-Structures are located from bwl's header() and walked with a small parser
-here (layouts: csrc/include/bwl/format.hpp, UCSC bbiFile.h).
+Structures are located from bwl's header() and walked with the pure-Python
+parser in support/bbi.py (layouts: csrc/include/bwl/format.hpp, UCSC bbiFile.h).
 """
 from __future__ import annotations
 
@@ -17,9 +17,11 @@ import numpy as np
 import pytest
 
 import bwl
-from conftest import dense
+from support.bbi import CHROM_TREE_HEADER_SIZE, Node, chrom_tree, chrom_tree_header, rtree
+from support.hostile import save
+from support.oracles import dense
 
-# Files mutated here (see conftest): pyBigWig's compressed little-endian
+# Files mutated here (support/tracks.py): pyBigWig's compressed little-endian
 # file, bwl's big-endian compressed one (multi-level trees), and bwl's
 # big-endian uncompressed one (no checksum on the data at all).
 TARGETS = ("pybw_bedGraph", "bwl_fixedStep_big_zlib", "bwl_variableStep_big_raw")
@@ -91,29 +93,18 @@ def rtree_layout(data: bytes, index_offset: int, e: str):
     offsets and sizes), positions of leaf bounds (a change can only misplace
     a block, which no reader can detect), leaf items (pos, sc, sb, ec, eb,
     off, size), and (offset, count) of each leaf node."""
-    strict, bounds, leaves = [], [], []
-
-    def node(off):
-        is_leaf, _, count = struct.unpack_from(e + "BBH", data, off)
-        if is_leaf:
-            leaf_nodes.append((off, count))
-        strict.extend([off, off + 2, off + 3])
-        p = off + 4
-        for _ in range(count):
-            sc, sb, ec, eb, o = struct.unpack_from(e + "IIIIQ", data, p)
-            if is_leaf:
-                size = struct.unpack_from(e + "Q", data, p + 24)[0]
-                leaves.append((p, sc, sb, ec, eb, o, size))
-                bounds.extend(range(p, p + 16))
-                strict.extend(range(p + 16, p + 32))
-                p += 32
-            else:
-                strict.extend(range(p + 16, p + 24))  # branch bounds are ignored by bwl
-                node(o)
-                p += 24
-
-    leaf_nodes = []
-    node(index_offset + 48)
+    strict, bounds, leaves, leaf_nodes = [], [], [], []
+    for x in rtree(data, index_offset, e):
+        if isinstance(x, Node):
+            if x.is_leaf:
+                leaf_nodes.append((x.offset, x.count))
+            strict.extend([x.offset, x.offset + 2, x.offset + 3])
+        elif x.is_leaf:
+            leaves.append((x.pos, x.sc, x.sb, x.ec, x.eb, x.offset, x.size))
+            bounds.extend(range(x.pos, x.pos + 16))
+            strict.extend(range(x.pos + 16, x.pos + 32))
+        else:
+            strict.extend(range(x.pos + 16, x.pos + 24))  # branch bounds are ignored by bwl
     return strict, bounds, leaves, leaf_nodes
 
 
@@ -122,32 +113,17 @@ def chrom_tree_layout(data: bytes, tree_offset: int, e: str):
     header and node-header fields and child offsets, positions of leaf items
     (name, id, size: a change gives a different but valid file), and the
     root node's offset."""
-    magic, _bs, key_size, val_size, count = struct.unpack_from(e + "IIIIQ", data, tree_offset)
+    key_size = chrom_tree_header(data, tree_offset, e)["keySize"]
     strict = list(range(tree_offset, tree_offset + 4)) + list(range(tree_offset + 8, tree_offset + 24))
     items = []
-
-    def node(off):
-        is_leaf, _, n = struct.unpack_from(e + "BBH", data, off)
-        strict.extend([off, off + 2, off + 3])
-        p = off + 4
-        for _ in range(n):
-            if is_leaf:
-                items.extend(range(p, p + key_size + 8))
-            else:
-                strict.extend(range(p + key_size, p + key_size + 8))
-                node(struct.unpack_from(e + "Q", data, p + key_size)[0])
-            p += key_size + 8
-
-    root = tree_offset + 32
-    node(root)
-    return strict, items, root, key_size
-
-
-def write(tmp_path, name, data: bytes) -> str:
-    p = str(tmp_path / name)
-    with open(p, "wb") as fh:
-        fh.write(data)
-    return p
+    for x in chrom_tree(data, tree_offset, e):
+        if isinstance(x, Node):
+            strict.extend([x.offset, x.offset + 2, x.offset + 3])
+        elif x.is_leaf:
+            items.extend(range(x.pos, x.pos + key_size + 8))
+        else:
+            strict.extend(range(x.pos + key_size, x.pos + key_size + 8))
+    return strict, items, tree_offset + CHROM_TREE_HEADER_SIZE, key_size
 
 
 @pytest.fixture(scope="module")
@@ -174,7 +150,7 @@ def test_truncated(name, originals, tmp_path):
     cuts = sorted(set(range(0, 101)) | {n * k // 50 for k in range(50)} | {n - 1})
     errors = 0
     for cut in cuts:
-        p = write(tmp_path, f"cut{cut}.bw", data[:cut])
+        p = save(tmp_path, f"cut{cut}.bw", data[:cut])
         kind, got = outcome(read_all, p)
         assert kind != "wrong", f"{name} cut at {cut}: {got}"
         if kind == "ok":
@@ -233,7 +209,7 @@ def test_byte_flips(name, originals, tmp_path):
             x = int(rng.integers(1, 256))
             mutated = bytearray(data)
             mutated[pos] ^= x
-            p = write(tmp_path, "m.bw", bytes(mutated))
+            p = save(tmp_path, "m.bw", bytes(mutated))
             kind, got = outcome(read_all, p)
             counts[region, kind] = counts.get((region, kind), 0) + 1
             if kind == "wrong":
@@ -307,7 +283,7 @@ def test_flips_subprocess_smoke(bw_files, tmp_path):
     bytes(np.random.default_rng(1).integers(0, 256, 5000, dtype=np.uint8)),
 ], ids=["empty", "text", "zeros", "bigbed", "bigbed-be", "short", "random"])
 def test_not_a_bigwig(tmp_path, content):
-    p = write(tmp_path, "x.bw", content)
+    p = save(tmp_path, "x.bw", content)
     with pytest.raises(bwl.FormatError) as ei:
         bwl.open(p)
     assert p in str(ei.value)
@@ -315,7 +291,7 @@ def test_not_a_bigwig(tmp_path, content):
 
 
 def test_bigbed_named(tmp_path):
-    p = write(tmp_path, "x.bb", struct.pack("<I", 0x8789F2EB) + b"\x00" * 200)
+    p = save(tmp_path, "x.bb", struct.pack("<I", 0x8789F2EB) + b"\x00" * 200)
     with pytest.raises(bwl.FormatError, match="(?i)bigbed"):
         bwl.open(p)
 
@@ -325,11 +301,11 @@ def test_header_says_valid_but_offsets_zero(tmp_path, bw_files):
     for field in (8, 16, 24):  # chromTree, fullData, fullIndex offsets
         m = bytearray(data)
         m[field:field + 8] = struct.pack("<Q", 0)
-        p = write(tmp_path, f"o{field}.bw", bytes(m))
+        p = save(tmp_path, f"o{field}.bw", bytes(m))
         with pytest.raises(bwl.FormatError, match=str(tmp_path)):
             read_all(p)
         m[field:field + 8] = struct.pack("<Q", 2**63 + 5)
-        p = write(tmp_path, f"o{field}b.bw", bytes(m))
+        p = save(tmp_path, f"o{field}b.bw", bytes(m))
         with pytest.raises(bwl.FormatError, match=str(tmp_path)):
             read_all(p)
 
@@ -354,7 +330,7 @@ def test_garbage_block(name, bw_files, tmp_path):
     target = blocks[len(blocks) // 2]
     _, _, sb, _, eb, off, size = target
     data[off:off + size] = bytes(np.random.default_rng(5).integers(0, 256, size, dtype=np.uint8))
-    p = write(tmp_path, "g.bw", bytes(data))
+    p = save(tmp_path, "g.bw", bytes(data))
     truth = bw_files[name].truth
     with bwl.open(p) as f:
         with pytest.raises(bwl.FormatError) as ei:
@@ -378,7 +354,7 @@ def test_uncompress_buf_too_small(name, bw_files, tmp_path):
     e = endian_of(h)
     assert struct.unpack_from(e + "I", data, 52)[0] == h["uncompressBufSize"]
     data[52:56] = struct.pack(e + "I", 16)
-    p = write(tmp_path, "u.bw", bytes(data))
+    p = save(tmp_path, "u.bw", bytes(data))
     with bwl.open(p) as f:
         with pytest.raises(bwl.FormatError) as ei:
             f.values("chr1", 0, 400_000)
@@ -391,7 +367,7 @@ def test_compressed_file_marked_uncompressed(bw_files, tmp_path):
     """uncompressBufSize = 0 on a zlib file: sections are garbage -> error."""
     _, data, h = _load(bw_files, "pybw_bedGraph")
     data[52:56] = b"\0\0\0\0"
-    p = write(tmp_path, "z.bw", bytes(data))
+    p = save(tmp_path, "z.bw", bytes(data))
     with pytest.raises(bwl.FormatError, match=str(tmp_path)):
         read_all(p)
 
@@ -409,7 +385,7 @@ def test_chrom_tree_loop(name, bw_files, tmp_path):
     e = endian_of(h)
     _, _, root, key_size = chrom_tree_layout(bytes(data), h["chromTreeOffset"], e)
     _node_loop(data, root, e, key_size + 8, key_size)
-    p = write(tmp_path, "l.bw", bytes(data))
+    p = save(tmp_path, "l.bw", bytes(data))
     with pytest.raises(bwl.FormatError) as ei:
         bwl.open(p)
     assert p in str(ei.value)
@@ -423,7 +399,7 @@ def test_chrom_tree_inner_loop(bw_files, tmp_path):
     assert data[root] == 0, "expected a branch root"
     n = struct.unpack_from(e + "H", data, root + 2)[0]
     struct.pack_into(e + "Q", data, root + 4 + (n - 1) * (key_size + 8) + key_size, root)
-    p = write(tmp_path, "l.bw", bytes(data))
+    p = save(tmp_path, "l.bw", bytes(data))
     with pytest.raises(bwl.FormatError, match=str(tmp_path)):
         bwl.open(p)
 
@@ -433,7 +409,7 @@ def test_rtree_loop(name, bw_files, tmp_path):
     _, data, h = _load(bw_files, name)
     e = endian_of(h)
     _node_loop(data, h["fullIndexOffset"] + 48, e, 24, 16)
-    p = write(tmp_path, "r.bw", bytes(data))
+    p = save(tmp_path, "r.bw", bytes(data))
     with pytest.raises(bwl.FormatError) as ei:
         bwl.open(p)
     assert p in str(ei.value)
@@ -446,7 +422,7 @@ def test_zoom_rtree_loop(name, bw_files, tmp_path):
     e = endian_of(h)
     for z in h["zoomLevels"]:
         _node_loop(data, z["indexOffset"] + 48, e, 24, 16)
-    p = write(tmp_path, "z.bw", bytes(data))
+    p = save(tmp_path, "z.bw", bytes(data))
     with bwl.open(p) as f, bwl.open(p0) as g:
         np.testing.assert_array_equal(f.values("chr1", 0, 400_000), g.values("chr1", 0, 400_000))
         with pytest.raises(bwl.FormatError) as ei:
@@ -461,11 +437,11 @@ def test_rtree_block_past_eof(bw_files, tmp_path):
     pos = leaves[0][0]
     struct.pack_into("<Q", data, pos + 16, len(data) - 10)  # offset: 10 bytes before EOF
     struct.pack_into("<Q", data, pos + 24, 1000)             # size: past EOF
-    p = write(tmp_path, "e.bw", bytes(data))
+    p = save(tmp_path, "e.bw", bytes(data))
     with pytest.raises(bwl.FormatError, match=str(tmp_path)):
         read_all(p)
     struct.pack_into("<Q", data, pos + 24, 2**64 - 1)       # size that overflows offset + size
-    p = write(tmp_path, "e2.bw", bytes(data))
+    p = save(tmp_path, "e2.bw", bytes(data))
     with pytest.raises(bwl.FormatError, match=str(tmp_path)):
         read_all(p)
 
@@ -473,7 +449,7 @@ def test_rtree_block_past_eof(bw_files, tmp_path):
 def test_rtree_bad_magic(bw_files, tmp_path):
     _, data, h = _load(bw_files, "pybw_bedGraph")
     data[h["fullIndexOffset"]] ^= 0xFF
-    p = write(tmp_path, "m.bw", bytes(data))
+    p = save(tmp_path, "m.bw", bytes(data))
     with pytest.raises(bwl.FormatError, match=str(tmp_path)):
         bwl.open(p)
 
@@ -489,7 +465,7 @@ def test_section_bad_type(bw_files, tmp_path):
     data, h, e, (_, sc, sb, _, eb, off, size) = _first_block(bw_files, "bwl_variableStep_big_raw")
     assert not h["compressed"] and data[off + 20] == 2
     data[off + 20] = 7
-    p = write(tmp_path, "t.bw", bytes(data))
+    p = save(tmp_path, "t.bw", bytes(data))
     with bwl.open(p) as f:
         with pytest.raises(bwl.FormatError, match=str(tmp_path)):
             f.values("chr1", sb, eb)
@@ -500,7 +476,7 @@ def test_section_bad_type(bw_files, tmp_path):
 def test_section_count_past_block(bw_files, tmp_path):
     data, h, e, (_, sc, sb, _, eb, off, size) = _first_block(bw_files, "bwl_variableStep_big_raw")
     struct.pack_into(e + "H", data, off + 22, 65535)  # itemCount
-    p = write(tmp_path, "c.bw", bytes(data))
+    p = save(tmp_path, "c.bw", bytes(data))
     with bwl.open(p) as f:
         with pytest.raises(bwl.FormatError, match=str(tmp_path)):
             f.values("chr1", sb, eb)
@@ -515,7 +491,7 @@ def test_section_huge_step_span(bw_files, tmp_path):
     assert data[off + 20] == 3
     struct.pack_into(e + "I", data, off + 12, 0xFFFFFFFF)  # itemStep
     struct.pack_into(e + "I", data, off + 16, 0xFFFFFFFF)  # itemSpan
-    p = write(tmp_path, "s.bw", bytes(data))
+    p = save(tmp_path, "s.bw", bytes(data))
     with bwl.open(p) as f:
         n = f.chroms("chr1")
         try:
@@ -541,7 +517,7 @@ def test_chrom_tree_header(bw_files, tmp_path, field, value):
         struct.pack_into("<Q", data, o + field, value)
     else:
         struct.pack_into("<I", data, o + field, value)
-    p = write(tmp_path, "k.bw", bytes(data))
+    p = save(tmp_path, "k.bw", bytes(data))
     with pytest.raises(bwl.FormatError, match=str(tmp_path)):
         bwl.open(p)
 
@@ -553,7 +529,7 @@ def test_duplicate_chrom_names(bw_files, tmp_path):
     first = o + 32 + 4
     second = first + key_size + 8
     data[second:second + key_size] = data[first:first + key_size]  # chr10 -> chr1
-    p = write(tmp_path, "d.bw", bytes(data))
+    p = save(tmp_path, "d.bw", bytes(data))
     with pytest.raises(bwl.FormatError, match=str(tmp_path)):
         bwl.open(p)
 
@@ -561,7 +537,7 @@ def test_duplicate_chrom_names(bw_files, tmp_path):
 def test_too_many_zoom_levels(bw_files, tmp_path):
     _, data, h = _load(bw_files, "pybw_bedGraph")
     struct.pack_into("<H", data, 6, 65535)
-    p = write(tmp_path, "zl.bw", bytes(data))
+    p = save(tmp_path, "zl.bw", bytes(data))
     with pytest.raises(bwl.FormatError, match=str(tmp_path)):
         bwl.open(p)
 
@@ -569,7 +545,7 @@ def test_too_many_zoom_levels(bw_files, tmp_path):
 def test_zoom_reduction_zero(bw_files, tmp_path):
     _, data, h = _load(bw_files, "pybw_bedGraph")
     struct.pack_into("<I", data, 64, 0)
-    p = write(tmp_path, "zr.bw", bytes(data))
+    p = save(tmp_path, "zr.bw", bytes(data))
     with pytest.raises(bwl.FormatError, match=str(tmp_path)):
         bwl.open(p)
 
@@ -583,7 +559,7 @@ def test_zoom_block_not_whole_records(bw_files, tmp_path):
         pos = leaves[0][0]
         size = struct.unpack_from(e + "Q", data, pos + 24)[0]
         struct.pack_into(e + "Q", data, pos + 24, size - 5)
-    p = write(tmp_path, "zb.bw", bytes(data))
+    p = save(tmp_path, "zb.bw", bytes(data))
     with bwl.open(p) as f:
         chrom = list(f.chroms())[0]
         with pytest.raises(bwl.FormatError, match=str(tmp_path)):
@@ -598,7 +574,7 @@ def test_chrom_name_not_utf8(bw_files, tmp_path):
     an open file whose names are str; never UnicodeDecodeError."""
     _, data, h = _load(bw_files, "pybw_bedGraph")
     data[h["chromTreeOffset"] + 32 + 4] = 0xFF  # first byte of the first key
-    p = write(tmp_path, "u8.bw", bytes(data))
+    p = save(tmp_path, "u8.bw", bytes(data))
     try:
         f = bwl.open(p)
     except bwl.FormatError as e:
@@ -622,6 +598,6 @@ def test_rtree_leaf_count_too_small(name, bw_files, tmp_path):
     assert item_count == len(leaves) == h["blockCount"]
     node, count = leaf_nodes[-1]
     struct.pack_into(e + "H", data, node + 2, count - 1)  # drop the last block of the last leaf
-    p = write(tmp_path, "lc.bw", bytes(data))
+    p = save(tmp_path, "lc.bw", bytes(data))
     kind, got = outcome(read_all, p)
     assert kind == "error", "a block silently vanished from the index" if kind == "ok" else got

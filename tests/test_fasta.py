@@ -18,8 +18,9 @@ import numpy as np
 import pytest
 
 import bwl
-from pipeline_data import (bf16_bits, expected_fai, fasta_bytes, onehot_np, parse_fai, random_sequence,
-                           read_gzi, window_onehot, write_bgzf)
+from support.fasta import (expected_fai, fasta_bytes, onehot_np, parse_fai, random_sequence, read_gzi, window_onehot,
+                           write_bgzf)
+from support.oracles import bf16_bits
 
 import pyfaidx
 

@@ -1,7 +1,7 @@
 """The GPU path (``device="cuda"``) against the CPU path, element by element.
 
-Every file of conftest's set (all section types, both byte orders,
-compressed and not, pyBigWig-, pybigtools- and bwl-written) in one
+Every fixture file (support/tracks.py: all section types, both byte
+orders, compressed and not, pyBigWig-, pybigtools- and bwl-written) in one
 collection; every dtype, layout and window; each cache mode; small device
 budgets (many chunks), tiles and bins spanning tiles, track subsets,
 scale, out=, non-default streams, the no-torch device array, and the
@@ -25,7 +25,7 @@ import bwl
 from bwl import _core
 from bwl.samplers import Tracks
 
-from conftest import ALL_FILES, CHROMS
+from support.tracks import ALL_FILES, CHROMS
 
 import torch
 
@@ -314,7 +314,7 @@ def test_inflate_kernel_vs_zlib():
 
 @pytest.fixture(scope="module")
 def genome(tmp_path_factory):
-    from pipeline_data import make_genome
+    from support.tracks import make_genome
 
     g = make_genome(str(tmp_path_factory.mktemp("genome")))
     # One Fasta for every loader here. (2026-11-30, H200 machine: a second

@@ -8,7 +8,7 @@ Each hostile read runs in a child process that reports its outcome, time
 and peak RSS growth (VmHWM after - VmRSS before, via /proc): tracemalloc
 cannot see C++ allocations, and a crash or hang must fail the test, not
 kill pytest. Files are generated here (``bwl.write`` plus patches, or
-``fuzz_targets.build_bbi`` for full control); no binary blobs.
+``support.bbi.build_bbi`` for full control); no binary blobs.
 
 Also here: edge values (NaN/inf, zero-length, 2^31..2^32-1 long, 10,000
 chromosomes, 1 MiB names) compared with pyBigWig / pybigtools / pybbi, the
@@ -31,7 +31,10 @@ import numpy as np
 import pytest
 
 import bwl
-from fuzz_targets import (bedgraph_section, build_bbi, fixedstep_section, fuzz_loop, run_one, seed_files)
+from support.bbi import bedgraph_section, build_bbi, fixedstep_section
+from support.fuzz import fuzz_loop, run_one, seed_files
+from support.hostile import (CHAIN_FILE_SIZE, READ_ALL, chrom_tree_deep_chain, chrom_tree_fanout, overlapping_items,
+                             rtree_branch, save, simple, with_block)
 
 # Under tests/sanitize.sh (ASan preloaded) everything is slower and RSS is
 # ASan's: time limits grow, RSS limits are not checked.
@@ -154,22 +157,6 @@ def check(path: str, ops, expect: str = "error", match: str = "", rss_mb: float 
     return r
 
 
-READ_ALL = [["open"], ["read_all", 200_000]]
-
-
-def save(tmp_path, name: str, data: bytes) -> str:
-    p = str(tmp_path / name)
-    with open(p, "wb") as fh:
-        fh.write(data)
-    return p
-
-
-def simple(**kw):
-    """A valid one-block bedGraph file from build_bbi (little-endian)."""
-    sec = bedgraph_section(0, [(10, 20, 1.5), (30, 40, 2.5)])
-    return build_bbi([("chr1", 1000), ("chr2", 500)], [(0, 10, 0, 40, sec)], **kw)
-
-
 def test_simple_builder_is_valid(tmp_path):
     """The raw builder writes files bwl and pyBigWig read alike."""
     import pyBigWig
@@ -280,23 +267,18 @@ def test_chrom_tree_shapes(tmp_path, kind):
     check(save(tmp_path, f"t_{kind}.bw", bytes(m)), [["open"]], match=match)
 
 
-def _rtree_branch(children, e="<"):
-    return struct.pack(e + "BBH", 0, 0, len(children)) + b"".join(
-        struct.pack(e + "IIIIQ", 0, 0, 0, 1000, c) for c in children)
-
-
 @pytest.mark.parametrize("kind", ["self", "dag", "deep", "count", "leaf_count_short"])
 def test_rtree_shapes(tmp_path, kind):
     data, off = simple()
     m = bytearray(data)
     root = off["indexNode"]
     if kind == "self":
-        m[root:root + 28] = _rtree_branch([root])
+        m[root:root + 28] = rtree_branch([root])
         match = "twice"
     elif kind == "dag":  # a new root whose two items both point at the leaf
         hdr = bytes(m[off["index"]:off["index"] + 48])
         newidx = len(m)
-        m += hdr + _rtree_branch([root, root])
+        m += hdr + rtree_branch([root, root])
         struct.pack_into("<Q", m, 24, newidx)
         match = "twice"
     elif kind == "deep":
@@ -304,9 +286,9 @@ def test_rtree_shapes(tmp_path, kind):
         chain_start = len(m)
         node_size = 4 + 24
         for i in range(100):
-            m += _rtree_branch([chain_start + (i + 1) * node_size if i < 99 else root])
+            m += rtree_branch([chain_start + (i + 1) * node_size if i < 99 else root])
         newidx = len(m)
-        m += hdr + _rtree_branch([chain_start])
+        m += hdr + rtree_branch([chain_start])
         struct.pack_into("<Q", m, 24, newidx)
         match = "deeper"
     elif kind == "count":
@@ -336,22 +318,9 @@ def test_block_past_eof(tmp_path, offset, size):
 # ------------------------------------------------------------------ blocks and zlib
 
 
-def _with_block(payload_raw: bytes, compressed_bytes=None, ubs=None, chrom_size=1000, endian="<"):
-    """A file whose only block is ``compressed_bytes`` (or zlib(payload))."""
-    data, off = build_bbi([("chr1", chrom_size)], [(0, 0, 0, chrom_size, payload_raw)], compress=True,
-                          uncompress_buf_size=ubs, endian=endian)
-    if compressed_bytes is None:
-        return data
-    m = bytearray(data)
-    o = len(m)
-    m += compressed_bytes
-    struct.pack_into(endian + "QQ", m, off["indexNode"] + 4 + 16, o, len(compressed_bytes))
-    return bytes(m)
-
-
 def test_zlib_inflates_past_declared_size(tmp_path):
     sec = bedgraph_section(0, [(i, i + 1, float(i)) for i in range(500)])
-    p = save(tmp_path, "z.bw", _with_block(sec, ubs=100))
+    p = save(tmp_path, "z.bw", with_block(sec, ubs=100))
     check(p, READ_ALL, match="declared size")
 
 
@@ -364,7 +333,7 @@ def test_zlib_corrupt_stream(tmp_path, how):
            "empty": b"",
            "bad_checksum": z[:-4] + bytes(b ^ 0xFF for b in z[-4:]),
            "gzip_header": b"\x1f\x8b\x08\x00" + z[2:]}[how]
-    p = save(tmp_path, "z.bw", _with_block(sec, compressed_bytes=bad))
+    p = save(tmp_path, "z.bw", with_block(sec, compressed_bytes=bad))
     check(p, READ_ALL, match="compressed")
 
 
@@ -375,7 +344,7 @@ def test_zlib_bomb_within_declared_size(tmp_path):
     n_sec = 160
     sec = b"".join(fixedstep_section(0, k * 65535, 1, 1, [0.5] * 65535) for k in range(n_sec))
     size = n_sec * 65535
-    p = save(tmp_path, "bomb.bw", _with_block(sec, ubs=0xFFFFFFFF, chrom_size=size))
+    p = save(tmp_path, "bomb.bw", with_block(sec, ubs=0xFFFFFFFF, chrom_size=size))
     assert os.path.getsize(p) < 200_000 and len(sec) > 40_000_000
     r = check(p, [["open"], ["values", "chr1", size - 1000, size]], expect="ok", rss_mb=RSS_LIMIT_MB + len(sec) / 2**20)
     assert r["results"][1] == [0, 500.0]
@@ -383,7 +352,7 @@ def test_zlib_bomb_within_declared_size(tmp_path):
 
 def test_garbage_block_huge_declared_size(tmp_path):
     garbage = b"\x78\x9c" + bytes(np.random.default_rng(0).integers(0, 256, 256 * 1024, dtype=np.uint8))
-    p = save(tmp_path, "g.bw", _with_block(b"", compressed_bytes=garbage, ubs=0xFFFFFFFF))
+    p = save(tmp_path, "g.bw", with_block(b"", compressed_bytes=garbage, ubs=0xFFFFFFFF))
     check(p, [["open"], ["values", "chr1", 0, 1000]], match="compressed")
 
 
@@ -429,20 +398,10 @@ def test_fixedstep_huge_step_and_span(tmp_path):
 # ------------------------------------------------------------------ found by this file (open bugs)
 
 
-def _overlapping_items_file(tmp_path, n_sections: int) -> str:
-    """bedGraph sections of 65535 identical items covering the whole chrom
-    (invalid: bigWig items don't overlap), zlib makes them ~1 KiB each."""
-    size = 2**32 - 1
-    sec = bedgraph_section(0, [(0, size, 1.0)] * 65535)
-    data, _ = build_bbi([("chr1", size)], [(0, 0, 0, size, sec * n_sections)], compress=True,
-                        uncompress_buf_size=0xFFFFFFFF)
-    return save(tmp_path, "ovl.bw", data)
-
-
 @pytest.mark.parametrize("op", [["values", "chr1", 0, 1_000_000], ["stats", "chr1", 0, 1_000_000, "mean", 10_000, True],
                                 ["collection", "chr1", 0, 1_000_000, 2]])
 def test_overlapping_items_time(tmp_path, op):
-    p = _overlapping_items_file(tmp_path, 10)
+    p = save(tmp_path, "ovl.bw", overlapping_items(10))
     assert os.path.getsize(p) < 20_000
     r = isolated(p, [["open"], op], timeout=TIME_LIMIT + 1)
     assert r["kind"] == "error" and "overlap" in r["msg"] and r["seconds"] < TIME_LIMIT, r
@@ -457,58 +416,13 @@ def test_rtree_leaves_spanning_all_chroms(tmp_path):
     check(p, [["open"]], match="overlapping")
 
 
-def _chrom_tree_fanout(key_size: int, fanout: int, depth: int) -> bytes:
-    """A chromosome B+ tree whose branch nodes overlap: node j sits at
-    root + 8j and its items span (almost) the whole file, so every one of
-    the (fanout^depth - 1)/(fanout - 1) branch nodes reads that much. Each
-    child is distinct (no loop, no revisit) and the leaves are empty."""
-    n = sum(fanout ** d for d in range(depth))
-    n_leaves = fanout ** depth
-    assert 8 * n < key_size
-    data, off = build_bbi([("chr1", 1000)], [], key_size=key_size, chrom_item_count=0)
-    head = off["chromNode"]
-    leaf0 = head + 8 * n + 4 + fanout * (key_size + 8) + 8
-    m = bytearray(leaf0 + 4 * n_leaves)
-    m[:head] = data[:head]
-    for j in range(n):
-        o = head + 8 * j
-        struct.pack_into("<BBH", m, o, 0, 0, fanout)
-        for i in range(fanout):
-            ch = 1 + fanout * j + i
-            struct.pack_into("<Q", m, o + 4 + (key_size + 8) * i + key_size,
-                             head + 8 * ch if ch < n else leaf0 + 4 * (ch - n))
-    for k in range(n_leaves):
-        struct.pack_into("<BBH", m, leaf0 + 4 * k, 1, 0, 0)
-    return bytes(m)
-
-
 def test_chrom_tree_overlapping_nodes_time(tmp_path):
-    p = save(tmp_path, "fan.bw", _chrom_tree_fanout(2**20, 16, 4))
+    p = save(tmp_path, "fan.bw", chrom_tree_fanout(2**20, 16, 4))
     check(p, [["open"]], timeout=TIME_LIMIT + 1)
 
 
-CHAIN_FILE_SIZE = 16 << 20
-
-
-def _chrom_tree_deep_chain() -> bytes:
-    """A 16 MiB file whose chromosome tree is a chain of 64 overlapping
-    branch nodes, each claiming as many 64 KiB-key items as the file holds."""
-    key_size = 2**16
-    data, off = build_bbi([("chr1", 1000)], [], key_size=key_size)
-    root = off["chromNode"]
-    m = bytearray(CHAIN_FILE_SIZE)
-    m[:root] = data[:root]
-    count = (CHAIN_FILE_SIZE - root) // (key_size + 8) - 1
-    for d in range(64):
-        o = root + 8 * d
-        struct.pack_into("<BBH", m, o, 0, 0, count)
-        struct.pack_into("<Q", m, o + 4 + key_size, root + 8 * (d + 1))
-    struct.pack_into("<BBH", m, root + 8 * 64, 1, 0, 0)
-    return bytes(m)
-
-
 def test_chrom_tree_deep_overlapping_nodes_memory(tmp_path):
-    p = save(tmp_path, "chain.bw", _chrom_tree_deep_chain())
+    p = save(tmp_path, "chain.bw", chrom_tree_deep_chain())
     check(p, [["open"]], rss_mb=RSS_LIMIT_MB + 4 * CHAIN_FILE_SIZE / 2**20)
 
 
@@ -752,7 +666,7 @@ def test_fuzz_corpus_replay(tmp_path):
     """Replays what a local bench/fuzz.py run left (bench/results/fuzz, not
     in git; or $BWL_FUZZ_CORPUS) when there is one: only expected outcomes.
     With tests/sanitize.sh every input also goes through the ASan build.
-    Findings worth keeping go to tests/corpus (see make_corpus.py)."""
+    Findings worth keeping go to tests/corpus (see tests/make_corpus.py)."""
     d = Path(os.environ.get("BWL_FUZZ_CORPUS", Path(__file__).resolve().parent.parent / "bench" / "results" / "fuzz"))
     files = sorted(p for p in list(d.glob("corpus/*")) + list(d.glob("seeds/*.bw")) if p.is_file())
     counts = {"ok": 0, "error": 0}

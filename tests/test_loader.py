@@ -7,7 +7,6 @@ sequence is a numpy one-hot of pyfaidx's bases.
 from __future__ import annotations
 
 import os
-import struct
 import subprocess
 import sys
 import textwrap
@@ -18,7 +17,10 @@ import pytest
 
 import bwl
 from bwl.samplers import RandomRegions, Tiles, Tracks
-from pipeline_data import (assert_values_close, fasta_bytes, make_genome, pybw_values, revcomp_onehot, window_onehot)
+from support.bbi import read_header
+from support.fasta import fasta_bytes, revcomp_onehot, window_onehot
+from support.oracles import assert_values_close, pybw_values
+from support.tracks import make_genome
 
 import pyfaidx
 
@@ -209,7 +211,7 @@ def test_dtypes(genome):
                 np.testing.assert_array_equal(b.values, a.values.astype(np.float16))
                 np.testing.assert_array_equal(b.sequence, a.sequence.astype(np.float16))
             else:
-                from pipeline_data import bf16_bits
+                from support.oracles import bf16_bits
 
                 want = bf16_bits(a.values)
                 got = b.values.view(np.uint16)
@@ -492,12 +494,9 @@ def test_loader_errors(genome):
 
 def _data_region(path):
     """(fullDataOffset, fullIndexOffset) from a little-endian bigWig header."""
-    with open(path, "rb") as fh:
-        h = fh.read(64)
-    magic, = struct.unpack_from("<I", h, 0)
-    assert magic == 0x888FFC26
-    data, index = struct.unpack_from("<QQ", h, 16)
-    return data, index
+    order, h = read_header(path)
+    assert order == "<"
+    return h["fullDataOffset"], h["fullIndexOffset"]
 
 
 def _bwl_track(path, size=200_000, seed=0):
@@ -541,7 +540,7 @@ _EARLY_EXIT = textwrap.dedent(r"""
     import numpy as np
     import bwl
     from bwl.samplers import RandomRegions
-    from pipeline_data import make_genome
+    from support.tracks import make_genome
     g = make_genome(sys.argv[2])
     c = bwl.Collection(g.bigwigs)
     fa = bwl.Fasta(g.fasta)

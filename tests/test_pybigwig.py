@@ -29,7 +29,7 @@ import pytest
 
 import bwl
 import bwl.pybigwig as pbw
-from http_server import FaultServer
+from support.http_server import FaultServer
 
 SUITE = os.path.join(os.path.dirname(pyBigWigTest.__file__), "test.py")
 GITHUB = "http://raw.githubusercontent.com/dpryan79/pyBigWig/master/pyBigWigTest/"

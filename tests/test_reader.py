@@ -1,9 +1,9 @@
 """bwl.open(...) against independent readers and the ground truth.
 
-Oracles: the intervals the files were written from (conftest), pyBigWig and
-pybigtools for little-endian files, pybbi (UCSC's kent library) for
-big-endian files, plus equality of each big-endian file with its
-little-endian twin.
+Oracles: the intervals the files were written from (support/tracks.py),
+pyBigWig and pybigtools for little-endian files, pybbi (UCSC's kent
+library) for big-endian files, plus equality of each big-endian file with
+its little-endian twin.
 """
 from __future__ import annotations
 
@@ -15,8 +15,9 @@ import numpy as np
 import pytest
 
 import bwl
-from conftest import (ALL_FILES, BIG_FILES, CHROMS, EMPTY_CHROM, LITTLE_FILES, dense, regions,
-                      truth_intervals, truth_stats, write_pybigwig)
+from support.bbi import header, zoom_headers
+from support.oracles import dense, regions, truth_intervals, truth_stats
+from support.tracks import ALL_FILES, BIG_FILES, CHROMS, EMPTY_CHROM, LITTLE_FILES, write_pybigwig
 
 import pyBigWig
 import pybigtools
@@ -613,12 +614,9 @@ def test_header_only_file(tmp_path):
 
 def _rtree_item_count_offsets(data: bytes):
     """(main index itemCount offset, [zoom index itemCount offsets]) of a little-endian bigWig."""
-    import struct
-
-    n_zoom = struct.unpack_from("<H", data, 6)[0]
-    main = struct.unpack_from("<Q", data, 24)[0]
-    zooms = [struct.unpack_from("<Q", data, 64 + 24 * i + 16)[0] for i in range(n_zoom)]
-    return main + 8, [z + 8 for z in zooms]
+    e, h = header(data)
+    zooms = [z["indexOffset"] for z in zoom_headers(data, e, h["zoomLevels"])]
+    return h["fullIndexOffset"] + 8, [z + 8 for z in zooms]  # itemCount: 8 bytes into an R-tree header
 
 
 def test_rtree_counts_zoom_tolerated_main_strict(bw_files, tmp_path):

@@ -1,7 +1,7 @@
 """Remote and file-like tracks (issue 15): http(s) from a loopback server
-with faults on demand (tests/http_server.py), fsspec's memory filesystem,
-and Python file objects; every result compared element by element with
-the same file read locally."""
+with faults on demand (tests/support/http_server.py), fsspec's memory
+filesystem, and Python file objects; every result compared element by
+element with the same file read locally."""
 from __future__ import annotations
 
 import errno
@@ -16,8 +16,9 @@ import pytest
 
 import bwl
 from bwl._remote.source import CACHE
-from conftest import ALL_FILES, regions
-from http_server import FaultServer
+from support.http_server import FaultServer
+from support.oracles import regions
+from support.tracks import ALL_FILES
 
 FAST = bwl.RemoteOptions(timeout=2.0, deadline=5.0, retries=2, backoff=0.01)
 
@@ -465,7 +466,7 @@ def test_bad_sources():
 
 @pytest.fixture(scope="module")
 def fasta_served(tmp_path_factory):
-    from pipeline_data import fasta_bytes, random_sequence, write_bgzf
+    from support.fasta import fasta_bytes, random_sequence, write_bgzf
 
     rng = np.random.default_rng(11)
     seqs = {"chrA": random_sequence(rng, 150_000), "chrB": random_sequence(rng, 77), "chrC": random_sequence(rng, 9_000)}

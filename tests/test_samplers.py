@@ -11,7 +11,7 @@ import pytest
 
 import bwl
 from bwl.samplers import RandomRegions, Tiles, Tracks
-from pipeline_data import fasta_bytes, random_sequence
+from support.fasta import fasta_bytes, random_sequence
 
 import pyfaidx
 

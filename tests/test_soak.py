@@ -1,24 +1,21 @@
 """Long runs (issue 8), short version: bench/soak.py runs 10,000 Loader
-batches; here 500, asserting flat memory and descriptors. And the Loader
-with a track file that disappears or is truncated mid-epoch: a clear error
-(OSError / bwl.FormatError naming the file) raised in the user's loop, and
-the Loader works again once the file is back.
+batches; here 500 (the same run: support/soak.py), asserting flat memory
+and descriptors. And the Loader with a track file that disappears or is
+truncated mid-epoch: a clear error (OSError / bwl.FormatError naming the
+file) raised in the user's loop, and the Loader works again once the file
+is back.
 """
 from __future__ import annotations
 
 import os
 import shutil
-import sys
 import threading
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 import bwl
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
-import soak as soak_bench  # noqa: E402  (bench/soak.py)
+from support import soak  # the run bench/soak.py makes long
 
 SMALL = {"chr1": 400_000, "chr2": 200_000}
 # Under tests/sanitize.sh, ASan's quarantine holds freed memory: RSS is not checked.
@@ -28,7 +25,7 @@ SANITIZED = "asan" in os.environ.get("LD_PRELOAD", "")
 @pytest.fixture(scope="module")
 def tracks(tmp_path_factory):
     d = tmp_path_factory.mktemp("soak")
-    paths, fa = soak_bench.make_inputs(str(d), 12, chroms=SMALL)
+    paths, fa = soak.make_inputs(str(d), 12, chroms=SMALL)
     return paths, fa
 
 
@@ -37,10 +34,10 @@ def test_soak_short(tracks):
     reopens files) and prefetching: RSS flat after warm-up, no descriptor
     or thread left behind."""
     paths, fa = tracks
-    fds0, threads0 = soak_bench.open_fds(), threading.active_count()
-    rows = soak_bench.soak(paths, fa, batches=500, batch_size=4, length=1000, batches_per_epoch=120,
-                           max_open_files=4, checkpoints=5)
-    s = soak_bench.summarize(rows)
+    fds0, threads0 = soak.open_fds(), threading.active_count()
+    rows = soak.soak(paths, fa, batches=500, batch_size=4, length=1000, batches_per_epoch=120,
+                     max_open_files=4, checkpoints=5)
+    s = soak.summarize(rows)
     print("soak:", s)
     assert s["batches"] == 500
     assert SANITIZED or s["rss_growth_after_tenth_mb"] < 20, rows
@@ -49,7 +46,7 @@ def test_soak_short(tracks):
     # leak would add hundreds; +-2 is the prefetch thread's transient ones
     # and descriptors the garbage collector closes for earlier tests.
     assert max(r["fds"] for r in rows) <= rows[0]["fds"] + 2, rows
-    assert soak_bench.open_fds() <= fds0 + 4                        # (<= the bwl pool afterwards)
+    assert soak.open_fds() <= fds0 + 4                             # (<= the bwl pool afterwards)
     assert threading.active_count() <= threads0                   # prefetch threads are gone
 
 

@@ -22,7 +22,9 @@ import torch
 import bwl  # noqa: E402
 import bwl.torch as bt  # noqa: E402
 from bwl.samplers import RandomRegions  # noqa: E402
-from pipeline_data import assert_values_close, make_genome, pybw_values, window_onehot  # noqa: E402
+from support.fasta import window_onehot  # noqa: E402
+from support.oracles import assert_values_close, pybw_values  # noqa: E402
+from support.tracks import make_genome  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 N_BATCHES = 11

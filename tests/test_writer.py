@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import bwl
+from support.bbi import read_header
 
 import pyBigWig
 import pybigtools
@@ -51,15 +52,6 @@ def windows(rng, size, n=5):
     for _ in range(n):
         s = int(rng.integers(0, size - 1))
         yield s, int(rng.integers(s + 1, min(size, s + 20_000) + 1))
-
-
-def header_fields(path):
-    """(byte order, header dict) parsed straight from the file."""
-    raw = open(path, "rb").read(64)
-    order = "<" if struct.unpack("<I", raw[:4])[0] == 0x888FFC26 else ">"
-    names = ("magic version zoomLevels chromTreeOffset fullDataOffset fullIndexOffset fieldCount "
-             "definedFieldCount autoSqlOffset totalSummaryOffset uncompressBufSize extensionOffset").split()
-    return order, dict(zip(names, struct.unpack(order + "IHHQQQHHQQIQ", raw)))
 
 
 def root_is_leaf(path, tree_offset, tree_header_size):
@@ -157,7 +149,7 @@ def test_little_endian_roundtrip(tmp_path, type_, compress):
     assert h["nLevels"] > 0
     check_pybigtools(path, SIZES, data)
     check_zoom_records(path, SIZES, data)
-    _, hdr = header_fields(path)
+    _, hdr = read_header(path)
     assert (hdr["uncompressBufSize"] > 0) == compress
     assert bbi.info(str(path))["isCompressed"] == compress
 
@@ -169,7 +161,7 @@ def test_big_endian_matches_little(tmp_path, type_, compress):
     big, little = tmp_path / "big.bw", tmp_path / "little.bw"
     for path, endian in ((big, "big"), (little, "little")):
         bwl.write(path, SIZES, data, type=type_, compress=compress, endian=endian, items_per_section=50)
-    assert header_fields(big)[0] == ">" and header_fields(little)[0] == "<"
+    assert read_header(big)[0] == ">" and read_header(little)[0] == "<"
     assert bbi.info(str(big))["isSwapped"] == 1
     assert dict(bbi.chromsizes(str(big))) == SIZES
     assert bbi.zooms(str(big)) == bbi.zooms(str(little)) != []
@@ -199,7 +191,7 @@ def test_section_types_on_disk(tmp_path):
     for type_, (code, sections) in want.items():
         path = tmp_path / f"{type_}.bw"
         bwl.write(path, {"c": 300}, {"c": (s, e, v)}, type=type_, compress=False)
-        order, hdr = header_fields(path)
+        order, hdr = read_header(path)
         with open(path, "rb") as f:
             f.seek(hdr["fullDataOffset"])
             assert struct.unpack(order + "Q", f.read(8))[0] == sections
@@ -223,7 +215,7 @@ def test_many_chroms_deep_trees(tmp_path, block_size):
         data[name] = (starts, starts + 1, rng.normal(size=k).astype(np.float32))
     path = tmp_path / "many.bw"
     bwl.write(path, sizes, data, items_per_section=4, block_size=block_size)
-    _, hdr = header_fields(path)
+    _, hdr = read_header(path)
     assert not root_is_leaf(path, hdr["chromTreeOffset"], 32)
     assert not root_is_leaf(path, hdr["fullIndexOffset"], 48)
     with pyBigWig.open(str(path)) as bw:

@@ -3,10 +3,13 @@ manifest.json. Run once when a bug is fixed; the committed bytes, not this
 script, are the regression corpus (the builders may change, the files
 don't). tests/test_hostile.py::test_corpus_replay replays every entry.
 
-    python tests/corpus/make_corpus.py
+    python tests/make_corpus.py
+
+(It sits in tests/, not in tests/corpus/, so that Python puts tests/ on
+sys.path when it runs as a file, and ``support`` imports.)
 
 To add a fuzz finding (bench/fuzz.py saves them as bench/results/fuzz/
-crash-*, timeout-*, ...): gzip it into this folder and add a manifest entry
+crash-*, timeout-*, ...): gzip it into tests/corpus/ and add a manifest entry
 by hand: file, found_by, ops (as in test_hostile's child), expect
 ("error" or "ok"), match (a substring of the FormatError), and for "ok"
 entries the expected results.
@@ -16,21 +19,13 @@ from __future__ import annotations
 import gzip
 import json
 import struct
-import sys
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))
+from support.bbi import bedgraph_section, build_bbi, fixedstep_section
+from support.hostile import (READ_ALL, chrom_tree_deep_chain, chrom_tree_fanout, overlapping_items, rtree_branch,
+                             simple, with_block)
 
-from fuzz_targets import bedgraph_section, build_bbi, fixedstep_section  # noqa: E402
-from test_hostile import (READ_ALL, _chrom_tree_deep_chain, _chrom_tree_fanout, _rtree_branch,  # noqa: E402
-                          _with_block, simple)
-
-
-def overlapping_items() -> bytes:
-    size = 2**32 - 1
-    sec = bedgraph_section(0, [(0, size, 1.0)] * 65535)
-    return build_bbi([("chr1", size)], [(0, 0, 0, size, sec * 10)], compress=True, uncompress_buf_size=0xFFFFFFFF)[0]
+HERE = Path(__file__).resolve().parent / "corpus"
 
 
 def rtree_leaves_spanning_chroms() -> bytes:
@@ -41,7 +36,7 @@ def rtree_leaves_spanning_chroms() -> bytes:
 def rtree_loop() -> bytes:
     data, off = simple()
     m = bytearray(data)
-    m[off["indexNode"]:off["indexNode"] + 28] = _rtree_branch([off["indexNode"]])
+    m[off["indexNode"]:off["indexNode"] + 28] = rtree_branch([off["indexNode"]])
     return bytes(m)
 
 
@@ -62,30 +57,30 @@ def chrom_name_not_utf8() -> bytes:
 
 def zlib_bomb() -> bytes:
     sec = b"".join(fixedstep_section(0, k * 65535, 1, 1, [0.5] * 65535) for k in range(160))
-    return _with_block(sec, ubs=0xFFFFFFFF, chrom_size=160 * 65535)
+    return with_block(sec, ubs=0xFFFFFFFF, chrom_size=160 * 65535)
 
 
 def garbage_block_huge_declared_size() -> bytes:
     import numpy as np
 
     garbage = b"\x78\x9c" + bytes(np.random.default_rng(0).integers(0, 256, 256 * 1024, dtype=np.uint8))
-    return _with_block(b"", compressed_bytes=garbage, ubs=0xFFFFFFFF)
+    return with_block(b"", compressed_bytes=garbage, ubs=0xFFFFFFFF)
 
 
 # file[#variant] -> (builder, ops, expect, match or expected results, what it
 # once did[, peak RSS growth allowed in MiB when more than the default 64])
 CASES = {
-    "overlapping_items": (overlapping_items, [["open"], ["values", "chr1", 0, 1_000_000]], "error", "overlap",
+    "overlapping_items": (lambda: overlapping_items(10), [["open"], ["values", "chr1", 0, 1_000_000]], "error", "overlap",
                           "65535 identical items per section: items x bases of work (minutes) before the overlap cap"),
-    "overlapping_items#stats": (overlapping_items, [["open"], ["stats", "chr1", 0, 1_000_000, "mean", 10_000, True]],
+    "overlapping_items#stats": (lambda: overlapping_items(10), [["open"], ["stats", "chr1", 0, 1_000_000, "mean", 10_000, True]],
                                 "error", "overlap", "the same file through exact stats"),
-    "overlapping_items#collection": (overlapping_items, [["open"], ["collection", "chr1", 0, 1_000_000, 2]], "error",
+    "overlapping_items#collection": (lambda: overlapping_items(10), [["open"], ["collection", "chr1", 0, 1_000_000, 2]], "error",
                                      "overlap", "the same file through the batched engine"),
     "rtree_leaves_spanning_chroms": (rtree_leaves_spanning_chroms, [["open"]], "error", "overlapping",
                                      "R-tree leaves spanning every chrom: 400 KB file -> 1 GB of memory"),
-    "chrom_tree_fanout_overlapping": (lambda: _chrom_tree_fanout(2**20, 16, 4), [["open"]], "error", "",
+    "chrom_tree_fanout_overlapping": (lambda: chrom_tree_fanout(2**20, 16, 4), [["open"]], "error", "",
                                       "B+ tree branch nodes overlapping, 16-way, 4 deep: 16 MB file -> 16 s"),
-    "chrom_tree_deep_overlapping": (_chrom_tree_deep_chain, [["open"]], "error", "",
+    "chrom_tree_deep_overlapping": (chrom_tree_deep_chain, [["open"]], "error", "",
                                     "B+ tree chain of 64 overlapping nodes with huge counts: 1 GB of memory", 64 + 64),
     "rtree_loop": (rtree_loop, [["open"], ["values", "chr1", 0, 100]], "error", "twice", "an R-tree node that is its own child"),
     "chrom_tree_loop": (chrom_tree_loop, [["open"]], "error", "twice", "a B+ tree node that is its own child"),

@@ -178,7 +178,7 @@ class FaultServer:
 
 
 def main() -> None:
-    """``python tests/http_server.py ROOT [DELAY]``: serve ROOT until killed;
+    """``python tests/support/http_server.py ROOT [DELAY]``: serve ROOT until killed;
     prints the base URL (benches run the server in its own process)."""
     import sys
 

@@ -1,17 +1,12 @@
-"""Test data and independent oracles for the training-pipeline tests
-(test_fasta, test_samplers, test_loader, test_torch).
-
-Nothing here calls bwl: FASTA files are written by hand, BGZF members are
-built with Python's zlib, bigWig files are written by pyBigWig, and the
-expected one-hot / signal come from pyfaidx, pyBigWig and numpy.
+"""FASTA, BGZF and one-hot, written and computed without bwl: FASTA text
+by hand, BGZF members with Python's zlib, samtools' .fai / .gzi fields from
+the layout, and the expected one-hot from pyfaidx's bases and numpy.
 """
 from __future__ import annotations
 
-import dataclasses
-import os
 import struct
 import zlib
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 
@@ -155,92 +150,3 @@ def window_onehot(fa, chrom: str, start: int, end: int, n_value: float = 0.25) -
 def revcomp_onehot(x: np.ndarray) -> np.ndarray:
     """Reverse complement of a (L, 4) ACGT one-hot: reverse positions, swap A<->T, C<->G."""
     return x[::-1][:, [3, 2, 1, 0]]
-
-
-def bf16_bits(x: np.ndarray) -> np.ndarray:
-    """float32 -> bfloat16 bit patterns, round to nearest even (exact for 0, 1, 0.25)."""
-    import torch
-
-    return torch.from_numpy(np.ascontiguousarray(x, np.float32)).to(torch.bfloat16).view(torch.int16).numpy().view(np.uint16)
-
-
-# --------------------------------------------------------------- a small genome
-
-GENOME_CHROMS: Dict[str, int] = {"chr1": 60_000, "chr2": 25_000, "chr3": 4_000}
-
-
-@dataclasses.dataclass
-class Genome:
-    dir: str
-    fasta: str                   # plain FASTA with the chromosomes above
-    bigwigs: List[str]           # pyBigWig-written tracks
-    chroms: Dict[str, int]
-    seqs: Dict[str, str]
-
-
-def _track_intervals(rng: np.random.Generator, size: int, p_gap: float):
-    """bedGraph items with gaps (no data) and a long empty stretch."""
-    lens = rng.integers(1, 40, size // 5)
-    gaps = np.where(rng.random(len(lens)) < p_gap, rng.integers(1, 60, len(lens)), 0)
-    s = np.cumsum(np.r_[0, lens[:-1]] + gaps)
-    e = s + lens
-    keep = (e <= size) & ~((s < size // 2 + 700) & (e > size // 2))  # a hole of 700 bases
-    s, e = s[keep], e[keep]
-    v = rng.normal(3.0, 2.0, len(s)).astype(np.float32)
-    return s.astype(np.int64), e.astype(np.int64), v
-
-
-def write_pybigwig_track(path: str, chroms: Dict[str, int], rng: np.random.Generator, p_gap: float = 0.3) -> None:
-    import pyBigWig
-
-    bw = pyBigWig.open(path, "w")
-    bw.addHeader(sorted(chroms.items()))
-    for c in sorted(chroms):
-        s, e, v = _track_intervals(rng, chroms[c], p_gap)
-        bw.addEntries([c] * len(s), s.tolist(), ends=e.tolist(), values=v.tolist())
-    bw.close()
-
-
-def make_genome(d: str, n_tracks: int = 3, seed: int = 7) -> Genome:
-    rng = np.random.default_rng(seed)
-    seqs = {c: random_sequence(rng, n, n_runs=3, run_len=300) for c, n in GENOME_CHROMS.items()}
-    fa = os.path.join(d, "genome.fa")
-    with open(fa, "wb") as fh:
-        fh.write(fasta_bytes(seqs, 70))
-    bws = []
-    for t in range(n_tracks):
-        p = os.path.join(d, f"track{t}.bw")
-        write_pybigwig_track(p, GENOME_CHROMS, rng, p_gap=0.2 + 0.2 * t)
-        bws.append(p)
-    return Genome(d, fa, bws, dict(GENOME_CHROMS), seqs)
-
-
-def pybw_values(paths: Sequence[str], chroms: Sequence[str], starts: Sequence[int], ends: Sequence[int],
-                window: int = 1) -> np.ndarray:
-    """(B, T, L // window) float32 from pyBigWig: per-base values, window
-    bins as the mean of covered bases (NaN where none)."""
-    import warnings
-
-    import pyBigWig
-
-    handles = [pyBigWig.open(p) for p in paths]
-    try:
-        B, L = len(starts), int(ends[0]) - int(starts[0])
-        out = np.empty((B, len(paths), L // window), np.float32)
-        for b in range(B):
-            for t, h in enumerate(handles):
-                v = np.asarray(h.values(str(chroms[b]), int(starts[b]), int(ends[b]), numpy=True), np.float64)
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore", RuntimeWarning)
-                    out[b, t] = np.nanmean(v.reshape(-1, window), axis=1)
-        return out
-    finally:
-        for h in handles:
-            h.close()
-
-
-def assert_values_close(got: np.ndarray, want: np.ndarray, rtol: float = 1e-5, atol: float = 1e-5) -> None:
-    got = np.asarray(got, np.float32)
-    assert got.shape == want.shape, (got.shape, want.shape)
-    assert np.array_equal(np.isnan(got), np.isnan(want)), "NaN positions differ"
-    np.testing.assert_allclose(got, want, rtol=rtol, atol=atol, equal_nan=True)

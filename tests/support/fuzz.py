@@ -13,9 +13,8 @@ long run (bench/fuzz.py).
   truncation, splicing, zlib re-compression of mutated blocks) for the
   deterministic in-process loop; atheris drives the same target with
   libFuzzer's mutations plus this one as a custom mutator.
-* :func:`build_bbi` - a raw bigWig builder with every field under control,
-  for hand-made hostile files (tests/test_hostile.py).
 
+The raw bigWig builder for hand-made hostile files is ``support.bbi.build_bbi``.
 Layouts: csrc/include/bwl/format.hpp, UCSC bbiFile.h / bwgInternal.h.
 """
 from __future__ import annotations
@@ -24,11 +23,13 @@ import os
 import struct
 import time
 import zlib
-from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Sequence
 
 import numpy as np
 
 import bwl
+
+from . import bbi
 
 # What a hostile file may make bwl raise. Anything else is a bug.
 EXPECTED = (bwl.FormatError, ValueError, KeyError, OSError)
@@ -165,37 +166,26 @@ INTERESTING_64 = (0, 1, 64, 2**31, 2**32 - 1, 2**32, 2**63 - 1, 2**63, 2**64 - 1
 
 
 def _locate(data: bytes):
-    """(endian, header offsets, data blocks [(leaf item offset field, off, size)]) of a bigWig, or
+    """(endian, header fields, data blocks [(leaf item offset field, off, size)]) of a bigWig, or
     None if the header is not parseable. Pure Python, tolerant."""
     if len(data) < 64:
         return None
-    magic = struct.unpack_from("<I", data, 0)[0]
-    e = "<" if magic == 0x888FFC26 else ">" if magic == 0x26FC8F88 else None
+    e = bbi.byte_order(data)
     if e is None:
         return None
-    (_, _, zl, ct, fd, fi, _, _, _, ts, ubs, ext) = struct.unpack_from(e + "IHHQQQHHQQIQ", data, 0)
+    h = bbi.header(data)[1]
     blocks = []
     try:
-        def node(off, depth):
-            if depth > 8 or len(blocks) > 10_000:
-                return
-            leaf, _, n = struct.unpack_from(e + "BBH", data, off)
-            p = off + 4
-            for _ in range(n):
-                if leaf:
-                    *_, o, s = struct.unpack_from(e + "IIIIQQ", data, p)
-                    blocks.append((p + 16, o, s))
-                    p += 32
-                else:
-                    o = struct.unpack_from(e + "IIIIQ", data, p)[-1]
-                    node(o, depth + 1)
-                    p += 24
-        node(fi + 48, 0)
+        for x in bbi.rtree(data, h["fullIndexOffset"], e, max_depth=8):
+            if isinstance(x, bbi.Node):
+                if len(blocks) > 10_000:
+                    break
+            elif x.is_leaf:
+                blocks.append((x.pos + 16, x.offset, x.size))
     except struct.error:
         pass
     blocks = [(q, o, s) for q, o, s in blocks if o + s <= len(data)]
-    return e, dict(zoomLevels=zl, chromTreeOffset=ct, fullDataOffset=fd, fullIndexOffset=fi,
-                   totalSummaryOffset=ts, uncompressBufSize=ubs, extensionOffset=ext), blocks
+    return e, h, blocks
 
 
 def mutate(data: bytes, rng: np.random.Generator, others: Sequence[bytes] = ()) -> bytes:
@@ -317,83 +307,6 @@ def fuzz_loop(seeds: Sequence[bytes], path: str, runs: int, seed: int = 0,
             on_finding(data, f)
         counts["runs"] += 1
     return counts
-
-
-# ----------------------------------------------------------------- raw builder
-
-
-def build_bbi(chroms: Sequence[Tuple[str, int]], blocks: Iterable[Tuple[int, int, int, int, bytes]] = (),
-              *, endian: str = "<", compress: bool = False, key_size: Optional[int] = None,
-              uncompress_buf_size: Optional[int] = None, chrom_ids: Optional[Sequence[int]] = None,
-              rtree_item_count: Optional[int] = None, chrom_item_count: Optional[int] = None,
-              version: int = 4, bigbed: bool = False) -> Tuple[bytes, dict]:
-    """A bigWig file (a bigBed with ``bigbed``: blocks of :func:`bed_records`)
-    from parts, no zoom levels, one-node trees (<= 65535 chroms and blocks).
-
-    ``blocks``: (startChromId, startBase, endChromId, endBase, section
-    bytes); the bytes are zlib-compressed when ``compress``. Returns
-    (file bytes, offsets) with offsets of ``chromTree``, ``chromNode``,
-    ``data``, ``blocks`` [(offset, size)], ``index``, ``indexNode``.
-    """
-    e = endian
-    names = [n.encode() for n, _ in chroms]
-    ks = key_size if key_size is not None else max([len(n) for n in names] + [1])
-    ids = list(chrom_ids) if chrom_ids is not None else list(range(len(chroms)))
-    blocks = list(blocks)
-    out = bytearray(64)  # header, patched at the end
-    off = {}
-    summary_off = len(out)
-    out += struct.pack(e + "Qdddd", 0, 0.0, 0.0, 0.0, 0.0)
-    off["chromTree"] = len(out)
-    out += struct.pack(e + "IIIIQQ", 0x78CA8C91, max(1, len(chroms)), ks, 8,
-                       len(chroms) if chrom_item_count is None else chrom_item_count, 0)
-    off["chromNode"] = len(out)
-    out += struct.pack(e + "BBH", 1, 0, len(chroms))
-    for (name, size), raw, cid in zip(chroms, names, ids):
-        out += raw[:ks].ljust(ks, b"\0") + struct.pack(e + "II", cid, size)
-    off["data"] = len(out)
-    out += struct.pack(e + "Q", len(blocks))
-    placed = []
-    max_raw = 0
-    for sc, sb, ec, eb, payload in blocks:
-        max_raw = max(max_raw, len(payload))
-        b = zlib.compress(payload) if compress else payload
-        placed.append((sc, sb, ec, eb, len(out), len(b)))
-        out += b
-    off["blocks"] = [(o, s) for *_, o, s in placed]
-    off["index"] = len(out)
-    out += struct.pack(e + "IIQIIIIQII", 0x2468ACE0, 256,
-                       len(placed) if rtree_item_count is None else rtree_item_count,
-                       0, 0, 0, 0, len(out), 1, 0)
-    off["indexNode"] = len(out)
-    out += struct.pack(e + "BBH", 1, 0, len(placed))
-    for sc, sb, ec, eb, o, s in placed:
-        out += struct.pack(e + "IIIIQQ", sc, sb, ec, eb, o, s)
-    ubs = (max(max_raw, 1) if compress else 0) if uncompress_buf_size is None else uncompress_buf_size
-    fields = 3 if bigbed else 0
-    struct.pack_into(e + "IHHQQQHHQQIQ", out, 0, 0x8789F2EB if bigbed else 0x888FFC26, version, 0, off["chromTree"],
-                     off["data"], off["index"], fields, fields, 0, summary_off, ubs, 0)
-    return bytes(out), off
-
-
-def bed_records(records: Sequence[Tuple[int, int, int, str]], e: str = "<") -> bytes:
-    """A bigBed data block: (chromId, start, end, rest) records, rest NUL-terminated."""
-    return b"".join(struct.pack(e + "III", c, s, t) + r.encode() + b"\0" for c, s, t, r in records)
-
-
-def bedgraph_section(chrom_id: int, items: Sequence[Tuple[int, int, float]], e: str = "<") -> bytes:
-    """A bedGraph section (type 1) of (start, end, value) items."""
-    lo = min((s for s, _, _ in items), default=0)
-    hi = max((t for _, t, _ in items), default=0)
-    b = struct.pack(e + "IIIIIBBH", chrom_id, lo, hi, 0, 0, 1, 0, len(items))
-    return b + b"".join(struct.pack(e + "IIf", s, t, v) for s, t, v in items)
-
-
-def fixedstep_section(chrom_id: int, start: int, step: int, span: int, values: Sequence[float],
-                      e: str = "<") -> bytes:
-    end = min(2**32 - 1, start + step * max(0, len(values) - 1) + span)
-    b = struct.pack(e + "IIIIIBBH", chrom_id, start, end, step, span, 3, 0, len(values))
-    return b + struct.pack(e + f"{len(values)}f", *values)
 
 
 # ----------------------------------------------------------------- atheris

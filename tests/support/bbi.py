@@ -1,0 +1,244 @@
+"""The BBI layout (bigWig / bigBed) by hand, in pure Python: build a file
+from parts with every field under control, and walk one (header, zoom
+headers, chromosome B+ tree, R-tree) without bwl.
+
+Layouts: csrc/include/bwl/format.hpp, UCSC bbiFile.h / bwgInternal.h.
+Users: tests/test_hostile.py, tests/test_bigbed.py, tests/corpus/make_corpus.py
+(the builder); support.fuzz, tests/test_corrupt.py, tests/test_writer.py,
+tests/test_reader.py, tests/test_loader.py, bench/collection.py (the walkers).
+"""
+from __future__ import annotations
+
+import struct
+import zlib
+from typing import Iterable, Iterator, List, NamedTuple, Optional, Sequence, Tuple, Union
+
+BIGWIG_MAGIC = 0x888FFC26
+BIGWIG_MAGIC_SWAPPED = 0x26FC8F88  # a big-endian file's magic read little-endian
+BIGBED_MAGIC = 0x8789F2EB
+CHROM_TREE_MAGIC = 0x78CA8C91
+RTREE_MAGIC = 0x2468ACE0
+
+HEADER_FORMAT = "IHHQQQHHQQIQ"  # the 64-byte file header
+HEADER_FIELDS = ("magic", "version", "zoomLevels", "chromTreeOffset", "fullDataOffset", "fullIndexOffset", "fieldCount",
+                 "definedFieldCount", "autoSqlOffset", "totalSummaryOffset", "uncompressBufSize", "extensionOffset")
+RTREE_HEADER_SIZE = 48       # magic, blockSize, itemCount, bounds, endFileOffset, itemsPerSlot, reserved
+CHROM_TREE_HEADER_SIZE = 32  # magic, blockSize, keySize, valSize, itemCount, reserved
+
+
+# ----------------------------------------------------------------- reading
+
+
+def byte_order(data: bytes) -> Optional[str]:
+    """"<" or ">" from a bigWig's magic; None for anything else."""
+    if len(data) < 4:
+        return None
+    magic = struct.unpack_from("<I", data, 0)[0]
+    return "<" if magic == BIGWIG_MAGIC else ">" if magic == BIGWIG_MAGIC_SWAPPED else None
+
+
+def header(data: bytes) -> Tuple[str, dict]:
+    """(byte order, the 64-byte header's fields by name) of a bigWig;
+    ValueError when ``data`` does not start with one."""
+    e = byte_order(data)
+    if e is None or len(data) < 64:
+        raise ValueError("not a bigWig header")
+    return e, dict(zip(HEADER_FIELDS, struct.unpack_from(e + HEADER_FORMAT, data, 0)))
+
+
+def read_header(path) -> Tuple[str, dict]:
+    """:func:`header` of the file at ``path``."""
+    with open(path, "rb") as fh:
+        return header(fh.read(64))
+
+
+def zoom_headers(data: bytes, e: str, count: int) -> List[dict]:
+    """The ``count`` zoom-level headers after the file header (24 bytes each
+    from byte 64): reductionLevel, dataOffset, indexOffset, and ``at``, the
+    header's own position."""
+    out = []
+    for i in range(count):
+        at = 64 + 24 * i
+        level, _, data_off, index_off = struct.unpack_from(e + "IIQQ", data, at)
+        out.append(dict(reductionLevel=level, dataOffset=data_off, indexOffset=index_off, at=at))
+    return out
+
+
+def chrom_tree_header(data: bytes, tree_offset: int, e: str) -> dict:
+    magic, block_size, key_size, val_size, count = struct.unpack_from(e + "IIIIQ", data, tree_offset)
+    return dict(magic=magic, blockSize=block_size, keySize=key_size, valSize=val_size, itemCount=count)
+
+
+class Node(NamedTuple):
+    """A tree node: ``offset`` of its 4-byte header (isLeaf, reserved, count)."""
+
+    offset: int
+    depth: int
+    is_leaf: bool
+    count: int
+
+
+class RItem(NamedTuple):
+    """An R-tree item at ``pos``: bounds (start chrom id, start base, end
+    chrom id, end base); a leaf's data block (``offset``, ``size``) or a
+    branch's child node (``offset``; ``size`` None)."""
+
+    pos: int
+    is_leaf: bool
+    sc: int
+    sb: int
+    ec: int
+    eb: int
+    offset: int
+    size: Optional[int]
+
+
+class CItem(NamedTuple):
+    """A chromosome B+ tree item at ``pos``: its key (NUL-padded), and a
+    leaf's chrom id and size or a branch's child node offset."""
+
+    pos: int
+    is_leaf: bool
+    key: bytes
+    chrom_id: Optional[int]
+    size: Optional[int]
+    child: Optional[int]
+
+
+def rtree(data: bytes, index_offset: int, e: str, max_depth: Optional[int] = None) -> Iterator[Union[Node, RItem]]:
+    """Walks the R-tree whose header is at ``index_offset`` (the root node
+    follows it) depth first in file order, reading as it goes: yields a
+    :class:`Node` on entering a node, then its :class:`RItem` s, a branch
+    item followed by the walk of its child. Nodes deeper than ``max_depth``
+    are not entered. struct.error where the data ends (after every item
+    read before)."""
+    def node(off: int, depth: int):
+        if max_depth is not None and depth > max_depth:
+            return
+        is_leaf, _, count = struct.unpack_from(e + "BBH", data, off)
+        yield Node(off, depth, bool(is_leaf), count)
+        p = off + 4
+        for _ in range(count):
+            if is_leaf:
+                sc, sb, ec, eb, o, s = struct.unpack_from(e + "IIIIQQ", data, p)
+                yield RItem(p, True, sc, sb, ec, eb, o, s)
+                p += 32
+            else:
+                sc, sb, ec, eb, o = struct.unpack_from(e + "IIIIQ", data, p)
+                yield RItem(p, False, sc, sb, ec, eb, o, None)
+                yield from node(o, depth + 1)
+                p += 24
+
+    yield from node(index_offset + RTREE_HEADER_SIZE, 0)
+
+
+def rtree_blocks(data: bytes, index_offset: int, e: str) -> List[RItem]:
+    """The R-tree's leaf items (data blocks), in file order."""
+    return [x for x in rtree(data, index_offset, e) if isinstance(x, RItem) and x.is_leaf]
+
+
+def chrom_tree(data: bytes, tree_offset: int, e: str) -> Iterator[Union[Node, CItem]]:
+    """Walks the chromosome B+ tree whose header is at ``tree_offset``, as
+    :func:`rtree` walks an R-tree: :class:`Node` then its :class:`CItem` s,
+    a branch item followed by the walk of its child."""
+    key_size = chrom_tree_header(data, tree_offset, e)["keySize"]
+
+    def node(off: int, depth: int):
+        is_leaf, _, count = struct.unpack_from(e + "BBH", data, off)
+        yield Node(off, depth, bool(is_leaf), count)
+        p = off + 4
+        for _ in range(count):
+            key = bytes(data[p:p + key_size])
+            if is_leaf:
+                cid, size = struct.unpack_from(e + "II", data, p + key_size)
+                yield CItem(p, True, key, cid, size, None)
+            else:
+                child = struct.unpack_from(e + "Q", data, p + key_size)[0]
+                yield CItem(p, False, key, None, None, child)
+                yield from node(child, depth + 1)
+            p += key_size + 8
+
+    yield from node(tree_offset + CHROM_TREE_HEADER_SIZE, 0)
+
+
+def chrom_ids(data: bytes, tree_offset: int, e: str) -> dict:
+    """Chromosome name -> id, from the B+ tree's leaves."""
+    return {x.key.rstrip(b"\0").decode(): x.chrom_id for x in chrom_tree(data, tree_offset, e)
+            if isinstance(x, CItem) and x.is_leaf}
+
+
+# ----------------------------------------------------------------- building
+
+
+def build_bbi(chroms: Sequence[Tuple[str, int]], blocks: Iterable[Tuple[int, int, int, int, bytes]] = (),
+              *, endian: str = "<", compress: bool = False, key_size: Optional[int] = None,
+              uncompress_buf_size: Optional[int] = None, chrom_ids: Optional[Sequence[int]] = None,
+              rtree_item_count: Optional[int] = None, chrom_item_count: Optional[int] = None,
+              version: int = 4, bigbed: bool = False) -> Tuple[bytes, dict]:
+    """A bigWig file (a bigBed with ``bigbed``: blocks of :func:`bed_records`)
+    from parts, no zoom levels, one-node trees (<= 65535 chroms and blocks).
+
+    ``blocks``: (startChromId, startBase, endChromId, endBase, section
+    bytes); the bytes are zlib-compressed when ``compress``. Returns
+    (file bytes, offsets) with offsets of ``chromTree``, ``chromNode``,
+    ``data``, ``blocks`` [(offset, size)], ``index``, ``indexNode``.
+    """
+    e = endian
+    names = [n.encode() for n, _ in chroms]
+    ks = key_size if key_size is not None else max([len(n) for n in names] + [1])
+    ids = list(chrom_ids) if chrom_ids is not None else list(range(len(chroms)))
+    blocks = list(blocks)
+    out = bytearray(64)  # header, patched at the end
+    off = {}
+    summary_off = len(out)
+    out += struct.pack(e + "Qdddd", 0, 0.0, 0.0, 0.0, 0.0)
+    off["chromTree"] = len(out)
+    out += struct.pack(e + "IIIIQQ", CHROM_TREE_MAGIC, max(1, len(chroms)), ks, 8,
+                       len(chroms) if chrom_item_count is None else chrom_item_count, 0)
+    off["chromNode"] = len(out)
+    out += struct.pack(e + "BBH", 1, 0, len(chroms))
+    for (name, size), raw, cid in zip(chroms, names, ids):
+        out += raw[:ks].ljust(ks, b"\0") + struct.pack(e + "II", cid, size)
+    off["data"] = len(out)
+    out += struct.pack(e + "Q", len(blocks))
+    placed = []
+    max_raw = 0
+    for sc, sb, ec, eb, payload in blocks:
+        max_raw = max(max_raw, len(payload))
+        b = zlib.compress(payload) if compress else payload
+        placed.append((sc, sb, ec, eb, len(out), len(b)))
+        out += b
+    off["blocks"] = [(o, s) for *_, o, s in placed]
+    off["index"] = len(out)
+    out += struct.pack(e + "IIQIIIIQII", RTREE_MAGIC, 256,
+                       len(placed) if rtree_item_count is None else rtree_item_count,
+                       0, 0, 0, 0, len(out), 1, 0)
+    off["indexNode"] = len(out)
+    out += struct.pack(e + "BBH", 1, 0, len(placed))
+    for sc, sb, ec, eb, o, s in placed:
+        out += struct.pack(e + "IIIIQQ", sc, sb, ec, eb, o, s)
+    ubs = (max(max_raw, 1) if compress else 0) if uncompress_buf_size is None else uncompress_buf_size
+    fields = 3 if bigbed else 0
+    struct.pack_into(e + HEADER_FORMAT, out, 0, BIGBED_MAGIC if bigbed else BIGWIG_MAGIC, version, 0,
+                     off["chromTree"], off["data"], off["index"], fields, fields, 0, summary_off, ubs, 0)
+    return bytes(out), off
+
+
+def bed_records(records: Sequence[Tuple[int, int, int, str]], e: str = "<") -> bytes:
+    """A bigBed data block: (chromId, start, end, rest) records, rest NUL-terminated."""
+    return b"".join(struct.pack(e + "III", c, s, t) + r.encode() + b"\0" for c, s, t, r in records)
+
+
+def bedgraph_section(chrom_id: int, items: Sequence[Tuple[int, int, float]], e: str = "<") -> bytes:
+    """A bedGraph section (type 1) of (start, end, value) items."""
+    lo = min((s for s, _, _ in items), default=0)
+    hi = max((t for _, t, _ in items), default=0)
+    b = struct.pack(e + "IIIIIBBH", chrom_id, lo, hi, 0, 0, 1, 0, len(items))
+    return b + b"".join(struct.pack(e + "IIf", s, t, v) for s, t, v in items)
+
+
+def fixedstep_section(chrom_id: int, start: int, step: int, span: int, values: Sequence[float],
+                      e: str = "<") -> bytes:
+    end = min(2**32 - 1, start + step * max(0, len(values) - 1) + span)
+    b = struct.pack(e + "IIIIIBBH", chrom_id, start, end, step, span, 3, 0, len(values))
+    return b + struct.pack(e + f"{len(values)}f", *values)
