@@ -18,8 +18,8 @@ import numpy as np
 import pytest
 
 import bwl
-from support.fasta import (expected_fai, fasta_bytes, onehot_np, parse_fai, random_sequence, read_gzi, window_onehot,
-                           write_bgzf)
+from support.fasta import (expected_fai, fasta_bytes, onehot_np, parse_fai, random_sequence, read_gzi, revcomp_onehot,
+                           window_onehot, write_bgzf)
 from support.oracles import bf16_bits
 
 import pyfaidx
@@ -380,3 +380,28 @@ def test_layout_variants_accepted(tmp_path, case):
         assert np.array_equal(f.onehot([c], [0], [n])[0], onehot_np(ref[c][0:n]))
     assert [r[:4] for r in parse_fai(str(tmp_path / "b" / "x.fa.fai"))] == \
         [r[:4] for r in parse_fai(str(tmp_path / "r" / "x.fa.fai"))]
+
+
+@pytest.mark.parametrize("layout", ["BLC", "BCL"])
+@pytest.mark.parametrize("dtype", ["float32", "bfloat16"])
+def test_onehot_reverse(fastas, layout, dtype):
+    """reverse=: those windows reverse-complemented (the numpy oracle of the
+    forward one-hot), the others unchanged; windows over chromosome ends too."""
+    fa = fastas["w60"]
+    f = bwl.Fasta(fa["plain"])
+    rng = np.random.default_rng(5)
+    cs, ss, es = _windows(rng, f.chroms(), 40, 150)
+    rev = rng.random(len(cs)) < 0.5
+    fwd = np.stack([window_onehot(fa["ref"], c, int(s), int(e)) for c, s, e in zip(cs, ss, es)])
+    want = fwd.copy()
+    want[rev] = np.stack([revcomp_onehot(x) for x in fwd[rev]])
+    assert not np.array_equal(want, fwd)
+    if layout == "BCL":
+        want = want.transpose(0, 2, 1)
+    got = f.onehot(cs, ss, es, dtype=dtype, layout=layout, reverse=rev)
+    if dtype == "bfloat16":
+        assert np.array_equal(got.view(np.uint16), bf16_bits(want))
+    else:
+        assert np.array_equal(got, want)
+    with pytest.raises(ValueError, match="reverse must have shape"):
+        f.onehot(cs, ss, es, reverse=rev[:-1])

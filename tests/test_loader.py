@@ -580,3 +580,38 @@ def test_early_exit_does_not_hang(tmp_path):
     r = subprocess.run([sys.executable, str(script), HERE, str(tmp_path)], capture_output=True, text=True, timeout=90)
     assert r.returncode == 0, r.stdout + r.stderr
     assert "OK" in r.stdout
+
+
+def test_auto_buffers_recycled_only_when_free(genome):
+    """reuse_buffers="auto" (the default): arrays a caller keeps (a batch, a
+    view of one) are never overwritten; arrays it drops are reused."""
+    n = 16
+    ref = [(b.values.copy(), b.sequence.copy())
+           for b in _loader(genome, n_batches=n, reuse_buffers=False, prefetch=0, reverse_complement=True)]
+    ld = _loader(genome, n_batches=n, reverse_complement=True)
+    assert ld.reuse_buffers == "auto"
+    ptrs = [b.values.ctypes.data for b in ld]  # drops each batch
+    assert len(set(ptrs)) <= ld.prefetch + 4 < n
+    kept = list(ld)  # keeps every batch
+    assert len({b.values.ctypes.data for b in kept}) == n
+    views = []
+    for b in ld:
+        views.append(b.values[0])  # keeps only a view of each batch's signal
+        time.sleep(0.01)  # the builder runs ahead as far as it may
+    for (v, s), b, view in zip(ref, kept, views):
+        np.testing.assert_array_equal(b.values, v)
+        np.testing.assert_array_equal(b.sequence, s)
+        np.testing.assert_array_equal(view, v[0])
+
+
+def test_pin_memory(genome):
+    import torch
+
+    with pytest.raises(ValueError, match="reuse_buffers must be"):
+        _loader(genome, reuse_buffers="always")
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="pin_memory=True needs torch with a CUDA device"):
+            _loader(genome, pin_memory=True)
+        return
+    b = next(iter(_loader(genome, pin_memory=True)))
+    assert torch.from_numpy(b.values).is_pinned() and torch.from_numpy(b.sequence).is_pinned()
