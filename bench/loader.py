@@ -34,6 +34,21 @@ negatives, strand pairs) over one epoch each, prefetch=2, windows/s; the
 BPNet-like windows also through the pyBigWig+pyfaidx DataLoader (2 workers;
 base-resolution counts, no strand swap: its reading cost).
 
+Epochs (``--epochs``, issue 13): 32 of the tracks, one-hot + signal, half the
+windows reverse-complemented, B=256, at 1 kb and at 100 kb with 128 bp bins:
+
+- the baseline above (2 workers), doing the same reverse complement;
+- bwl cold: the first epoch of a fresh Collection (nothing decoded yet);
+- bwl next epoch, preloaded: ``Collection(decoded_cache=..., preload=True)``
+  (preload time and decoded bytes printed), one full epoch, then the next
+  one (other windows) timed;
+- bwl next epoch with ``decoded_cache`` only (no preload: the next epoch's
+  windows mostly need blocks the first epoch did not read);
+- the physical bound: copying a batch's signal and one-hot arrays into
+  existing ones on one core (writing the output at memory speed).
+
+    python bench/loader.py --epochs [--quick]
+
 Data is cached in bench/data/loader/ (quick: bench/data/loader-quick/).
 """
 from __future__ import annotations
@@ -127,11 +142,12 @@ def _onehot_lut(n_value: float = 0.25) -> np.ndarray:
     return lut
 
 
-def baseline_dataset(fasta, paths, windows, L: int, window: int, default: float = 0.0):
+def baseline_dataset(fasta, paths, windows, L: int, window: int, default: float = 0.0, rc: bool = False):
     import torch
 
     class PyBigWigDataset(torch.utils.data.Dataset):
-        """One window per item: (one-hot (L, 4), signal (T, L // window))."""
+        """One window per item: (one-hot (L, 4), signal (T, L // window));
+        with ``rc``, odd items reverse-complemented (sequence and signal)."""
 
         def __init__(self) -> None:
             self.chroms, self.starts = windows
@@ -161,6 +177,8 @@ def baseline_dataset(fasta, paths, windows, L: int, window: int, default: float 
                     if window > 1:
                         v = np.nanmean(v.reshape(-1, window), axis=1)
                     sig[t] = np.nan_to_num(v, nan=default)
+            if rc and i % 2:
+                onehot, sig = np.ascontiguousarray(onehot[::-1, ::-1]), np.ascontiguousarray(sig[:, ::-1])
             return torch.from_numpy(onehot), torch.from_numpy(sig)
 
     return PyBigWigDataset()
@@ -325,6 +343,93 @@ def bench_recipes(a) -> None:
     print(f"\nwrote {path}")
 
 
+# -- issue 13: epochs ------------------------------------------------------------
+def bench_epochs(a, fasta, paths, chroms) -> None:
+    """The Loader over epochs: T=32 tracks, one-hot + signal + reverse
+    complement, against the torch DataLoader baseline and the memory bound."""
+    import torch
+
+    import bwl
+
+    T, B = 32, a.batch_size
+    paths = [str(p) for p in paths[:T]]
+    sizes = dict(chroms)
+    genome_gb = sum(sizes.values()) / 1e9
+    build = bwl.build_info()
+    print(f"epochs: B={B}, T={T}, one-hot + signal + reverse complement, {genome_gb * 1e3:.0f} Mb genome; "
+          f"bwl inflate {build['inflate']} {build['inflate_version']}, {os.cpu_count()} CPUs", flush=True)
+    t0 = time.perf_counter()
+    pre = bwl.Collection(paths, decoded_cache=int(a.budget_gib * 2**30), preload=True)
+    preload_s = time.perf_counter() - t0
+    held = pre.cache_info()["decoded_bytes"]
+    print(f"preload: {preload_s:.1f} s, {held / 2**20:,.0f} MiB decoded "
+          f"({held / T / genome_gb / 2**20:,.0f} MiB per track per Gb)", flush=True)
+    rows, out = [], []
+    for name, L, window in CONFIGS:
+        if a.only and name != a.only:
+            continue
+        n = a.epoch_batches if L <= 10_000 else max(2, a.epoch_batches // 5)
+        n_base = max(2, n // 4) if L <= 10_000 else 2
+        res = {}
+
+        # what users write today: the same work (half the windows reverse-complemented)
+        wins = random_windows(chroms, L, B * (n_base + 1), seed=7)
+        dl = torch.utils.data.DataLoader(baseline_dataset(fasta, paths, wins, L, window, rc=True), batch_size=B,
+                                         num_workers=a.workers)
+        res["pyBigWig+pyfaidx DataLoader"] = time_batches(dl, 1, n_base)
+        del dl
+        print(f"[epochs {name}] baseline: {res['pyBigWig+pyfaidx DataLoader']['per_batch_s']:.2f} s/batch", flush=True)
+
+        def loader(coll, seed=0):
+            sampler = bwl.samplers.RandomRegions(sizes, length=L, chrom_sizes=sizes, seed=seed)
+            return bwl.Loader(coll, sampler, B, fasta=bwl.Fasta(str(fasta)), window=window, default=0.0,
+                              reverse_complement=True, batches_per_epoch=n, seed=seed)
+
+        def epoch(ld, e):
+            ld.set_epoch(e)
+            t = time.perf_counter()
+            k = sum(1 for _ in ld)
+            dt = time.perf_counter() - t
+            return {"per_batch_s": dt / k, "total_s": dt}
+
+        res["bwl cold (epoch 0, nothing decoded)"] = epoch(loader(bwl.Collection(paths), seed=1), 0)
+        ld = loader(pre, seed=2)
+        epoch(ld, 0)  # one full epoch first
+        res["bwl next epoch (preloaded)"] = epoch(ld, 1)
+        ld = loader(bwl.Collection(paths, decoded_cache=int(a.budget_gib * 2**30)), seed=3)
+        epoch(ld, 0)
+        res["bwl next epoch (decoded_cache, no preload)"] = epoch(ld, 1)
+
+        # the physical bound: writing a batch's arrays at memory speed (into existing ones)
+        bins = L // window
+        dst = (np.empty((B, T, bins), np.float32), np.empty((B, L, 4), np.float32))
+        src = (np.ones_like(dst[0]), np.ones_like(dst[1]))
+        np.copyto(dst[0], src[0]), np.copyto(dst[1], src[1])
+        reps = 5
+        t = time.perf_counter()
+        for _ in range(reps):
+            np.copyto(dst[0], src[0])
+            np.copyto(dst[1], src[1])
+        res["memory fill bound (1 core)"] = {"per_batch_s": (time.perf_counter() - t) / reps}
+
+        base = res["pyBigWig+pyfaidx DataLoader"]["per_batch_s"]
+        for reader, r in res.items():
+            r["samples_per_s"] = B / r["per_batch_s"]
+            r["x_baseline"] = base / r["per_batch_s"]
+            r.pop("wait_s", None)
+            rows.append([name, reader, r["samples_per_s"], r["per_batch_s"] * 1e3, f"{r['x_baseline']:.1f}x"])
+        out.append({"config": name, "L": L, "window": window, "B": B, "T": T, "batches_per_epoch": n,
+                    "baseline_batches": n_base, "readers": res})
+    print(f"\nLoader epochs: B={B}, T={T}, one-hot + signal, reverse complement, random windows, {os.cpu_count()} CPUs; "
+          f"baseline: torch DataLoader({a.workers} workers) over pyBigWig + pyfaidx")
+    table = print_table(rows, ["L", "reader", "samples/s", "ms/batch", "vs baseline"])
+    path = write_json("loader_epochs", {
+        "bench": "loader --epochs", "quick": a.quick, "bwl_build": build, "preload_s": preload_s,
+        "decoded_bytes": held, "bytes_per_track_per_gb": held / T / genome_gb, "results": out, "table": table,
+        "machine": machine_info(("bwl", "numpy", "torch", "pyBigWig", "pyfaidx"))})
+    print(f"\nwrote {path}")
+
+
 def main() -> None:
     require_peers("pyBigWig", "pyfaidx", "torch")
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -336,6 +441,10 @@ def main() -> None:
     ap.add_argument("--n-overlap", type=int, default=None, help="steps of the overlap test at 1 kb (default 20; half at 100 kb)")
     ap.add_argument("--only", choices=[c[0] for c in CONFIGS], default=None)
     ap.add_argument("--recipes", action="store_true", help="only the recipes of docs/recipes.md")
+    ap.add_argument("--epochs", action="store_true",
+                    help="only the Loader over epochs: T=32, reverse complement, cold / next epoch / memory bound")
+    ap.add_argument("--epoch-batches", type=int, default=None, help="batches per epoch at 1 kb (default 20; 100 kb: 1/5)")
+    ap.add_argument("--budget-gib", type=float, default=8.0, help="decoded_cache of the preloaded collection (GiB)")
     a = ap.parse_args()
     if a.recipes:
         bench_recipes(a)
@@ -346,11 +455,15 @@ def main() -> None:
     a.n_batches_long = a.n_batches_long or (2 if a.quick else 4)
     a.n_bwl_batches, a.n_bwl_batches_long = (10, 4) if a.quick else (40, 10)
     a.n_overlap = a.n_overlap or (8 if a.quick else 20)
+    a.epoch_batches = a.epoch_batches or (5 if a.quick else 20)
     chroms = spec["chroms"]
 
     t_start = time.perf_counter()
     info = machine_info(("bwl", "numpy", "torch", "pyBigWig", "pyfaidx"))
     fasta, paths = make_data(DATA_DIR / ("loader-quick" if a.quick else "loader"), chroms)
+    if a.epochs:
+        bench_epochs(a, fasta, paths, chroms)
+        return
     rows, out = [], []
     for name, L, window in CONFIGS:
         if a.only and name != a.only:
