@@ -1,7 +1,8 @@
 // The batcher: B windows x T tracks in one call.
 //
 // Plan: per track, each window's candidate blocks are a contiguous range of
-// the file's sorted block array. Windows whose ranges share a block form a
+// the file's sorted block array, chosen by core/block_select.hpp (as the GPU
+// plan chooses them: cuda/plan.cpp). Windows whose ranges share a block form a
 // component; a component is one task, so every block is read and inflated
 // once per batch, and every output row is written by exactly one thread.
 // Execute: tasks run on the pool; a task walks its blocks in order, opening
@@ -12,6 +13,7 @@
 
 #include "bwl/collection.hpp"
 #include "bwl/error.hpp"
+#include "core/block_select.hpp"
 #include "core/inflate.hpp"
 #include "hd/bed.hpp"
 #include "hd/convert.hpp"
@@ -67,22 +69,22 @@ struct SlotPool {
     void give(size_t k) { free.push_back(k); }
 };
 
-}  // namespace
-
+// Reads one batch: plan() groups windows into tasks, prefetch() asks
+// remote tracks for every block at once, run_task() reads a task's blocks.
 class Batcher {
 public:
     Batcher(Collection& c, const BatchSpec& s, void* out) : c_(c), s_(s), out_(out) {}
 
     void run() {
         validate_batch(c_, s_);
-        T_ = s_.tracks ? s_.n_tracks : c_.files_.size();
+        T_ = s_.tracks ? s_.n_tracks : c_.size();
         groups_ = s_.reverse && s_.reverse_tracks ? 2 * T_ : T_;
         Lout_ = s_.length / s_.window;
         direct_ = s_.dtype == DType::F32 && s_.layout == Layout::BTL && s_.window == 1;
         pooled_ = s_.window > 1;
         plan();
         prefetch();
-        c_.pool_.parallel_for(tasks_.size(), [&](size_t k) { run_task(tasks_[k]); });
+        c_.pool().parallel_for(tasks_.size(), [&](size_t k) { run_task(tasks_[k]); });
     }
 
 private:
@@ -92,83 +94,81 @@ private:
     uint32_t file_of_group(size_t g) const { return g < T_ ? file_of(g) : s_.reverse_tracks[g - T_]; }
     bool in_group(size_t g, size_t b) const { return groups_ == T_ || (g >= T_) == reversed(b); }
 
-    // The part of window b at or after base 0: [lo, hi) (empty when hi <=
-    // lo), `lead` bases of the window before it (BatchSpec::pad). Items
-    // never pass their chromosome's end, so hi needs no clipping there.
-    struct Span {
-        uint64_t lo, hi, lead;
-    };
-    Span span(size_t b) const {
-        int64_t s = s_.start[b], e = s + int64_t(s_.length);
-        uint64_t lo = s < 0 ? 0 : uint64_t(s), hi = e < 0 ? 0 : uint64_t(e);
-        return {lo, hi, s < 0 ? uint64_t(-s) : 0};
-    }
+    // Window b's bases inside its chromosome (block_select.hpp).
+    WindowSpan span(size_t b) const { return window_span(s_.start[b], s_.length); }
+
+    // ---- plan: ranges per group, then tasks --------------------------------
 
     void plan() {
         ranges_.assign(groups_, {});
         std::vector<std::vector<Task>> per(groups_);
-        c_.pool_.parallel_for(groups_, [&](size_t g) {
-            uint32_t f = file_of_group(g), slot = uint32_t(g % T_);
-            const BigWigFile& file = *c_.files_[f];
-            auto& rs = ranges_[g];
-            for (size_t b = 0; b < s_.batch; ++b) {
-                if (!in_group(g, b)) continue;
-                int32_t fc = c_.chrom_map_[f][s_.chrom[b]];
-                size_t first = 0, last = 0;
-                Span sp = span(b);
-                if (fc >= 0 && sp.hi > sp.lo) file.index().chroms[fc].overlapping(sp.lo, sp.hi, &first, &last);
-                if (first == last) {
-                    if (file.bigbed()) bed_finish(b, slot, f, nullptr);  // no record: coverage 0
-                    else fill_default(b, slot);  // no block: the whole row is the default
-                    continue;
-                }
-                rs.push_back({uint32_t(first), uint32_t(last), uint32_t(b)});
-            }
-            // Components: ranges grouped by chrom, merged where they share a block.
-            std::sort(rs.begin(), rs.end(), [&](const Range& a, const Range& b) {
-                uint32_t ca = s_.chrom[a.window], cb = s_.chrom[b.window];
-                return ca != cb ? ca < cb : a.first != b.first ? a.first < b.first : a.window < b.window;
-            });
-            for (uint32_t i = 0; i < rs.size();) {
-                uint32_t chrom = s_.chrom[rs[i].window], j = i + 1, reach = rs[i].last;
-                while (j < rs.size() && s_.chrom[rs[j].window] == chrom && rs[j].first < reach) {
-                    reach = std::max(reach, rs[j].last);
-                    ++j;
-                }
-                per[g].push_back({slot, uint32_t(g), f, uint32_t(c_.chrom_map_[f][chrom]), i, j});
-                i = j;
-            }
+        c_.pool().parallel_for(groups_, [&](size_t g) {
+            select_ranges(g);
+            make_tasks(g, per[g]);
         });
         for (auto& p : per) tasks_.insert(tasks_.end(), p.begin(), p.end());
+    }
+
+    // Each window of group g: its candidate blocks (block_select.hpp), or,
+    // when it has none, its row written at once (the default, or bigBed's 0).
+    void select_ranges(size_t g) {
+        uint32_t f = file_of_group(g), slot = uint32_t(g % T_);
+        const BigWigFile& file = c_.file(f);
+        auto& rs = ranges_[g];
+        for (size_t b = 0; b < s_.batch; ++b) {
+            if (!in_group(g, b)) continue;
+            BlockRun run = select_blocks(file, c_.file_chrom(f, s_.chrom[b]), span(b));
+            if (run.empty()) {
+                if (file.bigbed()) bed_finish(b, slot, f, nullptr);  // no record: coverage 0
+                else fill_default(b, slot);  // no block: the whole row is the default
+                continue;
+            }
+            rs.push_back({run.first, run.last, uint32_t(b)});
+        }
+    }
+
+    // Components: group g's ranges by chrom, merged where they share a block.
+    void make_tasks(size_t g, std::vector<Task>& out) {
+        uint32_t f = file_of_group(g), slot = uint32_t(g % T_);
+        auto& rs = ranges_[g];
+        std::sort(rs.begin(), rs.end(), [&](const Range& a, const Range& b) {
+            uint32_t ca = s_.chrom[a.window], cb = s_.chrom[b.window];
+            return ca != cb ? ca < cb : a.first != b.first ? a.first < b.first : a.window < b.window;
+        });
+        for (uint32_t i = 0; i < rs.size();) {
+            uint32_t chrom = s_.chrom[rs[i].window], j = i + 1, reach = rs[i].last;
+            while (j < rs.size() && s_.chrom[rs[j].window] == chrom && rs[j].first < reach) {
+                reach = std::max(reach, rs[j].last);
+                ++j;
+            }
+            out.push_back({slot, uint32_t(g), f, uint32_t(c_.file_chrom(f, chrom)), i, j});
+            i = j;
+        }
     }
 
     // Remote tracks: every block the batch reads (and the decoded cache
     // cannot serve) is requested before any is read, so each track costs a
     // few coalesced, concurrent requests instead of one round trip per block.
     void prefetch() {
-        std::vector<ByteRanges> want(c_.files_.size());
+        std::vector<ByteRanges> want(c_.size());
+        const BlockCache* cache = c_.decoded_cache();
         for (const Task& t : tasks_) {
-            const BigWigFile& file = *c_.files_[t.file];
+            const BigWigFile& file = c_.file(t.file);
             if (!file.source().remote()) continue;
             const ChromBlocks& cb = file.index().chroms[t.file_chrom];
             for (uint32_t i = t.begin; i < t.end; ++i) {
                 const Range& r = ranges_[t.group][i];
-                Span sp = span(r.window);
+                WindowSpan sp = span(r.window);
                 for (uint32_t blk = r.first; blk < r.last; ++blk)  // blocks shared by windows: merged by the reader
-                    if (cb.end[blk] > sp.lo && !(c_.cache_ && c_.cache_->contains(t.file, cb.offset[blk])))
+                    if (reads_block(cb, blk, sp) && !(cache && cache->contains(t.file, cb.offset[blk])))
                         want[t.file].emplace_back(cb.offset[blk], cb.size[blk]);
             }
         }
         for (size_t f = 0; f < want.size(); ++f)
-            if (!want[f].empty()) c_.files_[f]->source().prefetch(std::move(want[f]));
+            if (!want[f].empty()) c_.file(f).source().prefetch(std::move(want[f]));
     }
 
-    // One past the last block any window of the task reads.
-    uint32_t last_block(const Task& task) const {
-        uint32_t last = 0;
-        for (uint32_t i = task.begin; i < task.end; ++i) last = std::max(last, ranges_[task.group][i].last);
-        return last;
-    }
+    // ---- output ------------------------------------------------------------
 
     // Index of output element (window b, track slot t, bin j); a reversed
     // window's bin j is stored at its mirror position.
@@ -193,93 +193,31 @@ private:
         }
     }
 
-    void run_task(const Task& task) {
-        uint32_t f = task.file;
-        const BigWigFile& file = *c_.files_[f];
-        if (file.bigbed()) return run_bed_task(task);
-        const ChromBlocks& cb = file.index().chroms[task.file_chrom];
-        uint32_t chrom_id = file.chroms()[task.file_chrom].id;
-        float scale = c_.scale_[f];
+    // ---- run: one task ---------------------------------------------------
+
+    // One past the last block any window of the task reads.
+    uint32_t last_block(const Task& task) const {
+        uint32_t last = 0;
+        for (uint32_t i = task.begin; i < task.end; ++i) last = std::max(last, ranges_[task.group][i].last);
+        return last;
+    }
+
+    // Walks a task's blocks in order: a window is opened at its first block
+    // (open(range) returns its Open, which starts with `const Range* r`),
+    // each block goes to read(blk, open windows), and a window is finished
+    // after its last block (finish(Open&)). Only windows that overlap are
+    // held at once.
+    template <class Open, class OpenFn, class ReadFn, class FinishFn>
+    void walk_task(const Task& task, OpenFn&& open_window, ReadFn&& read, FinishFn&& finish) {
         const Range* rs = ranges_[task.group].data();
-        Scratch& sc = scratch();
-
-        // Rows of open windows: the output row itself on the direct path,
-        // else a staging row (per base, or per bin when pooling) finished at the end.
-        struct Open {
-            const Range* r;
-            float* row;      // per-base row (direct or staging), or null when pooled
-            double* bins;    // (sum, bases) per bin when pooled
-            bool direct;     // row is the output row (direct_, and not reversed)
-            size_t staging;  // index into sc.rows / sc.bins, returned to `slots` when finished
-            uint64_t budget; // bases its items may still write (see spend())
-        };
         std::vector<Open> open;
-        SlotPool slots;
         size_t next = task.begin;
-        uint32_t first = rs[task.begin].first, last = last_block(task);
-
-        for (uint32_t blk = first; blk < last; ++blk) {
-            for (; next < task.end && rs[next].first == blk; ++next) {
-                Open o{&rs[next], nullptr, nullptr, direct_ && !reversed(rs[next].window), 0, write_budget(s_.length)};
-                if (o.direct) {
-                    o.row = static_cast<float*>(out_) + out_index(rs[next].window, task.slot, 0);
-                    std::fill(o.row, o.row + s_.length, s_.default_value);
-                } else {
-                    o.staging = slots.take();
-                    if (o.staging == sc.rows.size()) {
-                        sc.rows.emplace_back();
-                        sc.bins.emplace_back();
-                    }
-                    if (pooled_) {
-                        auto& v = sc.bins[o.staging];
-                        v.resize(2 * Lout_);
-                        for (uint64_t j = 0; j < Lout_; ++j) summary_init(s_.summary, &v[2 * j]);
-                        o.bins = v.data();
-                    } else {
-                        auto& v = sc.rows[o.staging];
-                        v.assign(s_.length, s_.default_value);
-                        o.row = v.data();
-                    }
-                }
-                open.push_back(o);
-            }
-            auto overlaps = [&](const Open& o) {
-                Span sp = span(o.r->window);
-                return cb.end[blk] > sp.lo && cb.start[blk] < sp.hi;
-            };
-            uint64_t qe = 0;  // the furthest end of the windows reading this block
-            size_t readers = 0;
-            for (const Open& o : open)
-                if (overlaps(o)) {
-                    qe = std::max(qe, span(o.r->window).hi);
-                    ++readers;
-                }
-            if (readers) {
-                const uint8_t* data;
-                uint64_t n;
-                Block cached;  // keeps a cached block alive while we read it
-                bool sorted = false;
-                bool prefix = load(f, file, cb, blk, chrom_id, qe, readers > 1, sc, &cached, &data, &n, &sorted);
-                for (Open& o : open) {
-                    if (!overlaps(o)) continue;
-                    Span sp = span(o.r->window);
-                    bool swap = file.header().swap;
-                    int st = o.bins ? pool_block(data, n, swap, chrom_id, sp.lo, sp.hi, s_.window, o.bins, scale,
-                                                 &o.budget, prefix, s_.summary, sorted, sp.lead)
-                                    : densify_block(data, n, swap, chrom_id, sp.lo, sp.hi, o.row + sp.lead, scale,
-                                                    &o.budget, prefix, &s_.transform, sorted);
-                    if (st != kSectionOk)
-                        throw FormatError(file.path() + ": " + section_status_text(st) + " (block at offset " +
-                                          std::to_string(cb.offset[blk]) + ")");
-                }
-            }
-            // Finish windows whose last block this was.
+        for (uint32_t blk = rs[task.begin].first, last = last_block(task); blk < last; ++blk) {
+            for (; next < task.end && rs[next].first == blk; ++next) open.push_back(open_window(rs[next]));
+            read(blk, open);
             for (size_t k = 0; k < open.size();) {
                 if (open[k].r->last == blk + 1) {
-                    if (!open[k].direct) {
-                        finish_row(open[k].r->window, task.slot, open[k].row, open[k].bins);
-                        slots.give(open[k].staging);
-                    }
+                    finish(open[k]);
                     open[k] = open.back();
                     open.pop_back();
                 } else {
@@ -289,73 +227,137 @@ private:
         }
     }
 
+    // A bigWig window being read: the output row itself on the direct path,
+    // else a staging row (per base, or per bin when pooling) finished at the end.
+    struct RowOpen {
+        const Range* r;
+        float* row;      // per-base row (direct or staging), or null when pooled
+        double* bins;    // (sum, bases) per bin when pooled
+        bool direct;     // row is the output row (direct_, and not reversed)
+        size_t staging;  // index into sc.rows / sc.bins, returned to the slot pool when finished
+        uint64_t budget; // bases its items may still write (see spend())
+    };
+
+    void run_task(const Task& task) {
+        const BigWigFile& file = c_.file(task.file);
+        if (file.bigbed()) return run_bed_task(task);
+        Scratch& sc = scratch();
+        SlotPool slots;
+        walk_task<RowOpen>(
+            task, [&](const Range& r) { return open_row(r, task.slot, sc, slots); },
+            [&](uint32_t blk, std::vector<RowOpen>& open) { read_rows(task, file, blk, open, sc); },
+            [&](RowOpen& o) {
+                if (o.direct) return;
+                finish_row(o.r->window, task.slot, o.row, o.bins);
+                slots.give(o.staging);
+            });
+    }
+
+    RowOpen open_row(const Range& r, uint32_t slot, Scratch& sc, SlotPool& slots) {
+        RowOpen o{&r, nullptr, nullptr, direct_ && !reversed(r.window), 0, write_budget(s_.length)};
+        if (o.direct) {
+            o.row = static_cast<float*>(out_) + out_index(r.window, slot, 0);
+            std::fill(o.row, o.row + s_.length, s_.default_value);
+            return o;
+        }
+        o.staging = slots.take();
+        if (o.staging == sc.rows.size()) {
+            sc.rows.emplace_back();
+            sc.bins.emplace_back();
+        }
+        if (pooled_) {
+            auto& v = sc.bins[o.staging];
+            v.resize(2 * Lout_);
+            for (uint64_t j = 0; j < Lout_; ++j) summary_init(s_.summary, &v[2 * j]);
+            o.bins = v.data();
+        } else {
+            auto& v = sc.rows[o.staging];
+            v.assign(s_.length, s_.default_value);
+            o.row = v.data();
+        }
+        return o;
+    }
+
+    // Block blk into every open window it overlaps: loaded (inflated only as
+    // far as the furthest of them reads), then densified or pooled.
+    void read_rows(const Task& task, const BigWigFile& file, uint32_t blk, std::vector<RowOpen>& open, Scratch& sc) {
+        const ChromBlocks& cb = file.index().chroms[task.file_chrom];
+        uint64_t qe = 0;  // the furthest end of the windows reading this block
+        size_t readers = 0;
+        for (const RowOpen& o : open)
+            if (reads_block(cb, blk, span(o.r->window))) {
+                qe = std::max(qe, span(o.r->window).hi);
+                ++readers;
+            }
+        if (!readers) return;
+        const uint32_t chrom_id = file.chroms()[task.file_chrom].id;
+        const bool swap = file.header().swap;
+        const float scale = c_.scale()[task.file];
+        const uint8_t* data;
+        uint64_t n;
+        Block cached;  // keeps a cached block alive while we read it
+        bool sorted = false;
+        bool prefix = load(task.file, file, cb, blk, chrom_id, qe, readers > 1, sc, &cached, &data, &n, &sorted);
+        for (RowOpen& o : open) {
+            WindowSpan sp = span(o.r->window);
+            if (!reads_block(cb, blk, sp)) continue;
+            int st = o.bins ? pool_block(data, n, swap, chrom_id, sp.lo, sp.hi, s_.window, o.bins, scale, &o.budget,
+                                         prefix, s_.summary, sorted, sp.lead)
+                            : densify_block(data, n, swap, chrom_id, sp.lo, sp.hi, o.row + sp.lead, scale, &o.budget,
+                                            prefix, &s_.transform, sorted);
+            if (st != kSectionOk)
+                throw FormatError(file.path() + ": " + section_status_text(st) + " (block at offset " +
+                                  std::to_string(cb.offset[blk]) + ")");
+        }
+    }
+
     // bigBed tracks: per-base coverage of the window by the file's records
     // (bed.hpp's difference arrays), or 1 where any record covers
     // (CollectionOptions::bed_mask). Each block is read once per task, as
     // for bigWig tracks; blocks are inflated whole (records carry text).
+    struct BedOpen {
+        const Range* r;
+        size_t diff;  // index into sc.diffs
+    };
+
     void run_bed_task(const Task& task) {
-        uint32_t f = task.file;
-        const BigWigFile& file = *c_.files_[f];
-        const ChromBlocks& cb = file.index().chroms[task.file_chrom];
-        uint32_t chrom_id = file.chroms()[task.file_chrom].id;
-        const Range* rs = ranges_[task.group].data();
+        const BigWigFile& file = c_.file(task.file);
         Scratch& sc = scratch();
-        struct Open {
-            const Range* r;
-            size_t diff;  // index into sc.diffs
-        };
-        std::vector<Open> open;
         SlotPool slots;
-        size_t next = task.begin;
-        uint32_t first = rs[task.begin].first, last = last_block(task);
-        for (uint32_t blk = first; blk < last; ++blk) {
-            for (; next < task.end && rs[next].first == blk; ++next) {
+        walk_task<BedOpen>(
+            task,
+            [&](const Range& r) {
                 size_t d = slots.take();
                 if (d == sc.diffs.size()) sc.diffs.emplace_back();
                 sc.diffs[d].assign(s_.length + 1, 0);
-                open.push_back({&rs[next], d});
-            }
-            bool any = false;
-            for (const Open& o : open) {
-                Span sp = span(o.r->window);
-                any |= cb.end[blk] > sp.lo && cb.start[blk] < sp.hi;
-            }
-            if (any) {
-                Block cached;
-                const uint8_t* data;
-                uint64_t n;
-                BlockCache* cache = c_.cache_.get();
-                if (cache && (cached = cache->get(f, cb.offset[blk]))) {
-                    data = cached->bytes.data();
-                    n = cached->bytes.size();
-                } else {
-                    n = file.load_block(cb.offset[blk], cb.size[blk], sc.raw, sc.buf);
-                    data = sc.buf.data();
-                    if (cache)
-                        cache->put(f, cb.offset[blk],
-                                   std::make_shared<const CachedBlock>(CachedBlock{{data, data + n}, true, false}));
-                }
-                for (const Open& o : open) {
-                    Span sp = span(o.r->window);
-                    if (!(cb.end[blk] > sp.lo && cb.start[blk] < sp.hi)) continue;
-                    // diff is indexed from the window's first base: sp.lo sits at lead
-                    int st = bed_coverage_block(data, n, file.header().swap, chrom_id, sp.lo, sp.hi,
-                                                sc.diffs[o.diff].data() + sp.lead);
-                    if (st != kSectionOk)
-                        throw FormatError(file.path() + ": BED record runs past the end of its block (block at offset " +
-                                          std::to_string(cb.offset[blk]) + ")");
-                }
-            }
-            for (size_t k = 0; k < open.size();) {
-                if (open[k].r->last == blk + 1) {
-                    bed_finish(open[k].r->window, task.slot, f, sc.diffs[open[k].diff].data());
-                    slots.give(open[k].diff);
-                    open[k] = open.back();
-                    open.pop_back();
-                } else {
-                    ++k;
-                }
-            }
+                return BedOpen{&r, d};
+            },
+            [&](uint32_t blk, std::vector<BedOpen>& open) { read_beds(task, file, blk, open, sc); },
+            [&](BedOpen& o) {
+                bed_finish(o.r->window, task.slot, task.file, sc.diffs[o.diff].data());
+                slots.give(o.diff);
+            });
+    }
+
+    // Block blk's records into every open window it overlaps.
+    void read_beds(const Task& task, const BigWigFile& file, uint32_t blk, std::vector<BedOpen>& open, Scratch& sc) {
+        const ChromBlocks& cb = file.index().chroms[task.file_chrom];
+        bool any = false;
+        for (const BedOpen& o : open) any |= reads_block(cb, blk, span(o.r->window));
+        if (!any) return;
+        const uint32_t chrom_id = file.chroms()[task.file_chrom].id;
+        const uint8_t* data;
+        uint64_t n;
+        Block cached = load_whole(task.file, file, cb, blk, sc, &data, &n);
+        for (const BedOpen& o : open) {
+            WindowSpan sp = span(o.r->window);
+            if (!reads_block(cb, blk, sp)) continue;
+            // diff is indexed from the window's first base: sp.lo sits at lead
+            int st = bed_coverage_block(data, n, file.header().swap, chrom_id, sp.lo, sp.hi,
+                                        sc.diffs[o.diff].data() + sp.lead);
+            if (st != kSectionOk)
+                throw FormatError(file.path() + ": BED record runs past the end of its block (block at offset " +
+                                  std::to_string(cb.offset[blk]) + ")");
         }
     }
 
@@ -365,8 +367,8 @@ private:
     void bed_finish(size_t b, size_t t, uint32_t f, const int32_t* diff) {
         uint64_t size = c_.chrom_sizes()[s_.chrom[b]];
         int64_t s0 = s_.start[b];
-        float scale = c_.scale_[f];
-        bool mask = c_.bed_mask_;
+        float scale = c_.scale()[f];
+        bool mask = c_.bed_mask();
         thread_local std::vector<double> acc;
         if (pooled_) {
             acc.resize(2 * Lout_);
@@ -390,6 +392,28 @@ private:
                       summary_value(s_.summary, &acc[2 * j], s_.window, s_.default_value, s_.transform), s_.dtype);
     }
 
+    // ---- blocks: the decoded cache, or read and inflate ----------------------
+
+    // Block blk whole (bigBed: records carry text), from the decoded cache or
+    // read and inflated into sc.buf (and cached). The returned block keeps a
+    // cached one alive while *data is read.
+    Block load_whole(uint32_t f, const BigWigFile& file, const ChromBlocks& cb, uint32_t blk, Scratch& sc,
+                     const uint8_t** data, uint64_t* n) {
+        BlockCache* cache = c_.decoded_cache();
+        Block cached;
+        if (cache && (cached = cache->get(f, cb.offset[blk]))) {
+            *data = cached->bytes.data();
+            *n = cached->bytes.size();
+            return cached;
+        }
+        *n = file.load_block(cb.offset[blk], cb.size[blk], sc.raw, sc.buf);
+        *data = sc.buf.data();
+        if (cache)
+            cache->put(f, cb.offset[blk],
+                       std::make_shared<const CachedBlock>(CachedBlock{{*data, *data + *n}, true, false}));
+        return cached;
+    }
+
     // Makes block `blk` readable for windows on chrom_id ending by `qe`:
     // inflated only as far as they read (block_bytes_needed), or taken from
     // the decoded cache when the cached bytes reach that far (else inflated
@@ -399,7 +423,7 @@ private:
     bool load(uint32_t f, const BigWigFile& file, const ChromBlocks& cb, uint32_t blk, uint32_t chrom_id, uint64_t qe,
               bool many, Scratch& sc, Block* cached, const uint8_t** data, uint64_t* n, bool* sorted) {
         const bool swap = file.header().swap;
-        BlockCache* cache = c_.cache_.get();
+        BlockCache* cache = c_.decoded_cache();
         if (cache && (*cached = cache->get(f, cb.offset[blk]))) {
             const CachedBlock& c = **cached;
             uint64_t need = c.complete ? c.bytes.size() : block_bytes_needed(c.bytes.data(), c.bytes.size(), swap, chrom_id, qe);
@@ -464,6 +488,8 @@ private:
     std::vector<std::vector<Range>> ranges_;
     std::vector<Task> tasks_;
 };
+
+}  // namespace
 
 void validate_batch(const Collection& c, const BatchSpec& s) {
     if (s.length == 0) throw RangeError("window length must be > 0");

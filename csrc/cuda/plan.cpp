@@ -9,6 +9,7 @@
 #include <string>
 
 #include "bwl/error.hpp"
+#include "core/block_select.hpp"
 
 namespace bwl {
 namespace cuda {
@@ -17,10 +18,12 @@ namespace {
 
 uint64_t align_up(uint64_t x) { return (x + kPlanAlign - 1) / kPlanAlign * kPlanAlign; }
 
+// A window of one track: its bases and candidate blocks (block_select.hpp).
 struct RowRef {
     uint32_t b;
-    int32_t fc;               // file chrom, -1: none
-    uint32_t first, last;     // R-tree candidates
+    int32_t fc;      // file chrom, -1: none
+    WindowSpan span;
+    BlockRun run;
 };
 
 // A track, or a piece of one: its rows and distinct blocks.
@@ -31,6 +34,183 @@ struct Unit {
     std::vector<DensifyRow> rows;
     std::vector<uint32_t> rb;    // per row, indices into keys
     uint64_t src = 0, dst = 0;
+};
+
+uint32_t file_of(const BatchSpec& s, size_t slot) { return s.tracks ? s.tracks[slot] : uint32_t(slot); }
+
+// Device bytes of block k: its compressed bytes in staging (none with the
+// device cache), and its inflated capacity, aligned (compressed files).
+struct BlockCost {
+    uint64_t src, dst;
+};
+BlockCost block_cost(const BigWigFile& file, const ChromBlocks& cb, size_t k, bool device_cache) {
+    const uint64_t ubuf = file.header().uncompress_buf_size;
+    return {device_cache ? 0 : cb.size[k], ubuf ? align_up(std::min<uint64_t>(ubuf, cb.size[k] * kMaxDeflateRatio + 64)) : 0};
+}
+
+// The track's windows with their blocks, in position order (so a piece
+// holds neighbouring windows).
+std::vector<RowRef> select_rows(Collection& c, const BatchSpec& s, uint32_t f) {
+    const BigWigFile& file = c.file(f);
+    std::vector<RowRef> refs(s.batch);
+    for (size_t b = 0; b < s.batch; ++b) {
+        int32_t fc = c.file_chrom(f, s.chrom[b]);
+        WindowSpan w = window_span(s.start[b], s.length);
+        refs[b] = {uint32_t(b), fc, w, select_blocks(file, fc, w)};
+    }
+    std::sort(refs.begin(), refs.end(), [](const RowRef& a, const RowRef& b) {
+        return a.fc != b.fc ? a.fc < b.fc : a.run.first != b.run.first ? a.run.first < b.run.first : a.b < b.b;
+    });
+    return refs;
+}
+
+// Finishes a piece: its distinct blocks (sort + unique of the rows' keys),
+// each row's list of them, each block's furthest window end, and its bytes.
+void close_unit(Unit& u, std::vector<std::vector<uint64_t>>& row_keys, const BatchSpec& s, const BigWigFile& file,
+                bool device_cache) {
+    for (auto& rk : row_keys) u.keys.insert(u.keys.end(), rk.begin(), rk.end());
+    std::sort(u.keys.begin(), u.keys.end());
+    u.keys.erase(std::unique(u.keys.begin(), u.keys.end()), u.keys.end());
+    u.qe.assign(u.keys.size(), 0);
+    for (size_t i = 0; i < row_keys.size(); ++i) {
+        DensifyRow& r = u.rows[i];
+        const uint64_t end = window_span(s.start[r.b], s.length).hi;
+        r.blk_begin = uint32_t(u.rb.size());
+        for (uint64_t key : row_keys[i]) {
+            uint32_t k = uint32_t(std::lower_bound(u.keys.begin(), u.keys.end(), key) - u.keys.begin());
+            u.rb.push_back(k);
+            u.qe[k] = std::max(u.qe[k], end);
+        }
+        r.blk_end = uint32_t(u.rb.size());
+    }
+    for (uint64_t key : u.keys) {
+        BlockCost cost = block_cost(file, file.index().chroms[key >> 32], size_t(key & 0xFFFFFFFFu), device_cache);
+        u.src += cost.src;
+        u.dst += cost.dst;
+    }
+    row_keys.clear();
+}
+
+// One track's rows, cut into pieces of at most `budget` device bytes (a
+// piece holds at least one row; a block shared across a cut is fetched twice).
+std::vector<Unit> plan_track(Collection& c, const BatchSpec& s, size_t slot, uint64_t budget, bool device_cache) {
+    const uint32_t f = file_of(s, slot);
+    const BigWigFile& file = c.file(f);
+    std::vector<Unit> out(1);
+    out.back().slot = uint32_t(slot);
+    uint64_t est = 0;  // the current piece's bytes, counting shared blocks once per row (an upper bound)
+    std::vector<std::vector<uint64_t>> row_keys;  // per row of the current piece
+    for (const RowRef& ref : select_rows(c, s, f)) {
+        DensifyRow r{};
+        r.qs = ref.span.lo;
+        r.lead = ref.span.lead;
+        r.b = ref.b;
+        r.slot = uint32_t(slot);
+        r.scale = c.scale()[f];
+        std::vector<uint64_t> keys;
+        uint64_t row_cost = 0;
+        if (ref.fc >= 0) {
+            const ChromBlocks& cb = file.index().chroms[ref.fc];
+            r.chrom_id = file.chroms()[ref.fc].id;
+            for (size_t k = ref.run.first; k < ref.run.last; ++k)
+                if (reads_block(cb, k, ref.span)) {
+                    keys.push_back(uint64_t(ref.fc) << 32 | k);
+                    BlockCost cost = block_cost(file, cb, k, device_cache);
+                    row_cost += cost.src + cost.dst;
+                }
+        }
+        if (!row_keys.empty() && est + row_cost > budget) {
+            close_unit(out.back(), row_keys, s, file, device_cache);
+            out.emplace_back();
+            out.back().slot = uint32_t(slot);
+            est = 0;
+        }
+        est += row_cost;
+        out.back().rows.push_back(r);
+        row_keys.push_back(std::move(keys));
+    }
+    close_unit(out.back(), row_keys, s, file, device_cache);
+    return out;
+}
+
+// Packs pieces into chunks in order, laying out blocks and offsets.
+class ChunkPacker {
+public:
+    ChunkPacker(Plan& plan, uint64_t budget, bool device_cache) : plan_(plan), budget_(budget), device_cache_(device_cache) {
+        start();
+    }
+
+    void add(const BigWigFile& file, uint32_t f, Unit& u) {
+        if (ch_.unit_count && ch_.src_bytes + ch_.dst_bytes + u.src + u.dst > budget_) {
+            finish();
+            start();
+        }
+        uint32_t base = uint32_t(plan_.blocks.size()) - ch_.block_begin;
+        for (size_t ki = 0; ki < u.keys.size(); ++ki) add_block(file, f, u.keys[ki], u.qe[ki]);
+        uint32_t rb_base = uint32_t(plan_.row_blocks.size()) - ch_.rb_begin;
+        for (DensifyRow r : u.rows) {
+            r.blk_begin += rb_base;
+            r.blk_end += rb_base;
+            plan_.rows.push_back(r);
+        }
+        for (uint32_t i : u.rb) plan_.row_blocks.push_back(base + i);
+        ++ch_.unit_count;
+        std::vector<uint64_t>().swap(u.keys);
+        std::vector<uint64_t>().swap(u.qe);
+    }
+
+    void finish() {
+        ch_.block_end = uint32_t(plan_.blocks.size());
+        ch_.row_end = uint32_t(plan_.rows.size());
+        ch_.rb_end = uint32_t(plan_.row_blocks.size());
+        plan_.max_src = std::max(plan_.max_src, ch_.src_bytes);
+        plan_.max_dst = std::max(plan_.max_dst, ch_.dst_bytes);
+        plan_.max_blocks = std::max(plan_.max_blocks, ch_.block_end - ch_.block_begin);
+        plan_.max_rows = std::max(plan_.max_rows, ch_.row_end - ch_.row_begin);
+        plan_.max_rb = std::max(plan_.max_rb, ch_.rb_end - ch_.rb_begin);
+        plan_.max_jobs = std::max(plan_.max_jobs, ch_.compressed_blocks);
+        plan_.chunks.push_back(ch_);
+    }
+
+private:
+    void start() {
+        ch_ = PlanChunk{};
+        ch_.block_begin = uint32_t(plan_.blocks.size());
+        ch_.row_begin = uint32_t(plan_.rows.size());
+        ch_.rb_begin = uint32_t(plan_.row_blocks.size());
+    }
+
+    void add_block(const BigWigFile& file, uint32_t f, uint64_t key, uint64_t qe) {
+        const ChromBlocks& cb = file.index().chroms[key >> 32];
+        const size_t k = size_t(key & 0xFFFFFFFFu);
+        const uint64_t ubuf = file.header().uncompress_buf_size;
+        PlanBlock pb{};
+        pb.track = f;
+        pb.compressed = ubuf != 0;
+        pb.offset = cb.offset[k];
+        pb.size = cb.size[k];
+        pb.swap = file.header().swap;
+        pb.chrom_id = file.chroms()[key >> 32].id;
+        pb.start = cb.start[k];
+        pb.end = cb.end[k];
+        pb.qe = qe;
+        if (!device_cache_) {
+            pb.src_off = ch_.src_bytes;
+            ch_.src_bytes += pb.size;  // packed: adjacent blocks of a file are one read
+        }
+        if (pb.compressed) {
+            pb.cap = std::min<uint64_t>(ubuf, pb.size * kMaxDeflateRatio + 64);
+            pb.dst_off = ch_.dst_bytes;
+            ch_.dst_bytes += align_up(pb.cap);
+            ++ch_.compressed_blocks;
+        }
+        plan_.blocks.push_back(pb);
+    }
+
+    Plan& plan_;
+    uint64_t budget_;
+    bool device_cache_;
+    PlanChunk ch_{};
 };
 
 }  // namespace
@@ -57,168 +237,12 @@ void make_plan(Collection& c, const BatchSpec& s, uint64_t budget, bool device_c
     plan.T = s.tracks ? s.n_tracks : c.size();
     plan.Lout = s.length / s.window;
     if (budget == 0) budget = 1;
-    const size_t T = plan.T;
-    std::vector<std::vector<Unit>> units(T);
-
-    c.pool().parallel_for(T, [&](size_t slot) {
-        uint32_t f = s.tracks ? s.tracks[slot] : uint32_t(slot);
-        const BigWigFile& file = c.file(f);
-        const bool comp = file.header().uncompress_buf_size != 0;
-        const uint64_t ubuf = file.header().uncompress_buf_size;
-        auto cost = [&](const ChromBlocks& cb, size_t k) {
-            uint64_t src = device_cache ? 0 : cb.size[k];
-            uint64_t dst = comp ? align_up(std::min<uint64_t>(ubuf, cb.size[k] * kMaxDeflateRatio + 64)) : 0;
-            return src + dst;
-        };
-        // A window's genome bases: [qs, qe) of DensifyRow (qs clipped at 0; BatchSpec::pad).
-        auto overlaps = [&](const ChromBlocks& cb, size_t k, uint64_t qs, uint64_t qe) {
-            return cb.end[k] > qs && cb.start[k] < qe;
-        };
-        auto window_end = [&](const DensifyRow& r) { return r.lead < s.length ? r.qs + s.length - r.lead : r.qs; };
-
-        std::vector<RowRef> refs(s.batch);
-        for (size_t b = 0; b < s.batch; ++b) {
-            int32_t fc = c.file_chrom(f, s.chrom[b]);
-            size_t first = 0, last = 0;
-            int64_t st = s.start[b], en = st + int64_t(s.length);
-            if (fc >= 0 && en > 0)
-                file.index().chroms[fc].overlapping(st < 0 ? 0 : uint64_t(st), uint64_t(en), &first, &last);
-            refs[b] = {uint32_t(b), fc, uint32_t(first), uint32_t(last)};
-        }
-        // Position order, so a piece holds neighbouring windows.
-        std::sort(refs.begin(), refs.end(), [](const RowRef& a, const RowRef& b) {
-            return a.fc != b.fc ? a.fc < b.fc : a.first != b.first ? a.first < b.first : a.b < b.b;
-        });
-
-        auto& out = units[slot];
-        out.emplace_back();
-        out.back().slot = uint32_t(slot);
-        uint64_t est = 0;  // the current piece's bytes, counting shared blocks once per row (an upper bound)
-        std::vector<std::vector<uint64_t>> row_keys;  // per row of the current piece
-        auto close = [&]() {
-            Unit& u = out.back();
-            for (auto& rk : row_keys) u.keys.insert(u.keys.end(), rk.begin(), rk.end());
-            std::sort(u.keys.begin(), u.keys.end());
-            u.keys.erase(std::unique(u.keys.begin(), u.keys.end()), u.keys.end());
-            u.qe.assign(u.keys.size(), 0);
-            for (size_t i = 0; i < row_keys.size(); ++i) {
-                DensifyRow& r = u.rows[i];
-                r.blk_begin = uint32_t(u.rb.size());
-                for (uint64_t key : row_keys[i]) {
-                    uint32_t k = uint32_t(std::lower_bound(u.keys.begin(), u.keys.end(), key) - u.keys.begin());
-                    u.rb.push_back(k);
-                    u.qe[k] = std::max(u.qe[k], window_end(r));
-                }
-                r.blk_end = uint32_t(u.rb.size());
-            }
-            for (uint64_t key : u.keys) {
-                const ChromBlocks& cb = file.index().chroms[key >> 32];
-                size_t k = size_t(key & 0xFFFFFFFFu);
-                uint64_t src = device_cache ? 0 : cb.size[k];
-                u.src += src;
-                u.dst += cost(cb, k) - src;
-            }
-            row_keys.clear();
-        };
-        for (const RowRef& ref : refs) {
-            DensifyRow r{};
-            r.qs = s.start[ref.b] < 0 ? 0 : uint64_t(s.start[ref.b]);
-            r.lead = s.start[ref.b] < 0 ? uint64_t(-s.start[ref.b]) : 0;
-            r.b = ref.b;
-            r.slot = uint32_t(slot);
-            r.scale = c.scale()[f];
-            std::vector<uint64_t> keys;
-            uint64_t row_cost = 0;
-            if (ref.fc >= 0) {
-                const ChromBlocks& cb = file.index().chroms[ref.fc];
-                r.chrom_id = file.chroms()[ref.fc].id;
-                for (size_t k = ref.first; k < ref.last; ++k)
-                    if (overlaps(cb, k, r.qs, window_end(r))) {
-                        keys.push_back(uint64_t(ref.fc) << 32 | k);
-                        row_cost += cost(cb, k);
-                    }
-            }
-            if (!row_keys.empty() && est + row_cost > budget) {
-                close();
-                out.emplace_back();
-                out.back().slot = uint32_t(slot);
-                est = 0;
-            }
-            est += row_cost;
-            out.back().rows.push_back(r);
-            row_keys.push_back(std::move(keys));
-        }
-        close();
-    });
-
-    // Pack pieces into chunks, in order; lay out blocks and offsets.
-    PlanChunk ch{};
-    auto finish_chunk = [&]() {
-        ch.block_end = uint32_t(plan.blocks.size());
-        ch.row_end = uint32_t(plan.rows.size());
-        ch.rb_end = uint32_t(plan.row_blocks.size());
-        plan.max_src = std::max(plan.max_src, ch.src_bytes);
-        plan.max_dst = std::max(plan.max_dst, ch.dst_bytes);
-        plan.max_blocks = std::max(plan.max_blocks, ch.block_end - ch.block_begin);
-        plan.max_rows = std::max(plan.max_rows, ch.row_end - ch.row_begin);
-        plan.max_rb = std::max(plan.max_rb, ch.rb_end - ch.rb_begin);
-        plan.max_jobs = std::max(plan.max_jobs, ch.compressed_blocks);
-        plan.chunks.push_back(ch);
-    };
-    ch.block_begin = ch.row_begin = ch.rb_begin = 0;
-    for (size_t slot = 0; slot < T; ++slot) {
-        uint32_t f = s.tracks ? s.tracks[slot] : uint32_t(slot);
-        const BigWigFile& file = c.file(f);
-        const bool comp = file.header().uncompress_buf_size != 0;
-        const uint64_t ubuf = file.header().uncompress_buf_size;
-        for (Unit& u : units[slot]) {
-            if (ch.unit_count && ch.src_bytes + ch.dst_bytes + u.src + u.dst > budget) {
-                finish_chunk();
-                ch = PlanChunk{};
-                ch.block_begin = uint32_t(plan.blocks.size());
-                ch.row_begin = uint32_t(plan.rows.size());
-                ch.rb_begin = uint32_t(plan.row_blocks.size());
-            }
-            uint32_t base = uint32_t(plan.blocks.size()) - ch.block_begin;
-            for (size_t ki = 0; ki < u.keys.size(); ++ki) {
-                uint64_t key = u.keys[ki];
-                const ChromBlocks& cb = file.index().chroms[key >> 32];
-                size_t k = size_t(key & 0xFFFFFFFFu);
-                PlanBlock pb{};
-                pb.track = f;
-                pb.compressed = comp;
-                pb.offset = cb.offset[k];
-                pb.size = cb.size[k];
-                pb.swap = file.header().swap;
-                pb.chrom_id = file.chroms()[key >> 32].id;
-                pb.start = cb.start[k];
-                pb.end = cb.end[k];
-                pb.qe = u.qe[ki];
-                if (!device_cache) {
-                    pb.src_off = ch.src_bytes;
-                    ch.src_bytes += pb.size;  // packed: adjacent blocks of a file are one read
-                }
-                if (comp) {
-                    pb.cap = std::min<uint64_t>(ubuf, pb.size * kMaxDeflateRatio + 64);
-                    pb.dst_off = ch.dst_bytes;
-                    ch.dst_bytes += align_up(pb.cap);
-                    ++ch.compressed_blocks;
-                }
-                plan.blocks.push_back(pb);
-            }
-            uint32_t rb_base = uint32_t(plan.row_blocks.size()) - ch.rb_begin;
-            for (DensifyRow r : u.rows) {
-                r.blk_begin += rb_base;
-                r.blk_end += rb_base;
-                plan.rows.push_back(r);
-            }
-            for (uint32_t i : u.rb) plan.row_blocks.push_back(base + i);
-            ++ch.unit_count;
-            std::vector<uint64_t>().swap(u.keys);
-            std::vector<uint64_t>().swap(u.qe);
-        }
-    }
-    finish_chunk();
+    std::vector<std::vector<Unit>> units(plan.T);
+    c.pool().parallel_for(plan.T, [&](size_t slot) { units[slot] = plan_track(c, s, slot, budget, device_cache); });
+    ChunkPacker pack(plan, budget, device_cache);
+    for (size_t slot = 0; slot < plan.T; ++slot)
+        for (Unit& u : units[slot]) pack.add(c.file(file_of(s, slot)), file_of(s, slot), u);
+    pack.finish();
 }
 
 }  // namespace cuda

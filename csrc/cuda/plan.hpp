@@ -1,8 +1,9 @@
 // Planning of one GPU batch (CUDA-free, so the CPU tests run it): which
 // compressed blocks each (window, track) row needs, deduplicated per track,
 // packed into chunks whose compressed + inflated bytes fit a device budget.
-// The same block choice as batch.cpp: a row takes the R-tree candidates of
-// its window that overlap it; rows without any are written as the default.
+// The same block choice as batch.cpp, by the same code (core/block_select.hpp):
+// a row takes the R-tree candidates of its window that overlap it; rows
+// without any are written as the default.
 #pragma once
 
 #include <cstdint>

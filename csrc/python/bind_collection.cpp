@@ -7,11 +7,12 @@
 #include "bwl/error.hpp"
 #include "core/fd_cache.hpp"
 #include "python/batch_args.hpp"
+#include "python/bindings.hpp"
 #include "python/range_reader.hpp"
 
-namespace py = pybind11;
-using bwl::Collection;
+namespace bwl_py {
 
+using bwl::Collection;
 
 void bind_collection(py::module_& m) {
     m.def("set_max_open_files", [](size_t n) { bwl::FdCache::global().set_limit(n); });
@@ -30,7 +31,7 @@ void bind_collection(py::module_& m) {
                  o.aliases.ucsc_ensembl = ucsc_ensembl;
                  o.bed_mask = bed_mask;
                  std::vector<std::shared_ptr<bwl::RangeReader>> rs;
-                 for (const auto& r : readers) rs.push_back(bwl_py::range_reader(r));
+                 for (const auto& r : readers) rs.push_back(range_reader(r));
                  py::gil_scoped_release nogil;
                  return std::make_unique<Collection>(paths, o, rs);
              }),
@@ -79,7 +80,7 @@ void bind_collection(py::module_& m) {
              [](Collection& c, const py::handle& chroms, const py::handle& starts, uint64_t length, uint32_t window,
                 float dflt, int dtype, int layout, const py::handle& tracks, py::array out, int summary,
                 const py::handle& transform, bool pad, const py::handle& reverse, const py::handle& reverse_tracks) {
-                 bwl_py::BatchArgs a = bwl_py::batch_args(c.size(), chroms, starts, length, window, dflt, dtype,
+                 BatchArgs a = batch_args(c.size(), chroms, starts, length, window, dflt, dtype,
                                                           layout, tracks, summary, transform, pad, reverse, reverse_tracks);
                  const bwl::BatchSpec& s = a.spec;
                  size_t T = a.n_tracks;
@@ -134,3 +135,5 @@ void bind_collection(py::module_& m) {
                                   py::array_t<uint64_t>(py::ssize_t(e.size()), e.data()));
         });
 }
+
+}  // namespace bwl_py

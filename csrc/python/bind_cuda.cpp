@@ -14,11 +14,11 @@
 #include "bwl/error.hpp"
 #include "cuda/cuda_batch.hpp"
 #include "python/batch_args.hpp"
+#include "python/bindings.hpp"
 
-namespace py = pybind11;
+namespace bwl_py {
 
 namespace {
-
 
 void cuda_check(cudaError_t e, const char* what) {
     if (e != cudaSuccess) throw std::runtime_error(std::string(what) + ": " + cudaGetErrorString(e));
@@ -125,7 +125,7 @@ void bind_cuda(py::module_& m) {
              [](bwl::CudaBatcher& cb, const py::handle& chroms, const py::handle& starts, uint64_t length,
                 uint32_t window, float dflt, int dtype, int layout, const py::handle& tracks, uintptr_t out,
                 uintptr_t stream, int summary, const py::handle& transform, bool pad) {
-                 bwl_py::BatchArgs a = bwl_py::batch_args(cb.collection().size(), chroms, starts, length, window,
+                 BatchArgs a = batch_args(cb.collection().size(), chroms, starts, length, window,
                                                           dflt, dtype, layout, tracks, summary, transform, pad);
                  const bwl::BatchSpec& s = a.spec;
                  // The caller (bwl.Collection) allocated `out` with the batch's
@@ -176,3 +176,5 @@ void bind_cuda(py::module_& m) {
           py::arg("want_output") = false, py::arg("device") = -1,
           "Inflate each stream on the GPU (one launch, a warp per stream): (best seconds, status, out_len, outputs)");
 }
+
+}  // namespace bwl_py

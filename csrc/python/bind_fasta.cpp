@@ -6,9 +6,10 @@
 #include "bwl/error.hpp"
 #include "bwl/fasta.hpp"
 #include "python/batch_args.hpp"
+#include "python/bindings.hpp"
 #include "python/range_reader.hpp"
 
-namespace py = pybind11;
+namespace bwl_py {
 
 void bind_fasta(py::module_& m) {
     py::class_<bwl::Fasta>(m, "Fasta")
@@ -18,7 +19,7 @@ void bind_fasta(py::module_& m) {
                  bwl::ChromAliases a;
                  a.map = alias_map;
                  a.ucsc_ensembl = ucsc_ensembl;
-                 bwl::FastaRemote remote{bwl_py::range_reader(reader), std::string(fai), std::string(gzi)};
+                 bwl::FastaRemote remote{range_reader(reader), std::string(fai), std::string(gzi)};
                  py::gil_scoped_release nogil;
                  return std::make_unique<bwl::Fasta>(path, threads, std::move(a), remote.reader ? &remote : nullptr);
              }),
@@ -57,9 +58,9 @@ void bind_fasta(py::module_& m) {
                  if (out.ndim() != 3 || !(out.flags() & py::array::c_style) || !out.writeable() ||
                      out.itemsize() != py::ssize_t(bwl::dtype_size(d)) || out.size() != py::ssize_t(B * length * 4))
                      throw bwl::RangeError("out must be a writeable C-contiguous array of B x L x 4 elements");
-                 bwl_py::Array<uint8_t> rev;
+                 Array<uint8_t> rev;
                  if (!reverse.is_none()) {
-                     rev = bwl_py::vec<uint8_t>(reverse, "reverse");
+                     rev = vec<uint8_t>(reverse, "reverse");
                      if (size_t(rev.size()) != B) throw bwl::RangeError("reverse must have one entry per window");
                  }
                  void* p = out.mutable_data();
@@ -80,3 +81,5 @@ void bind_fasta(py::module_& m) {
             return out;
         });
 }
+
+}  // namespace bwl_py

@@ -11,8 +11,9 @@
 
 #include "bwl/bedgraph.hpp"
 #include "bwl/writer.hpp"
+#include "python/bindings.hpp"
 
-namespace py = pybind11;
+namespace bwl_py {
 
 namespace {
 
@@ -90,3 +91,5 @@ void bind_writer(py::module_& m) {
             bwl::write_bigwig(path, r.take(), opt);
         });
 }
+
+}  // namespace bwl_py

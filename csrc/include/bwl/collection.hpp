@@ -97,7 +97,10 @@ public:
     uint64_t preload(size_t t);
 
     uint64_t host_cache_bytes() const { return host_bytes_; }
+    // The decoded-block LRU (CollectionOptions::decoded_cache_bytes), or null.
     const BlockCache* decoded_cache() const { return cache_.get(); }
+    BlockCache* decoded_cache() { return cache_.get(); }
+    bool bed_mask() const { return bed_mask_; }  // CollectionOptions::bed_mask
     ThreadPool& pool() { return pool_; }
 
 private:
@@ -113,8 +116,6 @@ private:
     uint64_t host_bytes_ = 0;
     bool bed_mask_ = false;
     std::unique_ptr<BlockCache> cache_;
-
-    friend class Batcher;
 };
 
 }  // namespace bwl

@@ -1,0 +1,155 @@
+// bwl._core.BigWigFile: one bigWig or bigBed file (bwl.open), pyBigWig-like.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <cstring>
+
+#include "bwl/bigwig.hpp"
+#include "bwl/error.hpp"
+#include "python/bindings.hpp"
+#include "python/range_reader.hpp"
+
+namespace bwl_py {
+
+namespace {
+
+using bwl::BigWigFile;
+
+// Python ints may be negative or huge; the core takes unsigned positions.
+uint64_t position(const BigWigFile& f, int64_t v, const char* name) {
+    if (v < 0) throw bwl::RangeError(f.path() + ": " + name + " must be >= 0, got " + std::to_string(v));
+    return uint64_t(v);
+}
+
+py::dict header_dict(const BigWigFile& f) {
+    const bwl::Header& h = f.header();
+    py::dict d;
+    // pyBigWig's keys first, so code written for it keeps working.
+    d["version"] = h.version;
+    d["nLevels"] = h.zoom_levels;
+    d["nBasesCovered"] = h.summary.bases_covered;
+    d["minVal"] = h.summary.min_val;
+    d["maxVal"] = h.summary.max_val;
+    d["sumData"] = h.summary.sum_data;
+    d["sumSquared"] = h.summary.sum_squares;
+    d["bigBed"] = h.bigbed;
+    d["fieldCount"] = h.field_count;
+    d["definedFieldCount"] = h.defined_field_count;
+    d["byteOrder"] = h.swap ? "big" : "little";  // load_u32 reads little-endian on any host
+    d["compressed"] = h.uncompress_buf_size != 0;
+    d["uncompressBufSize"] = h.uncompress_buf_size;
+    d["chromTreeOffset"] = h.chrom_tree_offset;
+    d["fullDataOffset"] = h.full_data_offset;
+    d["fullIndexOffset"] = h.full_index_offset;
+    d["totalSummaryOffset"] = h.total_summary_offset;
+    d["extensionOffset"] = h.extension_offset;
+    d["sectionCount"] = h.section_count;
+    d["blockCount"] = f.index().block_count;
+    py::list zooms;
+    for (const auto& z : h.zooms)
+        zooms.append(py::dict(py::arg("reductionLevel") = z.reduction_level, py::arg("dataOffset") = z.data_offset,
+                              py::arg("indexOffset") = z.index_offset));
+    d["zoomLevels"] = zooms;
+    d["fileSize"] = f.source().size();
+    return d;
+}
+
+}  // namespace
+
+void bind_bigwig(py::module_& m) {
+    py::class_<BigWigFile>(m, "BigWigFile")
+        .def(py::init([](const std::string& path, const py::object& reader) {
+                 auto r = bwl_py::range_reader(reader);
+                 py::gil_scoped_release nogil;
+                 return std::make_unique<BigWigFile>(path, std::move(r));
+             }),
+             py::arg("path"), py::arg("reader") = py::none())
+        .def_property_readonly("path", &BigWigFile::path)
+        .def("chroms", [](const BigWigFile& f) {
+            py::list out;
+            for (const auto& c : f.chroms()) out.append(py::make_tuple(c.name, c.size));
+            return out;
+        })
+        .def("header", &header_dict)
+        .def("chrom_size", [](const BigWigFile& f, const std::string& chrom) {
+            return f.chroms()[f.chrom_index(chrom)].size;
+        })
+        .def("values", [](const BigWigFile& f, const std::string& chrom, int64_t start, int64_t end) {
+            uint32_t c = f.chrom_index(chrom);
+            uint64_t s = position(f, start, "start"), e = position(f, end, "end");
+            f.check_range(c, s, e);
+            py::array_t<float> out(py::ssize_t(e - s));
+            float* p = out.mutable_data();
+            {
+                py::gil_scoped_release nogil;
+                f.values(c, s, e, p);
+            }
+            return out;
+        }, py::arg("chrom"), py::arg("start"), py::arg("end"))
+        .def("intervals", [](const BigWigFile& f, const std::string& chrom, int64_t start, int64_t end) {
+            uint32_t c = f.chrom_index(chrom);
+            uint64_t s = position(f, start, "start"), e = position(f, end, "end");
+            bwl::Intervals iv;
+            {
+                py::gil_scoped_release nogil;
+                iv = f.intervals(c, s, e);
+            }
+            auto arr = [](const auto& v) {
+                using T = typename std::decay_t<decltype(v)>::value_type;
+                py::array_t<T> a(py::ssize_t(v.size()));
+                if (!v.empty()) std::memcpy(a.mutable_data(), v.data(), v.size() * sizeof(T));
+                return a;
+            };
+            return py::make_tuple(arr(iv.start), arr(iv.end), arr(iv.value));
+        }, py::arg("chrom"), py::arg("start"), py::arg("end"))
+        .def("entries", [](const BigWigFile& f, const std::string& chrom, int64_t start, int64_t end, bool with_rest) {
+            uint32_t c = f.chrom_index(chrom);
+            uint64_t s = position(f, start, "start"), e = position(f, end, "end");
+            bwl::BedEntries be;
+            {
+                py::gil_scoped_release nogil;
+                be = f.entries(c, s, e, with_rest);
+            }
+            py::array_t<uint32_t> a(py::ssize_t(be.start.size())), b(py::ssize_t(be.end.size()));
+            if (!be.start.empty()) {
+                std::memcpy(a.mutable_data(), be.start.data(), be.start.size() * 4);
+                std::memcpy(b.mutable_data(), be.end.data(), be.end.size() * 4);
+            }
+            py::list rest;
+            if (with_rest)
+                for (const auto& r : be.rest) rest.append(py::reinterpret_steal<py::str>(PyUnicode_DecodeUTF8(r.data(), py::ssize_t(r.size()), "replace")));
+            return py::make_tuple(a, b, rest);
+        }, py::arg("chrom"), py::arg("start"), py::arg("end"), py::arg("with_rest") = true)
+        .def("auto_sql", [](const BigWigFile& f) {
+            std::string s;
+            {
+                py::gil_scoped_release nogil;
+                s = f.auto_sql();
+            }
+            return py::reinterpret_steal<py::str>(PyUnicode_DecodeUTF8(s.data(), py::ssize_t(s.size()), "replace"));
+        })
+        .def_property_readonly("bigbed", &BigWigFile::bigbed)
+        .def("stats", [](const BigWigFile& f, const std::string& chrom, int64_t start, int64_t end,
+                         const std::string& type, int64_t nbins, bool exact) {
+            uint32_t c = f.chrom_index(chrom);
+            uint64_t s = position(f, start, "start"), e = position(f, end, "end");
+            bwl::Stat st;
+            try {
+                st = bwl::parse_stat(type);
+            } catch (const bwl::RangeError& e) {
+                throw bwl::RangeError(f.path() + ": " + e.what());
+            }
+            if (nbins < 1 || nbins > INT32_MAX) throw bwl::RangeError(f.path() + ": nBins must be >= 1");
+            std::vector<double> v;
+            {
+                py::gil_scoped_release nogil;
+                v = f.stats(c, s, e, st, uint32_t(nbins), exact);
+            }
+            py::array_t<double> a(py::ssize_t(v.size()));
+            std::memcpy(a.mutable_data(), v.data(), v.size() * sizeof(double));
+            return a;
+        }, py::arg("chrom"), py::arg("start"), py::arg("end"), py::arg("type"), py::arg("nbins"), py::arg("exact"));
+}
+
+}  // namespace bwl_py

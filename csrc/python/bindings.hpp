@@ -1,0 +1,21 @@
+// The parts of bwl._core, one function per area (module.cpp calls them
+// in order; each lives in its own bind_*.cpp, module.cpp holds the first two).
+#pragma once
+
+#include <pybind11/pybind11.h>
+
+namespace bwl_py {
+
+namespace py = pybind11;
+
+void bind_errors(py::module_& m);      // bwl's C++ errors -> Python exceptions (module.cpp)
+void bind_build_info(py::module_& m);  // build_info, inflate_zlib (module.cpp)
+void bind_bigwig(py::module_& m);      // BigWigFile (bind_bigwig.cpp)
+void bind_writer(py::module_& m);      // write, BedGraphReader (bind_writer.cpp)
+void bind_collection(py::module_& m);  // Collection, open-file limits (bind_collection.cpp)
+void bind_fasta(py::module_& m);       // Fasta (bind_fasta.cpp)
+#ifdef BWL_HAVE_CUDA
+void bind_cuda(py::module_& m);        // CudaBatcher, DeviceArray (bind_cuda.cpp)
+#endif
+
+}  // namespace bwl_py
