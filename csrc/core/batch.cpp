@@ -9,12 +9,14 @@
 // a window's row at its first block and finishing it (window mean, dtype,
 // layout) after its last, so only overlapping windows are held at once.
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 
 #include "bwl/collection.hpp"
 #include "bwl/error.hpp"
 #include "core/block_select.hpp"
 #include "core/inflate.hpp"
+#include "core/preloaded.hpp"
 #include "hd/bed.hpp"
 #include "hd/convert.hpp"
 #include "hd/section.hpp"
@@ -48,6 +50,7 @@ struct Scratch {
     std::vector<std::vector<float>> rows;   // per-base staging (window == 1, converted)
     std::vector<std::vector<double>> bins;  // (sum, bases) per bin (window > 1)
     std::vector<std::vector<int32_t>> diffs; // bigBed coverage difference arrays (bed.hpp)
+    uint64_t preloaded_hits = 0;            // blocks served by preloaded tracks (counted as cache hits)
 };
 
 Scratch& scratch() {
@@ -84,7 +87,14 @@ public:
         pooled_ = s_.window > 1;
         plan();
         prefetch();
-        c_.pool().parallel_for(tasks_.size(), [&](size_t k) { run_task(tasks_[k]); });
+        std::atomic<uint64_t> hits{0};
+        c_.pool().parallel_for(tasks_.size(), [&](size_t k) {
+            Scratch& sc = scratch();
+            uint64_t before = sc.preloaded_hits;
+            run_task(tasks_[k]);
+            if (sc.preloaded_hits != before) hits += sc.preloaded_hits - before;
+        });
+        if (hits && c_.decoded_cache()) c_.decoded_cache()->add_hits(hits);
     }
 
 private:
@@ -297,7 +307,7 @@ private:
         uint64_t n;
         Block cached;  // keeps a cached block alive while we read it
         bool sorted = false;
-        bool prefix = load(task.file, file, cb, blk, chrom_id, qe, readers > 1, sc, &cached, &data, &n, &sorted);
+        bool prefix = load(task, file, cb, blk, chrom_id, qe, readers > 1, sc, &cached, &data, &n, &sorted);
         for (RowOpen& o : open) {
             WindowSpan sp = span(o.r->window);
             if (!reads_block(cb, blk, sp)) continue;
@@ -348,7 +358,7 @@ private:
         const uint32_t chrom_id = file.chroms()[task.file_chrom].id;
         const uint8_t* data;
         uint64_t n;
-        Block cached = load_whole(task.file, file, cb, blk, sc, &data, &n);
+        Block cached = load_whole(task, file, cb, blk, sc, &data, &n);
         for (const BedOpen& o : open) {
             WindowSpan sp = span(o.r->window);
             if (!reads_block(cb, blk, sp)) continue;
@@ -397,10 +407,18 @@ private:
     // Block blk whole (bigBed: records carry text), from the decoded cache or
     // read and inflated into sc.buf (and cached). The returned block keeps a
     // cached one alive while *data is read.
-    Block load_whole(uint32_t f, const BigWigFile& file, const ChromBlocks& cb, uint32_t blk, Scratch& sc,
+    Block load_whole(const Task& task, const BigWigFile& file, const ChromBlocks& cb, uint32_t blk, Scratch& sc,
                      const uint8_t** data, uint64_t* n) {
-        BlockCache* cache = c_.decoded_cache();
+        const uint32_t f = task.file;
         Block cached;
+        if (const PreloadedTrack* pre = c_.preloaded(f)) {
+            const PreloadedBlock& b = pre->block(task.file_chrom, blk);
+            *data = b.data;
+            *n = b.size;
+            ++sc.preloaded_hits;
+            return cached;
+        }
+        BlockCache* cache = c_.decoded_cache();
         if (cache && (cached = cache->get(f, cb.offset[blk]))) {
             *data = cached->bytes.data();
             *n = cached->bytes.size();
@@ -420,8 +438,17 @@ private:
     // further and cached again). Returns true when data[0, n) is a prefix.
     // *sorted: its items may be binary-searched (known for cached blocks,
     // checked once when caching, or when `many` windows read it now).
-    bool load(uint32_t f, const BigWigFile& file, const ChromBlocks& cb, uint32_t blk, uint32_t chrom_id, uint64_t qe,
-              bool many, Scratch& sc, Block* cached, const uint8_t** data, uint64_t* n, bool* sorted) {
+    bool load(const Task& task, const BigWigFile& file, const ChromBlocks& cb, uint32_t blk, uint32_t chrom_id,
+              uint64_t qe, bool many, Scratch& sc, Block* cached, const uint8_t** data, uint64_t* n, bool* sorted) {
+        const uint32_t f = task.file;
+        if (const PreloadedTrack* pre = c_.preloaded(f)) {
+            const PreloadedBlock& b = pre->block(task.file_chrom, blk);
+            *data = b.data;
+            *n = b.size;
+            *sorted = b.sorted;
+            ++sc.preloaded_hits;
+            return false;
+        }
         const bool swap = file.header().swap;
         BlockCache* cache = c_.decoded_cache();
         if (cache && (*cached = cache->get(f, cb.offset[blk]))) {

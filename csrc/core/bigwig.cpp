@@ -23,11 +23,6 @@ Scratch& scratch() {
     thread_local Scratch s;
     return s;
 }
-
-// Deflate cannot expand more than ~1032:1, so a block's inflated size is
-// bounded by its compressed size too; this caps what a hostile
-// uncompressBufSize can make us allocate.
-constexpr uint64_t kMaxDeflateRatio = 1032;
 }  // namespace
 
 BigWigFile::BigWigFile(const std::string& path, std::shared_ptr<RangeReader> reader) : src_(path, std::move(reader)) {
@@ -113,7 +108,7 @@ uint64_t BigWigFile::load_block(uint64_t offset, uint64_t size, ByteBuffer& raw,
 uint64_t BigWigFile::read_compressed_block(uint64_t offset, uint64_t size, ByteBuffer& raw, ByteBuffer& buf) const {
     raw.reserve(size);
     src_.read(offset, size, raw.data(), "data block");
-    uint64_t cap = std::min<uint64_t>(hdr_.uncompress_buf_size, size * kMaxDeflateRatio + 64);
+    uint64_t cap = inflated_capacity(hdr_.uncompress_buf_size, size);
     buf.reserve(cap);
     return cap;
 }

@@ -25,7 +25,7 @@ bool BlockCache::contains(uint32_t file, uint64_t offset) const {
 
 void BlockCache::put(uint32_t file, uint64_t offset, Block b) {
     if (!b) return;
-    if (b->bytes.size() > max_bytes_) {
+    if (b->bytes.size() + reserved_.load() > max_bytes_) {
         evictions_.fetch_add(1);
         return;
     }
@@ -47,6 +47,14 @@ void BlockCache::put(uint32_t file, uint64_t offset, Block b) {
         sh.map[k] = sh.lru.begin();
     }
     if (bytes_.load() > max_bytes_) trim(home + 1);
+}
+
+bool BlockCache::reserve(uint64_t n) {
+    if (reserved_.load() + n > max_bytes_) return false;
+    reserved_ += n;
+    bytes_ += n;
+    trim(0);
+    return true;
 }
 
 void BlockCache::trim(size_t from) {

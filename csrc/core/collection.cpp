@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "bwl/error.hpp"
+#include "core/preloaded.hpp"
 #include "hd/section.hpp"
 
 namespace bwl {
@@ -51,6 +52,7 @@ Collection::Collection(const std::vector<std::string>& paths, const CollectionOp
     }
     scale_.assign(files_.size(), 1.0f);
     if (opt.decoded_cache_bytes) cache_ = std::make_unique<BlockCache>(opt.decoded_cache_bytes);
+    preloaded_.resize(files_.size());
 }
 
 void Collection::region_stats(const uint32_t* chrom, const int64_t* start, const int64_t* end, size_t n, Stat stat,
@@ -77,25 +79,18 @@ void Collection::region_stats(const uint32_t* chrom, const int64_t* start, const
 uint64_t Collection::preload(size_t t) {
     if (!cache_) throw RangeError("preload needs a decoded cache (decoded_cache=bytes) to hold the blocks");
     if (t >= files_.size()) throw RangeError("track index " + std::to_string(t) + " out of range");
-    const BigWigFile& f = *files_[t];
-    ByteRanges blocks = f.data_blocks();
-    uint64_t evicted = cache_->evictions(), before = cache_->bytes();
-    const bool swap = f.header().swap, bed = f.bigbed();
-    f.source().prefetch(blocks);
-    pool_.parallel_for(blocks.size(), [&](size_t k) {
-        thread_local ByteBuffer raw, buf;
-        uint64_t off = blocks[k].first;
-        uint64_t n = f.load_block(off, blocks[k].second, raw, buf);
-        bool sorted = !bed && block_sorted(buf.data(), n, swap, false);
-        cache_->put(uint32_t(t), off,
-                    std::make_shared<const CachedBlock>(CachedBlock{{buf.data(), buf.data() + n}, true, sorted}));
-    });
-    if (cache_->evictions() != evicted)
-        throw RangeError(f.path() + ": preload: the decoded blocks do not fit in decoded_cache=" +
-                         std::to_string(cache_->max_bytes()) + " bytes (" + std::to_string(cache_->bytes()) +
-                         " held; blocks were dropped to make room): raise decoded_cache or preload fewer tracks");
-    return cache_->bytes() - before;
+    if (preloaded_[t]) return 0;
+    auto track = std::make_unique<PreloadedTrack>(*files_[t], pool_);
+    uint64_t held = cache_->bytes();
+    if (!cache_->reserve(track->bytes()))
+        throw RangeError(files_[t]->path() + ": preload: its decoded blocks (" + std::to_string(track->bytes()) +
+                         " bytes) do not fit in decoded_cache=" + std::to_string(cache_->max_bytes()) + " bytes (" +
+                         std::to_string(held) + " held): raise decoded_cache or preload fewer tracks");
+    preloaded_[t] = std::move(track);
+    return preloaded_[t]->bytes();
 }
+
+Collection::~Collection() = default;
 
 uint32_t Collection::chrom_index(const std::string& name) const {
     auto it = by_name_.find(aliases_.key(name));

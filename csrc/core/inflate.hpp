@@ -18,6 +18,16 @@ uint64_t inflate_zlib(const uint8_t* src, uint64_t n, uint8_t* dst, uint64_t cap
 // The same for one gzip member (RFC 1952), as in BGZF files.
 uint64_t inflate_gzip(const uint8_t* src, uint64_t n, uint8_t* dst, uint64_t cap);
 
+// Deflate cannot expand more than ~1032:1, so a block's inflated size is
+// bounded by its compressed size too: the buffer for a block of
+// `compressed` bytes is at most this, whatever a hostile uncompressBufSize
+// says (the CPU reader and the GPU plan both size blocks so).
+constexpr uint64_t kMaxDeflateRatio = 1032;
+inline uint64_t inflated_capacity(uint64_t uncompress_buf_size, uint64_t compressed) {
+    uint64_t bound = compressed * kMaxDeflateRatio + 64;
+    return uncompress_buf_size < bound ? uncompress_buf_size : bound;
+}
+
 // "bwl", "libdeflate" or "zlib": which decoder inflate_zlib uses, and its
 // version (for bwl's: the instruction set of the fast loop this CPU runs).
 const char* inflate_backend();

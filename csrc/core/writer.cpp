@@ -20,11 +20,11 @@
 #include <memory>
 #include <new>
 #include <string>
-#include <system_error>
 #include <thread>
 #include <vector>
 
 #include "bwl/detail/format.hpp"
+#include "bwl/detail/thread_pool.hpp"
 #include "bwl/error.hpp"
 #include "core/zoom_builder.hpp"
 
@@ -134,32 +134,12 @@ struct BlockEntry {
     uint64_t offset, size;
 };
 
-// Runs f(0..n-1) on up to kMaxThreads threads; f must not throw.
-template <class F>
-void parallel_for(size_t n, const F& f) {
-    size_t t = std::min<size_t>({n, kMaxThreads, std::max(1u, std::thread::hardware_concurrency())});
-    std::atomic<size_t> next{0};
-    auto work = [&] {
-        for (size_t i; (i = next++) < n;) f(i);
-    };
-    std::vector<std::thread> pool;
-    for (size_t k = 1; k < t; ++k) {
-        try {
-            pool.emplace_back(work);
-        } catch (const std::system_error&) {
-            break;  // fewer threads is fine
-        }
-    }
-    work();
-    for (std::thread& th : pool) th.join();
-}
-
-// Collects blocks, compresses them a batch at a time on all cores (zlib is
-// most of the writing time), and writes them in order; the output does not
-// depend on the thread count.
+// Collects blocks, compresses them a batch at a time on the writer's pool
+// (zlib is most of the writing time), and writes them in order; the output
+// does not depend on the thread count.
 class BlockSink {
 public:
-    BlockSink(OutFile& out, bool compress) : out_(out), compress_(compress) {}
+    BlockSink(OutFile& out, bool compress, ThreadPool& pool) : out_(out), compress_(compress), pool_(pool) {}
 
     void add(const Bytes& raw, const Bounds& b) {
         raw_.push_back(raw.buf);
@@ -188,7 +168,7 @@ private:
     // Replaces each raw block by its zlib stream.
     void compress_all() {
         std::atomic<bool> ok{true};
-        parallel_for(raw_.size(), [&](size_t i) {
+        pool_.parallel_for(raw_.size(), [&](size_t i) {
             try {
                 std::vector<uint8_t>& r = raw_[i];
                 uLongf n = compressBound(uLong(r.size()));
@@ -205,38 +185,70 @@ private:
 
     OutFile& out_;
     bool compress_;
+    ThreadPool& pool_;
     std::vector<std::vector<uint8_t>> raw_;
     std::vector<Bounds> bounds_;
     size_t pending_ = 0;
     std::vector<BlockEntry> entries_;
 };
 
-// ---- R-tree (cirTree) --------------------------------------------------------
+// ---- trees: the R-tree (cirTree) and the chrom B+ tree ----------------------
 
-uint64_t rtree_node_size(uint32_t bs, bool leaf) {
-    return kNodeHeaderSize + uint64_t(bs) * (leaf ? kCirLeafItemSize : kCirBranchItemSize);
+// The levels of a tree of fan-out bs over `items`: level 0 holds one entry
+// per leaf node (the fold of its bs items, first to last), each level above
+// one per bs nodes below, up to a single root. No items still gives one
+// (empty) leaf node, so readers always find a root.
+template <class T, class Fold>
+std::vector<std::vector<T>> tree_levels(const std::vector<T>& items, uint32_t bs, const T& empty, Fold fold) {
+    std::vector<std::vector<T>> levels;
+    const std::vector<T>* below = &items;
+    do {
+        std::vector<T> up;
+        for (size_t i = 0; i < below->size(); ++i) {
+            if (i % bs == 0) up.push_back((*below)[i]);
+            else up.back() = fold(up.back(), (*below)[i]);
+        }
+        if (up.empty()) up.push_back(empty);
+        levels.push_back(std::move(up));
+        below = &levels.back();
+    } while (levels.back().size() > 1);
+    return levels;
 }
 
-// Bounds of every node, level 0 = leaf nodes (bs entries each), up to the
-// single root. No entries still gives one (empty) leaf node, so readers
-// always find a root.
-std::vector<std::vector<Bounds>> rtree_levels(const std::vector<BlockEntry>& items, uint32_t bs) {
-    std::vector<std::vector<Bounds>> levels(1);
-    for (size_t i = 0; i < items.size(); ++i) {
-        if (i % bs == 0) levels[0].push_back(items[i].bounds);
-        else levels[0].back() = merge(levels[0].back(), items[i].bounds);
+// Writes a tree's nodes after its header, root level first, each node padded
+// to bs slots (as UCSC does): a node header (isLeaf, reserved, count), then
+// put_leaf(b, item) for the items of a leaf, or put_branch(b, k, c, offset)
+// for node c of level k below (offset: where that child starts; child
+// offsets follow from the fixed node sizes). leaf_slot / branch_slot: bytes
+// of one slot.
+template <class Entry, class PutLeaf, class PutBranch>
+void write_tree_nodes(OutFile& out, Bytes& b, const std::vector<std::vector<Entry>>& levels, size_t n_items, uint32_t bs,
+                      uint64_t leaf_slot, uint64_t branch_slot, PutLeaf put_leaf, PutBranch put_branch) {
+    auto node_size = [&](size_t k) { return kNodeHeaderSize + uint64_t(bs) * (k == 0 ? leaf_slot : branch_slot); };
+    const size_t depth = levels.size();
+    std::vector<uint64_t> level_offset(depth);
+    uint64_t off = out.tell();
+    for (size_t k = depth; k-- > 0;) {
+        level_offset[k] = off;
+        off += levels[k].size() * node_size(k);
     }
-    if (levels[0].empty()) levels[0].push_back(Bounds{0, 0, 0, 0});
-    while (levels.back().size() > 1) {
-        const std::vector<Bounds>& below = levels.back();
-        std::vector<Bounds> up;
-        for (size_t i = 0; i < below.size(); ++i) {
-            if (i % bs == 0) up.push_back(below[i]);
-            else up.back() = merge(up.back(), below[i]);
+    for (size_t k = depth; k-- > 0;) {
+        const bool leaf = k == 0;
+        const size_t children = leaf ? n_items : levels[k - 1].size();
+        for (size_t node = 0; node < levels[k].size(); ++node) {
+            size_t first = node * bs, last = std::min(children, first + bs);
+            b.clear();
+            b.u8(leaf ? 1 : 0);
+            b.u8(0);
+            b.u16(uint16_t(last - first));
+            for (size_t c = first; c < last; ++c) {
+                if (leaf) put_leaf(b, c);
+                else put_branch(b, k - 1, c, level_offset[k - 1] + c * node_size(k - 1));
+            }
+            b.zeros((bs - (last - first)) * (leaf ? leaf_slot : branch_slot));
+            out.write(b);
         }
-        levels.push_back(std::move(up));
     }
-    return levels;
 }
 
 void put_bounds(Bytes& b, const Bounds& x) {
@@ -246,12 +258,13 @@ void put_bounds(Bytes& b, const Bounds& x) {
     b.u32(x.end_base);
 }
 
-// Writes header and nodes, root level first, each node padded to bs slots
-// (as UCSC does). Child offsets follow from the fixed node sizes.
+// The R-tree of blocks: a node's bounds are the merge of its children's.
 void write_rtree(OutFile& out, const std::vector<BlockEntry>& items, uint32_t bs,
                  uint32_t items_per_slot, uint64_t end_file_offset, bool big) {
-    auto levels = rtree_levels(items, bs);
-    size_t depth = levels.size();
+    std::vector<Bounds> bounds;
+    bounds.reserve(items.size());
+    for (const BlockEntry& e : items) bounds.push_back(e.bounds);
+    auto levels = tree_levels(bounds, bs, Bounds{0, 0, 0, 0}, merge);
     Bytes b(big);
     b.u32(kCirTreeMagic);
     b.u32(bs);
@@ -261,58 +274,31 @@ void write_rtree(OutFile& out, const std::vector<BlockEntry>& items, uint32_t bs
     b.u32(items_per_slot);
     b.u32(0);  // reserved
     out.write(b);
-
-    std::vector<uint64_t> level_offset(depth);
-    uint64_t off = out.tell();
-    for (size_t k = depth; k-- > 0;) {
-        level_offset[k] = off;
-        off += levels[k].size() * rtree_node_size(bs, k == 0);
-    }
-    for (size_t k = depth; k-- > 0;) {
-        bool leaf = k == 0;
-        size_t children = leaf ? items.size() : levels[k - 1].size();
-        for (size_t node = 0; node < levels[k].size(); ++node) {
-            size_t first = node * bs, last = std::min(children, first + bs);
-            b.clear();
-            b.u8(leaf ? 1 : 0);
-            b.u8(0);
-            b.u16(uint16_t(last - first));
-            for (size_t c = first; c < last; ++c) {
-                if (leaf) {
-                    put_bounds(b, items[c].bounds);
-                    b.u64(items[c].offset);
-                    b.u64(items[c].size);
-                } else {
-                    put_bounds(b, levels[k - 1][c]);
-                    b.u64(level_offset[k - 1] + c * rtree_node_size(bs, k - 1 == 0));
-                }
-            }
-            b.zeros((bs - (last - first)) * (leaf ? kCirLeafItemSize : kCirBranchItemSize));
-            out.write(b);
-        }
-    }
+    write_tree_nodes(
+        out, b, levels, items.size(), bs, kCirLeafItemSize, kCirBranchItemSize,
+        [&](Bytes& node, size_t c) {
+            put_bounds(node, items[c].bounds);
+            node.u64(items[c].offset);
+            node.u64(items[c].size);
+        },
+        [&](Bytes& node, size_t k, size_t c, uint64_t child) {
+            put_bounds(node, levels[k][c]);
+            node.u64(child);
+        });
 }
 
-// ---- chromosome B+ tree ----------------------------------------------------
-
-// Keys are names zero-padded to the longest; ids are positions in `chroms`
-// (sorted bytewise), so the leaves come out in key order. Node j of level k
-// starts with item first[k][j]; an index slot carries its child's first key.
+// The chromosome B+ tree. Keys are names zero-padded to the longest; ids are
+// positions in `chroms` (sorted bytewise), so the leaves come out in key
+// order. A node is named by its first item; an index slot carries its
+// child's first key.
 void write_chrom_tree(OutFile& out, const ChromsById& chroms, uint32_t block_size, bool big) {
     size_t n = chroms.size();
     uint32_t bs = uint32_t(std::max<size_t>(1, std::min<size_t>(block_size, n)));
     size_t key_size = 1;
     for (const ChromData* c : chroms) key_size = std::max(key_size, c->name.size());
-    uint64_t node_size = kNodeHeaderSize + uint64_t(bs) * (key_size + kBptValSize);
-
-    std::vector<std::vector<size_t>> first(1);  // first item of each node, per level
-    for (size_t i = 0; i < std::max<size_t>(n, 1); i += bs) first[0].push_back(i);
-    while (first.back().size() > 1) {
-        std::vector<size_t> up;
-        for (size_t j = 0; j < first.back().size(); j += bs) up.push_back(first.back()[j]);
-        first.push_back(std::move(up));
-    }
-    size_t depth = first.size();
+    std::vector<size_t> ids(n);
+    for (size_t i = 0; i < n; ++i) ids[i] = i;
+    auto levels = tree_levels(ids, bs, size_t(0), [](size_t first, size_t) { return first; });
 
     Bytes b(big);
     b.u32(kBptMagic);
@@ -322,41 +308,22 @@ void write_chrom_tree(OutFile& out, const ChromsById& chroms, uint32_t block_siz
     b.u64(n);
     b.u64(0);  // reserved
     out.write(b);
-
-    std::vector<uint64_t> level_offset(depth);
-    uint64_t off = out.tell();
-    for (size_t k = depth; k-- > 0;) {
-        level_offset[k] = off;
-        off += first[k].size() * node_size;
-    }
-    auto put_key = [&](size_t item) {
+    auto put_key = [&](Bytes& node, size_t item) {
         const std::string& name = chroms[item]->name;
-        b.raw(name.data(), name.size());
-        b.zeros(key_size - name.size());
+        node.raw(name.data(), name.size());
+        node.zeros(key_size - name.size());
     };
-    for (size_t k = depth; k-- > 0;) {
-        bool leaf = k == 0;
-        size_t children = leaf ? n : first[k - 1].size();
-        for (size_t node = 0; node < first[k].size(); ++node) {
-            size_t lo = node * bs, hi = std::min(children, lo + bs);
-            b.clear();
-            b.u8(leaf ? 1 : 0);
-            b.u8(0);
-            b.u16(uint16_t(hi - lo));
-            for (size_t c = lo; c < hi; ++c) {
-                if (leaf) {
-                    put_key(c);
-                    b.u32(uint32_t(c));
-                    b.u32(chroms[c]->size);
-                } else {
-                    put_key(first[k - 1][c]);
-                    b.u64(level_offset[k - 1] + c * node_size);
-                }
-            }
-            b.zeros((bs - (hi - lo)) * (key_size + kBptValSize));
-            out.write(b);
-        }
-    }
+    write_tree_nodes(
+        out, b, levels, n, bs, key_size + kBptValSize, key_size + kBptValSize,
+        [&](Bytes& node, size_t c) {
+            put_key(node, c);
+            node.u32(uint32_t(c));
+            node.u32(chroms[c]->size);
+        },
+        [&](Bytes& node, size_t k, size_t c, uint64_t child) {
+            put_key(node, levels[k][c]);
+            node.u64(child);
+        });
 }
 
 // ---- data sections ---------------------------------------------------------
@@ -493,7 +460,8 @@ struct ZoomHeaderOut {
 class Writer {
 public:
     Writer(const std::string& path, const ChromsById& chroms, const WriteOptions& opt)
-        : out_(path), chroms_(chroms), opt_(opt) {}
+        : out_(path), chroms_(chroms), opt_(opt),
+          pool_(std::min<size_t>(kMaxThreads, std::max(1u, std::thread::hardware_concurrency()))) {}
 
     void run() {
         int max_levels = opt_.zoom_levels < 0 ? kMaxZoomLevels : std::min(opt_.zoom_levels, kMaxZoomLevels);
@@ -516,7 +484,7 @@ private:
         Bytes b(opt_.big_endian);
         b.u64(sections.size());
         out_.write(b);
-        BlockSink sink(out_, opt_.compress);
+        BlockSink sink(out_, opt_.compress, pool_);
         for (const Section& s : sections) {
             const ChromData& c = *chroms_[s.chrom_id];
             encode_section(b, c, s, opt_.type);
@@ -553,7 +521,7 @@ private:
         Bytes b(opt_.big_endian);
         b.u32(uint32_t(recs.size()));
         out_.write(b);
-        BlockSink sink(out_, opt_.compress);
+        BlockSink sink(out_, opt_.compress, pool_);
         for (size_t i = 0; i < recs.size(); i += opt_.items_per_slot) {
             size_t n = std::min<size_t>(opt_.items_per_slot, recs.size() - i);
             b.clear();
@@ -627,6 +595,7 @@ private:
     OutFile out_;
     const ChromsById& chroms_;
     const WriteOptions& opt_;
+    ThreadPool pool_;  // compression
     std::vector<ZoomHeaderOut> zooms_;
     uint64_t summary_offset_ = 0, chrom_tree_offset_ = 0, data_offset_ = 0, index_offset_ = 0;
     uint64_t max_raw_ = 0;  // largest uncompressed data block

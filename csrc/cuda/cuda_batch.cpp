@@ -17,6 +17,7 @@
 #include <string>
 
 #include "bwl/error.hpp"
+#include "cuda/cuda_util.hpp"
 #include "cuda/kernels.hpp"
 #include "cuda/plan.hpp"
 #include "hd/inflate_hd.hpp"
@@ -25,52 +26,12 @@ namespace bwl {
 
 namespace {
 
-void check(cudaError_t e, const char* what) {
-    if (e != cudaSuccess) throw std::runtime_error(std::string("CUDA error in ") + what + ": " + cudaGetErrorString(e));
-}
+using cuda::check;
+using cuda::DeviceBuf;
+using cuda::DeviceScope;
+using cuda::PinnedBuf;
 
 uint64_t align16(uint64_t x) { return (x + 15) & ~uint64_t(15); }
-
-// Makes `d` current for the scope (the caller's device is restored).
-struct DeviceScope {
-    int prev = -1, dev;
-    explicit DeviceScope(int d) : dev(d) {
-        check(cudaGetDevice(&prev), "cudaGetDevice");
-        if (prev != dev) check(cudaSetDevice(dev), "cudaSetDevice");
-    }
-    ~DeviceScope() {
-        if (prev >= 0 && prev != dev) cudaSetDevice(prev);
-    }
-};
-
-// Grow-only buffers (device or pinned host memory). Callers resize only
-// while no work uses them. Owners: not copyable.
-template <cudaError_t (*Alloc)(void**, size_t), cudaError_t (*Free)(void*)>
-struct GrowBuf {
-    void* p = nullptr;
-    uint64_t cap = 0;
-    GrowBuf() = default;
-    GrowBuf(const GrowBuf&) = delete;
-    GrowBuf& operator=(const GrowBuf&) = delete;
-    ~GrowBuf() {
-        if (p) Free(p);
-    }
-    void ensure(uint64_t n) {
-        if (n <= cap) return;
-        if (p) Free(p);
-        p = nullptr;
-        cap = 0;
-        uint64_t want = std::max<uint64_t>(n + n / 4, 1 << 16);
-        check(Alloc(&p, want), ("allocating " + std::to_string(want) + " bytes").c_str());
-        cap = want;
-    }
-    uint8_t* bytes() const { return static_cast<uint8_t*>(p); }
-};
-
-cudaError_t device_alloc(void** p, size_t n) { return cudaMalloc(p, n); }
-cudaError_t pinned_alloc(void** p, size_t n) { return cudaHostAlloc(p, n, cudaHostAllocDefault); }
-using DeviceBuf = GrowBuf<device_alloc, cudaFree>;
-using PinnedBuf = GrowBuf<pinned_alloc, cudaFreeHost>;
 
 // Byte layout of one chunk's descriptors (a single copy to the device).
 struct MetaLayout {

@@ -44,6 +44,15 @@ struct WarpGroup {
 
 constexpr uint32_t kThreads = kWarpsPerCta * 32;
 
+// Grid-stride over n work items, one per warp: f(item, warp in the CTA).
+// Any grid size is correct; every lane of a warp gets the same items.
+template <class F>
+__device__ __forceinline__ void for_each_warp_item(uint64_t n, F&& f) {
+    const uint32_t warp = threadIdx.x >> 5;
+    for (uint64_t j = uint64_t(blockIdx.x) * kWarpsPerCta + warp; j < n; j += uint64_t(gridDim.x) * kWarpsPerCta)
+        f(j, warp);
+}
+
 __device__ void report(ErrorRecord* e, int kind, int code, uint64_t block) {
     if (e && atomicCAS(&e->flag, 0, 1) == 0) {
         e->kind = kind;
@@ -54,9 +63,8 @@ __device__ void report(ErrorRecord* e, int kind, int code, uint64_t block) {
 
 __global__ void __launch_bounds__(kThreads) inflate_kernel(const InflateJob* jobs, uint32_t n, bool zlib, ErrorRecord* err) {
     __shared__ InflateShared sh[kWarpsPerCta];
-    const uint32_t warp = threadIdx.x >> 5;
     WarpGroup g;
-    for (uint64_t j = uint64_t(blockIdx.x) * kWarpsPerCta + warp; j < n; j += uint64_t(gridDim.x) * kWarpsPerCta) {
+    for_each_warp_item(n, [&](uint64_t j, uint32_t warp) {
         const InflateJob job = jobs[j];
         uint64_t len = 0;
         bool cut = false;
@@ -67,17 +75,16 @@ __global__ void __launch_bounds__(kThreads) inflate_kernel(const InflateJob* job
             if (job.prefix) *job.prefix = cut;
             if (st != kInflateOk) report(err, kErrorInflate, st, job.tag);
         }
-    }
+    });
 }
 
 __global__ void __launch_bounds__(kThreads) extent_kernel(DensifyBlock* blocks, uint32_t n, uint64_t block_base,
                                                          ErrorRecord* err) {
     __shared__ uint64_t scratch[kWarpsPerCta][64];
-    const uint32_t warp = threadIdx.x >> 5;
     WarpGroup g;
-    for (uint64_t j = uint64_t(blockIdx.x) * kWarpsPerCta + warp; j < n; j += uint64_t(gridDim.x) * kWarpsPerCta) {
+    for_each_warp_item(n, [&](uint64_t j, uint32_t warp) {
         const DensifyBlock blk = blocks[j];
-        if (blk.status != 0) continue;  // inflate failed: already reported
+        if (blk.status != 0) return;  // inflate failed: already reported
         uint64_t lo, hi;
         bool sorted;
         int st = block_extent(g, blk, scratch[warp], &lo, &hi, &sorted);
@@ -91,7 +98,7 @@ __global__ void __launch_bounds__(kThreads) extent_kernel(DensifyBlock* blocks, 
             }
         }
         g.sync();
-    }
+    });
 }
 
 __global__ void __launch_bounds__(kThreads) densify_kernel(DensifyParams p, const DensifyRow* rows, uint32_t n,
@@ -99,15 +106,14 @@ __global__ void __launch_bounds__(kThreads) densify_kernel(DensifyParams p, cons
                                                           uint64_t block_base, ErrorRecord* err) {
     __shared__ double tiles[kWarpsPerCta][kTileBases / 2];  // doubles: 8-byte aligned for pooled rows
     __shared__ PoolItems items[kWarpsPerCta];
-    const uint32_t warp = threadIdx.x >> 5;
     WarpGroup g;
-    for (uint64_t r = uint64_t(blockIdx.x) * kWarpsPerCta + warp; r < n; r += uint64_t(gridDim.x) * kWarpsPerCta) {
+    for_each_warp_item(n, [&](uint64_t r, uint32_t warp) {
         const DensifyRow row = rows[r];
         uint32_t bad = 0;
         int st = row_values(g, reinterpret_cast<float*>(tiles[warp]), kTileBases, &items[warp], p, row, row_blocks,
                             blocks, &bad);
         if (g.rank() == 0 && st != kSectionOk) report(err, kErrorSection, st, block_base + bad);
-    }
+    });
 }
 
 unsigned grid_for(uint32_t n) {

@@ -10,6 +10,7 @@
 
 #include "bwl/error.hpp"
 #include "core/block_select.hpp"
+#include "core/inflate.hpp"
 
 namespace bwl {
 namespace cuda {
@@ -45,7 +46,7 @@ struct BlockCost {
 };
 BlockCost block_cost(const BigWigFile& file, const ChromBlocks& cb, size_t k, bool device_cache) {
     const uint64_t ubuf = file.header().uncompress_buf_size;
-    return {device_cache ? 0 : cb.size[k], ubuf ? align_up(std::min<uint64_t>(ubuf, cb.size[k] * kMaxDeflateRatio + 64)) : 0};
+    return {device_cache ? 0 : cb.size[k], ubuf ? align_up(inflated_capacity(ubuf, cb.size[k])) : 0};
 }
 
 // The track's windows with their blocks, in position order (so a piece
@@ -199,7 +200,7 @@ private:
             ch_.src_bytes += pb.size;  // packed: adjacent blocks of a file are one read
         }
         if (pb.compressed) {
-            pb.cap = std::min<uint64_t>(ubuf, pb.size * kMaxDeflateRatio + 64);
+            pb.cap = inflated_capacity(ubuf, pb.size);
             pb.dst_off = ch_.dst_bytes;
             ch_.dst_bytes += align_up(pb.cap);
             ++ch_.compressed_blocks;

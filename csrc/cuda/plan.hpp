@@ -15,9 +15,6 @@
 namespace bwl {
 namespace cuda {
 
-// Deflate expands at most ~1032:1, which bounds a block's inflated size by
-// its compressed size too (as bigwig.cpp does against a hostile header).
-constexpr uint64_t kMaxDeflateRatio = 1032;
 constexpr uint64_t kPlanAlign = 16;
 
 struct PlanBlock {

@@ -95,6 +95,26 @@ BWL_HD int block_section(const uint8_t* p, uint64_t n, bool swap, bool prefix, S
     return st;
 }
 
+// The walk over a block's sections, shared by every reader of sections
+// (for_each_item, block_sorted, and the GPU's block_extent, densify_row and
+// pool_row): f(h, items) for each section in order, items pointing at its
+// first item; f returns false to stop early. Returns the first bad
+// section's SectionStatus, else kSectionOk (also when f stopped).
+// `prefix`: as block_section.
+template <class F>
+BWL_HD int for_each_section(const uint8_t* p, uint64_t n, bool swap, bool prefix, F&& f) {
+    while (n > 0) {
+        SectionHeader h;
+        uint64_t used;
+        int st = block_section(p, n, swap, prefix, &h, &used);
+        if (st != kSectionOk) return st;
+        if (!f(h, p + kSectionHeaderSize)) return kSectionOk;
+        p += used;
+        n -= used;
+    }
+    return kSectionOk;
+}
+
 // Item i of a section starts at or after item i - 1's end, and ends after
 // it starts.
 BWL_HD bool item_follows(const SectionHeader& h, const uint8_t* items, bool swap, uint32_t i) {
@@ -185,12 +205,7 @@ struct ItemSpan {
 template <class F>
 BWL_HD int for_each_item(const uint8_t* p, uint64_t n, bool swap, F&& f, bool prefix = false,
                          const ItemSpan* span = nullptr) {
-    while (n > 0) {
-        SectionHeader h;
-        uint64_t used;
-        int st = block_section(p, n, swap, prefix, &h, &used);
-        if (st != kSectionOk) return st;
-        const uint8_t* items = p + kSectionHeaderSize;
+    return for_each_section(p, n, swap, prefix, [&](const SectionHeader& h, const uint8_t* items) {
         uint32_t first = 0, last = h.item_count;
         if (span) {
             if (h.chrom_id != span->chrom) last = 0;
@@ -202,25 +217,19 @@ BWL_HD int for_each_item(const uint8_t* p, uint64_t n, bool swap, F&& f, bool pr
             section_item(h, items, swap, i, &s, &e, &v);
             f(h.chrom_id, s, e, v);
         }
-        p += used;
-        n -= used;
-    }
-    return kSectionOk;
+        return true;
+    });
 }
 
 // Whether every section's items are sorted, disjoint and non-empty (then
 // ItemSpan may be used). Bad sections answer false (the walk reports them).
 BWL_HD bool block_sorted(const uint8_t* p, uint64_t n, bool swap, bool prefix = false) {
     bool ok = true;
-    while (ok && n > 0) {
-        SectionHeader h;
-        uint64_t used;
-        if (block_section(p, n, swap, prefix, &h, &used) != kSectionOk) return false;
-        for (uint32_t i = 0; ok && i < h.item_count; ++i) ok = item_follows(h, p + kSectionHeaderSize, swap, i);
-        p += used;
-        n -= used;
-    }
-    return ok;
+    int st = for_each_section(p, n, swap, prefix, [&](const SectionHeader& h, const uint8_t* items) {
+        for (uint32_t i = 0; ok && i < h.item_count; ++i) ok = item_follows(h, items, swap, i);
+        return ok;
+    });
+    return st == kSectionOk && ok;
 }
 
 // How many leading bytes of a block a query on `chrom` ending at `qe` reads,

@@ -9,21 +9,9 @@
 
 #include "bwl/collection.hpp"
 #include "bwl/error.hpp"
+#include "python/arrays.hpp"
 
 namespace bwl_py {
-
-namespace py = pybind11;
-
-template <class T>
-using Array = py::array_t<T, py::array::c_style | py::array::forcecast>;
-
-// A C-contiguous 1-D array of T, converting if needed.
-template <class T>
-Array<T> vec(const py::handle& h, const char* what) {
-    auto a = Array<T>::ensure(h);
-    if (!a || a.ndim() != 1) throw bwl::RangeError(std::string(what) + " must be a one-dimensional array");
-    return a;
-}
 
 struct BatchArgs {
     Array<uint32_t> chroms, tracks, reverse_tracks;

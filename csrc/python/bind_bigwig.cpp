@@ -3,10 +3,12 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
-#include <cstring>
+#include <string>
+#include <vector>
 
 #include "bwl/bigwig.hpp"
 #include "bwl/error.hpp"
+#include "python/arrays.hpp"
 #include "python/bindings.hpp"
 #include "python/range_reader.hpp"
 
@@ -95,13 +97,7 @@ void bind_bigwig(py::module_& m) {
                 py::gil_scoped_release nogil;
                 iv = f.intervals(c, s, e);
             }
-            auto arr = [](const auto& v) {
-                using T = typename std::decay_t<decltype(v)>::value_type;
-                py::array_t<T> a(py::ssize_t(v.size()));
-                if (!v.empty()) std::memcpy(a.mutable_data(), v.data(), v.size() * sizeof(T));
-                return a;
-            };
-            return py::make_tuple(arr(iv.start), arr(iv.end), arr(iv.value));
+            return py::make_tuple(to_array(iv.start), to_array(iv.end), to_array(iv.value));
         }, py::arg("chrom"), py::arg("start"), py::arg("end"))
         .def("entries", [](const BigWigFile& f, const std::string& chrom, int64_t start, int64_t end, bool with_rest) {
             uint32_t c = f.chrom_index(chrom);
@@ -111,15 +107,10 @@ void bind_bigwig(py::module_& m) {
                 py::gil_scoped_release nogil;
                 be = f.entries(c, s, e, with_rest);
             }
-            py::array_t<uint32_t> a(py::ssize_t(be.start.size())), b(py::ssize_t(be.end.size()));
-            if (!be.start.empty()) {
-                std::memcpy(a.mutable_data(), be.start.data(), be.start.size() * 4);
-                std::memcpy(b.mutable_data(), be.end.data(), be.end.size() * 4);
-            }
             py::list rest;
             if (with_rest)
                 for (const auto& r : be.rest) rest.append(py::reinterpret_steal<py::str>(PyUnicode_DecodeUTF8(r.data(), py::ssize_t(r.size()), "replace")));
-            return py::make_tuple(a, b, rest);
+            return py::make_tuple(to_array(be.start), to_array(be.end), rest);
         }, py::arg("chrom"), py::arg("start"), py::arg("end"), py::arg("with_rest") = true)
         .def("auto_sql", [](const BigWigFile& f) {
             std::string s;
@@ -146,9 +137,7 @@ void bind_bigwig(py::module_& m) {
                 py::gil_scoped_release nogil;
                 v = f.stats(c, s, e, st, uint32_t(nbins), exact);
             }
-            py::array_t<double> a(py::ssize_t(v.size()));
-            std::memcpy(a.mutable_data(), v.data(), v.size() * sizeof(double));
-            return a;
+            return to_array(v);
         }, py::arg("chrom"), py::arg("start"), py::arg("end"), py::arg("type"), py::arg("nbins"), py::arg("exact"));
 }
 

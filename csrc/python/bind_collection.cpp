@@ -6,6 +6,7 @@
 #include "bwl/collection.hpp"
 #include "bwl/error.hpp"
 #include "core/fd_cache.hpp"
+#include "python/arrays.hpp"
 #include "python/batch_args.hpp"
 #include "python/bindings.hpp"
 #include "python/range_reader.hpp"
@@ -89,8 +90,7 @@ void bind_collection(py::module_& m) {
                  std::vector<py::ssize_t> shape = s.layout == bwl::Layout::BTL
                                                       ? std::vector<py::ssize_t>{py::ssize_t(s.batch), py::ssize_t(T), py::ssize_t(lout)}
                                                       : std::vector<py::ssize_t>{py::ssize_t(s.batch), py::ssize_t(lout), py::ssize_t(T)};
-                 bool ok = out.ndim() == 3 && (out.flags() & py::array::c_style) && out.writeable() &&
-                           out.itemsize() == py::ssize_t(bwl::dtype_size(s.dtype));
+                 bool ok = writable_c_array(out, 3, bwl::dtype_size(s.dtype));
                  for (int i = 0; ok && i < 3; ++i) ok = out.shape(i) == shape[size_t(i)];
                  if (!ok) throw bwl::RangeError("out must be a writeable C-contiguous array of the batch's shape and dtype size");
                  void* p = out.mutable_data();
@@ -105,11 +105,8 @@ void bind_collection(py::module_& m) {
             py::gil_scoped_release nogil;
             return c.preload(t);
         })
-        .def("region_stats", [](Collection& c, py::array_t<uint32_t, py::array::c_style | py::array::forcecast> chroms,
-                                py::array_t<int64_t, py::array::c_style | py::array::forcecast> starts,
-                                py::array_t<int64_t, py::array::c_style | py::array::forcecast> ends,
-                                const std::string& type, bool exact,
-                                py::array_t<uint32_t, py::array::c_style | py::array::forcecast> tracks) {
+        .def("region_stats", [](Collection& c, Array<uint32_t> chroms, Array<int64_t> starts, Array<int64_t> ends,
+                                const std::string& type, bool exact, Array<uint32_t> tracks) {
             size_t n = size_t(chroms.size()), T = size_t(tracks.size());
             if (size_t(starts.size()) != n || size_t(ends.size()) != n)
                 throw bwl::RangeError("chroms, starts and ends must have one length");
@@ -131,8 +128,7 @@ void bind_collection(py::module_& m) {
                 py::gil_scoped_release nogil;
                 c.intervals(chrom, threshold, mean, merge, s, e);
             }
-            return py::make_tuple(py::array_t<uint64_t>(py::ssize_t(s.size()), s.data()),
-                                  py::array_t<uint64_t>(py::ssize_t(e.size()), e.data()));
+            return py::make_tuple(to_array(s), to_array(e));
         });
 }
 

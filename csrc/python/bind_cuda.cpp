@@ -13,16 +13,14 @@
 #include "bwl/collection.hpp"
 #include "bwl/error.hpp"
 #include "cuda/cuda_batch.hpp"
+#include "cuda/cuda_util.hpp"
+#include "python/arrays.hpp"
 #include "python/batch_args.hpp"
 #include "python/bindings.hpp"
 
 namespace bwl_py {
 
 namespace {
-
-void cuda_check(cudaError_t e, const char* what) {
-    if (e != cudaSuccess) throw std::runtime_error(std::string(what) + ": " + cudaGetErrorString(e));
-}
 
 // Device memory owned by Python: what Collection.values returns on
 // device="cuda" when torch is not installed (cupy, numba and torch read it
@@ -39,20 +37,11 @@ public:
             n *= uint64_t(d);
         }
         bytes_ = n;
-        int prev = 0;
-        cuda_check(cudaGetDevice(&prev), "cudaGetDevice");
-        cuda_check(cudaSetDevice(device_), "cudaSetDevice");
-        cudaError_t e = cudaMalloc(&ptr_, n ? n : 1);
-        cudaSetDevice(prev);
-        cuda_check(e, "cudaMalloc");
+        bwl::cuda::DeviceScope scope(device_);
+        mem_.allocate(n);
     }
-    ~DeviceArray() {
-        if (ptr_) cudaFree(ptr_);
-    }
-    DeviceArray(const DeviceArray&) = delete;
-    DeviceArray& operator=(const DeviceArray&) = delete;
 
-    uintptr_t ptr() const { return reinterpret_cast<uintptr_t>(ptr_); }
+    uintptr_t ptr() const { return reinterpret_cast<uintptr_t>(mem_.p); }
     py::dict interface() const {
         py::dict d;
         d["shape"] = py::tuple(py::cast(shape_));
@@ -67,7 +56,7 @@ public:
         py::array a(py::dtype(typestr_), shape_);
         {
             py::gil_scoped_release nogil;
-            cuda_check(cudaMemcpy(a.mutable_data(), ptr_, bytes_, cudaMemcpyDeviceToHost), "cudaMemcpy");
+            bwl::cuda::check(cudaMemcpy(a.mutable_data(), mem_.p, bytes_, cudaMemcpyDeviceToHost), "cudaMemcpy");
         }
         return a;
     }
@@ -81,7 +70,7 @@ private:
     std::string typestr_;
     int device_ = 0, itemsize_ = 0;
     uint64_t bytes_ = 0;
-    void* ptr_ = nullptr;
+    bwl::cuda::DeviceBuf mem_;  // movable, not copyable
 };
 
 }  // namespace
@@ -169,8 +158,7 @@ void bind_cuda(py::module_& m) {
                   for (size_t i = 0; i < held.size(); ++i)
                       outs.append(py::bytes(reinterpret_cast<const char*>(r.output.data() + r.out_offset[i]),
                                             r.out_len[i]));
-              return py::make_tuple(r.seconds, py::array_t<int32_t>(py::ssize_t(r.status.size()), r.status.data()),
-                                    py::array_t<uint64_t>(py::ssize_t(r.out_len.size()), r.out_len.data()), outs);
+              return py::make_tuple(r.seconds, to_array(r.status), to_array(r.out_len), outs);
           },
           py::arg("streams"), py::arg("caps"), py::arg("zlib") = true, py::arg("repeats") = 3,
           py::arg("want_output") = false, py::arg("device") = -1,

@@ -5,7 +5,7 @@
 
 #include "bwl/error.hpp"
 #include "bwl/fasta.hpp"
-#include "python/batch_args.hpp"
+#include "python/arrays.hpp"
 #include "python/bindings.hpp"
 #include "python/range_reader.hpp"
 
@@ -48,15 +48,13 @@ void bind_fasta(py::module_& m) {
             return s;
         })
         .def("onehot",
-             [](bwl::Fasta& f, py::array_t<uint32_t, py::array::c_style | py::array::forcecast> chroms,
-                py::array_t<int64_t, py::array::c_style | py::array::forcecast> starts, uint64_t length, float other,
+             [](bwl::Fasta& f, Array<uint32_t> chroms, Array<int64_t> starts, uint64_t length, float other,
                 int dtype, bool channels_last, py::array out, const py::handle& reverse) {
                  size_t B = size_t(chroms.size());
                  if (size_t(starts.size()) != B) throw bwl::RangeError("chroms and starts differ in length");
                  if (dtype < 0 || dtype > 2) throw bwl::RangeError("bad dtype code");
                  bwl::DType d = bwl::DType(dtype);
-                 if (out.ndim() != 3 || !(out.flags() & py::array::c_style) || !out.writeable() ||
-                     out.itemsize() != py::ssize_t(bwl::dtype_size(d)) || out.size() != py::ssize_t(B * length * 4))
+                 if (!writable_c_array(out, 3, bwl::dtype_size(d)) || out.size() != py::ssize_t(B * length * 4))
                      throw bwl::RangeError("out must be a writeable C-contiguous array of B x L x 4 elements");
                  Array<uint8_t> rev;
                  if (!reverse.is_none()) {
@@ -70,8 +68,7 @@ void bind_fasta(py::module_& m) {
              },
              py::arg("chroms"), py::arg("starts"), py::arg("length"), py::arg("other"), py::arg("dtype"),
              py::arg("channels_last"), py::arg("out"), py::arg("reverse") = py::none())
-        .def("n_fraction", [](bwl::Fasta& f, py::array_t<uint32_t, py::array::c_style | py::array::forcecast> chroms,
-                              py::array_t<int64_t, py::array::c_style | py::array::forcecast> starts, uint64_t length) {
+        .def("n_fraction", [](bwl::Fasta& f, Array<uint32_t> chroms, Array<int64_t> starts, uint64_t length) {
             size_t B = size_t(chroms.size());
             if (size_t(starts.size()) != B) throw bwl::RangeError("chroms and starts differ in length");
             py::array_t<float> out{py::ssize_t(B)};

@@ -10,26 +10,18 @@
 #include <vector>
 
 #include "bwl/bedgraph.hpp"
+#include "bwl/error.hpp"
 #include "bwl/writer.hpp"
+#include "python/arrays.hpp"
 #include "python/bindings.hpp"
 
 namespace bwl_py {
 
 namespace {
 
-template <class T>
-using Array = py::array_t<T, py::array::c_style | py::array::forcecast>;
-
-template <class T>
-std::vector<T> to_vector(const py::handle& obj, const std::string& chrom, const char* what) {
-    Array<T> a = py::cast<Array<T>>(obj);
-    if (a.ndim() != 1) throw py::value_error(chrom + ": " + what + " must be one-dimensional");
-    return std::vector<T>(a.data(), a.data() + a.size());
-}
-
 bwl::WriteOptions options(int type, bool compress, bool big_endian, uint32_t items_per_slot, int zoom_levels,
                           uint32_t block_size) {
-    if (type < 0 || type > 255) throw py::value_error("section type must be 1, 2 or 3");
+    if (type < 0 || type > 255) throw bwl::RangeError("section type must be 1, 2 or 3");
     bwl::WriteOptions opt;
     opt.type = uint8_t(type);
     opt.compress = compress;
@@ -52,13 +44,13 @@ void write_file(const std::string& path, const std::vector<std::pair<std::string
     for (const auto& item : data) {
         std::string name = py::cast<std::string>(item.first);
         auto it = pos.find(name);
-        if (it == pos.end()) throw py::key_error(name);
+        if (it == pos.end()) throw bwl::KeyError(name);
         py::tuple t = py::cast<py::tuple>(item.second);
-        if (t.size() != 3) throw py::value_error(name + ": expected (starts, ends, values)");
+        if (t.size() != 3) throw bwl::RangeError(name + ": expected (starts, ends, values)");
         bwl::ChromData& c = out[it->second];
-        c.start = to_vector<uint32_t>(t[0], name, "starts");
-        c.end = to_vector<uint32_t>(t[1], name, "ends");
-        c.value = to_vector<float>(t[2], name, "values");
+        c.start = to_vector<uint32_t>(t[0], name + ": starts");
+        c.end = to_vector<uint32_t>(t[1], name + ": ends");
+        c.value = to_vector<float>(t[2], name + ": values");
     }
     bwl::WriteOptions opt = options(type, compress, big_endian, items_per_slot, zoom_levels, block_size);
     opt.allow_overlap = allow_overlap;

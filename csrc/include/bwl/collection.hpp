@@ -47,6 +47,7 @@ struct BatchSpec {
 };
 
 class Collection;
+class PreloadedTrack;  // core/preloaded.hpp
 
 // Throws RangeError unless every window of the spec lies inside its
 // chromosome, L is a multiple of the window and track indices exist.
@@ -57,6 +58,7 @@ public:
     // readers: empty, or one per path (null for a local path; file_source.hpp).
     Collection(const std::vector<std::string>& paths, const CollectionOptions& opt,
                const std::vector<std::shared_ptr<RangeReader>>& readers = {});
+    ~Collection();
 
     size_t size() const { return files_.size(); }
     const BigWigFile& file(size_t t) const { return *files_[t]; }
@@ -90,11 +92,14 @@ public:
     void region_stats(const uint32_t* chrom, const int64_t* start, const int64_t* end, size_t n, Stat stat,
                       bool exact, const uint32_t* tracks, size_t T, double* out);
 
-    // Inflates every data block of track t into the decoded cache (in
-    // parallel), so later batches inflate nothing; returns the bytes added.
-    // Throws RangeError, naming the budget, when the cache cannot hold them
-    // all (no silent eviction storm), or when there is no decoded cache.
+    // Inflates every data block of track t (in parallel) and keeps them, so
+    // later batches inflate nothing and look nothing up in the LRU; their
+    // bytes count against the decoded cache's budget. Returns the bytes
+    // added. Throws RangeError, naming the budget, when they do not fit (no
+    // silent eviction storm), or when there is no decoded cache. Not while
+    // batches are read.
     uint64_t preload(size_t t);
+    const PreloadedTrack* preloaded(size_t t) const { return preloaded_[t].get(); }  // null: not preloaded
 
     uint64_t host_cache_bytes() const { return host_bytes_; }
     // The decoded-block LRU (CollectionOptions::decoded_cache_bytes), or null.
@@ -116,6 +121,7 @@ private:
     uint64_t host_bytes_ = 0;
     bool bed_mask_ = false;
     std::unique_ptr<BlockCache> cache_;
+    std::vector<std::unique_ptr<PreloadedTrack>> preloaded_;  // per track
 };
 
 }  // namespace bwl

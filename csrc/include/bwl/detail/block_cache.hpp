@@ -35,7 +35,13 @@ public:
     // Adds b, or replaces a shorter prefix of the same block.
     void put(uint32_t file, uint64_t offset, Block b);
 
-    uint64_t bytes() const { return bytes_.load(); }
+    // Holds n bytes of the budget for blocks kept outside the LRU (preloaded
+    // tracks); LRU entries make room. False when they do not fit beside what
+    // is held that way already.
+    bool reserve(uint64_t n);
+    void add_hits(uint64_t n) { hits_.fetch_add(n, std::memory_order_relaxed); }
+
+    uint64_t bytes() const { return bytes_.load(); }  // LRU and reserved
     uint64_t max_bytes() const { return max_bytes_; }
     uint64_t hits() const { return hits_.load(); }
     uint64_t misses() const { return misses_.load(); }
@@ -68,6 +74,7 @@ private:
     void trim(size_t from);
 
     uint64_t max_bytes_;
+    std::atomic<uint64_t> reserved_{0};
     std::atomic<uint64_t> bytes_{0}, hits_{0}, misses_{0}, evictions_{0};
     Shard shards_[kShards];
 };
