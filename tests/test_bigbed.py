@@ -134,8 +134,9 @@ def test_stats_equal_pybigtools(beds, stat, exact):
             assert np.allclose(got, want, equal_nan=True, rtol=1e-9), (chrom, s, e, got, want)
 
 
+@pytest.mark.parametrize("preload", [False, True])
 @pytest.mark.parametrize("name", ["pybigtools", "hand_big_zlib", "hand_little_raw"])
-def test_collection_coverage_and_mask(beds, name, tmp_path):
+def test_collection_coverage_and_mask(beds, name, tmp_path, preload):
     path, recs = beds[name]
     bw = str(tmp_path / "sig.bw")
     bwl.write(bw, CHROMS, {"chrA": ([0, 100], [50, 20_000], [1.5, -2.0])})
@@ -144,8 +145,8 @@ def test_collection_coverage_and_mask(beds, name, tmp_path):
     chroms = [list(CHROMS)[i] for i in rng.integers(0, 2, B)]
     starts = np.array([rng.integers(-300, CHROMS[c] - 200) for c in chroms])
     for mode in ("coverage", "mask"):
-        c = bwl.Collection([path, bw], mode=mode, decoded_cache=1 << 20)
-        for _ in range(2):  # the second from the decoded cache
+        c = bwl.Collection([path, bw], mode=mode, decoded_cache=1 << 20, preload=preload)
+        for _ in range(2):  # the second from the decoded cache (preload: both from the preloaded blocks)
             out = c.values(chroms, starts, starts + L, oob="pad", default=-1.0)
             sig = bwl.Collection([bw]).values(chroms, starts, starts + L, oob="pad", default=-1.0)
             assert np.array_equal(out[:, 1], sig[:, 0], equal_nan=True)

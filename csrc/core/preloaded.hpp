@@ -1,0 +1,44 @@
+// A preloaded track (Collection::preload): every data block inflated once
+// into one allocation, found by (chrom position, block index) with no lock,
+// hash or reference count: what the decoded-block LRU costs per window and
+// track is most of a warm batch once the blocks are all in memory. Fixed
+// once built. The allocation asks for huge pages: batches read the blocks
+// at random, and with 4 KiB pages each read would also miss the TLB.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+namespace bwl {
+
+class BigWigFile;
+class ThreadPool;
+
+struct PreloadedBlock {
+    const uint8_t* data = nullptr;  // the whole inflated block
+    uint64_t size = 0;
+    bool sorted = false;            // section.hpp's block_sorted: windows binary-search its items
+};
+
+class PreloadedTrack {
+public:
+    // Inflates every data block of `file` on `pool`; throws FormatError
+    // naming the file for a bad block.
+    PreloadedTrack(const BigWigFile& file, ThreadPool& pool);
+
+    // Block `blk` of the file's chrom at position `chrom` (its ChromBlocks).
+    const PreloadedBlock& block(uint32_t chrom, uint32_t blk) const { return table_[first_[chrom] + blk]; }
+    uint64_t bytes() const { return bytes_; }
+
+private:
+    struct Free {
+        void operator()(uint8_t* p) const;
+    };
+    std::vector<uint64_t> first_;        // per chrom: the index of its block 0 in table_
+    std::vector<PreloadedBlock> table_;  // pointing into arena_
+    std::unique_ptr<uint8_t, Free> arena_;
+    uint64_t bytes_ = 0;
+};
+
+}  // namespace bwl
