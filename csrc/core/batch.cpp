@@ -11,6 +11,10 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <cstdint>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "bwl/collection.hpp"
 #include "bwl/error.hpp"
@@ -22,6 +26,37 @@
 #include "hd/section.hpp"
 
 namespace bwl {
+
+namespace {
+
+// Copies a finished row of n floats to the output (last to first when
+// `reverse`) with non-temporal stores: an output row is written once and
+// not read here again, so streaming it skips reading each line first.
+// stream_fence() orders them before the task is reported done.
+void stream_row(float* dst, const float* src, size_t n, bool reverse) {
+    auto at = [&](size_t k) { return reverse ? src[n - 1 - k] : src[k]; };
+    size_t i = 0;
+#if defined(__SSE2__)
+    for (; i < n && (reinterpret_cast<uintptr_t>(dst + i) & 15); ++i) dst[i] = at(i);
+    if (!reverse) {
+        for (; i + 4 <= n; i += 4) _mm_stream_ps(dst + i, _mm_loadu_ps(src + i));
+    } else {
+        for (; i + 4 <= n; i += 4) {
+            __m128 v = _mm_loadu_ps(src + n - 4 - i);
+            _mm_stream_ps(dst + i, _mm_shuffle_ps(v, v, _MM_SHUFFLE(0, 1, 2, 3)));
+        }
+    }
+#endif
+    for (; i < n; ++i) dst[i] = at(i);
+}
+
+void stream_fence() {
+#if defined(__SSE2__)
+    _mm_sfence();
+#endif
+}
+
+}  // namespace
 
 namespace {
 
@@ -83,15 +118,19 @@ public:
         T_ = s_.tracks ? s_.n_tracks : c_.size();
         groups_ = s_.reverse && s_.reverse_tracks ? 2 * T_ : T_;
         Lout_ = s_.length / s_.window;
-        direct_ = s_.dtype == DType::F32 && s_.layout == Layout::BTL && s_.window == 1;
         pooled_ = s_.window > 1;
         plan();
         prefetch();
+        // Tasks in runs of up to 16 per pool index: one atomic add of the
+        // run's preloaded hits instead of one per task (a warm batch has
+        // thousands of small tasks).
+        const size_t n = tasks_.size(), run = std::clamp<size_t>(n / (8 * c_.pool().size()), 1, 16);
         std::atomic<uint64_t> hits{0};
-        c_.pool().parallel_for(tasks_.size(), [&](size_t k) {
+        c_.pool().parallel_for((n + run - 1) / run, [&](size_t r) {
             Scratch& sc = scratch();
             uint64_t before = sc.preloaded_hits;
-            run_task(tasks_[k]);
+            for (size_t k = r * run; k < std::min(n, (r + 1) * run); ++k) run_task(tasks_[k]);
+            stream_fence();
             if (sc.preloaded_hits != before) hits += sc.preloaded_hits - before;
         });
         if (hits && c_.decoded_cache()) c_.decoded_cache()->add_hits(hits);
@@ -194,9 +233,13 @@ private:
 
     // Writes a finished staging row as the output's dtype and layout: a
     // per-base row (already holding the default where there is no data, and
-    // NaN where the file says NaN, as on the direct path), or summary.hpp's
-    // pairs per bin (NaN values were skipped as no data).
+    // NaN where the file says NaN), or summary.hpp's pairs per bin (NaN
+    // values were skipped as no data).
     void finish_row(size_t b, size_t t, const float* row, const double* bins) {
+        if (!bins && s_.dtype == DType::F32 && s_.layout == Layout::BTL) {  // rows of the output's own type and order
+            stream_row(static_cast<float*>(out_) + out_index(b, t, reversed(b) ? Lout_ - 1 : 0), row, Lout_, reversed(b));
+            return;
+        }
         for (uint64_t j = 0; j < Lout_; ++j) {
             float v = bins ? summary_value(s_.summary, bins + 2 * j, s_.window, s_.default_value, s_.transform) : row[j];
             store(out_, out_index(b, t, j), v, s_.dtype);
@@ -237,13 +280,12 @@ private:
         }
     }
 
-    // A bigWig window being read: the output row itself on the direct path,
-    // else a staging row (per base, or per bin when pooling) finished at the end.
+    // A bigWig window being read: a staging row (per base, or per bin when
+    // pooling) in this thread's cache, written out when finished.
     struct RowOpen {
         const Range* r;
-        float* row;      // per-base row (direct or staging), or null when pooled
+        float* row;      // per-base staging row, or null when pooled
         double* bins;    // (sum, bases) per bin when pooled
-        bool direct;     // row is the output row (direct_, and not reversed)
         size_t staging;  // index into sc.rows / sc.bins, returned to the slot pool when finished
         uint64_t budget; // bases its items may still write (see spend())
     };
@@ -254,22 +296,16 @@ private:
         Scratch& sc = scratch();
         SlotPool slots;
         walk_task<RowOpen>(
-            task, [&](const Range& r) { return open_row(r, task.slot, sc, slots); },
+            task, [&](const Range& r) { return open_row(r, sc, slots); },
             [&](uint32_t blk, std::vector<RowOpen>& open) { read_rows(task, file, blk, open, sc); },
             [&](RowOpen& o) {
-                if (o.direct) return;
                 finish_row(o.r->window, task.slot, o.row, o.bins);
                 slots.give(o.staging);
             });
     }
 
-    RowOpen open_row(const Range& r, uint32_t slot, Scratch& sc, SlotPool& slots) {
-        RowOpen o{&r, nullptr, nullptr, direct_ && !reversed(r.window), 0, write_budget(s_.length)};
-        if (o.direct) {
-            o.row = static_cast<float*>(out_) + out_index(r.window, slot, 0);
-            std::fill(o.row, o.row + s_.length, s_.default_value);
-            return o;
-        }
+    RowOpen open_row(const Range& r, Scratch& sc, SlotPool& slots) {
+        RowOpen o{&r, nullptr, nullptr, 0, write_budget(s_.length)};
         o.staging = slots.take();
         if (o.staging == sc.rows.size()) {
             sc.rows.emplace_back();
@@ -511,7 +547,7 @@ private:
     void* out_;
     size_t T_ = 0, groups_ = 0;
     uint64_t Lout_ = 0;
-    bool direct_ = false, pooled_ = false;
+    bool pooled_ = false;
     std::vector<std::vector<Range>> ranges_;
     std::vector<Task> tasks_;
 };
