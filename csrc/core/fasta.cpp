@@ -2,12 +2,16 @@
 #include "bwl/fasta.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <sstream>
 #include <sys/stat.h>
 #include <unistd.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "bwl/detail/format.hpp"
 #include "bwl/error.hpp"
@@ -217,6 +221,38 @@ std::string Fasta::fetch(uint32_t chrom, uint64_t start, uint64_t end) const {
     return s;
 }
 
+namespace {
+
+// The common case, (L, 4) float32: each base is one 16-byte row of a
+// 6-entry table (A, C, G, T, other, outside the chromosome), streamed to the
+// output with non-temporal stores where it is aligned (a batch's one-hot is
+// the largest array it writes, and nothing here reads it back).
+void onehot_row_f32(float* dst, const char* seq, int64_t s, int64_t cs, int64_t ce, uint64_t L, float other,
+                    bool rc) {
+    alignas(16) float table[6][4] = {};
+    for (int c = 0; c < 4; ++c) table[c][rc ? 3 - c : c] = 1;  // reverse complement: A<->T, C<->G
+    for (int c = 0; c < 4; ++c) table[4][c] = other;
+    const bool aligned = (reinterpret_cast<uintptr_t>(dst) & 15) == 0;
+    for (uint64_t i = 0; i < L; ++i) {
+        int64_t pos = s + int64_t(i);
+        uint8_t code = pos >= cs && pos < ce ? base_code(uint8_t(seq[pos - cs])) : 5;
+        float* d = dst + 4 * (rc ? L - 1 - i : i);
+#if defined(__SSE2__)
+        if (aligned) {
+            _mm_stream_ps(d, _mm_load_ps(table[code]));
+            continue;
+        }
+#endif
+        std::memcpy(d, table[code], sizeof(table[code]));
+    }
+#if defined(__SSE2__)
+    _mm_sfence();
+#endif
+    (void)aligned;
+}
+
+}  // namespace
+
 void Fasta::onehot(const uint32_t* chrom, const int64_t* start, size_t B, uint64_t L, float other, DType dtype,
                    bool channels_last, void* out, const uint8_t* reverse) {
     for (size_t b = 0; b < B; ++b)
@@ -230,6 +266,10 @@ void Fasta::onehot(const uint32_t* chrom, const int64_t* start, size_t B, uint64
         read_bases(chrom[b], uint64_t(cs), uint64_t(std::max(cs, ce)), seq);
         uint64_t base = uint64_t(b) * L * 4;
         bool rc = reverse && reverse[b];
+        if (dtype == DType::F32 && channels_last) {
+            onehot_row_f32(static_cast<float*>(out) + base, seq.data(), s, cs, ce, L, other, rc);
+            return;
+        }
         // Reverse complement: base i goes to position L-1-i, and A<->T,
         // C<->G is channel ch -> 3 - ch (`other` is the same in all four).
         auto at = [&](uint64_t i, uint32_t ch) {
