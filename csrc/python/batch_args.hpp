@@ -1,5 +1,6 @@
 // Python arguments of one batch -> bwl::BatchSpec, shared by the CPU and
-// CUDA bindings. The spec points into the arrays held here.
+// CUDA bindings. The spec points into the arrays held here. dtype, layout
+// and summary arrive as the enums bind_types.cpp binds.
 #pragma once
 
 #include <pybind11/numpy.h>
@@ -22,12 +23,10 @@ struct BatchArgs {
 };
 
 inline BatchArgs batch_args(size_t collection_tracks, const py::handle& chroms, const py::handle& starts,
-                            uint64_t length, uint32_t window, float dflt, int dtype, int layout,
-                            const py::handle& tracks, int summary = 0,
+                            uint64_t length, uint32_t window, float dflt, bwl::DType dtype, bwl::Layout layout,
+                            const py::handle& tracks, bwl::Summary summary = bwl::Summary::Mean,
                             const py::handle& transform = py::none(), bool pad = false,
                             const py::handle& reverse = py::none(), const py::handle& reverse_tracks = py::none()) {
-    if (dtype < 0 || dtype > 2 || layout < 0 || layout > 1) throw bwl::RangeError("bad dtype or layout code");
-    if (summary < 0 || summary >= bwl::kSummaryCount) throw bwl::RangeError("bad summary code");
     BatchArgs a;
     a.chroms = vec<uint32_t>(chroms, "chroms");
     a.starts = vec<int64_t>(starts, "starts");
@@ -39,9 +38,9 @@ inline BatchArgs batch_args(size_t collection_tracks, const py::handle& chroms, 
     s.length = length;
     s.window = window;
     s.default_value = dflt;
-    s.dtype = bwl::DType(dtype);
-    s.layout = bwl::Layout(layout);
-    s.summary = bwl::Summary(summary);
+    s.dtype = dtype;
+    s.layout = layout;
+    s.summary = summary;
     s.pad = pad;
     if (!transform.is_none()) {  // (pow, soft_clip, clip_lo, clip_hi, log1p), as bwl.Transform sends it
         auto t = transform.cast<std::tuple<double, double, double, double, bool>>();

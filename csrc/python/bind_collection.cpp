@@ -79,7 +79,8 @@ void bind_collection(py::module_& m) {
         })
         .def("values",
              [](Collection& c, const py::handle& chroms, const py::handle& starts, uint64_t length, uint32_t window,
-                float dflt, int dtype, int layout, const py::handle& tracks, py::array out, int summary,
+                float dflt, bwl::DType dtype, bwl::Layout layout, const py::handle& tracks, py::array out,
+                bwl::Summary summary,
                 const py::handle& transform, bool pad, const py::handle& reverse, const py::handle& reverse_tracks) {
                  BatchArgs a = batch_args(c.size(), chroms, starts, length, window, dflt, dtype,
                                                           layout, tracks, summary, transform, pad, reverse, reverse_tracks);
@@ -98,9 +99,9 @@ void bind_collection(py::module_& m) {
                  c.values(s, p);
              },
              py::arg("chroms"), py::arg("starts"), py::arg("length"), py::arg("window"), py::arg("default"),
-             py::arg("dtype"), py::arg("layout"), py::arg("tracks"), py::arg("out"), py::arg("summary") = 0,
-             py::arg("transform") = py::none(), py::arg("pad") = false, py::arg("reverse") = py::none(),
-             py::arg("reverse_tracks") = py::none())
+             py::arg("dtype"), py::arg("layout"), py::arg("tracks"), py::arg("out"),
+             py::arg("summary") = bwl::Summary::Mean, py::arg("transform") = py::none(), py::arg("pad") = false,
+             py::arg("reverse") = py::none(), py::arg("reverse_tracks") = py::none())
         .def("preload", [](Collection& c, size_t t) {
             py::gil_scoped_release nogil;
             return c.preload(t);

@@ -112,8 +112,8 @@ void bind_cuda(py::module_& m) {
              "The last values() call's time split (set_timing(True) first): seconds and counts.")
         .def("values",
              [](bwl::CudaBatcher& cb, const py::handle& chroms, const py::handle& starts, uint64_t length,
-                uint32_t window, float dflt, int dtype, int layout, const py::handle& tracks, uintptr_t out,
-                uintptr_t stream, int summary, const py::handle& transform, bool pad) {
+                uint32_t window, float dflt, bwl::DType dtype, bwl::Layout layout, const py::handle& tracks,
+                uintptr_t out, uintptr_t stream, bwl::Summary summary, const py::handle& transform, bool pad) {
                  BatchArgs a = batch_args(cb.collection().size(), chroms, starts, length, window,
                                                           dflt, dtype, layout, tracks, summary, transform, pad);
                  const bwl::BatchSpec& s = a.spec;
@@ -124,7 +124,7 @@ void bind_cuda(py::module_& m) {
              },
              py::arg("chroms"), py::arg("starts"), py::arg("length"), py::arg("window"), py::arg("default"),
              py::arg("dtype"), py::arg("layout"), py::arg("tracks"), py::arg("out"), py::arg("stream"),
-             py::arg("summary") = 0, py::arg("transform") = py::none(), py::arg("pad") = false);
+             py::arg("summary") = bwl::Summary::Mean, py::arg("transform") = py::none(), py::arg("pad") = false);
 
     py::class_<DeviceArray>(m, "DeviceArray")
         .def(py::init<std::vector<py::ssize_t>, std::string, int>(), py::arg("shape"), py::arg("typestr"),

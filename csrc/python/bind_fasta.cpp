@@ -49,11 +49,9 @@ void bind_fasta(py::module_& m) {
         })
         .def("onehot",
              [](bwl::Fasta& f, Array<uint32_t> chroms, Array<int64_t> starts, uint64_t length, float other,
-                int dtype, bool channels_last, py::array out, const py::handle& reverse) {
+                bwl::DType d, bool channels_last, py::array out, const py::handle& reverse) {
                  size_t B = size_t(chroms.size());
                  if (size_t(starts.size()) != B) throw bwl::RangeError("chroms and starts differ in length");
-                 if (dtype < 0 || dtype > 2) throw bwl::RangeError("bad dtype code");
-                 bwl::DType d = bwl::DType(dtype);
                  if (!writable_c_array(out, 3, bwl::dtype_size(d)) || out.size() != py::ssize_t(B * length * 4))
                      throw bwl::RangeError("out must be a writeable C-contiguous array of B x L x 4 elements");
                  Array<uint8_t> rev;

@@ -19,11 +19,10 @@ namespace bwl_py {
 
 namespace {
 
-bwl::WriteOptions options(int type, bool compress, bool big_endian, uint32_t items_per_slot, int zoom_levels,
-                          uint32_t block_size) {
-    if (type < 0 || type > 255) throw bwl::RangeError("section type must be 1, 2 or 3");
+bwl::WriteOptions options(bwl::SectionType type, bool compress, bool big_endian, uint32_t items_per_slot,
+                          int zoom_levels, uint32_t block_size) {
     bwl::WriteOptions opt;
-    opt.type = uint8_t(type);
+    opt.type = type;
     opt.compress = compress;
     opt.big_endian = big_endian;
     opt.items_per_slot = items_per_slot;
@@ -33,7 +32,7 @@ bwl::WriteOptions options(int type, bool compress, bool big_endian, uint32_t ite
 }
 
 void write_file(const std::string& path, const std::vector<std::pair<std::string, uint32_t>>& chroms,
-           const py::dict& data, int type, bool compress, bool big_endian, uint32_t items_per_slot,
+           const py::dict& data, bwl::SectionType type, bool compress, bool big_endian, uint32_t items_per_slot,
            int zoom_levels, uint32_t block_size, bool allow_overlap) {
     std::vector<bwl::ChromData> out;
     std::unordered_map<std::string, size_t> pos;
@@ -65,7 +64,7 @@ void bind_writer(py::module_& m) {
           py::arg("compress"), py::arg("big_endian"), py::arg("items_per_slot"), py::arg("zoom_levels"),
           py::arg("block_size") = 256, py::arg("allow_overlap") = false,
           "Write a bigWig. chroms: [(name, size)]; data: {name: (starts u32, ends u32, values f32)}; "
-          "type: 1 bedGraph, 2 variableStep, 3 fixedStep; zoom_levels: -1 automatic, 0 none.");
+          "type: SectionType; zoom_levels: -1 automatic, 0 none.");
 
     // bedGraph -> bigWig: Python drives step() to show progress; parsing and
     // writing run without the GIL.
@@ -76,12 +75,13 @@ void bind_writer(py::module_& m) {
              py::call_guard<py::gil_scoped_release>())
         .def_property_readonly("bytes_read", &bwl::BedGraphReader::bytes_read)
         .def_property_readonly("lines", &bwl::BedGraphReader::lines)
-        .def("write", [](bwl::BedGraphReader& r, const std::string& path, int type, bool compress, bool big_endian,
-                         uint32_t items_per_slot, int zoom_levels) {
+        .def("write", [](bwl::BedGraphReader& r, const std::string& path, bwl::SectionType type, bool compress,
+                         bool big_endian, uint32_t items_per_slot, int zoom_levels) {
             bwl::WriteOptions opt = options(type, compress, big_endian, items_per_slot, zoom_levels, 256);
             py::gil_scoped_release nogil;
             bwl::write_bigwig(path, r.take(), opt);
-        });
+        }, py::arg("path"), py::arg("type"), py::arg("compress"), py::arg("big_endian"), py::arg("items_per_slot"),
+           py::arg("zoom_levels"));
 }
 
 }  // namespace bwl_py

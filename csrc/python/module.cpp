@@ -140,6 +140,7 @@ PYBIND11_MODULE(_core, m) {
     m.doc() = "bwl C++ core (internal; use the bwl package)";
     bwl_py::bind_errors(m);
     bwl_py::bind_build_info(m);
+    bwl_py::bind_types(m);
     bwl_py::bind_bigwig(m);
     bwl_py::bind_writer(m);
     bwl_py::bind_collection(m);

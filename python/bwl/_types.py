@@ -1,7 +1,9 @@
 """Types and codes shared by the Python modules (internal).
 
-The codes are what the bindings take for the core's enums
-(``bwl/convert.hpp``: DType, Layout; ``bwl/summary.hpp``: Summary).
+The user's strings map to the enums the bindings take: ``_core.DType``,
+``_core.Layout`` and ``_core.Summary`` (the core's
+``bwl/detail/batch_types.hpp``) and the writer's ``_core.SectionType``
+(``bwl/detail/format.hpp``), bound in ``csrc/python/bind_types.cpp``.
 """
 from __future__ import annotations
 
@@ -10,12 +12,17 @@ from typing import Mapping, Optional, Union
 
 import numpy as np
 
+from bwl import _core
+
 PathLike = Union[str, "os.PathLike[str]"]
 ChromAliasSpec = Union[None, str, Mapping[str, str]]
 
-DTYPES = {"float32": 0, "float16": 1, "bfloat16": 2}
-LAYOUTS = {"BTL": 0, "BLT": 1}
-SUMMARIES = {"mean": 0, "sum": 1, "mean0": 2, "max": 3, "min": 4}
+DTYPES = {"float32": _core.DType.f32, "float16": _core.DType.f16, "bfloat16": _core.DType.bf16}
+LAYOUTS = {"BTL": _core.Layout.btl, "BLT": _core.Layout.blt}
+SUMMARIES = {"mean": _core.Summary.mean, "sum": _core.Summary.sum, "mean0": _core.Summary.mean0,
+             "max": _core.Summary.max, "min": _core.Summary.min}
+SECTION_TYPES = {"bedGraph": _core.SectionType.bedgraph, "variableStep": _core.SectionType.variable_step,
+                 "fixedStep": _core.SectionType.fixed_step}
 
 
 def bfloat16_dtype() -> np.dtype:

@@ -7,7 +7,8 @@ from typing import Mapping, Optional, Sequence, Tuple, Union
 import numpy as np
 import numpy.typing as npt
 
-_TYPES = {"bedGraph": 1, "variableStep": 2, "fixedStep": 3}
+from bwl._types import SECTION_TYPES as _TYPES
+
 _U32_MAX = 2**32 - 1
 
 Chroms = Union[Mapping[str, int], Sequence[Tuple[str, int]]]
