@@ -14,3 +14,11 @@ def test_api_reference_is_current():
 def test_public_api_is_documented():
     text = (ROOT / "docs" / "api.md").read_text()
     assert "(undocumented)" not in text
+
+
+def test_core_stub_is_current():
+    """python/bwl/_core.pyi is docs/gen_stubs.py's output for this build
+    (the CUDA-only names are declared by hand, so a CPU and a CUDA build
+    give the same stub)."""
+    r = subprocess.run([sys.executable, str(ROOT / "docs" / "gen_stubs.py"), "--check"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr

@@ -58,6 +58,8 @@ expect_cuda = sys.argv[1] == "1"
 b = bwl.build_info()
 assert b["cuda"] == expect_cuda, b
 assert "site-packages" in bwl.__file__, f"imported {bwl.__file__}, not the installed wheel"
+here = os.path.dirname(bwl.__file__)  # the typed stub ships with the package (docs/gen_stubs.py)
+assert all(os.path.isfile(os.path.join(here, n)) for n in ("_core.pyi", "py.typed")), os.listdir(here)
 rng = np.random.default_rng(0)
 starts = np.sort(rng.choice(100_000, 2000, replace=False)).astype(np.int64)
 ends = starts + 1
