@@ -107,7 +107,7 @@ def worker(args: argparse.Namespace, libfuzzer_args: list) -> None:
     import atheris
 
     with atheris.instrument_imports(include=["bwl"]):
-        import bwl  # noqa: F401
+        import bwl
     from support import fuzz as harness
 
     assert bwl.__file__.startswith(str(BUILD)), f"fuzzing the wrong bwl: {bwl.__file__}"

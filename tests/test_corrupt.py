@@ -3,7 +3,7 @@ never crashes, never returns silently wrong values where the damage is
 detectable.
 
 Structures are located from bwl's header() and walked with the pure-Python
-parser in support/bbi.py (layouts: csrc/include/bwl/format.hpp, UCSC bbiFile.h).
+parser in support/bbi.py (layouts: csrc/include/bwl/detail/format.hpp, UCSC bbiFile.h).
 """
 from __future__ import annotations
 

@@ -19,12 +19,12 @@ import pytest
 
 import torch
 
-import bwl  # noqa: E402
-import bwl.torch as bt  # noqa: E402
-from bwl.samplers import RandomRegions  # noqa: E402
-from support.fasta import window_onehot  # noqa: E402
-from support.oracles import assert_values_close, pybw_values  # noqa: E402
-from support.tracks import make_genome  # noqa: E402
+import bwl
+import bwl.torch as bt
+from bwl.samplers import RandomRegions
+from support.fasta import window_onehot
+from support.oracles import assert_values_close, pybw_values
+from support.tracks import make_genome
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 N_BATCHES = 11

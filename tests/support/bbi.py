@@ -2,7 +2,7 @@
 from parts with every field under control, and walk one (header, zoom
 headers, chromosome B+ tree, R-tree) without bwl.
 
-Layouts: csrc/include/bwl/format.hpp, UCSC bbiFile.h / bwgInternal.h.
+Layouts: csrc/include/bwl/detail/format.hpp, UCSC bbiFile.h / bwgInternal.h.
 Users: tests/test_hostile.py, tests/test_bigbed.py, tests/corpus/make_corpus.py
 (the builder); support.fuzz, tests/test_corrupt.py, tests/test_writer.py,
 tests/test_reader.py, tests/test_loader.py, bench/collection.py (the walkers).

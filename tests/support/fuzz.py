@@ -15,7 +15,7 @@ long run (bench/fuzz.py).
   libFuzzer's mutations plus this one as a custom mutator.
 
 The raw bigWig builder for hand-made hostile files is ``support.bbi.build_bbi``.
-Layouts: csrc/include/bwl/format.hpp, UCSC bbiFile.h / bwgInternal.h.
+Layouts: csrc/include/bwl/detail/format.hpp, UCSC bbiFile.h / bwgInternal.h.
 """
 from __future__ import annotations
 
