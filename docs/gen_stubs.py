@@ -23,7 +23,8 @@ exactly the names (and class members) bind_cuda.cpp binds, and fail if not.
 
 The types come from pybind11's signatures, which differ between pybind11
 versions (3.x writes ``typing.SupportsInt | typing.SupportsIndex`` where
-2.x wrote ``int``): regenerate with the pybind11 the build uses.
+2.x wrote ``int``): pyproject.toml builds with pybind11 >= 3; regenerate
+when a new pybind11 changes them.
 """
 from __future__ import annotations
 
