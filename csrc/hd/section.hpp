@@ -104,7 +104,7 @@ BWL_HD int block_section(const uint8_t* p, uint64_t n, bool swap, bool prefix, S
 template <class F>
 BWL_HD int for_each_section(const uint8_t* p, uint64_t n, bool swap, bool prefix, F&& f) {
     while (n > 0) {
-        SectionHeader h;
+        SectionHeader h{};
         uint64_t used;
         int st = block_section(p, n, swap, prefix, &h, &used);
         if (st != kSectionOk) return st;
@@ -161,31 +161,35 @@ BWL_HD uint32_t gallop_search(uint32_t lo, uint32_t hi, uint32_t guess, Pred&& p
     return a;
 }
 
-// The items [*first, *last) of a sorted, disjoint, non-empty section that
-// can touch [ts, te). Items are about evenly spaced, so the search starts
-// where the section's own range puts ts (a guess only: the header is not
-// trusted) and probes outward from there, a few cache lines instead of a
-// binary search's scattered ones.
-BWL_HD void section_span(const SectionHeader& h, const uint8_t* items, bool swap, uint64_t ts, uint64_t te,
-                         uint32_t* first, uint32_t* last) {
+// The first item of a sorted, disjoint, non-empty section that ends after
+// ts. Items are about evenly spaced, so the search starts where the
+// section's own range puts ts (a guess only: the header is not trusted) and
+// probes outward from there, a few cache lines instead of a binary
+// search's scattered ones.
+BWL_HD uint32_t section_first(const SectionHeader& h, const uint8_t* items, bool swap, uint64_t ts) {
     const uint32_t n = h.item_count;
     uint32_t guess = 0;
     if (h.end > h.start && ts > h.start)
         guess = ts >= h.end ? n : uint32_t(double(ts - h.start) / double(h.end - h.start) * n);
-    auto ends_after = [&](uint32_t i) {  // item i ends after ts
+    return gallop_search(0, n, guess, [&](uint32_t i) {  // item i ends after ts
         uint64_t s, e;
         float v;
         section_item(h, items, swap, i, &s, &e, &v);
         return e > ts;
-    };
-    auto starts_from = [&](uint32_t i) {  // item i starts at or after te
+    });
+}
+
+// The items [*first, *last) of such a section that can touch [ts, te) (the
+// kernels tile by them; the CPU walk stops at the first item past te).
+BWL_HD void section_span(const SectionHeader& h, const uint8_t* items, bool swap, uint64_t ts, uint64_t te,
+                         uint32_t* first, uint32_t* last) {
+    *first = section_first(h, items, swap, ts);
+    *last = gallop_search(*first, h.item_count, *first, [&](uint32_t i) {  // item i starts at or after te
         uint64_t s, e;
         float v;
         section_item(h, items, swap, i, &s, &e, &v);
         return s >= te;
-    };
-    *first = gallop_search(0, n, guess, ends_after);
-    *last = gallop_search(*first, n, *first, starts_from);
+    });
 }
 
 // Where a query reads a block whose sections are all sorted, disjoint and
@@ -209,12 +213,13 @@ BWL_HD int for_each_item(const uint8_t* p, uint64_t n, bool swap, F&& f, bool pr
         uint32_t first = 0, last = h.item_count;
         if (span) {
             if (h.chrom_id != span->chrom) last = 0;
-            else section_span(h, items, swap, span->qs, span->qe, &first, &last);
+            else first = section_first(h, items, swap, span->qs);
         }
         for (uint32_t i = first; i < last; ++i) {
             uint64_t s, e;
             float v;
             section_item(h, items, swap, i, &s, &e, &v);
+            if (span && s >= span->qe) break;  // sorted: no later item touches the query
             f(h.chrom_id, s, e, v);
         }
         return true;
