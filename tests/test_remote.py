@@ -147,6 +147,25 @@ def test_host_cache_fetches_once(srv, bw_files):
     assert srv.requests() == n0
 
 
+def test_preloaded_remote_track_fetches_nothing_more(srv, bw_files):
+    """preload=True reads every block once at open; with no shared cache of
+    fetched ranges to fall back on, later batches make no request at all."""
+    bw = bw_files["bwl_bedGraph_little_zlib"]
+    old = CACHE.max_bytes
+    try:
+        bwl.set_remote_cache(0)
+        rem = bwl.Collection([url(srv, bw)], decoded_cache=1 << 26, preload=True)
+        loc = bwl.Collection([bw.path])
+        n0 = srv.requests()
+        rng = np.random.default_rng(11)
+        for _ in range(3):
+            chroms, starts, ends = _windows(loc, rng, 32, 700)
+            assert same(rem.values(chroms, starts, ends), loc.values(chroms, starts, ends))
+        assert srv.requests() == n0
+    finally:
+        bwl.set_remote_cache(old)
+
+
 def test_threads_reading_one_remote_file(srv, bw_files):
     bw = bw_files["bwl_fixedStep_little_zlib"]
     r, loc = bwl.open(url(srv, bw)), bwl.open(bw.path)

@@ -56,10 +56,6 @@ void stream_fence() {
 #endif
 }
 
-}  // namespace
-
-namespace {
-
 struct Range {
     uint32_t first, last;  // candidate blocks [first, last) of the window's chrom
     uint32_t window;
@@ -203,7 +199,7 @@ private:
         const BlockCache* cache = c_.decoded_cache();
         for (const Task& t : tasks_) {
             const BigWigFile& file = c_.file(t.file);
-            if (!file.source().remote()) continue;
+            if (!file.source().remote() || c_.preloaded(t.file)) continue;  // preloaded: nothing to fetch
             const ChromBlocks& cb = file.index().chroms[t.file_chrom];
             for (uint32_t i = t.begin; i < t.end; ++i) {
                 const Range& r = ranges_[t.group][i];
@@ -237,7 +233,8 @@ private:
     // values were skipped as no data).
     void finish_row(size_t b, size_t t, const float* row, const double* bins) {
         if (!bins && s_.dtype == DType::F32 && s_.layout == Layout::BTL) {  // rows of the output's own type and order
-            stream_row(static_cast<float*>(out_) + out_index(b, t, reversed(b) ? Lout_ - 1 : 0), row, Lout_, reversed(b));
+            float* dst = static_cast<float*>(out_) + (uint64_t(b) * T_ + t) * Lout_;  // the row's first element
+            stream_row(dst, row, Lout_, reversed(b));
             return;
         }
         for (uint64_t j = 0; j < Lout_; ++j) {
@@ -438,7 +435,15 @@ private:
                       summary_value(s_.summary, &acc[2 * j], s_.window, s_.default_value, s_.transform), s_.dtype);
     }
 
-    // ---- blocks: the decoded cache, or read and inflate ----------------------
+    // ---- blocks: preloaded, the decoded cache, or read and inflate ------------
+
+    // Block blk of a preloaded track (counted as a cache hit), or null.
+    const PreloadedBlock* preloaded(const Task& task, uint32_t blk, Scratch& sc) const {
+        const PreloadedTrack* pre = c_.preloaded(task.file);
+        if (!pre) return nullptr;
+        ++sc.preloaded_hits;
+        return &pre->block(task.file_chrom, blk);
+    }
 
     // Block blk whole (bigBed: records carry text), from the decoded cache or
     // read and inflated into sc.buf (and cached). The returned block keeps a
@@ -447,11 +452,9 @@ private:
                      const uint8_t** data, uint64_t* n) {
         const uint32_t f = task.file;
         Block cached;
-        if (const PreloadedTrack* pre = c_.preloaded(f)) {
-            const PreloadedBlock& b = pre->block(task.file_chrom, blk);
-            *data = b.data;
-            *n = b.size;
-            ++sc.preloaded_hits;
+        if (const PreloadedBlock* b = preloaded(task, blk, sc)) {
+            *data = b->data;
+            *n = b->size;
             return cached;
         }
         BlockCache* cache = c_.decoded_cache();
@@ -477,12 +480,10 @@ private:
     bool load(const Task& task, const BigWigFile& file, const ChromBlocks& cb, uint32_t blk, uint32_t chrom_id,
               uint64_t qe, bool many, Scratch& sc, Block* cached, const uint8_t** data, uint64_t* n, bool* sorted) {
         const uint32_t f = task.file;
-        if (const PreloadedTrack* pre = c_.preloaded(f)) {
-            const PreloadedBlock& b = pre->block(task.file_chrom, blk);
-            *data = b.data;
-            *n = b.size;
-            *sorted = b.sorted;
-            ++sc.preloaded_hits;
+        if (const PreloadedBlock* b = preloaded(task, blk, sc)) {
+            *data = b->data;
+            *n = b->size;
+            *sorted = b->sorted;
             return false;
         }
         const bool swap = file.header().swap;
