@@ -70,6 +70,16 @@ def output_array(out: Optional[np.ndarray], shape: tuple, dtype: str) -> np.ndar
     return out
 
 
+def reverse_mask(reverse, B: int) -> Optional[np.ndarray]:
+    """``reverse`` (bool, shape (B,)) as the uint8 mask the core takes, or None."""
+    if reverse is None:
+        return None
+    rev = np.ascontiguousarray(reverse, dtype=bool)
+    if rev.shape != (B,):
+        raise ValueError(f"reverse must have shape ({B},), got {rev.shape}")
+    return rev.view(np.uint8)
+
+
 def alias_args(spec: ChromAliasSpec) -> tuple[dict, bool]:
     """(alias -> name map, UCSC/Ensembl rule) for the bindings."""
     if spec is None:

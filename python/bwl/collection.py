@@ -14,7 +14,7 @@ import numpy.typing as npt
 from bwl import _core
 from bwl._remote import RemoteOptions, is_remote, open_sources
 from bwl._types import (DTYPES, LAYOUTS, SUMMARIES, ChromAliasSpec, PathLike, alias_args,
-                        check_dtype, output_array)
+                        check_dtype, output_array, reverse_mask)
 
 _BW_SUFFIXES = (".bw", ".bigwig", ".bigWig", ".BigWig", ".BW")
 
@@ -141,15 +141,13 @@ def _reverse_args(reverse, reverse_tracks, B: int, T: int, n_tracks: int):
         if reverse_tracks is not None:
             raise ValueError("reverse_tracks needs reverse")
         return None, None
-    rev = np.ascontiguousarray(reverse, dtype=bool)
-    if rev.shape != (B,):
-        raise ValueError(f"reverse must have shape ({B},), got {rev.shape}")
+    rev = reverse_mask(reverse, B)
     if reverse_tracks is None:
-        return rev.view(np.uint8), None
+        return rev, None
     rt = np.asarray(reverse_tracks)
     if rt.shape != (T,) or (rt.size and (rt.min() < 0 or rt.max() >= n_tracks)):
         raise ValueError(f"reverse_tracks must be {T} track indices in [0, {n_tracks})")
-    return rev.view(np.uint8), np.ascontiguousarray(rt, dtype=np.uint32)
+    return rev, np.ascontiguousarray(rt, dtype=np.uint32)
 
 
 class Collection:

@@ -10,7 +10,7 @@ import numpy.typing as npt
 
 from bwl import _core
 from bwl._remote import RemoteOptions, fetch_small, open_source, remote_error
-from bwl._types import DTYPES, ChromAliasSpec, alias_args, check_dtype, output_array
+from bwl._types import DTYPES, ChromAliasSpec, alias_args, check_dtype, output_array, reverse_mask
 
 
 class Fasta:
@@ -73,13 +73,8 @@ class Fasta:
             raise ValueError("all windows must have one positive length")
         shape = (len(idx), L, 4) if layout == "BLC" else (len(idx), 4, L)
         out = output_array(out, shape, dtype)
-        rev = None
-        if reverse is not None:
-            rev = np.ascontiguousarray(reverse, dtype=bool)
-            if rev.shape != idx.shape:
-                raise ValueError(f"reverse must have shape {idx.shape}, got {rev.shape}")
-            rev = rev.view(np.uint8)
-        self._f.onehot(idx, starts, L, float(n_value), DTYPES[dtype], layout == "BLC", out, rev)
+        self._f.onehot(idx, starts, L, float(n_value), DTYPES[dtype], layout == "BLC", out,
+                       reverse_mask(reverse, len(idx)))
         return out
 
     def n_fraction(self, chroms: Sequence[str], starts: npt.ArrayLike, length: int) -> np.ndarray:
