@@ -16,10 +16,11 @@
 
 namespace bwl::detail {
 
-// Bytes a fast-loop iteration may read past its input position (one refill)
-// and write past its output position (3 literals, or a 258-byte match
-// copied in words that overshoot by up to 23 bytes), with room to spare.
-constexpr uint64_t kFastInMargin = 8;
+// Bytes a fast-loop iteration may read past its input position (two
+// refills of at most 7 bytes each, the second loading 8) and write past its
+// output position (3 literals, or a 258-byte match copied in words that
+// overshoot by up to 23 bytes), with room to spare.
+constexpr uint64_t kFastInMargin = 16;
 constexpr uint64_t kFastOutMargin = 258 + 24 + 16;
 
 inline uint64_t load_le64(const uint8_t* p) {
@@ -99,54 +100,66 @@ inline __attribute__((always_inline)) int fast_loop(InflateState* s, uint8_t* ou
     // input bits already, so OR-ing the reloaded bytes is harmless. A
     // refill never changes the low bits, so an entry looked up before it
     // stays valid: each symbol's entry is loaded while the previous one is
-    // still being written out.
-#define BWL_REFILL()                      \
-    do {                                  \
-        buf |= load_le64(ip) << cnt;      \
-        ip += (63 - cnt) >> 3;            \
-        cnt |= 56;                        \
+    // still being written out. Only cnt's low byte counts: a symbol
+    // subtracts its whole entry (libdeflate's trick: no mask), and the
+    // borrow never reaches below bit 8.
+#define BWL_REFILL()                          \
+    do {                                      \
+        buf |= load_le64(ip) << (cnt & 63);   \
+        ip += 7 - ((cnt >> 3) & 7);           \
+        cnt |= 56;                            \
     } while (0)
-#define BWL_CONSUME(k) \
-    do {               \
-        buf >>= (k);   \
-        cnt -= (k);    \
+#define BWL_CONSUME(e)         \
+    do {                       \
+        buf >>= entry_bits(e); \
+        cnt -= (e);            \
     } while (0)
 
     if (op >= op_end || ip > in_fast_end) return kInflateOk;
     BWL_REFILL();
     uint32_t e = litlen[buf & kLitMask];
-    while (op < op_end && ip <= in_fast_end) {
-        if (entry_kind(e) == kEntryLiteral) {  // up to three literals per refill (3 x 10 bits)
-            BWL_CONSUME(entry_bits(e));
-            *op++ = uint8_t(entry_value(e));
+    // Each pass consumes the preloaded entry first, as libdeflate does, and
+    // decodes one item: up to three literals, or up to two literals and the
+    // match after them (10 + 10 + 20 bits for its length, then a refill
+    // only if the distance's 28 might not fit).
+    do {
+        uint64_t saved = buf;
+        BWL_CONSUME(e);
+        if (entry_kind(e) == kEntryLiteral) {
+            uint32_t lit = entry_value(e);
             e = litlen[buf & kLitMask];
+            saved = buf;
+            BWL_CONSUME(e);
+            *op++ = uint8_t(lit);
             if (entry_kind(e) == kEntryLiteral) {
-                BWL_CONSUME(entry_bits(e));
-                *op++ = uint8_t(entry_value(e));
+                lit = entry_value(e);
                 e = litlen[buf & kLitMask];
-                if (entry_kind(e) == kEntryLiteral) {
-                    BWL_CONSUME(entry_bits(e));
-                    *op++ = uint8_t(entry_value(e));
+                saved = buf;
+                BWL_CONSUME(e);
+                *op++ = uint8_t(lit);
+                if (entry_kind(e) == kEntryLiteral) {  // >= 26 bits were left: the preload is whole
+                    lit = entry_value(e);
                     e = litlen[buf & kLitMask];
+                    BWL_REFILL();
+                    *op++ = uint8_t(lit);
+                    continue;
                 }
             }
-            BWL_REFILL();  // >= 26 bits were left: `e` is whole
-            continue;
         }
         if (__builtin_expect(entry_kind(e) != kEntryMatch, 0)) {  // a match is next likeliest: test it first
             if (entry_kind(e) == kEntryLink) {  // codes longer than the primary table
-                BWL_CONSUME(kLitLenTableBits);
-                e = litlen[entry_value(e) + low_bits(buf, entry_extra(e))];
+                e = litlen[entry_value(e) + low_bits(buf, entry_code(e))];
+                saved = buf;
+                BWL_CONSUME(e);
                 if (entry_kind(e) == kEntryLiteral) {
-                    BWL_CONSUME(entry_bits(e));
-                    *op++ = uint8_t(entry_value(e));
+                    uint32_t lit = entry_value(e);
                     BWL_REFILL();
                     e = litlen[buf & kLitMask];
+                    *op++ = uint8_t(lit);
                     continue;
                 }
             }
             if (entry_kind(e) == kEntryEnd) {
-                BWL_CONSUME(entry_bits(e));
                 s->mode = kModeHeader;
                 break;
             }
@@ -155,24 +168,22 @@ inline __attribute__((always_inline)) int fast_loop(InflateState* s, uint8_t* ou
                 break;
             }
         }
-        // Length: code bits then extra bits, consumed together (<= 20 bits).
-        uint32_t bits = entry_bits(e), extra = entry_extra(e);
-        uint32_t len = entry_value(e) + low_bits(buf >> bits, extra);
-        BWL_CONSUME(bits + extra);
-        // Distance (<= 28 bits; 48 in all, within the 56 refilled).
+        // The length's extra bits come from the bits before its entry was
+        // consumed, off the critical path.
+        uint32_t len = entry_decode(e, saved);
         e = dist_table[buf & kDistMask];
+        if (__builtin_expect((cnt & 63) < 28, 0)) BWL_REFILL();
         if (entry_kind(e) == kEntryLink) {
-            BWL_CONSUME(kDistTableBits);
-            e = dist_table[entry_value(e) + low_bits(buf, entry_extra(e))];
+            BWL_CONSUME(e);
+            e = dist_table[entry_value(e) + low_bits(buf, entry_code(e))];
         }
         if (entry_kind(e) != kEntryMatch) {
             st = kInflateBadDistance;
             break;
         }
-        bits = entry_bits(e);
-        extra = entry_extra(e);
-        uint32_t dist = entry_value(e) + low_bits(buf >> bits, extra);
-        BWL_CONSUME(bits + extra);
+        saved = buf;
+        BWL_CONSUME(e);
+        uint32_t dist = entry_decode(e, saved);
         if (dist > uint64_t(op - out)) {
             st = kInflateBadDistance;
             break;
@@ -181,9 +192,10 @@ inline __attribute__((always_inline)) int fast_loop(InflateState* s, uint8_t* ou
         e = litlen[buf & kLitMask];
         copy_match(op, dist, len);
         op += len;
-    }
+    } while (op < op_end && ip <= in_fast_end);
 #undef BWL_REFILL
 #undef BWL_CONSUME
+    cnt &= 63;
     br.pos = uint64_t(ip - br.in);
     br.buf = cnt ? buf & (~uint64_t(0) >> (64 - cnt)) : 0;
     br.cnt = cnt;

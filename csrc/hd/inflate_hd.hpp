@@ -79,27 +79,38 @@ constexpr uint32_t kPrecodeEnough = 1u << kDeflatePrecodeBits;  // no subtables
 // Copies queued per inflate_decode() call before the group runs them.
 constexpr uint32_t kInflateQueue = 32;
 
-// A table entry packs value:16 | extra:4 | kind:4 | bits:8. `bits` is what
-// the entry consumes; for a link it is the primary width, `extra` the
-// subtable width and `value` the subtable's index. `bits` (< 16) fills the
-// low byte alone, so `buf >> (e & 63)` is one x86 shift of `buf` by `e`:
-// the CPU fast loop's critical path is load, shift, mask, load.
+// A table entry packs value:16 | code:4 | kind:4 | bits:8. `bits` is what
+// the entry consumes: its codeword and, for a length or distance, the extra
+// bits after it (<= 28), so one shift consumes a whole symbol; `code` is the
+// codeword's own length (the extra bits are bits [code, bits) of the input
+// before the shift). A link consumes the primary width; its `code` is the
+// subtable width and `value` the subtable's index. `bits` < 64 fills the low
+// byte alone, so `buf >> (e & 63)` is one x86 shift of `buf` by `e`: the CPU
+// fast loop's critical path is load, shift, mask, load (as libdeflate's).
 enum : uint32_t {
     kEntryLiteral = 0,  // value = byte (or code-length symbol)
-    kEntryMatch = 1,    // value = length or distance base, extra = extra bits
+    kEntryMatch = 1,    // value = length or distance base
     kEntryEnd = 2,      // end of block
     kEntryLink = 3,     // go to a subtable
     kEntryInvalid = 4,  // unused code or a symbol deflate forbids
 };
 enum : uint32_t { kTablePrecode = 0, kTableLitLen = 1, kTableDist = 2 };
 
-BWL_HD uint32_t inflate_entry(uint32_t kind, uint32_t bits, uint32_t extra, uint32_t value) {
-    return value << 16 | extra << 12 | kind << 8 | bits;
+BWL_HD uint32_t inflate_entry(uint32_t kind, uint32_t code, uint32_t extra, uint32_t value) {
+    return value << 16 | code << 12 | kind << 8 | (code + extra);
+}
+BWL_HD uint32_t link_entry(uint32_t root, uint32_t sub_bits, uint32_t index) {
+    return index << 16 | sub_bits << 12 | kEntryLink << 8 | root;
 }
 BWL_HD uint32_t entry_bits(uint32_t e) { return e & 63; }
 BWL_HD uint32_t entry_kind(uint32_t e) { return (e >> 8) & 15; }
-BWL_HD uint32_t entry_extra(uint32_t e) { return (e >> 12) & 15; }
+BWL_HD uint32_t entry_code(uint32_t e) { return (e >> 12) & 15; }  // a link's subtable width
 BWL_HD uint32_t entry_value(uint32_t e) { return e >> 16; }
+// The symbol's value, base plus extra bits, from the input bits the entry
+// was looked up with (`in`: at least entry_bits(e) of them, low bit first).
+BWL_HD uint32_t entry_decode(uint32_t e, uint64_t in) {
+    return entry_value(e) + ((uint32_t(in) & ((1u << entry_bits(e)) - 1)) >> entry_code(e));  // bits <= 28
+}
 
 // RFC 1951 3.2.5 length and distance bases, from their regular pattern
 // rather than tables (nothing to place in device constant memory).
@@ -229,7 +240,7 @@ BWL_HD int build_table(const uint8_t* lens, uint32_t n, uint32_t root, uint32_t 
                 }
                 if (next + (1u << sub_bits) > cap) return kInflateBadCodes;  // cannot happen for complete codes
                 for (uint32_t j = 0; j < (1u << sub_bits); ++j) table[next + j] = invalid;
-                table[prefix] = inflate_entry(kEntryLink, root, sub_bits, next);
+                table[prefix] = link_entry(root, sub_bits, next);
                 sub_base = next;
                 next += 1u << sub_bits;
                 cur_prefix = prefix;
@@ -340,12 +351,15 @@ BWL_HD int build_fixed_tables(InflateState* s) {
     return build_table(l, kDeflateNumDist, kDistTableBits, kTableDist, true, s->dist, kDistEnough, s->sorted);
 }
 
-BWL_HD uint32_t decode_entry(InflateBits& br, const uint32_t* table, uint32_t root) {  // needs 15 bits buffered
+// Decodes one symbol with the next input bits (at least 15 + 13 buffered):
+// returns its entry and sets *value (a match's base plus its extra bits).
+BWL_HD uint32_t decode_entry(InflateBits& br, const uint32_t* table, uint32_t root, uint32_t* value) {
     uint32_t e = table[br.peek(root)];
     if (entry_kind(e) == kEntryLink) {
         br.drop(root);
-        e = table[entry_value(e) + br.peek(entry_extra(e))];
+        e = table[entry_value(e) + br.peek(entry_code(e))];
     }
+    *value = entry_decode(e, br.buf);
     br.drop(entry_bits(e));
     return e;
 }
@@ -365,10 +379,10 @@ BWL_HD int read_dynamic_tables(InflateState* s, InflateBits& br) {
     uint32_t total = hlit + hdist;
     for (uint32_t i = 0; i < total;) {
         if (br.cnt < kDeflatePrecodeBits + 7) br.refill();
-        uint32_t e = decode_entry(br, s->dist, kDeflatePrecodeBits);
+        uint32_t sym;
+        uint32_t e = decode_entry(br, s->dist, kDeflatePrecodeBits, &sym);
         if (br.overrun()) return kInflateTruncated;
         if (entry_kind(e) != kEntryLiteral) return kInflateBadCodes;
-        uint32_t sym = entry_value(e);
         if (sym < 16) { lens[i++] = uint8_t(sym); continue; }
         uint32_t rep, v = 0;
         if (sym == 16) {  // repeat the previous length 3..6 times
@@ -457,22 +471,20 @@ BWL_HD int inflate_decode(InflateState* s, uint8_t* out, uint64_t cap, InflateCo
         }
         // lit/len code (15) + length extra (5) + distance code (15) + distance extra (13)
         if (br.cnt < 48) br.refill();
-        uint32_t e = decode_entry(br, s->litlen, kLitLenTableBits);
+        uint32_t v;
+        uint32_t e = decode_entry(br, s->litlen, kLitLenTableBits, &v);
         if (br.overrun()) { st = kInflateTruncated; break; }
         uint32_t kind = entry_kind(e);
         if (kind == kEntryLiteral) {
             if (op >= cap) { st = kInflateOverflow; break; }
-            out[op++] = uint8_t(entry_value(e));
+            out[op++] = uint8_t(v);
             continue;
         }
         if (kind == kEntryEnd) { s->mode = kModeHeader; continue; }
         if (kind != kEntryMatch) { st = kInflateBadCodes; break; }
-        uint32_t len = entry_value(e) + br.peek(entry_extra(e));
-        br.drop(entry_extra(e));
-        e = decode_entry(br, s->dist, kDistTableBits);
+        uint32_t len = v, dist;
+        e = decode_entry(br, s->dist, kDistTableBits, &dist);
         if (entry_kind(e) != kEntryMatch) { st = br.overrun() ? kInflateTruncated : kInflateBadDistance; break; }
-        uint32_t dist = entry_value(e) + br.peek(entry_extra(e));
-        br.drop(entry_extra(e));
         if (br.overrun()) { st = kInflateTruncated; break; }
         if (dist > op) { st = kInflateBadDistance; break; }
         if (len > cap - op) { st = kInflateOverflow; break; }
