@@ -72,8 +72,9 @@ struct Task {
     uint32_t begin, end;  // its windows: ranges_[group][begin, end), sorted by first
 };
 
-// Inflate steps when a block is inflated only as far as its windows read.
-constexpr uint64_t kInflateStep = 2048;
+// The least a block inflated only as far as its windows read grows by per
+// step (block_bytes_needed guesses the rest of the way from the items so far).
+constexpr uint64_t kInflateStep = 512;
 
 struct Scratch {
     BlockInflater inflater;
@@ -531,7 +532,7 @@ private:
                     *n = need;
                     return true;
                 }
-                // Steps of at least 2 KiB: each one re-walks the section headers.
+                // Steps of at least kInflateStep: each one re-walks the section headers.
                 got = sc.inflater.extend(std::max(need, got + kInflateStep));
                 if (sc.inflater.done()) {
                     *n = got;

@@ -39,8 +39,12 @@ inline void copy8(uint8_t* d, const uint8_t* s) { std::memcpy(d, s, 8); }
 inline __attribute__((always_inline)) void copy_match(uint8_t* d, uint32_t dist, uint32_t len) {
     const uint8_t* s = d - dist;
     uint8_t* end = d + len;
-    if (dist >= 8) {  // word loads never see bytes this copy writes
+    if (dist >= 8) {  // each word load reads only bytes final before it
         copy8(d, s);
+        // Most matches are short: stopping here spares the next loads,
+        // which for dist < 24 read what the stores just wrote and wait for
+        // them (a store-forwarding stall).
+        if (len <= 8) return;
         copy8(d + 8, s + 8);
         copy8(d + 16, s + 16);
         if (len <= 24) return;  // most matches are short

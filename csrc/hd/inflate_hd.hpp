@@ -174,9 +174,17 @@ BWL_HD void copy_entries(uint32_t* dst, const uint32_t* src, uint32_t n) {  // n
 // (no lengths) is accepted when `allow_single`, every entry invalid.
 BWL_HD int build_table(const uint8_t* lens, uint32_t n, uint32_t root, uint32_t table_kind, bool allow_single,
                        uint32_t* table, uint32_t cap, uint16_t* sorted) {
-    uint32_t count[kDeflateMaxBits + 1], offs[kDeflateMaxBits + 2];
-    for (uint32_t i = 0; i <= kDeflateMaxBits; ++i) count[i] = 0;
-    for (uint32_t s = 0; s < n; ++s) count[lens[s]]++;
+    // Counted in two halves: neighbouring symbols often share a length, and
+    // one counter array would make each increment wait for the last.
+    uint32_t count[kDeflateMaxBits + 1], count2[kDeflateMaxBits + 1], offs[kDeflateMaxBits + 2];
+    for (uint32_t i = 0; i <= kDeflateMaxBits; ++i) count[i] = count2[i] = 0;
+    uint32_t k = 0;
+    for (; k + 1 < n; k += 2) {
+        count[lens[k]]++;
+        count2[lens[k + 1]]++;
+    }
+    if (k < n) count[lens[k]]++;
+    for (uint32_t i = 0; i <= kDeflateMaxBits; ++i) count[i] += count2[i];
     count[0] = 0;
     int32_t left = 1;  // codewords still free at the current length
     for (uint32_t len = 1; len <= kDeflateMaxBits; ++len) {
@@ -377,24 +385,31 @@ BWL_HD int read_dynamic_tables(InflateState* s, InflateBits& br) {
                          s->sorted);
     if (st != kInflateOk) return st;
     uint32_t total = hlit + hdist;
+    // The precode is complete (build_table refused any other), so every
+    // entry is a symbol. Past the end of the input the reader yields zeros,
+    // which still end the loop: truncation is told once, after it.
     for (uint32_t i = 0; i < total;) {
-        if (br.cnt < kDeflatePrecodeBits + 7) br.refill();
-        uint32_t sym;
-        uint32_t e = decode_entry(br, s->dist, kDeflatePrecodeBits, &sym);
-        if (br.overrun()) return kInflateTruncated;
-        if (entry_kind(e) != kEntryLiteral) return kInflateBadCodes;
+        if (br.cnt < kDeflatePrecodeBits + 7) br.refill();  // a symbol and its repeat bits
+        uint32_t e = s->dist[br.peek(kDeflatePrecodeBits)];
+        br.drop(entry_bits(e));
+        uint32_t sym = entry_value(e);
         if (sym < 16) { lens[i++] = uint8_t(sym); continue; }
-        uint32_t rep, v = 0;
+        uint32_t rep, v = 0, k;
         if (sym == 16) {  // repeat the previous length 3..6 times
-            if (i == 0) return kInflateBadCodes;
+            if (i == 0) return br.overrun() ? kInflateTruncated : kInflateBadCodes;
             v = lens[i - 1];
-            rep = 3 + br.take(2);
+            k = 2;
+            rep = 3;
         } else if (sym == 17) {  // 3..10 zeros
-            rep = 3 + br.take(3);
+            k = 3;
+            rep = 3;
         } else {  // 18: 11..138 zeros
-            rep = 11 + br.take(7);
+            k = 7;
+            rep = 11;
         }
-        if (rep > total - i) return kInflateBadCodes;
+        rep += br.peek(k);
+        br.drop(k);
+        if (rep > total - i) return br.overrun() ? kInflateTruncated : kInflateBadCodes;
         while (rep--) lens[i++] = uint8_t(v);
     }
     if (br.overrun()) return kInflateTruncated;

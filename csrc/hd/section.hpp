@@ -237,19 +237,38 @@ BWL_HD bool block_sorted(const uint8_t* p, uint64_t n, bool swap, bool prefix = 
     return st == kSectionOk && ok;
 }
 
+// How many items of a section to inflate before asking again where the
+// first item starting at or after qe is, when none of the first `have`
+// (sorted) does: 7/8 of the way to where their mean spacing puts it, so a
+// caller inflates about as far as the query reads in a few steps rather
+// than in many small ones or one step far past it.
+BWL_HD uint64_t items_to_try(const uint8_t* items, uint32_t isz, uint64_t have, uint64_t count, bool swap,
+                             uint64_t qe) {
+    uint64_t next = have + 1;
+    if (have >= 2) {
+        uint64_t s0 = load_u32(items, swap), last = load_u32(items + uint64_t(isz) * (have - 1), swap);
+        if (last > s0 && qe > last) {
+            uint64_t ahead = (qe - last) * (have - 1) / (last - s0);  // items still to go, at the mean spacing
+            next += ahead - ahead / 8;
+        }
+    }
+    return next < count ? next : count;
+}
+
 // How many leading bytes of a block a query on `chrom` ending at `qe` reads,
 // judged from the `avail` bytes inflated so far: up to the first section or
 // item of that chrom starting at or after qe, or of a later chrom (a valid
 // block is sorted by chrom, then start). A result above `avail` means the
-// inflated part does not settle it: inflate at least that far and ask
-// again. ~0 for what only a whole block can answer (a section type this
+// inflated part does not settle it: inflate that far (a guess, see
+// items_to_try) and ask again. ~0 for what only a whole block can answer (a section type this
 // cannot size, a fixedStep step of 0).
 BWL_HD uint64_t block_bytes_needed(const uint8_t* p, uint64_t avail, bool swap, uint32_t chrom, uint64_t qe) {
     uint64_t pos = 0;
     for (;;) {
         if (avail - pos < kSectionHeaderSize) return pos + kSectionHeaderSize;
         const uint8_t* q = p + pos;
-        uint32_t c = load_u32(q, swap), start = load_u32(q + 4, swap), step = load_u32(q + 12, swap);
+        uint32_t c = load_u32(q, swap), start = load_u32(q + 4, swap), end = load_u32(q + 8, swap),
+                 step = load_u32(q + 12, swap);
         uint8_t type = q[20];
         uint32_t count = load_u16(q + 22, swap), isz = section_item_size(type);
         if (isz == 0 || (type == kFixedStep && step == 0)) return ~uint64_t(0);
@@ -268,8 +287,11 @@ BWL_HD uint64_t block_bytes_needed(const uint8_t* p, uint64_t avail, bool swap, 
                     if (load_u32(p + body + uint64_t(isz) * mid, swap) < qe) lo = mid + 1;
                     else hi = mid;
                 }
-                if (lo < have) return body + uint64_t(isz) * lo;
-                if (have < count) return body + uint64_t(isz) * (have + 1);
+                // An item starting past its section's end is corrupt data
+                // that decoded without a Huffman error: only the whole
+                // stream (its adler32) can tell, so ask for all of it.
+                if (lo < have) return load_u32(p + body + uint64_t(isz) * lo, swap) > end ? ~uint64_t(0) : body + uint64_t(isz) * lo;
+                if (have < count) return body + uint64_t(isz) * items_to_try(p + body, isz, have, count, swap, qe);
             }
         }
         pos = body + uint64_t(isz) * count;

@@ -195,6 +195,32 @@ void test_gallop_search() {
                 }
 }
 
+// block_bytes_needed's guesses and its one plausibility rule: a prefix
+// whose next item starts past its section's end is corrupt (it decoded
+// without a Huffman error), so only the whole block can answer.
+void test_needed_guess_and_corrupt(bool big) {
+    Builder bd{big, {}};
+    const uint16_t n = 100;
+    bd.header(1, 0, 1000, 0, 0, kBedGraph, n);  // items [10i, 10i + 5), i < 100
+    for (uint32_t i = 0; i < n; ++i) { bd.u32(10 * i); bd.u32(10 * i + 5); bd.f32(float(i)); }
+    const uint64_t body = kSectionHeaderSize, isz = 12;
+    // 10 items inflated, the query ends at 505 (item 51 is the first at or
+    // after it): the guess goes 7/8 of the way there, never past it.
+    uint64_t g = block_bytes_needed(bd.b.data(), body + 10 * isz, big, 1, 505);
+    CHECK(g > body + 11 * isz && g <= body + 51 * isz);
+    CHECK(block_bytes_needed(bd.b.data(), bd.b.size(), big, 1, 505) == body + 51 * isz);
+    // Items 0..1 only: no spacing yet, one more item.
+    CHECK(block_bytes_needed(bd.b.data(), body + 1 * isz, big, 1, 505) == body + 2 * isz);
+    // Item 30's start rewritten past the section end (1000): the prefix up to
+    // it would end the query there; the rule asks for the whole block instead.
+    std::vector<uint8_t> bad = bd.b;
+    Builder v{big, {}};
+    v.u32(5000);
+    std::memcpy(bad.data() + body + 30 * isz, v.b.data(), 4);
+    CHECK(block_bytes_needed(bad.data(), body + 40 * isz, big, 1, 505) == ~uint64_t(0));
+    CHECK(block_bytes_needed(bad.data(), body + 40 * isz, big, 1, 250) == body + 25 * isz);  // before it: fine
+}
+
 int main() {
     test_gallop_search();
     test_types(false);
@@ -202,5 +228,7 @@ int main() {
     test_fixedstep_no_wrap();
     test_prefix_needed(false);
     test_prefix_needed(true);
+    test_needed_guess_and_corrupt(false);
+    test_needed_guess_and_corrupt(true);
     TEST_MAIN_END();
 }
