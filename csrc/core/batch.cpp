@@ -76,9 +76,36 @@ struct Task {
 // step (block_bytes_needed guesses the rest of the way from the items so far).
 constexpr uint64_t kInflateStep = 512;
 
-struct Scratch {
+// A block inflated only as far as its windows read, in steps
+// (Batcher::inflate_prefix). Two per thread: the block read now and the one
+// this thread reads next, inflated together (BlockInflater::extend_pair); a
+// slot left part-way is taken up again when its block is read.
+struct InflateSlot {
     BlockInflater inflater;
     ByteBuffer raw, buf;
+    const BigWigFile* file = nullptr;
+    uint64_t offset = 0, qe = 0, got = 0;  // got: bytes of buf inflated so far
+    uint32_t chrom_id = 0;
+    bool live = false;  // the inflater holds this block's stream
+
+    bool holds(const BigWigFile* f, uint64_t off, uint64_t end) const {
+        return live && file == f && offset == off && qe >= end;
+    }
+};
+
+// A compressed bigWig block a run of tasks will inflate, in reading order.
+struct BlockNeed {
+    const BigWigFile* file;
+    uint64_t offset, size, qe;
+    uint32_t chrom_id;
+};
+
+struct Scratch {
+    ByteBuffer raw, buf;                    // whole blocks (bigBed, uncompressed files)
+    InflateSlot slot[2];
+    uint32_t cur = 0;                       // slot[cur]: the block read now
+    std::vector<BlockNeed> plan;            // this run's blocks (Batcher::plan_inflates)
+    size_t cursor = 0;                      // plan[cursor]: the next one to read
     std::vector<std::vector<float>> rows;   // per-base staging (window == 1, converted)
     std::vector<std::vector<double>> bins;  // (sum, bases) per bin (window > 1)
     std::vector<std::vector<int32_t>> diffs; // bigBed coverage difference arrays (bed.hpp)
@@ -126,6 +153,7 @@ public:
         c_.pool().parallel_for((n + run - 1) / run, [&](size_t r) {
             Scratch& sc = scratch();
             uint64_t before = sc.preloaded_hits;
+            plan_inflates(r * run, std::min(n, (r + 1) * run), sc);
             for (size_t k = r * run; k < std::min(n, (r + 1) * run); ++k) run_task(tasks_[k]);
             stream_fence();
             if (sc.preloaded_hits != before) hits += sc.preloaded_hits - before;
@@ -251,6 +279,37 @@ private:
         uint32_t last = 0;
         for (uint32_t i = task.begin; i < task.end; ++i) last = std::max(last, ranges_[task.group][i].last);
         return last;
+    }
+
+    // The compressed bigWig blocks tasks [k0, k1) will inflate, in the order
+    // they read them, each with the furthest end its windows read: the block
+    // read next is then inflated together with the one read now. Thread-local
+    // slots from an earlier run (or Collection) are dropped first.
+    void plan_inflates(size_t k0, size_t k1, Scratch& sc) {
+        sc.plan.clear();
+        sc.cursor = 0;
+        sc.slot[0].live = sc.slot[1].live = false;
+        const BlockCache* cache = c_.decoded_cache();
+        struct Open {
+            const Range* r;
+        };
+        for (size_t k = k0; k < k1; ++k) {
+            const Task& task = tasks_[k];
+            const BigWigFile& file = c_.file(task.file);
+            if (file.bigbed() || c_.preloaded(task.file) || file.header().uncompress_buf_size == 0) continue;
+            const ChromBlocks& cb = file.index().chroms[task.file_chrom];
+            const uint32_t chrom_id = file.chroms()[task.file_chrom].id;
+            walk_task<Open>(
+                task, [](const Range& r) { return Open{&r}; },
+                [&](uint32_t blk, const std::vector<Open>& open) {
+                    uint64_t qe = 0;
+                    for (const Open& o : open)
+                        if (reads_block(cb, blk, span(o.r->window))) qe = std::max(qe, span(o.r->window).hi);
+                    if (qe && !(cache && cache->contains(task.file, cb.offset[blk])))
+                        sc.plan.push_back({&file, cb.offset[blk], cb.size[blk], qe, chrom_id});
+                },
+                [](Open&) {});
+        }
     }
 
     // Walks a task's blocks in order: a window is opened at its first block
@@ -501,46 +560,113 @@ private:
             cached->reset();
         }
         bool prefix = false;
+        uint64_t keep;  // all that was inflated, for later windows
         if (file.header().uncompress_buf_size == 0) {
-            *n = file.load_block(cb.offset[blk], cb.size[blk], sc.raw, sc.buf);
+            keep = *n = file.load_block(cb.offset[blk], cb.size[blk], sc.raw, sc.buf);
+            *data = sc.buf.data();
         } else {
-            prefix = inflate_prefix(file, cb, blk, chrom_id, qe, sc, n);
+            const InflateSlot& s = inflate_prefix(file, cb, blk, chrom_id, qe, sc, n, &prefix);
+            *data = s.buf.data();
+            keep = s.got;
         }
-        *data = sc.buf.data();
         if (cache) {
-            uint64_t keep = prefix ? sc.inflater.size() : *n;  // all that was inflated, for later windows
-            *sorted = block_sorted(sc.buf.data(), keep, swap, prefix);
-            cache->put(f, cb.offset[blk], std::make_shared<const CachedBlock>(
-                                              CachedBlock{{sc.buf.data(), sc.buf.data() + keep}, !prefix, *sorted}));
+            *sorted = block_sorted(*data, keep, swap, prefix);
+            cache->put(f, cb.offset[blk],
+                       std::make_shared<const CachedBlock>(CachedBlock{{*data, *data + keep}, !prefix, *sorted}));
         } else if (many) {
-            *sorted = block_sorted(sc.buf.data(), *n, swap, prefix);
+            *sorted = block_sorted(*data, *n, swap, prefix);
         }
         return prefix;
     }
 
-    // Inflates block `blk` into sc.buf until it holds what windows ending by
-    // `qe` read; *n gets that length. Returns true when it stopped early.
-    bool inflate_prefix(const BigWigFile& file, const ChromBlocks& cb, uint32_t blk, uint32_t chrom_id, uint64_t qe,
-                        Scratch& sc, uint64_t* n) {
-        uint64_t cap = file.read_compressed_block(cb.offset[blk], cb.size[blk], sc.raw, sc.buf);
+    // Reads block `off` of `file` into slot s and starts inflating it.
+    // Read errors are thrown as they are; a bad stream header, as the
+    // block's FormatError (fail_block).
+    static void start(InflateSlot& s, const BigWigFile& file, uint64_t off, uint64_t size, uint64_t qe,
+                      uint32_t chrom_id) {
+        s.live = false;
+        uint64_t cap = file.read_compressed_block(off, size, s.raw, s.buf);
         try {
-            sc.inflater.begin(sc.raw.data(), cb.size[blk], sc.buf.data(), cap);
-            uint64_t got = 0;
-            for (;;) {
-                uint64_t need = block_bytes_needed(sc.buf.data(), got, file.header().swap, chrom_id, qe);
-                if (need <= got) {
-                    *n = need;
-                    return true;
-                }
-                // Steps of at least kInflateStep: each one re-walks the section headers.
-                got = sc.inflater.extend(std::max(need, got + kInflateStep));
-                if (sc.inflater.done()) {
-                    *n = got;
-                    return false;
-                }
-            }
+            s.inflater.begin(s.raw.data(), size, s.buf.data(), cap);
         } catch (const FormatError& e) {
-            file.fail_block(cb.offset[blk], e.what());
+            file.fail_block(off, e.what());
+        }
+        s.file = &file;
+        s.offset = off;
+        s.qe = qe;
+        s.got = 0;
+        s.chrom_id = chrom_id;
+        s.live = true;
+    }
+
+    // How far slot s must inflate next: 0 once it holds what its windows
+    // read (*n: that length) or its whole stream (*prefix false).
+    static uint64_t next_stop(const InflateSlot& s, uint64_t* n, bool* prefix) {
+        uint64_t need = block_bytes_needed(s.buf.data(), s.got, s.file->header().swap, s.chrom_id, s.qe);
+        if (need <= s.got) {
+            *n = need;
+            *prefix = true;
+            return 0;
+        }
+        if (s.inflater.done()) {
+            *n = s.got;
+            *prefix = false;
+            return 0;
+        }
+        return std::max(need, s.got + kInflateStep);  // steps of at least kInflateStep: each re-walks the sections
+    }
+
+    // The block this thread reads after `off` of `file` (its plan), or null.
+    static const BlockNeed* read_next(Scratch& sc, const BigWigFile& file, uint64_t off) {
+        constexpr size_t kLook = 4;  // a block the plan missed (a short cached prefix) is read alone
+        for (size_t i = sc.cursor; i < sc.plan.size() && i < sc.cursor + kLook; ++i) {
+            if (sc.plan[i].file != &file || sc.plan[i].offset != off) continue;
+            sc.cursor = i + 1;
+            return sc.cursor < sc.plan.size() ? &sc.plan[sc.cursor] : nullptr;
+        }
+        return nullptr;
+    }
+
+    // Inflates block `blk` until it holds what windows ending by `qe` read
+    // (*n: that length; *prefix: it stopped early), together with the block
+    // this thread reads next, which waits in the other slot. Returns the
+    // slot holding the block.
+    const InflateSlot& inflate_prefix(const BigWigFile& file, const ChromBlocks& cb, uint32_t blk, uint32_t chrom_id,
+                                      uint64_t qe, Scratch& sc, uint64_t* n, bool* prefix) {
+        const uint64_t off = cb.offset[blk];
+        if (sc.slot[1 - sc.cur].holds(&file, off, qe)) sc.cur = 1 - sc.cur;  // inflated (in part) with the last one
+        InflateSlot& a = sc.slot[sc.cur];
+        InflateSlot& b = sc.slot[1 - sc.cur];
+        if (!a.holds(&file, off, qe)) start(a, file, off, cb.size[blk], qe, chrom_id);
+        const BlockNeed* next = read_next(sc, file, off);
+        if (next && !b.holds(next->file, next->offset, next->qe)) {
+            try {
+                start(b, *next->file, next->offset, next->size, next->qe, next->chrom_id);
+            } catch (const std::exception&) {
+                b.live = false;  // its read fails again, and is reported, when it is read
+            }
+        }
+        try {
+            bool pair = next && b.holds(next->file, next->offset, next->qe);
+            uint64_t bn;
+            bool bp;
+            for (uint64_t stop; (stop = next_stop(a, n, prefix)) != 0;) {
+                uint64_t stop_b = pair ? next_stop(b, &bn, &bp) : 0;
+                if (stop_b) {
+                    BlockInflater::extend_pair(a.inflater, stop, b.inflater, stop_b);
+                    if (b.inflater.failed()) b.live = false;
+                    else b.got = b.inflater.size();
+                    pair = b.live;
+                } else {
+                    a.inflater.extend(stop);
+                }
+                a.got = a.inflater.size();
+            }
+            a.live = false;  // read: its bytes stay in a.buf until the slot is reused
+            return a;
+        } catch (const FormatError& e) {
+            a.live = false;
+            file.fail_block(off, e.what());
         }
     }
 

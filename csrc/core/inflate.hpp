@@ -54,12 +54,24 @@ public:
     uint64_t extend(uint64_t stop);
     uint64_t size() const;  // bytes of dst final so far
     bool done() const;      // the whole stream is inflated and checked
+    bool failed() const;    // an error is pending: extend() throws it
+
+    // Inflates a towards stop_a and b towards stop_b on one thread, the two
+    // streams decoded in turn (inflate_run_pair: ~1.2-1.3x the speed of one
+    // after the other), until either gets there (or ends): the other may
+    // stop short. a alone when b cannot go on. a's error is thrown; b's is
+    // kept for b.extend() to throw (b is the block read next, whose error
+    // belongs to that read).
+    static void extend_pair(BlockInflater& a, uint64_t stop_a, BlockInflater& b, uint64_t stop_b);
 
 private:
+    int settle(int st);  // after a run: checks a finished stream; returns the status, kept if an error
+
     std::unique_ptr<InflateState> st_;
     uint8_t* dst_ = nullptr;
     uint64_t cap_ = 0;
     bool done_ = false;
+    int err_ = 0;
 };
 
 }  // namespace bwl

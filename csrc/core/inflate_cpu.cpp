@@ -19,48 +19,89 @@ namespace {
 int fast_loop_plain(InflateState* s, uint8_t* out, uint64_t cap, uint64_t stop) {
     return fast_loop<0>(s, out, cap, stop);
 }
+void fast_pair_plain(InflateState* a, uint8_t* oa, uint64_t ca, uint64_t sa, InflateState* b, uint8_t* ob,
+                     uint64_t cb, uint64_t sb, int* ra, int* rb) {
+    fast_loop_pair<0>(a, oa, ca, sa, b, ob, cb, sb, ra, rb);
+}
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 __attribute__((target("bmi,bmi2"))) int fast_loop_bmi2(InflateState* s, uint8_t* out, uint64_t cap, uint64_t stop) {
     return fast_loop<1>(s, out, cap, stop);
 }
+__attribute__((target("bmi,bmi2"))) void fast_pair_bmi2(InflateState* a, uint8_t* oa, uint64_t ca, uint64_t sa,
+                                                        InflateState* b, uint8_t* ob, uint64_t cb, uint64_t sb,
+                                                        int* ra, int* rb) {
+    fast_loop_pair<1>(a, oa, ca, sa, b, ob, cb, sb, ra, rb);
+}
 #endif
 
 using FastLoop = int (*)(InflateState*, uint8_t*, uint64_t, uint64_t);
+using FastPair = void (*)(InflateState*, uint8_t*, uint64_t, uint64_t, InflateState*, uint8_t*, uint64_t, uint64_t,
+                          int*, int*);
 
-FastLoop pick_fast_loop() {
+bool have_bmi2() {
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-    if (__builtin_cpu_supports("bmi") && __builtin_cpu_supports("bmi2")) return fast_loop_bmi2;
+    return __builtin_cpu_supports("bmi") && __builtin_cpu_supports("bmi2");
+#else
+    return false;
 #endif
-    return fast_loop_plain;
 }
 
-const FastLoop fast = pick_fast_loop();
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+const FastLoop fast = have_bmi2() ? fast_loop_bmi2 : fast_loop_plain;
+const FastPair fast_pair = have_bmi2() ? fast_pair_bmi2 : fast_pair_plain;
+#else
+const FastLoop fast = fast_loop_plain;
+const FastPair fast_pair = fast_pair_plain;
+#endif
+
+// One step the fast loop cannot take: a block header, or one symbol near
+// the end of the input or output (the shared decoder, one copy at a time).
+int slow_step(InflateState* s, uint8_t* out, uint64_t cap, uint64_t stop) {
+    InflateCopy q[1];
+    uint32_t nq = 0;
+    int st = inflate_decode(s, out, cap, q, 1, &nq, stop);
+    if (nq) {
+        const InflateCopy& c = q[0];
+        if (c.from_input) std::memcpy(out + c.dst, s->br.in + c.src, c.len);
+        else inflate_copy(c, s->br.in, out, 0, 1);
+    }
+    return st;
+}
+
+bool running(const InflateState* s, uint64_t stop) { return s->mode != kModeDone && s->out_pos < stop; }
 
 }  // namespace
 
-const char* inflate_cpu_variant() { return fast == fast_loop_plain ? "x86-64" : "bmi2"; }
+const char* inflate_cpu_variant() { return have_bmi2() ? "bmi2" : "x86-64"; }
 
 int inflate_run(InflateState* s, uint8_t* out, uint64_t cap, uint64_t stop) {
-    InflateCopy q[1];
     int st = kInflateOk;
-    while (s->mode != kModeDone && s->out_pos < stop) {
+    while (running(s, stop)) {
         if (s->mode == kModeHuffman) {
             if ((st = fast(s, out, cap, stop)) != kInflateOk) return st;
-            if (s->mode != kModeHuffman || s->out_pos >= stop) continue;
+            if (!running(s, stop) || FastLane::can_start(s, cap, stop)) continue;
         }
-        // A block header, or symbols near the end of the input or output:
-        // the shared decoder, one copy at a time.
-        uint32_t nq = 0;
-        st = inflate_decode(s, out, cap, q, 1, &nq, stop);
-        if (nq) {
-            const InflateCopy& c = q[0];
-            if (c.from_input) std::memcpy(out + c.dst, s->br.in + c.src, c.len);
-            else inflate_copy(c, s->br.in, out, 0, 1);
-        }
-        if (st != kInflateOk) return st;
+        if ((st = slow_step(s, out, cap, stop)) != kInflateOk) return st;
     }
     return st;
+}
+
+void inflate_run_pair(InflateState* a, uint8_t* out_a, uint64_t cap_a, uint64_t stop_a, int* st_a, InflateState* b,
+                      uint8_t* out_b, uint64_t cap_b, uint64_t stop_b, int* st_b) {
+    *st_a = *st_b = kInflateOk;
+    while (running(a, stop_a) && running(b, stop_b)) {
+        fast_pair(a, out_a, cap_a, stop_a, b, out_b, cap_b, stop_b, st_a, st_b);
+        if (*st_a != kInflateOk || *st_b != kInflateOk) return;
+        // At least one lane left the pair loop: a step for each that the
+        // fast loop cannot take, then both go on together.
+        if (running(a, stop_a) && !FastLane::can_start(a, cap_a, stop_a) &&
+            (*st_a = slow_step(a, out_a, cap_a, stop_a)) != kInflateOk)
+            return;
+        if (running(b, stop_b) && !FastLane::can_start(b, cap_b, stop_b) &&
+            (*st_b = slow_step(b, out_b, cap_b, stop_b)) != kInflateOk)
+            return;
+    }
 }
 
 int inflate_finish(InflateState* s, const uint8_t* out) {
@@ -90,22 +131,40 @@ void BlockInflater::begin(const uint8_t* src, uint64_t n, uint8_t* dst, uint64_t
     dst_ = dst;
     cap_ = cap;
     done_ = false;
-    int st = inflate_begin(st_.get(), src, n, true);
-    if (st != kInflateOk) throw_inflate(st, cap);
+    err_ = inflate_begin(st_.get(), src, n, true);
+    if (err_ != kInflateOk) throw_inflate(err_, cap);
 }
 
-uint64_t BlockInflater::extend(uint64_t stop) {
-    if (done_ || st_->out_pos >= stop) return st_->out_pos;
-    int st = detail::inflate_run(st_.get(), dst_, cap_, stop);
+int BlockInflater::settle(int st) {
     if (st == kInflateOk && st_->mode == kModeDone) {
         st = detail::inflate_finish(st_.get(), dst_);
         done_ = st == kInflateOk;
     }
-    if (st != kInflateOk) throw_inflate(st, cap_);
+    return err_ = st;
+}
+
+uint64_t BlockInflater::extend(uint64_t stop) {
+    if (!err_ && !done_ && st_->out_pos < stop) settle(detail::inflate_run(st_.get(), dst_, cap_, stop));
+    if (err_) throw_inflate(err_, cap_);
     return st_->out_pos;
+}
+
+void BlockInflater::extend_pair(BlockInflater& a, uint64_t stop_a, BlockInflater& b, uint64_t stop_b) {
+    const bool run_a = !a.err_ && !a.done_ && a.st_->out_pos < stop_a;
+    const bool run_b = !b.err_ && !b.done_ && b.st_->out_pos < stop_b;
+    if (run_a && run_b) {
+        int sa, sb;
+        detail::inflate_run_pair(a.st_.get(), a.dst_, a.cap_, stop_a, &sa, b.st_.get(), b.dst_, b.cap_, stop_b, &sb);
+        b.settle(sb);
+        a.settle(sa);
+    } else if (run_a) {
+        a.settle(detail::inflate_run(a.st_.get(), a.dst_, a.cap_, stop_a));
+    }
+    if (a.err_) throw_inflate(a.err_, a.cap_);
 }
 
 uint64_t BlockInflater::size() const { return st_->out_pos; }
 bool BlockInflater::done() const { return done_; }
+bool BlockInflater::failed() const { return err_ != 0; }
 
 }  // namespace bwl

@@ -15,6 +15,12 @@ namespace bwl::detail {
 // an InflateStatus; call again with a larger stop to resume.
 int inflate_run(InflateState* s, uint8_t* out, uint64_t cap, uint64_t stop);
 
+// inflate_run() on two independent streams at once (see fast_loop_pair),
+// until either reaches its stop, ends or fails: the other may stop short of
+// its own. Each gets its own status.
+void inflate_run_pair(InflateState* a, uint8_t* out_a, uint64_t cap_a, uint64_t stop_a, int* st_a, InflateState* b,
+                      uint8_t* out_b, uint64_t cap_b, uint64_t stop_b, int* st_b);
+
 // After inflate_run() ended the stream: reads the zlib trailer and checks
 // the adler32 of out[0, s->out_pos).
 int inflate_finish(InflateState* s, const uint8_t* out);

@@ -81,72 +81,112 @@ inline __attribute__((always_inline)) uint32_t low_bits(uint64_t x, uint32_t n) 
     return uint32_t(x & ((uint64_t(1) << n) - 1));  // one BZHI where BMI2 is on
 }
 
-// Decodes Huffman symbols of the current block while the margins hold and
-// the output is below `stop`. Leaves s->mode kModeHeader after an end of
-// block. Returns an InflateStatus.
-template <int kVariant>  // only to give each instruction-set copy its own symbol
-inline __attribute__((always_inline)) int fast_loop(InflateState* s, uint8_t* out, uint64_t cap, uint64_t stop) {
-    InflateBits& br = s->br;
-    if (br.pad || br.n - br.pos < kFastInMargin) return kInflateOk;
-    const uint8_t* ip = br.in + br.pos;
-    const uint8_t* const in_fast_end = br.in + br.n - kFastInMargin;
-    const uint64_t room_end = cap > kFastOutMargin ? cap - kFastOutMargin : 0;
-    uint8_t* op = out + s->out_pos;
-    uint8_t* const op_end = out + (room_end < stop ? room_end : stop);
-    const uint32_t* const litlen = s->litlen;
-    const uint32_t* const dist_table = s->dist;
-    constexpr uint32_t kLitMask = (1u << kLitLenTableBits) - 1, kDistMask = (1u << kDistTableBits) - 1;
-    uint64_t buf = br.cnt ? br.buf & (~uint64_t(0) >> (64 - br.cnt)) : 0;
-    uint32_t cnt = br.cnt;
-    int st = kInflateOk;
+// One stream in the fast loop: its bit buffer, input and output positions
+// and the next litlen entry, kept in registers while the loop runs (the
+// lane is a local the compiler splits into its fields).
+struct FastLane {
+    InflateState* s;
+    const uint32_t* litlen;
+    const uint32_t* dist;
+    uint8_t* out;  // the output's start (distances are checked against it)
+    uint8_t* op;
+    uint8_t* op_end;  // the fast loop's last start: `stop` or the margin before cap
+    const uint8_t* ip;
+    const uint8_t* in_end;  // the last input position with kFastInMargin bytes after it
+    uint64_t buf;
+    uint32_t cnt;  // bits in buf; only the low byte counts (see refill)
+    uint32_t e;    // the next litlen entry, looked up before it is needed
+    int st;
 
-    // Branchless refill to 56..63 bits: bits past `cnt` in buf are the next
-    // input bits already, so OR-ing the reloaded bytes is harmless. A
+    static constexpr uint32_t kLitMask = (1u << kLitLenTableBits) - 1, kDistMask = (1u << kDistTableBits) - 1;
+
+    // Branchless refill to 56..63 bits: bits past `cnt` in buf are the
+    // next input bits already, so OR-ing the reloaded bytes is harmless. A
     // refill never changes the low bits, so an entry looked up before it
     // stays valid: each symbol's entry is loaded while the previous one is
-    // still being written out. Only cnt's low byte counts: a symbol
-    // subtracts its whole entry (libdeflate's trick: no mask), and the
-    // borrow never reaches below bit 8.
-#define BWL_REFILL()                          \
-    do {                                      \
-        buf |= load_le64(ip) << (cnt & 63);   \
-        ip += 7 - ((cnt >> 3) & 7);           \
-        cnt |= 56;                            \
-    } while (0)
-#define BWL_CONSUME(e)         \
-    do {                       \
-        buf >>= entry_bits(e); \
-        cnt -= (e);            \
-    } while (0)
+    // still being written out. A symbol subtracts its whole entry from cnt
+    // (libdeflate's trick: no mask); the borrow never reaches below bit 8.
+    __attribute__((always_inline)) void refill() {
+        buf |= load_le64(ip) << (cnt & 63);
+        ip += 7 - ((cnt >> 3) & 7);
+        cnt |= 56;
+    }
+    __attribute__((always_inline)) void consume(uint32_t entry) {
+        buf >>= entry_bits(entry);
+        cnt -= entry;
+    }
+    // Whether another item may start (the margins hold, stop not reached).
+    __attribute__((always_inline)) bool more() const { return op < op_end && ip <= in_end; }
 
-    if (op >= op_end || ip > in_fast_end) return kInflateOk;
-    BWL_REFILL();
-    uint32_t e = litlen[buf & kLitMask];
-    // Each pass consumes the preloaded entry first, as libdeflate does, and
-    // decodes one item: up to three literals, or up to two literals and the
-    // match after them (10 + 10 + 20 bits for its length, then a refill
-    // only if the distance's 28 might not fit).
-    do {
+    // Whether s's stream is decoding symbols with room to spare: the fast
+    // loop can take it.
+    static bool can_start(const InflateState* s, uint64_t cap, uint64_t stop) {
+        const InflateBits& br = s->br;
+        const uint64_t room_end = cap > kFastOutMargin ? cap - kFastOutMargin : 0;
+        return s->mode == kModeHuffman && !br.pad && br.n - br.pos >= kFastInMargin &&
+               s->out_pos < (room_end < stop ? room_end : stop);
+    }
+
+    // Takes over s's stream when can_start(): false (nothing changed)
+    // otherwise.
+    __attribute__((always_inline)) bool begin(InflateState* state, uint8_t* o, uint64_t cap, uint64_t stop) {
+        if (!can_start(state, cap, stop)) return false;
+        s = state;
+        const InflateBits& br = s->br;
+        const uint64_t room_end = cap > kFastOutMargin ? cap - kFastOutMargin : 0;
+        out = o;
+        op = o + s->out_pos;
+        op_end = o + (room_end < stop ? room_end : stop);
+        ip = br.in + br.pos;
+        in_end = br.in + br.n - kFastInMargin;
+        litlen = s->litlen;
+        dist = s->dist;
+        buf = br.cnt ? br.buf & (~uint64_t(0) >> (64 - br.cnt)) : 0;
+        cnt = br.cnt;
+        st = kInflateOk;
+        refill();
+        e = litlen[buf & kLitMask];
+        return true;
+    }
+    // Hands the stream back to s (the preloaded entry is dropped: its bits
+    // were not consumed). Returns the lane's InflateStatus.
+    __attribute__((always_inline)) int end() {
+        InflateBits& br = s->br;
+        cnt &= 63;
+        br.pos = uint64_t(ip - br.in);
+        br.buf = cnt ? buf & (~uint64_t(0) >> (64 - cnt)) : 0;
+        br.cnt = cnt;
+        s->out_pos = uint64_t(op - out);
+        return st;
+    }
+
+    // Decodes one item, as libdeflate's loop does: the preloaded entry is
+    // consumed first; then up to three literals, or up to two literals and
+    // the match after them (10 + 10 + 20 bits for its length, then a refill
+    // only if the distance's 28 might not fit). Returns false when the lane
+    // leaves the loop: an end of block (s->mode is kModeHeader) or an error
+    // (st).
+    __attribute__((always_inline)) bool item() {
         uint64_t saved = buf;
-        BWL_CONSUME(e);
+        consume(e);
         if (entry_kind(e) == kEntryLiteral) {
             uint32_t lit = entry_value(e);
             e = litlen[buf & kLitMask];
             saved = buf;
-            BWL_CONSUME(e);
+            consume(e);
             *op++ = uint8_t(lit);
             if (entry_kind(e) == kEntryLiteral) {
                 lit = entry_value(e);
                 e = litlen[buf & kLitMask];
                 saved = buf;
-                BWL_CONSUME(e);
+                consume(e);
                 *op++ = uint8_t(lit);
                 if (entry_kind(e) == kEntryLiteral) {  // >= 26 bits were left: the preload is whole
                     lit = entry_value(e);
                     e = litlen[buf & kLitMask];
-                    BWL_REFILL();
+                    refill();
                     *op++ = uint8_t(lit);
-                    continue;
+                    return true;
                 }
             }
         }
@@ -154,57 +194,82 @@ inline __attribute__((always_inline)) int fast_loop(InflateState* s, uint8_t* ou
             if (entry_kind(e) == kEntryLink) {  // codes longer than the primary table
                 e = litlen[entry_value(e) + low_bits(buf, entry_code(e))];
                 saved = buf;
-                BWL_CONSUME(e);
+                consume(e);
                 if (entry_kind(e) == kEntryLiteral) {
                     uint32_t lit = entry_value(e);
-                    BWL_REFILL();
+                    refill();
                     e = litlen[buf & kLitMask];
                     *op++ = uint8_t(lit);
-                    continue;
+                    return true;
                 }
             }
             if (entry_kind(e) == kEntryEnd) {
                 s->mode = kModeHeader;
-                break;
+                return false;
             }
             if (entry_kind(e) != kEntryMatch) {
                 st = kInflateBadCodes;
-                break;
+                return false;
             }
         }
         // The length's extra bits come from the bits before its entry was
         // consumed, off the critical path.
         uint32_t len = entry_decode(e, saved);
-        e = dist_table[buf & kDistMask];
-        if (__builtin_expect((cnt & 63) < 28, 0)) BWL_REFILL();
+        e = dist[buf & kDistMask];
+        if (__builtin_expect((cnt & 63) < 28, 0)) refill();
         if (entry_kind(e) == kEntryLink) {
-            BWL_CONSUME(e);
-            e = dist_table[entry_value(e) + low_bits(buf, entry_code(e))];
+            consume(e);
+            e = dist[entry_value(e) + low_bits(buf, entry_code(e))];
         }
         if (entry_kind(e) != kEntryMatch) {
             st = kInflateBadDistance;
-            break;
+            return false;
         }
         saved = buf;
-        BWL_CONSUME(e);
-        uint32_t dist = entry_decode(e, saved);
-        if (dist > uint64_t(op - out)) {
+        consume(e);
+        uint32_t d = entry_decode(e, saved);
+        if (d > uint64_t(op - out)) {
             st = kInflateBadDistance;
-            break;
+            return false;
         }
-        BWL_REFILL();
+        refill();
         e = litlen[buf & kLitMask];
-        copy_match(op, dist, len);
+        copy_match(op, d, len);
         op += len;
-    } while (op < op_end && ip <= in_fast_end);
-#undef BWL_REFILL
-#undef BWL_CONSUME
-    cnt &= 63;
-    br.pos = uint64_t(ip - br.in);
-    br.buf = cnt ? buf & (~uint64_t(0) >> (64 - cnt)) : 0;
-    br.cnt = cnt;
-    s->out_pos = uint64_t(op - out);
-    return st;
+        return true;
+    }
+};
+
+// Decodes symbols of s's current block while the margins hold and the
+// output is below `stop`. Leaves s->mode kModeHeader after an end of block.
+// Returns an InflateStatus.
+template <int kVariant>  // only to give each instruction-set copy its own symbol
+inline __attribute__((always_inline)) int fast_loop(InflateState* s, uint8_t* out, uint64_t cap, uint64_t stop) {
+    FastLane a{};
+    if (!a.begin(s, out, cap, stop)) return kInflateOk;
+    while (a.item() && a.more()) {
+    }
+    return a.end();
+}
+
+// Two streams at once, one item of each in turn: a stream's decode is one
+// chain of dependent loads and shifts, so a second, independent chain fills
+// the cycles the first waits. Runs until either lane leaves; both are
+// handed back. Returns false when neither could start.
+template <int kVariant>
+inline __attribute__((always_inline)) void fast_loop_pair(InflateState* sa, uint8_t* outa, uint64_t capa,
+                                                         uint64_t stopa, InflateState* sb, uint8_t* outb,
+                                                         uint64_t capb, uint64_t stopb, int* sta, int* stb) {
+    FastLane a{}, b{};
+    *sta = *stb = kInflateOk;
+    bool go_a = a.begin(sa, outa, capa, stopa);
+    bool go_b = b.begin(sb, outb, capb, stopb);
+    if (go_a && go_b) {
+        while (a.item() && b.item() && a.more() && b.more()) {
+        }
+    }
+    if (go_a) *sta = a.end();
+    if (go_b) *stb = b.end();
 }
 
 }  // namespace bwl::detail

@@ -137,6 +137,34 @@ void bind_build_info(py::module_& m) {
         return py::reinterpret_steal<py::bytes>(raw);
     }, py::arg("data"), py::arg("cap"), py::arg("stop") = -1,
        "Inflates a zlib stream into at most cap bytes (stop >= 0: bwl's decoder, stopping once it has stop bytes)");
+    m.def("inflate_zlib_pair", [](py::buffer a, py::buffer b, uint64_t cap) {
+        py::buffer_info ia = a.request(), ib = b.request();
+        PyObject* ra = PyBytes_FromStringAndSize(nullptr, py::ssize_t(cap));
+        if (!ra) throw py::error_already_set();
+        py::object oa = py::reinterpret_steal<py::object>(ra);
+        PyObject* rb = PyBytes_FromStringAndSize(nullptr, py::ssize_t(cap));
+        if (!rb) throw py::error_already_set();
+        py::object ob = py::reinterpret_steal<py::object>(rb);
+        uint64_t na, nb;
+        {
+            py::gil_scoped_release nogil;
+            thread_local bwl::BlockInflater x, y;
+            x.begin(static_cast<const uint8_t*>(ia.ptr), uint64_t(ia.size), reinterpret_cast<uint8_t*>(PyBytes_AS_STRING(ra)), cap);
+            y.begin(static_cast<const uint8_t*>(ib.ptr), uint64_t(ib.size), reinterpret_cast<uint8_t*>(PyBytes_AS_STRING(rb)), cap);
+            bwl::BlockInflater::extend_pair(x, ~uint64_t(0), y, ~uint64_t(0));
+            na = x.extend(~uint64_t(0));
+            nb = y.extend(~uint64_t(0));
+        }
+        ra = oa.release().ptr();
+        rb = ob.release().ptr();
+        py::object keep_b = py::reinterpret_steal<py::object>(rb);  // freed if a's resize fails
+        if (_PyBytes_Resize(&ra, py::ssize_t(na)) != 0) throw py::error_already_set();
+        py::object ra_o = py::reinterpret_steal<py::object>(ra);
+        rb = keep_b.release().ptr();
+        if (_PyBytes_Resize(&rb, py::ssize_t(nb)) != 0) throw py::error_already_set();
+        return py::make_tuple(ra_o, py::reinterpret_steal<py::object>(rb));
+    }, py::arg("a"), py::arg("b"), py::arg("cap"),
+       "Inflates two zlib streams with bwl's decoder, the two in turn on one thread (as the batch engine pairs blocks)");
 }
 
 }  // namespace bwl_py

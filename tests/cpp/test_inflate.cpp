@@ -89,6 +89,52 @@ int main() {
                     }
                 }
             }
+    // Two streams inflated in turn (BlockInflater::extend_pair), stopped at
+    // random points, as the batch engine does: each prefix is its own
+    // stream's. A corrupt b leaves a right and b failed (its extend()
+    // throws); a corrupt a throws and leaves b right.
+    int pairs = 0;
+    for (int trial = 0; trial < 60; ++trial) {
+        const int la = trial % 10, lb = (trial / 10) % 10;
+        auto ra = sample(rng, 1 + rng() % 70000), rb = sample(rng, 1 + rng() % 70000);
+        auto za = deflate_zlib(ra, la, strategies[trial % 5]), zb = deflate_zlib(rb, lb, strategies[(trial / 5) % 5]);
+        const int bad = trial % 3;  // 0: both fine, 1: b corrupt, 2: a corrupt
+        auto& zbad = bad == 1 ? zb : za;
+        if (bad) zbad[zbad.size() / 3] ^= 0x5A;
+        std::vector<uint8_t> oa(ra.size() + 16), ob(rb.size() + 16);
+        BlockInflater a, b;
+        a.begin(za.data(), za.size(), oa.data(), oa.size());
+        b.begin(zb.data(), zb.size(), ob.data(), ob.size());
+        bool threw = false;
+        try {
+            while (!a.done() || !(b.done() || b.failed())) {
+                if (a.done()) {  // extend_pair moves b only alongside a
+                    try {
+                        b.extend(b.size() + 1 + rng() % 9000);
+                    } catch (const FormatError&) {
+                        CHECK(bad == 1);
+                    }
+                } else {  // b alongside while it has not failed
+                    BlockInflater::extend_pair(a, a.size() + 1 + rng() % 9000, b, b.size() + 1 + rng() % 9000);
+                }
+                if (bad != 2) CHECK(std::equal(oa.begin(), oa.begin() + long(a.size()), ra.begin()));
+                if (bad == 0) CHECK(std::equal(ob.begin(), ob.begin() + long(b.size()), rb.begin()));
+                ++pairs;
+            }
+        } catch (const FormatError&) {
+            threw = true;
+        }
+        if (bad == 0) CHECK(!threw && a.size() == ra.size() && b.size() == rb.size() && a.done() && b.done());
+        if (bad == 1) {
+            CHECK(!threw && a.done() && a.size() == ra.size() && b.failed() && !b.done());
+            CHECK_THROWS(FormatError, b.extend(~uint64_t(0)));
+        }
+        if (bad == 2) {
+            CHECK(threw && a.failed() && !b.failed());
+            CHECK(b.extend(~uint64_t(0)) == rb.size() && b.done() &&
+                  std::equal(ob.begin(), ob.begin() + long(rb.size()), rb.begin()));
+        }
+    }
     // gzip members (BGZF) with and without a name, extra field and header CRC.
     for (int flags = 0; flags < 8; ++flags) {
         auto raw = sample(rng, 30000);
@@ -116,6 +162,7 @@ int main() {
         CHECK_THROWS(FormatError, inflate_gzip(bad.data(), bad.size(), out.data(), out.size()));
         CHECK_THROWS(FormatError, inflate_gzip(gz.data(), gz.size() - 3, out.data(), out.size()));
     }
-    std::printf("%d streams checked with %s, %d BlockInflater prefixes\n", streams, inflate_backend(), prefixes);
+    std::printf("%d streams checked with %s, %d BlockInflater prefixes, %d paired steps\n", streams, inflate_backend(),
+                prefixes, pairs);
     TEST_MAIN_END();
 }

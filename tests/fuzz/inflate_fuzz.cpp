@@ -53,5 +53,37 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     for (size_t i = cap; i < out.size(); ++i) require(out[i] == 0xAB, "wrote past capacity");
     require(ok == ok_ref, ok ? "accepted a stream zlib rejects" : "rejected a stream zlib accepts");
     if (ok) require(inf.size() == ref.size() && std::memcmp(out.data(), ref.data(), ref.size()) == 0, "output differs");
+
+    // Paired (extend_pair, as the batch engine runs the block it reads next):
+    // the same stream in both lanes, at different steps, each judged as above.
+    std::vector<uint8_t> pa(cap + 64, 0xAB), pb(cap + 64, 0xAB);
+    bwl::BlockInflater a, b;
+    bool ok_a = true, ok_b = false, began_b = false;
+    try {
+        a.begin(data, size, pa.data(), cap);
+        b.begin(data, size, pb.data(), cap);
+        began_b = true;
+        uint64_t sa = step, sb = 1 + step / 2;
+        while (!a.done()) {
+            bwl::BlockInflater::extend_pair(a, sa, b, sb);
+            sa += step;
+            sb += step / 2 + 1;
+        }
+    } catch (const bwl::FormatError&) {
+        ok_a = false;
+    }
+    try {
+        if (began_b) ok_b = b.extend(~uint64_t(0)) <= cap && b.done();  // the rest of b, alone
+    } catch (const bwl::FormatError&) {
+        ok_b = false;
+    }
+    require(ok_a == ok_ref && ok_b == ok_ref, "paired lanes disagree with zlib");
+    for (auto* o : {&pa, &pb}) {
+        for (size_t i = cap; i < o->size(); ++i) require((*o)[i] == 0xAB, "paired lane wrote past capacity");
+    }
+    if (ok_ref)
+        require(a.size() == ref.size() && b.size() == ref.size() && std::memcmp(pa.data(), ref.data(), ref.size()) == 0 &&
+                    std::memcmp(pb.data(), ref.data(), ref.size()) == 0,
+                "paired output differs");
     return 0;
 }
