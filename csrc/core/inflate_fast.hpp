@@ -2,8 +2,9 @@
 // InflateState as the shared decoder (hd/inflate_hd.hpp), decoded the way
 // libdeflate does on a CPU: a 64-bit bit buffer refilled without branches
 // from 8-byte loads, up to three literals per refill, and match copies by
-// 8-byte words. It runs only while the input has 8 readable bytes and the
-// output room for a whole match plus the word overshoot; the shared
+// 8-byte words; one stream (fast_loop) or two in turn (fast_loop_pair). It
+// runs only while the input has kFastInMargin readable bytes and the output
+// room for a whole match plus the word overshoot; the shared
 // inflate_decode() handles block headers and the ends of the buffers.
 // Internal to csrc/core (inflate_cpu.cpp instantiates it twice: plain x86-64
 // and BMI2).
@@ -254,8 +255,9 @@ inline __attribute__((always_inline)) int fast_loop(InflateState* s, uint8_t* ou
 
 // Two streams at once, one item of each in turn: a stream's decode is one
 // chain of dependent loads and shifts, so a second, independent chain fills
-// the cycles the first waits. Runs until either lane leaves; both are
-// handed back. Returns false when neither could start.
+// the cycles the first waits. Runs until either lane leaves (nothing runs
+// unless both can start); both are handed back, *sta and *stb their
+// statuses.
 template <int kVariant>
 inline __attribute__((always_inline)) void fast_loop_pair(InflateState* sa, uint8_t* outa, uint64_t capa,
                                                          uint64_t stopa, InflateState* sb, uint8_t* outb,
