@@ -281,6 +281,22 @@ private:
         return last;
     }
 
+    // The furthest end of the open windows (walk_task's Open) that read
+    // block blk, 0 when none does; *readers: how many do.
+    template <class Open>
+    uint64_t furthest_end(const ChromBlocks& cb, uint32_t blk, const std::vector<Open>& open,
+                          size_t* readers = nullptr) const {
+        uint64_t qe = 0;
+        size_t k = 0;
+        for (const Open& o : open)
+            if (reads_block(cb, blk, span(o.r->window))) {
+                qe = std::max(qe, span(o.r->window).hi);
+                ++k;
+            }
+        if (readers) *readers = k;
+        return qe;
+    }
+
     // The compressed bigWig blocks tasks [k0, k1) will inflate, in the order
     // they read them, each with the furthest end its windows read: the block
     // read next is then inflated together with the one read now. Thread-local
@@ -302,9 +318,7 @@ private:
             walk_task<Open>(
                 task, [](const Range& r) { return Open{&r}; },
                 [&](uint32_t blk, const std::vector<Open>& open) {
-                    uint64_t qe = 0;
-                    for (const Open& o : open)
-                        if (reads_block(cb, blk, span(o.r->window))) qe = std::max(qe, span(o.r->window).hi);
+                    uint64_t qe = furthest_end(cb, blk, open);
                     if (qe && !(cache && cache->contains(task.file, cb.offset[blk])))
                         sc.plan.push_back({&file, cb.offset[blk], cb.size[blk], qe, chrom_id});
                 },
@@ -385,13 +399,8 @@ private:
     // far as the furthest of them reads), then densified or pooled.
     void read_rows(const Task& task, const BigWigFile& file, uint32_t blk, std::vector<RowOpen>& open, Scratch& sc) {
         const ChromBlocks& cb = file.index().chroms[task.file_chrom];
-        uint64_t qe = 0;  // the furthest end of the windows reading this block
-        size_t readers = 0;
-        for (const RowOpen& o : open)
-            if (reads_block(cb, blk, span(o.r->window))) {
-                qe = std::max(qe, span(o.r->window).hi);
-                ++readers;
-            }
+        size_t readers;
+        const uint64_t qe = furthest_end(cb, blk, open, &readers);
         if (!readers) return;
         const uint32_t chrom_id = file.chroms()[task.file_chrom].id;
         const bool swap = file.header().swap;

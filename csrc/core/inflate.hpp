@@ -66,6 +66,7 @@ public:
 
 private:
     int settle(int st);  // after a run: checks a finished stream; returns the status, kept if an error
+    bool wants(uint64_t stop) const;  // no error, not done, short of stop
 
     std::unique_ptr<InflateState> st_;
     uint8_t* dst_ = nullptr;

@@ -48,8 +48,9 @@ bool have_bmi2() {
 }
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-const FastLoop fast = have_bmi2() ? fast_loop_bmi2 : fast_loop_plain;
-const FastPair fast_pair = have_bmi2() ? fast_pair_bmi2 : fast_pair_plain;
+const bool bmi2 = have_bmi2();
+const FastLoop fast = bmi2 ? fast_loop_bmi2 : fast_loop_plain;
+const FastPair fast_pair = bmi2 ? fast_pair_bmi2 : fast_pair_plain;
 #else
 const FastLoop fast = fast_loop_plain;
 const FastPair fast_pair = fast_pair_plain;
@@ -143,16 +144,17 @@ int BlockInflater::settle(int st) {
     return err_ = st;
 }
 
+bool BlockInflater::wants(uint64_t stop) const { return !err_ && !done_ && st_->out_pos < stop; }
+
 uint64_t BlockInflater::extend(uint64_t stop) {
-    if (!err_ && !done_ && st_->out_pos < stop) settle(detail::inflate_run(st_.get(), dst_, cap_, stop));
+    if (wants(stop)) settle(detail::inflate_run(st_.get(), dst_, cap_, stop));
     if (err_) throw_inflate(err_, cap_);
     return st_->out_pos;
 }
 
 void BlockInflater::extend_pair(BlockInflater& a, uint64_t stop_a, BlockInflater& b, uint64_t stop_b) {
-    const bool run_a = !a.err_ && !a.done_ && a.st_->out_pos < stop_a;
-    const bool run_b = !b.err_ && !b.done_ && b.st_->out_pos < stop_b;
-    if (run_a && run_b) {
+    const bool run_a = a.wants(stop_a);
+    if (run_a && b.wants(stop_b)) {
         int sa, sb;
         detail::inflate_run_pair(a.st_.get(), a.dst_, a.cap_, stop_a, &sa, b.st_.get(), b.dst_, b.cap_, stop_b, &sb);
         b.settle(sb);

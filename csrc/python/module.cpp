@@ -94,6 +94,27 @@ void bind_errors(py::module_& m) {
     });
 }
 
+// A bytes object written in place, then shrunk to what was written (as the
+// deflate package does): bench/inflate.py's bwl rows pay no zero fill or
+// second copy that its libdeflate row does not.
+class BytesOut {
+public:
+    explicit BytesOut(uint64_t cap) {
+        PyObject* p = PyBytes_FromStringAndSize(nullptr, py::ssize_t(cap));
+        if (!p) throw py::error_already_set();
+        own_ = py::reinterpret_steal<py::object>(p);
+    }
+    uint8_t* data() const { return reinterpret_cast<uint8_t*>(PyBytes_AS_STRING(own_.ptr())); }
+    py::bytes take(uint64_t n) {
+        PyObject* p = own_.release().ptr();
+        if (_PyBytes_Resize(&p, py::ssize_t(n)) != 0) throw py::error_already_set();  // p is freed then
+        return py::reinterpret_steal<py::bytes>(p);
+    }
+
+private:
+    py::object own_;
+};
+
 void bind_build_info(py::module_& m) {
     m.def("build_info", [] {
         py::dict d;
@@ -114,55 +135,36 @@ void bind_build_info(py::module_& m) {
 
     m.def("inflate_zlib", [](py::buffer data, uint64_t cap, int64_t stop) {
         py::buffer_info in = data.request();
-        // Straight into a bytes object, then shrunk (as the deflate package
-        // does): no zero fill or second copy in bench/inflate.py's rows.
-        PyObject* raw = PyBytes_FromStringAndSize(nullptr, py::ssize_t(cap));
-        if (!raw) throw py::error_already_set();
-        py::object out = py::reinterpret_steal<py::object>(raw);
+        BytesOut out(cap);
         uint64_t n;
         {
             py::gil_scoped_release nogil;
             const auto* src = static_cast<const uint8_t*>(in.ptr);
-            auto* dst = reinterpret_cast<uint8_t*>(PyBytes_AS_STRING(raw));
             if (stop < 0) {
-                n = bwl::inflate_zlib(src, uint64_t(in.size), dst, cap);
+                n = bwl::inflate_zlib(src, uint64_t(in.size), out.data(), cap);
             } else {
                 thread_local bwl::BlockInflater inf;
-                inf.begin(src, uint64_t(in.size), dst, cap);
+                inf.begin(src, uint64_t(in.size), out.data(), cap);
                 n = inf.extend(uint64_t(stop));
             }
         }
-        raw = out.release().ptr();
-        if (_PyBytes_Resize(&raw, py::ssize_t(n)) != 0) throw py::error_already_set();
-        return py::reinterpret_steal<py::bytes>(raw);
+        return out.take(n);
     }, py::arg("data"), py::arg("cap"), py::arg("stop") = -1,
        "Inflates a zlib stream into at most cap bytes (stop >= 0: bwl's decoder, stopping once it has stop bytes)");
     m.def("inflate_zlib_pair", [](py::buffer a, py::buffer b, uint64_t cap) {
         py::buffer_info ia = a.request(), ib = b.request();
-        PyObject* ra = PyBytes_FromStringAndSize(nullptr, py::ssize_t(cap));
-        if (!ra) throw py::error_already_set();
-        py::object oa = py::reinterpret_steal<py::object>(ra);
-        PyObject* rb = PyBytes_FromStringAndSize(nullptr, py::ssize_t(cap));
-        if (!rb) throw py::error_already_set();
-        py::object ob = py::reinterpret_steal<py::object>(rb);
+        BytesOut oa(cap), ob(cap);
         uint64_t na, nb;
         {
             py::gil_scoped_release nogil;
             thread_local bwl::BlockInflater x, y;
-            x.begin(static_cast<const uint8_t*>(ia.ptr), uint64_t(ia.size), reinterpret_cast<uint8_t*>(PyBytes_AS_STRING(ra)), cap);
-            y.begin(static_cast<const uint8_t*>(ib.ptr), uint64_t(ib.size), reinterpret_cast<uint8_t*>(PyBytes_AS_STRING(rb)), cap);
+            x.begin(static_cast<const uint8_t*>(ia.ptr), uint64_t(ia.size), oa.data(), cap);
+            y.begin(static_cast<const uint8_t*>(ib.ptr), uint64_t(ib.size), ob.data(), cap);
             bwl::BlockInflater::extend_pair(x, ~uint64_t(0), y, ~uint64_t(0));
             na = x.extend(~uint64_t(0));
             nb = y.extend(~uint64_t(0));
         }
-        ra = oa.release().ptr();
-        rb = ob.release().ptr();
-        py::object keep_b = py::reinterpret_steal<py::object>(rb);  // freed if a's resize fails
-        if (_PyBytes_Resize(&ra, py::ssize_t(na)) != 0) throw py::error_already_set();
-        py::object ra_o = py::reinterpret_steal<py::object>(ra);
-        rb = keep_b.release().ptr();
-        if (_PyBytes_Resize(&rb, py::ssize_t(nb)) != 0) throw py::error_already_set();
-        return py::make_tuple(ra_o, py::reinterpret_steal<py::object>(rb));
+        return py::make_tuple(oa.take(na), ob.take(nb));
     }, py::arg("a"), py::arg("b"), py::arg("cap"),
        "Inflates two zlib streams with bwl's decoder, the two in turn on one thread (as the batch engine pairs blocks)");
 }
