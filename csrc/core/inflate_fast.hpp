@@ -167,23 +167,24 @@ struct FastLane {
     // only if the distance's 28 might not fit). Returns false when the lane
     // leaves the loop: an end of block (s->mode is kModeHeader) or an error
     // (st).
+    template <bool kEarly>
     __attribute__((always_inline)) bool item() {
         uint64_t saved = buf;
         consume(e);
-        if (entry_kind(e) == kEntryLiteral) {
-            uint32_t lit = entry_value(e);
+        if (entry_is_literal(e)) {
+            uint32_t lit = e >> 16;
             e = litlen[buf & kLitMask];
             saved = buf;
             consume(e);
             *op++ = uint8_t(lit);
-            if (entry_kind(e) == kEntryLiteral) {
-                lit = entry_value(e);
+            if (entry_is_literal(e)) {
+                lit = e >> 16;
                 e = litlen[buf & kLitMask];
                 saved = buf;
                 consume(e);
                 *op++ = uint8_t(lit);
-                if (entry_kind(e) == kEntryLiteral) {  // >= 26 bits were left: the preload is whole
-                    lit = entry_value(e);
+                if (entry_is_literal(e)) {  // >= 26 bits were left: the preload is whole
+                    lit = e >> 16;
                     e = litlen[buf & kLitMask];
                     refill();
                     *op++ = uint8_t(lit);
@@ -191,13 +192,13 @@ struct FastLane {
                 }
             }
         }
-        if (__builtin_expect(entry_kind(e) != kEntryMatch, 0)) {  // a match is next likeliest: test it first
+        if (__builtin_expect(!entry_is_match(e), 0)) {  // a match is next likeliest: test it first
             if (entry_kind(e) == kEntryLink) {  // codes longer than the primary table
                 e = litlen[entry_value(e) + low_bits(buf, entry_code(e))];
                 saved = buf;
                 consume(e);
-                if (entry_kind(e) == kEntryLiteral) {
-                    uint32_t lit = entry_value(e);
+                if (entry_is_literal(e)) {
+                    uint32_t lit = e >> 16;
                     refill();
                     e = litlen[buf & kLitMask];
                     *op++ = uint8_t(lit);
@@ -208,7 +209,7 @@ struct FastLane {
                 s->mode = kModeHeader;
                 return false;
             }
-            if (entry_kind(e) != kEntryMatch) {
+            if (!entry_is_match(e)) {
                 st = kInflateBadCodes;
                 return false;
             }
@@ -217,12 +218,17 @@ struct FastLane {
         // consumed, off the critical path.
         uint32_t len = entry_decode(e, saved);
         e = dist[buf & kDistMask];
-        if (__builtin_expect((cnt & 63) < 28, 0)) refill();
+        // kEarly: refilled here if the distance (<= 28 bits) could leave
+        // fewer than a litlen lookup's bits, so the next entry is looked up
+        // before the refill, off its latency (as libdeflate). One lane runs
+        // faster so; two in turn slower (the other lane fills that latency,
+        // and the extra refills cost more than they save).
+        if (__builtin_expect((cnt & 63) < 28 + (kEarly ? kLitLenTableBits : 0), 0)) refill();
         if (entry_kind(e) == kEntryLink) {
             consume(e);
             e = dist[entry_value(e) + low_bits(buf, entry_code(e))];
         }
-        if (entry_kind(e) != kEntryMatch) {
+        if (!entry_is_match(e)) {
             st = kInflateBadDistance;
             return false;
         }
@@ -233,8 +239,13 @@ struct FastLane {
             st = kInflateBadDistance;
             return false;
         }
-        refill();
-        e = litlen[buf & kLitMask];
+        if (kEarly) {
+            e = litlen[buf & kLitMask];
+            refill();
+        } else {
+            refill();
+            e = litlen[buf & kLitMask];
+        }
         copy_match(op, d, len);
         op += len;
         return true;
@@ -248,7 +259,7 @@ template <int kVariant>  // only to give each instruction-set copy its own symbo
 inline __attribute__((always_inline)) int fast_loop(InflateState* s, uint8_t* out, uint64_t cap, uint64_t stop) {
     FastLane a{};
     if (!a.begin(s, out, cap, stop)) return kInflateOk;
-    while (a.item() && a.more()) {
+    while (a.item<true>() && a.more()) {
     }
     return a.end();
 }
@@ -267,7 +278,7 @@ inline __attribute__((always_inline)) void fast_loop_pair(InflateState* sa, uint
     bool go_a = a.begin(sa, outa, capa, stopa);
     bool go_b = b.begin(sb, outb, capb, stopb);
     if (go_a && go_b) {
-        while (a.item() && b.item() && a.more() && b.more()) {
+        while (a.item<false>() && b.item<false>() && a.more() && b.more()) {
         }
     }
     if (go_a) *sta = a.end();

@@ -79,25 +79,29 @@ constexpr uint32_t kPrecodeEnough = 1u << kDeflatePrecodeBits;  // no subtables
 // Copies queued per inflate_decode() call before the group runs them.
 constexpr uint32_t kInflateQueue = 32;
 
-// A table entry packs value:16 | code:4 | kind:4 | bits:8. `bits` is what
-// the entry consumes: its codeword and, for a length or distance, the extra
-// bits after it (<= 28), so one shift consumes a whole symbol; `code` is the
-// codeword's own length (the extra bits are bits [code, bits) of the input
-// before the shift). A link consumes the primary width; its `code` is the
-// subtable width and `value` the subtable's index. `bits` < 64 fills the low
-// byte alone, so `buf >> (e & 63)` is one x86 shift of `buf` by `e`: the CPU
-// fast loop's critical path is load, shift, mask, load (as libdeflate's).
+// A table entry packs lit:1 | value:15 | code:4 | kind:4 | bits:8. `bits` is
+// what the entry consumes: its codeword and, for a length or distance, the
+// extra bits after it (<= 28), so one shift consumes a whole symbol; `code`
+// is the codeword's own length (the extra bits are bits [code, bits) of the
+// input before the shift). A link consumes the primary width; its `code` is
+// the subtable width and `value` the subtable's index. `bits` < 64 fills the
+// low byte alone, so `buf >> (e & 63)` is one x86 shift of `buf` by `e`: the
+// CPU fast loop's critical path is load, shift, mask, load (as libdeflate's).
+// A literal also sets the top bit, so the fast loop tells one by the sign
+// (one test) and stores its byte from `e >> 16` (as libdeflate); after that,
+// a match is the one kind whose nibble is zero (one more test).
 enum : uint32_t {
-    kEntryLiteral = 0,  // value = byte (or code-length symbol)
-    kEntryMatch = 1,    // value = length or distance base
+    kEntryMatch = 0,    // value = length or distance base
+    kEntryLiteral = 1,  // value = byte (or code-length symbol); the top bit set too
     kEntryEnd = 2,      // end of block
     kEntryLink = 3,     // go to a subtable
     kEntryInvalid = 4,  // unused code or a symbol deflate forbids
 };
 enum : uint32_t { kTablePrecode = 0, kTableLitLen = 1, kTableDist = 2 };
 
-BWL_HD uint32_t inflate_entry(uint32_t kind, uint32_t code, uint32_t extra, uint32_t value) {
-    return value << 16 | code << 12 | kind << 8 | (code + extra);
+constexpr uint32_t kEntryLiteralFlag = 1u << 31, kEntryKindMask = 15u << 8;
+BWL_HD constexpr uint32_t inflate_entry(uint32_t kind, uint32_t code, uint32_t extra, uint32_t value) {
+    return (kind == kEntryLiteral ? kEntryLiteralFlag : 0) | value << 16 | code << 12 | kind << 8 | (code + extra);
 }
 BWL_HD uint32_t link_entry(uint32_t root, uint32_t sub_bits, uint32_t index) {
     return index << 16 | sub_bits << 12 | kEntryLink << 8 | root;
@@ -105,21 +109,24 @@ BWL_HD uint32_t link_entry(uint32_t root, uint32_t sub_bits, uint32_t index) {
 BWL_HD uint32_t entry_bits(uint32_t e) { return e & 63; }
 BWL_HD uint32_t entry_kind(uint32_t e) { return (e >> 8) & 15; }
 BWL_HD uint32_t entry_code(uint32_t e) { return (e >> 12) & 15; }  // a link's subtable width
-BWL_HD uint32_t entry_value(uint32_t e) { return e >> 16; }
+BWL_HD uint32_t entry_value(uint32_t e) { return (e >> 16) & 0x7FFF; }
+BWL_HD bool entry_is_literal(uint32_t e) { return int32_t(e) < 0; }
+BWL_HD bool entry_is_match(uint32_t e) { return (e & kEntryKindMask) == 0; }  // kEntryMatch << 8
 // The symbol's value, base plus extra bits, from the input bits the entry
 // was looked up with (`in`: at least entry_bits(e) of them, low bit first).
+// A literal's is its byte in the low 8 bits (its flag above them).
 BWL_HD uint32_t entry_decode(uint32_t e, uint64_t in) {
-    return entry_value(e) + ((uint32_t(in) & ((1u << entry_bits(e)) - 1)) >> entry_code(e));  // bits <= 28
+    return (e >> 16) + ((uint32_t(in) & ((1u << entry_bits(e)) - 1)) >> entry_code(e));  // bits <= 28
 }
 
 // RFC 1951 3.2.5 length and distance bases, from their regular pattern
 // rather than tables (nothing to place in device constant memory).
-BWL_HD void length_base(uint32_t i, uint32_t* base, uint32_t* extra) {  // i = symbol - 257, 0..28
+BWL_HD constexpr void length_base(uint32_t i, uint32_t* base, uint32_t* extra) {  // i = symbol - 257, 0..28
     if (i < 8) { *base = 3 + i; *extra = 0; }
     else if (i < 28) { *extra = (i >> 2) - 1; *base = ((4 + (i & 3)) << *extra) + 3; }
     else { *base = 258; *extra = 0; }
 }
-BWL_HD void distance_base(uint32_t i, uint32_t* base, uint32_t* extra) {  // i = symbol, 0..29
+BWL_HD constexpr void distance_base(uint32_t i, uint32_t* base, uint32_t* extra) {  // i = symbol, 0..29
     if (i < 4) { *base = 1 + i; *extra = 0; }
     else { *extra = (i >> 1) - 1; *base = ((2 + (i & 1)) << *extra) + 1; }
 }
@@ -132,9 +139,9 @@ BWL_HD uint32_t precode_order(uint32_t i) {
     return (k & 1) ? 7 - (k >> 1) : 8 + (k >> 1);
 }
 
-BWL_HD uint32_t symbol_entry(uint32_t table, uint32_t sym, uint32_t bits) {
+BWL_HD constexpr uint32_t symbol_entry(uint32_t table, uint32_t sym, uint32_t bits) {
     if (table == kTablePrecode) return inflate_entry(kEntryLiteral, bits, 0, sym);
-    uint32_t base, extra;
+    uint32_t base = 0, extra = 0;
     if (table == kTableLitLen) {
         if (sym < kDeflateEndOfBlock) return inflate_entry(kEntryLiteral, bits, 0, sym);
         if (sym == kDeflateEndOfBlock) return inflate_entry(kEntryEnd, bits, 0, 0);
@@ -145,6 +152,29 @@ BWL_HD uint32_t symbol_entry(uint32_t table, uint32_t sym, uint32_t bits) {
     if (sym >= kDeflateMaxDist) return inflate_entry(kEntryInvalid, bits, 0, 0);  // 30, 31
     distance_base(sym, &base, &extra);
     return inflate_entry(kEntryMatch, bits, extra, base);
+}
+
+// symbol_entry(table, sym, len) is this plus len * kEntryCodeUnit (the
+// codeword length goes into both `code` and `bits`). A CPU looks it up in a
+// table made at compile time; a GPU computes it (no constant memory to set
+// up).
+constexpr uint32_t kEntryCodeUnit = 1u << 12 | 1;
+#if !defined(__CUDA_ARCH__)
+struct SymbolEntries {
+    uint32_t e[3][kDeflateNumLitLen];
+    constexpr SymbolEntries() : e() {
+        for (uint32_t t = 0; t < 3; ++t)
+            for (uint32_t sym = 0; sym < kDeflateNumLitLen; ++sym) e[t][sym] = symbol_entry(t, sym, 0);
+    }
+};
+inline constexpr SymbolEntries kSymbolEntries{};
+#endif
+BWL_HD uint32_t symbol_entry_base(uint32_t table, uint32_t sym) {
+#if defined(__CUDA_ARCH__)
+    return symbol_entry(table, sym, 0);
+#else
+    return kSymbolEntries.e[table][sym];
+#endif
 }
 
 BWL_HD uint32_t reverse_bits(uint32_t code, uint32_t n) {  // n in 1..16
@@ -174,18 +204,27 @@ BWL_HD void copy_entries(uint32_t* dst, const uint32_t* src, uint32_t n) {  // n
 // (no lengths) is accepted when `allow_single`, every entry invalid.
 BWL_HD int build_table(const uint8_t* lens, uint32_t n, uint32_t root, uint32_t table_kind, bool allow_single,
                        uint32_t* table, uint32_t cap, uint16_t* sorted) {
-    // Counted in two halves: neighbouring symbols often share a length, and
-    // one counter array would make each increment wait for the last.
-    uint32_t count[kDeflateMaxBits + 1], count2[kDeflateMaxBits + 1], offs[kDeflateMaxBits + 2];
-    for (uint32_t i = 0; i <= kDeflateMaxBits; ++i) count[i] = count2[i] = 0;
-    uint32_t k = 0;
-    for (; k + 1 < n; k += 2) {
-        count[lens[k]]++;
-        count2[lens[k + 1]]++;
+    // Symbols are counted and sorted as four quarters at once, each with
+    // its own counters: neighbouring symbols often share a length, and one
+    // array would make each increment wait for the last (a store-forwarding
+    // chain through every symbol).
+    constexpr uint32_t kParts = 4;
+    uint32_t part[kParts][kDeflateMaxBits + 1], count[kDeflateMaxBits + 1];
+    for (uint32_t i = 0; i <= kDeflateMaxBits; ++i)
+        for (uint32_t p = 0; p < kParts; ++p) part[p][i] = 0;
+    const uint32_t q = n / kParts, tail = (kParts - 1) * q;  // the last part also takes the n % kParts left over
+    const uint8_t *l0 = lens, *l1 = lens + q, *l2 = lens + 2 * q, *l3 = lens + tail;
+    for (uint32_t k = 0; k < q; ++k) {
+        part[0][l0[k]]++;
+        part[1][l1[k]]++;
+        part[2][l2[k]]++;
+        part[3][l3[k]]++;
     }
-    if (k < n) count[lens[k]]++;
-    for (uint32_t i = 0; i <= kDeflateMaxBits; ++i) count[i] += count2[i];
-    count[0] = 0;
+    for (uint32_t k = tail + q; k < n; ++k) part[kParts - 1][lens[k]]++;
+    for (uint32_t i = 0; i <= kDeflateMaxBits; ++i) {
+        count[i] = 0;
+        for (uint32_t p = 0; p < kParts; ++p) count[i] += part[p][i];
+    }
     int32_t left = 1;  // codewords still free at the current length
     for (uint32_t len = 1; len <= kDeflateMaxBits; ++len) {
         left = (left << 1) - int32_t(count[len]);
@@ -200,39 +239,50 @@ BWL_HD int build_table(const uint8_t* lens, uint32_t n, uint32_t root, uint32_t 
     if (max == 0) return allow_single ? kInflateOk : kInflateBadCodes;
     if (left > 0 && !(allow_single && max == 1)) return kInflateBadCodes;  // incomplete
 
-    offs[1] = 0;
-    for (uint32_t len = 1; len <= kDeflateMaxBits; ++len) offs[len + 1] = offs[len] + count[len];
-    for (uint32_t s = 0; s < n; ++s)
-        if (lens[s]) sorted[offs[lens[s]]++] = uint16_t(s);
+    // Sorted by length, then symbol (canonical order); unused symbols
+    // (length 0) go first and are skipped, so the loop has no branch.
+    for (uint32_t len = 0, at = 0; len <= kDeflateMaxBits; ++len)
+        for (uint32_t p = 0; p < kParts; ++p) {  // part[][] becomes each part's next slot
+            const uint32_t c = part[p][len];
+            part[p][len] = at;
+            at += c;
+        }
+    for (uint32_t k = 0; k < q; ++k) {
+        sorted[part[0][l0[k]]++] = uint16_t(k);
+        sorted[part[1][l1[k]]++] = uint16_t(q + k);
+        sorted[part[2][l2[k]]++] = uint16_t(2 * q + k);
+        sorted[part[3][l3[k]]++] = uint16_t(tail + k);
+    }
+    for (uint32_t k = tail + q; k < n; ++k) sorted[part[kParts - 1][lens[k]]++] = uint16_t(k);
+    const uint16_t* sym = sorted + count[0];
 
-    // Symbols in canonical order get consecutive codes (MSB-first); deflate
-    // sends codes MSB-first into an LSB-first stream, so entries are placed
-    // at the bit-reversed code and repeated over the unused high bits. As
-    // libdeflate does, codes of length `len` go into the first 2^len entries,
-    // which are then doubled (copied) up to the next length: every entry is
-    // written a few times over by copies instead of once per code by strides.
-    uint32_t code = 0, idx = 0, next = root_size, sub_base = 0, sub_bits = 0;
-    uint32_t cur_prefix = 0xFFFFFFFFu;
     if (left > 0) {  // the one incomplete code allowed: a single 1-bit codeword
-        table[0] = symbol_entry(table_kind, sorted[0], 1);
+        table[0] = symbol_entry_base(table_kind, sym[0]) + kEntryCodeUnit;
         for (uint32_t j = 2; j < root_size; j += 2) table[j] = table[0];
         return kInflateOk;
     }
-    uint32_t filled = 0;  // table[0, 2^filled) is final for codes of length <= filled
+    // Canonical codes are consecutive in this order (MSB-first); deflate
+    // sends them MSB-first into an LSB-first stream, so an entry goes at the
+    // bit-reversed code (reversed anew for each code: libdeflate's reversed
+    // increment is one long dependency chain per code). As libdeflate,
+    // codes of length `len` go into the first 2^len entries, which are then
+    // doubled (copied) up to the next length: every entry is written by
+    // copies instead of once per code by strides.
+    uint32_t code = 0, filled = 0;  // table[0, 2^filled) is final for codes of length <= filled
     uint32_t len = 1;
     for (; len <= max && len <= root; ++len, code <<= 1) {
         if (count[len] == 0) continue;
         if (filled == 0) filled = len;
         for (; filled < len; ++filled) copy_entries(table + (1u << filled), table, 1u << filled);
-        for (uint32_t k = 0; k < count[len]; ++k, ++code)
-            table[reverse_bits(code, len)] = symbol_entry(table_kind, sorted[idx++], len);
+        const uint32_t add = len * kEntryCodeUnit;
+        for (uint32_t k = count[len]; k > 0; --k, ++code)
+            table[reverse_bits(code, len)] = symbol_entry_base(table_kind, *sym++) + add;
     }
     for (; filled < root; ++filled) copy_entries(table + (1u << filled), table, 1u << filled);
+    uint32_t next = root_size, sub_base = 0, sub_bits = 0, cur_prefix = ~0u;
     for (; len <= max; ++len, code <<= 1) {
         for (uint32_t k = 0; k < count[len]; ++k, ++code) {
-            uint32_t sym = sorted[idx++];
-            uint32_t rev = reverse_bits(code, len);
-            uint32_t prefix = rev & (root_size - 1);
+            const uint32_t rev = reverse_bits(code, len), prefix = rev & (root_size - 1);
             if (prefix != cur_prefix) {
                 // Codes sharing these first `root` bits are consecutive in
                 // canonical order; size the subtable for all of them, as
@@ -253,7 +303,7 @@ BWL_HD int build_table(const uint8_t* lens, uint32_t n, uint32_t root, uint32_t 
                 next += 1u << sub_bits;
                 cur_prefix = prefix;
             }
-            uint32_t e = symbol_entry(table_kind, sym, len - root);
+            const uint32_t e = symbol_entry_base(table_kind, *sym++) + (len - root) * kEntryCodeUnit;
             for (uint32_t j = rev >> root; j < (1u << sub_bits); j += 1u << (len - root)) table[sub_base + j] = e;
         }
     }

@@ -403,6 +403,65 @@ void test_inflate() {
     for (int s = 0; s <= 8; ++s) CHECK(std::strlen(inflate_status_text(s)) > 0);
 }
 
+// build_table against the RFC 1951 3.2.2 construction, symbol by symbol:
+// random complete codes (a random binary tree of depth <= 15: leaves at
+// their depths) over alphabets of every size, so every n % 4 the quartered
+// count and sort leave over; each used symbol's reversed codeword, looked
+// up (through a link where longer than the root), must give that symbol's
+// entry, and every entry's kind must agree with the fast loop's tests.
+void test_build_table() {
+    std::mt19937 rng(5);
+    struct Kind { uint32_t table, root, cap, n_max; };
+    const Kind kinds[] = {{kTableLitLen, kLitLenTableBits, kLitLenEnough, kDeflateNumLitLen},
+                          {kTableDist, kDistTableBits, kDistEnough, kDeflateNumDist},
+                          {kTablePrecode, kDeflatePrecodeBits, kPrecodeEnough, kDeflateNumPrecode}};
+    std::vector<uint32_t> table(kLitLenEnough);
+    std::vector<uint16_t> sorted(kDeflateNumLitLen);
+    for (int t = 0; t < 3000; ++t) {
+        const Kind& k = kinds[t % 3];
+        const uint32_t n = 2 + rng() % (k.n_max - 1);
+        const uint32_t max_len = k.table == kTablePrecode ? kDeflatePrecodeBits : kDeflateMaxBits;
+        std::vector<uint32_t> depths = {0};  // leaves of a complete tree
+        const uint32_t used = 2 + rng() % (n - 1);
+        while (depths.size() < used) {
+            size_t i = rng() % depths.size();
+            if (depths[i] >= max_len) continue;
+            depths[i]++;
+            depths.push_back(depths[i]);
+        }
+        std::vector<uint8_t> lens(n, 0);
+        std::vector<uint32_t> syms(n);
+        for (uint32_t i = 0; i < n; ++i) syms[i] = i;
+        std::shuffle(syms.begin(), syms.end(), rng);
+        for (size_t i = 0; i < depths.size(); ++i) lens[syms[i]] = uint8_t(depths[i]);
+        CHECK(build_table(lens.data(), n, k.root, k.table, false, table.data(), k.cap, sorted.data()) == kInflateOk);
+        uint32_t bl_count[16] = {}, next_code[16] = {};
+        for (uint32_t s = 0; s < n; ++s) bl_count[lens[s]]++;
+        bl_count[0] = 0;
+        for (uint32_t len = 1, code = 0; len <= 15; ++len) next_code[len] = code = (code + bl_count[len - 1]) << 1;
+        for (uint32_t s = 0; s < n; ++s) {
+            const uint32_t len = lens[s];
+            if (!len) continue;
+            uint32_t rev = 0, code = next_code[len]++;
+            for (uint32_t b = 0; b < len; ++b) rev |= ((code >> (len - 1 - b)) & 1) << b;
+            uint32_t e = table[rev & ((1u << k.root) - 1)], code_bits = len;
+            if (len > k.root) {
+                CHECK(entry_kind(e) == kEntryLink && entry_bits(e) == k.root);
+                e = table[entry_value(e) + ((rev >> k.root) & ((1u << entry_code(e)) - 1))];
+                code_bits = len - k.root;
+            }
+            const uint32_t want = symbol_entry(k.table, s, code_bits);
+            CHECK(e == want);
+            CHECK(entry_code(e) == code_bits);
+            if (entry_is_literal(e) != (entry_kind(e) == kEntryLiteral) || entry_is_match(e) != (entry_kind(e) == kEntryMatch)) {
+                std::printf("entry %08x of symbol %u: kind tests disagree\n", e, s);
+                CHECK(false);
+            }
+            if (entry_kind(e) == kEntryLiteral) CHECK(uint8_t(entry_decode(e, 0)) == s && entry_value(e) == s);
+        }
+    }
+}
+
 // Dynamic-header corruption, aimed: random code-length tables through a
 // tiny bit writer, all judged by zlib.
 void test_random_headers() {
@@ -949,6 +1008,8 @@ int main(int argc, char** argv) {
     };
     test_inflate();
     lap("inflate vs zlib");
+    test_build_table();
+    lap("build_table");
     test_random_headers();
     lap("random headers");
     test_group_inflate();
