@@ -109,6 +109,7 @@ struct CudaBatcher::Impl {
             h_err.ensure(sizeof(cuda::ErrorRecord));
             if (opt.device_cache) fill_cache();
         } catch (...) {
+            if (own) cudaStreamSynchronize(own);  // no copy may still read the pinned pieces as they are freed
             release();  // no destructor runs for a constructor that throws
             throw;
         }
@@ -140,7 +141,11 @@ struct CudaBatcher::Impl {
     }
 
     // Every file's data blocks, one contiguous region per file (the range
-    // BigWigFile::data_extent, as cache_data_blocks reads), copied through pinned memory.
+    // BigWigFile::data_extent, as cache_data_blocks reads), copied through
+    // two pinned pieces on the internal stream: a piece is read while the
+    // other one copies, and nothing waits on the legacy default stream. The
+    // cache is allocated exactly (no growth slack: it is sized once); the
+    // pieces are freed after, as batches stage nothing with a device cache.
     void fill_cache() {
         size_t T = c.size();
         cache_lo.assign(T, 0);
@@ -153,16 +158,22 @@ struct CudaBatcher::Impl {
             cache_off[t] = cache_bytes;
             cache_bytes += align16(len[t]);
         }
-        cache.ensure(cache_bytes + 16);
+        cache.allocate(cache_bytes + 16);
         const uint64_t piece = 64ull << 20;
-        h_src[0].ensure(piece);
+        for (auto& h : h_src) h.allocate(piece);
+        int k = 0;
         for (size_t t = 0; t < T; ++t)
-            for (uint64_t off = 0; off < len[t]; off += piece) {
+            for (uint64_t off = 0; off < len[t]; off += piece, k ^= 1) {
                 uint64_t n = std::min(piece, len[t] - off);
-                c.file(t).source().read(cache_lo[t] + off, n, h_src[0].bytes(), "data block");
-                check(cudaMemcpy(cache.bytes() + cache_off[t] + off, h_src[0].bytes(), n, cudaMemcpyHostToDevice),
-                      "cudaMemcpy (device cache)");
+                check(cudaEventSynchronize(staged[k]), "cudaEventSynchronize (device cache)");  // piece k is free
+                c.file(t).source().read(cache_lo[t] + off, n, h_src[k].bytes(), "data block");
+                check(cudaMemcpyAsync(cache.bytes() + cache_off[t] + off, h_src[k].bytes(), n, cudaMemcpyHostToDevice,
+                                      own),
+                      "cudaMemcpyAsync (device cache)");
+                check(cudaEventRecord(staged[k], own), "cudaEventRecord (device cache)");
             }
+        check(cudaStreamSynchronize(own), "cudaStreamSynchronize (device cache)");
+        for (auto& h : h_src) h.reset();
     }
 
     const uint8_t* cached(const cuda::PlanBlock& b) const {
