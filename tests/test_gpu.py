@@ -3,10 +3,13 @@
 Every fixture file (support/tracks.py: all section types, both byte
 orders, compressed and not, pyBigWig-, pybigtools- and bwl-written) in one
 collection; every dtype, layout and window; each cache mode; small device
-budgets (many chunks), tiles and bins spanning tiles, track subsets,
-scale, out=, non-default streams, the no-torch device array, and the
-inflate kernel against zlib. Corrupt blocks must raise FormatError (and
-not hang).
+budgets (many chunks, with and without the device cache), tiles and bins
+spanning tiles, track subsets, scale, out=, non-default streams, two
+threads on two streams, cuda:N with the caller's current device kept, an
+output over 2^31 elements, pyBigWig blocks of real size, the no-torch
+device array, and the inflate kernel against zlib (every level and
+strategy, zlib-wrapped and raw). Corrupt blocks must raise FormatError
+(and not hang).
 
 Skipped where torch sees no CUDA GPU. Where it sees one, every test
 fails (with CUDA's reason) unless bwl can use it too: a CPU-only build or a
@@ -169,10 +172,12 @@ def test_tracks_scale_empty_and_partial_chroms(paths, bw_files):
         _same(gpu.values(c, s, s + 37, tracks=t), cpu.values(c, s, s + 37, tracks=t))
 
 
-def test_many_chunks(paths, cpu):
-    """A tiny device budget: every track (piece) is its own launch."""
+@pytest.mark.parametrize("device_cache", [False, True])
+def test_many_chunks(paths, cpu, device_cache):
+    """A tiny device budget: every track (piece) is its own launch; with
+    the device cache too (blocks read from it, not staged)."""
     gpu = bwl.Collection(paths, device="cuda")
-    small = _core.CudaBatcher(gpu._c, gpu._device_index, False, 4096)
+    small = _core.CudaBatcher(gpu._c, gpu._device_index, device_cache, 4096)
     rng = np.random.default_rng(3)
     c, s, e = _windows(rng, 1000, 40)
     idx = gpu._chrom_indices(c)
@@ -213,6 +218,85 @@ def test_caller_stream_not_synchronized(paths, cpu):
     busy = not torch.cuda.current_stream().query()
     _same(got, cpu.values(c, s, e))  # .cpu() waits on the current stream, which waits for bwl's result
     assert busy, "values() synchronized the caller's stream"
+
+
+def test_two_threads_two_streams(paths, cpu):
+    """Two threads, each on its own torch stream, share one collection:
+    every batch gets its own windows' values."""
+    import threading
+
+    gpu = bwl.Collection(paths, device="cuda")
+    rng = np.random.default_rng(31)
+    jobs = [_windows(rng, 700, 24) for _ in range(8)]
+    got, errors = [None] * len(jobs), []
+
+    def work(first):
+        try:
+            stream = torch.cuda.Stream()
+            with torch.cuda.stream(stream):
+                for k in range(first, len(jobs), 2):
+                    got[k] = gpu.values(*jobs[k])
+            stream.synchronize()
+        except BaseException as e:  # reported below, in the test's thread
+            errors.append(e)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=300)
+    assert not errors, errors
+    for k, job in enumerate(jobs):
+        _same(got[k], cpu.values(*job))
+
+
+def test_current_device_kept(paths, cpu):
+    """values() on cuda:N puts its result there and leaves the caller's
+    current device as it was (cuda:1 is tried where there are two GPUs)."""
+    rng = np.random.default_rng(32)
+    c, s, e = _windows(rng, 300, 8)
+    want = cpu.values(c, s, e)
+    n = min(torch.cuda.device_count(), 2)
+    for dev in range(n):
+        gpu = bwl.Collection(paths, device=f"cuda:{dev}")
+        for current in range(n):
+            with torch.cuda.device(current):
+                got = gpu.values(c, s, e)
+                assert torch.cuda.current_device() == current
+            assert got.device == torch.device("cuda", dev)
+            _same(got, want)
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_output_over_2_31_elements(paths, cpu, layout):
+    """An output of more than 2^31 elements (32-bit offsets would wrap):
+    rows at its start, middle and end equal the CPU's."""
+    gpu = bwl.Collection(paths, device="cuda")
+    T, L = len(paths), 100_000
+    B = 2**31 // (T * L) + 2
+    rng = np.random.default_rng(33)
+    c, s, e = _windows(rng, L, B, {"chr1": CHROMS["chr1"]})
+    got = gpu.values(c, s, e, dtype="float16", layout=layout)
+    assert got.numel() > 2**31
+    for rows in (slice(0, 2), slice(B // 2 - 1, B // 2 + 1), slice(B - 3, B)):
+        _same(got[rows], cpu.values(c[rows], s[rows], e[rows], dtype="float16", layout=layout))
+    del got
+    torch.cuda.empty_cache()
+
+
+def test_real_size_blocks(tmp_path):
+    """A pyBigWig track with blocks of real size (~32 KB inflated, as the
+    benches read): per-base and binned batches equal the CPU's."""
+    from support.tracks import make_track
+
+    p = str(tmp_path / "real.bw")
+    chroms = {"chr1": 3_000_000, "chr2": 1_000_000}
+    make_track(p, list(chroms.items()), seed=17)
+    cpu, gpu = bwl.Collection([p, p]), bwl.Collection([p, p], device="cuda")
+    rng = np.random.default_rng(34)
+    for L, window, B in ((1000, 1, 256), (100_000, 128, 16)):
+        c, s, e = _windows(rng, L, B, chroms)
+        _same(gpu.values(c, s, e, window=window), cpu.values(c, s, e, window=window))
 
 
 def test_device_memory_flat(paths):
@@ -307,6 +391,25 @@ def test_inflate_kernel_vs_zlib():
     assert status.all()
     _, status, _, _ = _core.cuda_inflate_streams(streams[1:50], [max(0, len(w) - 1) for w in want[1:50]], True, 1, False)
     assert all(st == 6 for st, w in zip(status, want[1:50]) if len(w) > 0)  # kInflateOverflow
+
+
+def test_inflate_kernel_strategies_and_raw():
+    """Every zlib strategy and level, zlib-wrapped and raw deflate, through
+    the kernel: zlib's bytes back."""
+    rng = np.random.default_rng(13)
+    strategies = (zlib.Z_DEFAULT_STRATEGY, zlib.Z_FILTERED, zlib.Z_HUFFMAN_ONLY, zlib.Z_RLE, zlib.Z_FIXED)
+    for wbits, wrapped in ((15, True), (-15, False)):
+        streams, caps, want = [], [], []
+        for i in range(100):
+            n = int(rng.integers(0, 40_000))
+            raw = rng.integers(0, 4 if i % 3 else 256, n, dtype=np.uint8).tobytes()
+            co = zlib.compressobj(i % 10, zlib.DEFLATED, wbits, 8, strategies[i % len(strategies)])
+            streams.append(co.compress(raw) + co.flush())
+            caps.append(n)
+            want.append(raw)
+        _, status, _, outs = _core.cuda_inflate_streams(streams, caps, wrapped, 1, True)
+        assert not status.any()
+        assert [bytes(o) for o in outs] == want
 
 
 # ------------------------------------------------------------------ the Loader on CUDA
