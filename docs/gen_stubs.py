@@ -40,11 +40,14 @@ import bwl._core as core
 STUB = Path(__file__).resolve().parent.parent / "python" / "bwl" / "_core.pyi"
 LINE = 130  # ruff's line-length (pyproject.toml)
 
-CUDA_NAMES = {"CudaBatcher", "DeviceArray", "cuda_device_count", "cuda_inflate_streams", "cuda_unavailable_reason"}
+CUDA_NAMES = {"CudaBatcher", "CudaOutOfMemory", "DeviceArray", "cuda_device_count", "cuda_inflate_streams",
+              "cuda_unavailable_reason"}
 CUDA_STUB = '''
 # Bound only in CUDA builds (csrc/python/bind_cuda.cpp; bwl.build_info()["cuda"]
 # says which build this is). Declared by hand in every stub (docs/gen_stubs.py's
 # CUDA_STUB), so the stub is the same for CPU and CUDA builds.
+
+class CudaOutOfMemory(MemoryError): ...
 
 class CudaBatcher:
     def __init__(self, collection: Collection, device: int, device_cache: bool, scratch_bytes: int) -> None: ...

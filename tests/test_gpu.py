@@ -6,7 +6,7 @@ collection; every dtype, layout and window; each cache mode; small device
 budgets (many chunks, with and without the device cache), tiles and bins
 spanning tiles, track subsets, scale, out=, non-default streams, two
 threads on two streams, cuda:N with the caller's current device kept, an
-output over 2^31 elements, pyBigWig blocks of real size, the no-torch
+output over 2^31 elements, device memory running out beside torch's cache, pyBigWig blocks of real size, the no-torch
 device array, and the inflate kernel against zlib (every level and
 strategy, zlib-wrapped and raw). Corrupt blocks must raise FormatError
 (and not hang).
@@ -284,19 +284,55 @@ def test_output_over_2_31_elements(paths, cpu, layout):
     torch.cuda.empty_cache()
 
 
-def test_real_size_blocks(tmp_path):
+REAL_CHROMS = {"chr1": 3_000_000, "chr2": 1_000_000}
+
+
+@pytest.fixture(scope="module")
+def real_track(tmp_path_factory):
     """A pyBigWig track with blocks of real size (~32 KB inflated, as the
-    benches read): per-base and binned batches equal the CPU's."""
+    benches read; ~100 MB of data)."""
     from support.tracks import make_track
 
-    p = str(tmp_path / "real.bw")
-    chroms = {"chr1": 3_000_000, "chr2": 1_000_000}
-    make_track(p, list(chroms.items()), seed=17)
-    cpu, gpu = bwl.Collection([p, p]), bwl.Collection([p, p], device="cuda")
+    p = str(tmp_path_factory.mktemp("real") / "real.bw")
+    make_track(p, list(REAL_CHROMS.items()), seed=17)
+    return p
+
+
+def test_real_size_blocks(real_track):
+    """Per-base and binned batches over real-size blocks equal the CPU's."""
+    cpu, gpu = bwl.Collection([real_track] * 2), bwl.Collection([real_track] * 2, device="cuda")
     rng = np.random.default_rng(34)
     for L, window, B in ((1000, 1, 256), (100_000, 128, 16)):
-        c, s, e = _windows(rng, L, B, chroms)
+        c, s, e = _windows(rng, L, B, REAL_CHROMS)
         _same(gpu.values(c, s, e, window=window), cpu.values(c, s, e, window=window))
+
+
+def test_out_of_memory_empties_torch_cache_then_raises_torch_oom(real_track):
+    """bwl's scratch (~500 distinct 32 KB blocks: 16 MB inflated) does not
+    fit beside torch's cache: bwl empties the cache and the batch
+    succeeds; while the memory is really held, the error is torch's
+    OutOfMemoryError, and the device works once it is freed."""
+    paths = [real_track] * 2
+    rng = np.random.default_rng(35)
+    c, s, e = _windows(rng, 1000, 256, REAL_CHROMS)
+    want = bwl.Collection(paths).values(c, s, e)
+    out = torch.empty((256, 2, 1000), dtype=torch.float32, device="cuda")
+    torch.cuda.synchronize()
+    torch.cuda.empty_cache()
+    hog = torch.empty(torch.cuda.mem_get_info()[0] - (8 << 20), dtype=torch.uint8, device="cuda")
+    del hog  # cached by torch: free for torch, not for bwl's cudaMalloc
+    gpu = bwl.Collection(paths, device="cuda")
+    _same(gpu.values(c, s, e, out=out), want)
+
+    torch.cuda.synchronize()
+    torch.cuda.empty_cache()
+    hog = torch.empty(torch.cuda.mem_get_info()[0] - (8 << 20), dtype=torch.uint8, device="cuda")
+    fresh = bwl.Collection(paths, device="cuda")  # no scratch yet
+    with pytest.raises(torch.cuda.OutOfMemoryError, match="CUDA error"):
+        fresh.values(c, s, e, out=out)
+    del hog
+    torch.cuda.empty_cache()
+    _same(fresh.values(c, s, e, out=out), want)
 
 
 def test_device_memory_flat(paths):

@@ -217,3 +217,39 @@ def test_ddp_two_ranks(genome, tmp_path):
                 b = ref.make_batch(i)
                 assert starts == b.starts.tolist() and chroms == [str(x) for x in b.chroms]
     assert not problems, "\n".join(problems)
+
+
+def test_cuda_oom_retried_after_torch_empty_cache(monkeypatch):
+    """bwl's CUDA out-of-memory on a device collection: torch's cache is
+    emptied and the batch tried once more; a second failure is torch's own
+    OutOfMemoryError (what training loops catch), naming bwl's allocation.
+    Other errors pass through at once, untried."""
+    from bwl import _core, collection
+
+    class Oom(MemoryError):
+        pass
+
+    monkeypatch.setattr(_core, "CudaOutOfMemory", Oom, raising=False)
+    emptied = []
+    monkeypatch.setattr(torch.cuda, "empty_cache", lambda: emptied.append(True))
+    calls = []
+
+    def fails(times, exc=Oom):
+        def call():
+            calls.append(True)
+            if len(calls) <= times:
+                raise exc("CUDA error in allocating 4096 bytes: out of memory")
+            return "done"
+        return call
+
+    assert collection._retry_cuda_oom(fails(0), torch) == "done" and len(calls) == 1 and not emptied
+    calls.clear()
+    assert collection._retry_cuda_oom(fails(1), torch) == "done" and len(calls) == 2 and len(emptied) == 1
+    calls.clear()
+    with pytest.raises(torch.cuda.OutOfMemoryError, match="allocating 4096 bytes"):
+        collection._retry_cuda_oom(fails(2), torch)
+    assert len(calls) == 2 and len(emptied) == 2
+    calls.clear()
+    with pytest.raises(bwl.FormatError):
+        collection._retry_cuda_oom(fails(1, bwl.FormatError), torch)
+    assert len(calls) == 1 and len(emptied) == 2

@@ -12,9 +12,24 @@
 namespace bwl {
 namespace cuda {
 
-// Throws std::runtime_error ("CUDA error in <what>: <CUDA's text>") unless e is cudaSuccess.
+// CUDA ran out of device (or page-locked host) memory. Its own type, so
+// the bindings raise it as a MemoryError, and bwl.Collection, with torch,
+// frees torch's cached blocks and tries again before raising torch's
+// OutOfMemoryError.
+struct OutOfMemory : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+// Throws ("CUDA error in <what>: <CUDA's text>") unless e is cudaSuccess:
+// OutOfMemory for cudaErrorMemoryAllocation, std::runtime_error otherwise.
 inline void check(cudaError_t e, const char* what) {
-    if (e != cudaSuccess) throw std::runtime_error(std::string("CUDA error in ") + what + ": " + cudaGetErrorString(e));
+    if (e == cudaSuccess) return;
+    std::string msg = std::string("CUDA error in ") + what + ": " + cudaGetErrorString(e);
+    if (e == cudaErrorMemoryAllocation) {
+        cudaGetLastError();  // not sticky: cleared, so no later check takes it for its own
+        throw OutOfMemory(msg);
+    }
+    throw std::runtime_error(msg);
 }
 
 // Makes `d` current for the scope (the caller's device is restored).
@@ -63,11 +78,19 @@ public:
         cap = n;
     }
     // Grow-only: at least n bytes, with room to grow (old contents are not
-    // kept). Callers resize only while no work uses the memory.
+    // kept); exactly n where the room does not fit. Callers resize only
+    // while no work uses the memory.
     void ensure(uint64_t n) {
         if (n <= cap) return;
         uint64_t want = n + n / 4 > (uint64_t(1) << 16) ? n + n / 4 : uint64_t(1) << 16;
-        allocate(want);
+        reset();
+        if (Alloc(&p, want) == cudaSuccess) {
+            cap = want;
+            return;
+        }
+        p = nullptr;
+        cudaGetLastError();  // the failed try's error is not the caller's
+        allocate(n);
     }
     void reset() {
         if (p) Free(p);

@@ -76,6 +76,7 @@ private:
 }  // namespace
 
 void bind_cuda(py::module_& m) {
+    py::register_exception<bwl::cuda::OutOfMemory>(m, "CudaOutOfMemory", PyExc_MemoryError);
     m.def("cuda_device_count", &bwl::cuda_device_count, "CUDA devices usable now (0 without a driver or GPU)");
     m.def("cuda_unavailable_reason", &bwl::cuda_unavailable_reason, "why no CUDA device is usable; empty if one is");
 

@@ -77,7 +77,7 @@ void bind_errors(py::module_& m) {
         try {
             if (p) std::rethrow_exception(p);
         } catch (const bwl::FormatError& e) {
-            format_error(e.what());
+            py::set_error(format_error, e.what());
         } catch (const bwl::KeyError& e) {
             PyErr_SetString(PyExc_KeyError, e.what());
         } catch (const bwl::RangeError& e) {

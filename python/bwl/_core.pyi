@@ -285,6 +285,8 @@ def write(
 # says which build this is). Declared by hand in every stub (docs/gen_stubs.py's
 # CUDA_STUB), so the stub is the same for CPU and CUDA builds.
 
+class CudaOutOfMemory(MemoryError): ...
+
 class CudaBatcher:
     def __init__(self, collection: Collection, device: int, device_cache: bool, scratch_bytes: int) -> None: ...
     @property

@@ -78,6 +78,26 @@ def _torch_or_none():
     return torch
 
 
+def _retry_cuda_oom(call, torch):
+    """``call()``; if bwl's CUDA memory runs out (``_core.CudaOutOfMemory``),
+    torch's cached but unused blocks go back to the device
+    (``torch.cuda.empty_cache()``, as torch itself does before it gives up)
+    and ``call()`` runs once more; a second failure is raised as torch's
+    ``OutOfMemoryError`` with bwl's message, so a training loop that
+    handles torch's OOM handles bwl's too."""
+    oom = getattr(_core, "CudaOutOfMemory", None)
+    if oom is None:  # a build without CUDA kernels
+        return call()
+    try:
+        return call()
+    except oom:
+        torch.cuda.empty_cache()
+    try:
+        return call()
+    except oom as e:
+        raise torch.cuda.OutOfMemoryError(f"{e} (after torch.cuda.empty_cache())") from None
+
+
 @dataclasses.dataclass(frozen=True)
 class Transform:
     """Target transforms, applied in C++ (CPU and GPU alike) to every value
@@ -355,7 +375,10 @@ class Collection:
             On CUDA the work runs on the collection's own stream and is
             complete when this returns; torch's current stream is not
             synchronized (work queued there keeps running) but waits for
-            the result before its later work.
+            the result before its later work. Should bwl's device memory
+            run out, torch's cache is emptied and the batch tried once more,
+            then ``torch.cuda.OutOfMemoryError`` is raised (without torch:
+            a ``MemoryError``).
         """
         check_dtype(dtype)
         if layout not in LAYOUTS:
@@ -448,8 +471,9 @@ class Collection:
                 raise ValueError(f"out must be a contiguous {tdtype} tensor of shape {shape} on {dev}")
             else:
                 own.wait_stream(caller)  # out may still be in use there
-            self._cuda.values(chrom_idx, starts, L, window, default, DTYPES[dtype], LAYOUTS[layout], track_idx,
-                              int(out.data_ptr()), int(own.cuda_stream), summary, targs, pad)
+            _retry_cuda_oom(lambda: self._cuda.values(chrom_idx, starts, L, window, default, DTYPES[dtype],
+                                                      LAYOUTS[layout], track_idx, int(out.data_ptr()),
+                                                      int(own.cuda_stream), summary, targs, pad), torch)
             caller.wait_stream(own)
             out.record_stream(caller)  # the caching allocator keeps it for the caller's stream
             return out
