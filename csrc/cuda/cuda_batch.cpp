@@ -301,6 +301,7 @@ struct CudaBatcher::Impl {
             check(cudaMemcpyAsync(dm, hm, lay.total, cudaMemcpyHostToDevice, stream), "cudaMemcpyAsync (descriptors)");
             check(cudaEventRecord(staged[slot], stream), "cudaEventRecord");
 
+            cudaGetLastError();  // a launch error left by earlier work on this thread is not these launches'
             if (timing) check(cudaEventRecord(marks[0], stream), "cudaEventRecord");
             cuda::launch_inflate(reinterpret_cast<const cuda::InflateJob*>(dm + lay.jobs), nj, true, err, stream);
             if (timing) check(cudaEventRecord(marks[1], stream), "cudaEventRecord");
@@ -370,43 +371,58 @@ CudaInflateResult cuda_inflate_streams(const std::vector<const uint8_t*>& src, c
     d_jobs.ensure(n * sizeof(cuda::InflateJob) + 16);
     d_len.ensure(n * 8 + 16);
     d_status.ensure(n * 4 + 16);
+    // Its own non-blocking stream and events, never the legacy default
+    // stream; released, after the stream's work, however this ends (the
+    // buffers above outlive them).
+    struct Owned {
+        cudaStream_t s = nullptr;
+        cudaEvent_t a = nullptr, b = nullptr;
+        ~Owned() {
+            if (s) cudaStreamSynchronize(s);
+            if (a) cudaEventDestroy(a);
+            if (b) cudaEventDestroy(b);
+            if (s) cudaStreamDestroy(s);
+        }
+    } h;
+    check(cudaStreamCreateWithFlags(&h.s, cudaStreamNonBlocking), "cudaStreamCreate");
+    check(cudaEventCreate(&h.a), "cudaEventCreate");
+    check(cudaEventCreate(&h.b), "cudaEventCreate");
     std::vector<uint8_t> staging(in_total);
     for (size_t i = 0; i < n; ++i) std::memcpy(staging.data() + in_off[i], src[i], src_len[i]);
-    check(cudaMemcpy(d_in.p, staging.data(), in_total, cudaMemcpyHostToDevice), "cudaMemcpy");
+    check(cudaMemcpyAsync(d_in.p, staging.data(), in_total, cudaMemcpyHostToDevice, h.s), "cudaMemcpyAsync");
     std::vector<cuda::InflateJob> jobs(n);
     auto* lens = static_cast<uint64_t*>(d_len.p);
     auto* status = static_cast<int32_t*>(d_status.p);
     for (size_t i = 0; i < n; ++i)
         jobs[i] = cuda::InflateJob{d_in.bytes() + in_off[i], d_out.bytes() + out_off[i], src_len[i], cap[i], lens + i,
                                    status + i, nullptr, BlockNeed{0, 0, false}, i};
-    check(cudaMemcpy(d_jobs.p, jobs.data(), n * sizeof(cuda::InflateJob), cudaMemcpyHostToDevice), "cudaMemcpy");
+    check(cudaMemcpyAsync(d_jobs.p, jobs.data(), n * sizeof(cuda::InflateJob), cudaMemcpyHostToDevice, h.s),
+          "cudaMemcpyAsync");
+    check(cudaStreamSynchronize(h.s), "cudaStreamSynchronize");  // staging and jobs are pageable host memory
 
-    cudaEvent_t a, b;
-    check(cudaEventCreate(&a), "cudaEventCreate");
-    check(cudaEventCreate(&b), "cudaEventCreate");
     CudaInflateResult r;
     r.seconds = 1e30;
     for (int k = 0; k < std::max(repeats, 1); ++k) {
-        check(cudaEventRecord(a, nullptr), "cudaEventRecord");
-        cuda::launch_inflate(static_cast<const cuda::InflateJob*>(d_jobs.p), uint32_t(n), zlib, nullptr, nullptr);
+        cudaGetLastError();  // a launch error left by earlier work on this thread is not this launch's
+        check(cudaEventRecord(h.a, h.s), "cudaEventRecord");
+        cuda::launch_inflate(static_cast<const cuda::InflateJob*>(d_jobs.p), uint32_t(n), zlib, nullptr, h.s);
         check(cudaGetLastError(), "kernel launch");
-        check(cudaEventRecord(b, nullptr), "cudaEventRecord");
-        check(cudaEventSynchronize(b), "cudaEventSynchronize");
+        check(cudaEventRecord(h.b, h.s), "cudaEventRecord");
+        check(cudaEventSynchronize(h.b), "cudaEventSynchronize");
         float ms = 0;
-        check(cudaEventElapsedTime(&ms, a, b), "cudaEventElapsedTime");
+        check(cudaEventElapsedTime(&ms, h.a, h.b), "cudaEventElapsedTime");
         r.seconds = std::min(r.seconds, ms / 1e3);
     }
-    cudaEventDestroy(a);
-    cudaEventDestroy(b);
     r.status.resize(n);
     r.out_len.resize(n);
     r.out_offset = out_off;
-    check(cudaMemcpy(r.status.data(), status, n * 4, cudaMemcpyDeviceToHost), "cudaMemcpy");
-    check(cudaMemcpy(r.out_len.data(), lens, n * 8, cudaMemcpyDeviceToHost), "cudaMemcpy");
+    check(cudaMemcpyAsync(r.status.data(), status, n * 4, cudaMemcpyDeviceToHost, h.s), "cudaMemcpyAsync");
+    check(cudaMemcpyAsync(r.out_len.data(), lens, n * 8, cudaMemcpyDeviceToHost, h.s), "cudaMemcpyAsync");
     if (want_output) {
         r.output.resize(out_total);
-        check(cudaMemcpy(r.output.data(), d_out.p, out_total, cudaMemcpyDeviceToHost), "cudaMemcpy");
+        check(cudaMemcpyAsync(r.output.data(), d_out.p, out_total, cudaMemcpyDeviceToHost, h.s), "cudaMemcpyAsync");
     }
+    check(cudaStreamSynchronize(h.s), "cudaStreamSynchronize");
     return r;
 }
 
