@@ -12,6 +12,7 @@
 #include <atomic>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
@@ -87,6 +88,7 @@ struct InflateSlot {
     uint64_t offset = 0, qe = 0, got = 0;  // got: bytes of buf inflated so far
     uint32_t chrom_id = 0;
     bool live = false;  // the inflater holds this block's stream
+    bool resumed = false;  // started from a cached prefix's point (not from the stream's start)
 
     bool holds(const BigWigFile* f, uint64_t off, uint64_t end) const {
         return live && file == f && offset == off && qe >= end;
@@ -536,7 +538,7 @@ private:
         *data = sc.buf.data();
         if (cache)
             cache->put(f, cb.offset[blk],
-                       std::make_shared<const CachedBlock>(CachedBlock{{*data, *data + *n}, true, false}));
+                       std::make_shared<const CachedBlock>(CachedBlock{{*data, *data + *n}, true, false, {}}));
         return cached;
     }
 
@@ -557,6 +559,7 @@ private:
         }
         const bool swap = file.header().swap;
         BlockCache* cache = c_.decoded_cache();
+        Block shorter;  // a cached prefix too short for these windows: inflated on from its end
         if (cache && (*cached = cache->get(f, cb.offset[blk]))) {
             const CachedBlock& c = **cached;
             uint64_t need = c.complete ? c.bytes.size() : block_bytes_needed(c.bytes.data(), c.bytes.size(), swap, chrom_id, qe);
@@ -566,22 +569,25 @@ private:
                 *sorted = c.sorted;
                 return !c.complete;
             }
-            cached->reset();
+            shorter.swap(*cached);
         }
         bool prefix = false;
         uint64_t keep;  // all that was inflated, for later windows
+        InflatePoint point;  // where that stopped
         if (file.header().uncompress_buf_size == 0) {
             keep = *n = file.load_block(cb.offset[blk], cb.size[blk], sc.raw, sc.buf);
             *data = sc.buf.data();
         } else {
-            const InflateSlot& s = inflate_prefix(file, cb, blk, chrom_id, qe, sc, n, &prefix);
+            const InflateSlot& s = inflate_prefix(file, cb, blk, chrom_id, qe, sc, n, &prefix, shorter.get());
             *data = s.buf.data();
             keep = s.got;
+            point = s.inflater.point();
+            if (shorter && s.resumed && cache) cache->add_resume();
         }
         if (cache) {
             *sorted = block_sorted(*data, keep, swap, prefix);
             cache->put(f, cb.offset[blk],
-                       std::make_shared<const CachedBlock>(CachedBlock{{*data, *data + keep}, !prefix, *sorted}));
+                       std::make_shared<const CachedBlock>(CachedBlock{{*data, *data + keep}, !prefix, *sorted, point}));
         } else if (many) {
             *sorted = block_sorted(*data, *n, swap, prefix);
         }
@@ -591,19 +597,33 @@ private:
     // Reads block `off` of `file` into slot s and starts inflating it.
     // Read errors are thrown as they are; a bad stream header, as the
     // block's FormatError (fail_block).
+    // With `from` (a cached prefix of the block and the point its stream
+    // stopped at), the prefix is copied in and inflating goes on from that
+    // point: only the current deflate block's header is read again.
     static void start(InflateSlot& s, const BigWigFile& file, uint64_t off, uint64_t size, uint64_t qe,
-                      uint32_t chrom_id) {
-        s.live = false;
+                      uint32_t chrom_id, const CachedBlock* from = nullptr) {
+        s.live = s.resumed = false;
         uint64_t cap = file.read_compressed_block(off, size, s.raw, s.buf);
-        try {
-            s.inflater.begin(s.raw.data(), size, s.buf.data(), cap);
-        } catch (const FormatError& e) {
-            file.fail_block(off, e.what());
+        s.got = 0;
+        if (from && from->resume.valid && from->resume.out_pos == from->bytes.size() && from->bytes.size() <= cap) {
+            std::memcpy(s.buf.data(), from->bytes.data(), from->bytes.size());
+            try {
+                s.inflater.resume(s.raw.data(), size, s.buf.data(), cap, from->resume);
+                s.got = from->bytes.size();
+                s.resumed = true;
+            } catch (const FormatError&) {  // judged again from the start, below
+            }
+        }
+        if (s.got == 0) {
+            try {
+                s.inflater.begin(s.raw.data(), size, s.buf.data(), cap);
+            } catch (const FormatError& e) {
+                file.fail_block(off, e.what());
+            }
         }
         s.file = &file;
         s.offset = off;
         s.qe = qe;
-        s.got = 0;
         s.chrom_id = chrom_id;
         s.live = true;
     }
@@ -638,15 +658,16 @@ private:
 
     // Inflates block `blk` until it holds what windows ending by `qe` read
     // (*n: that length; *prefix: it stopped early), together with the block
-    // this thread reads next, which waits in the other slot. Returns the
-    // slot holding the block.
+    // this thread reads next, which waits in the other slot; from the end of
+    // `from`, a cached prefix of it, where there is one. Returns the slot
+    // holding the block.
     const InflateSlot& inflate_prefix(const BigWigFile& file, const ChromBlocks& cb, uint32_t blk, uint32_t chrom_id,
-                                      uint64_t qe, Scratch& sc, uint64_t* n, bool* prefix) {
+                                      uint64_t qe, Scratch& sc, uint64_t* n, bool* prefix, const CachedBlock* from) {
         const uint64_t off = cb.offset[blk];
         if (sc.slot[1 - sc.cur].holds(&file, off, qe)) sc.cur = 1 - sc.cur;  // inflated (in part) with the last one
         InflateSlot& a = sc.slot[sc.cur];
         InflateSlot& b = sc.slot[1 - sc.cur];
-        if (!a.holds(&file, off, qe)) start(a, file, off, cb.size[blk], qe, chrom_id);
+        if (!a.holds(&file, off, qe)) start(a, file, off, cb.size[blk], qe, chrom_id, from);
         const BlockNeed* next = read_next(sc, file, off);
         if (next && !b.holds(next->file, next->offset, next->qe)) {
             try {

@@ -8,6 +8,8 @@
 #include <memory>
 #include <string>
 
+#include "bwl/detail/inflate_point.hpp"
+
 namespace bwl {
 
 // Inflates src[0, n) into dst (capacity cap). Returns the inflated size.
@@ -49,6 +51,12 @@ public:
 
     // Starts on src[0, n) into dst[0, cap); both must outlive the steps.
     void begin(const uint8_t* src, uint64_t n, uint8_t* dst, uint64_t cap);
+    // Starts on the same stream from p (an earlier point()), with
+    // dst[0, p.out_pos) holding its output so far: only the current
+    // block's header is read again. Throws FormatError as extend().
+    void resume(const uint8_t* src, uint64_t n, uint8_t* dst, uint64_t cap, const InflatePoint& p);
+    // Where the stream stands (valid: it can be resumed from here).
+    InflatePoint point() const;
     // Inflates until size() >= stop (it may pass stop by up to 258 bytes)
     // or the stream ends. Returns size(). Throws FormatError as inflate_zlib.
     uint64_t extend(uint64_t stop);

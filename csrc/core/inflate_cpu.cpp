@@ -136,6 +136,20 @@ void BlockInflater::begin(const uint8_t* src, uint64_t n, uint8_t* dst, uint64_t
     if (err_ != kInflateOk) throw_inflate(err_, cap);
 }
 
+void BlockInflater::resume(const uint8_t* src, uint64_t n, uint8_t* dst, uint64_t cap, const InflatePoint& p) {
+    dst_ = dst;
+    cap_ = cap;
+    done_ = false;
+    err_ = p.out_pos <= cap ? inflate_resume(st_.get(), src, n, true, p) : kInflateOverflow;
+    if (err_ != kInflateOk) throw_inflate(err_, cap);
+}
+
+InflatePoint BlockInflater::point() const {
+    InflatePoint p = inflate_point(st_.get());
+    p.valid &= !err_ && !done_;
+    return p;
+}
+
 int BlockInflater::settle(int st) {
     if (st == kInflateOk && st_->mode == kModeDone) {
         st = detail::inflate_finish(st_.get(), dst_);

@@ -15,6 +15,7 @@
 
 #include <cstdint>
 
+#include "bwl/detail/inflate_point.hpp"
 #include "hd/hd.hpp"
 
 namespace bwl {
@@ -366,6 +367,17 @@ struct InflateBits {
         return v;
     }
     BWL_HD bool overrun() const { return pad > cnt; }
+    // The input bit read next (call only when !overrun()): bits buffered
+    // past `cnt` are the next bytes' own, reloaded by the next refill.
+    BWL_HD uint64_t bit_pos() const { return pos * 8 - (cnt - pad); }
+    // Reads on from input bit `bit`.
+    BWL_HD void seek(uint64_t bit) {
+        init(in, n, bit >> 3);
+        if (bit & 7) {
+            refill();
+            drop(uint32_t(bit & 7));
+        }
+    }
     // Goes to the next byte boundary and hands the whole bytes still
     // buffered back to the input, so stored blocks and the trailer can be
     // read from `in` directly. Call only when !overrun().
@@ -394,6 +406,7 @@ struct InflateState {
     uint8_t lens[kDeflateMaxLitLen + kDeflateMaxDist + 4];
     InflateBits br;
     uint64_t out_pos;
+    uint64_t block_bit;  // where the current block's header starts (InflatePoint)
     uint32_t mode, last, fixed, zlib;
 };
 
@@ -478,6 +491,7 @@ BWL_HD int inflate_begin(InflateState* s, const uint8_t* in, uint64_t n, bool zl
     s->fixed = 0;
     s->zlib = zlib;
     s->br.init(in, n, 0);
+    s->block_bit = 0;
     if (!zlib) return kInflateOk;
     if (n < kZlibHeaderSize) return kInflateTruncated;
     uint32_t cmf = in[0], flg = in[1];
@@ -485,6 +499,52 @@ BWL_HD int inflate_begin(InflateState* s, const uint8_t* in, uint64_t n, bool zl
         (flg & kZlibFlagDict))
         return kInflateBadHeader;
     s->br.pos = kZlibHeaderSize;
+    s->block_bit = kZlibHeaderSize * 8;
+    return kInflateOk;
+}
+
+// Where s stopped (between items, not overrun), for inflate_resume().
+BWL_HD InflatePoint inflate_point(const InflateState* s) {
+    InflatePoint p;
+    p.out_pos = s->out_pos;
+    p.block_bit = s->block_bit;
+    p.next_bit = s->br.bit_pos();
+    p.in_block = s->mode == kModeHuffman;
+    p.valid = s->mode != kModeDone && !s->br.overrun();
+    return p;
+}
+
+// Starts s on in[0, n) from point p of the same stream (an earlier
+// inflate_point()): the current block's header and tables are read again
+// at p.block_bit, then decoding goes on at p.next_bit with out[0,
+// p.out_pos) already holding the output (matches reach back into it).
+BWL_HD int inflate_resume(InflateState* s, const uint8_t* in, uint64_t n, bool zlib, const InflatePoint& p) {
+    int st = inflate_begin(s, in, n, zlib);
+    if (st != kInflateOk) return st;
+    if (!p.valid || p.next_bit > n * 8 || p.block_bit > p.next_bit) return kInflateBadBlock;
+    s->out_pos = p.out_pos;
+    if (p.in_block) {
+        InflateBits& br = s->br;
+        br.seek(p.block_bit);
+        s->block_bit = p.block_bit;
+        s->last = br.take(1);
+        uint32_t type = br.take(2);
+        if (type == kDeflateFixed) st = build_fixed_tables(s);
+        else if (type == kDeflateDynamic) st = read_dynamic_tables(s, br);
+        else st = kInflateBadBlock;  // a stored block is never stopped inside
+        if (st != kInflateOk) return br.overrun() ? kInflateTruncated : st;
+        s->fixed = type == kDeflateFixed;
+        s->mode = kModeHuffman;
+    } else if (p.next_bit > p.block_bit) {
+        // At a block header, after the block at p.block_bit, whose BFINAL
+        // bit says whether the stream ends here (at the stream's start the
+        // two are equal: no block has ended).
+        InflateBits& br = s->br;
+        br.seek(p.block_bit);
+        s->last = br.take(1);
+        if (br.overrun()) return kInflateTruncated;
+    }
+    s->br.seek(p.next_bit);
     return kInflateOk;
 }
 
@@ -504,6 +564,7 @@ BWL_HD int inflate_decode(InflateState* s, uint8_t* out, uint64_t cap, InflateCo
     while (s->mode != kModeDone && k < qcap && op < stop) {
         if (s->mode == kModeHeader) {
             if (s->last) { s->mode = kModeDone; break; }
+            s->block_bit = br.bit_pos();  // not overrun: checked after every read
             if (br.cnt < 3) br.refill();
             s->last = br.take(1);
             uint32_t type = br.take(2);

@@ -73,6 +73,7 @@ void bind_collection(py::module_& m) {
                 d["decoded_max_bytes"] = dc->max_bytes();
                 d["decoded_hits"] = dc->hits();
                 d["decoded_misses"] = dc->misses();
+                d["decoded_resumes"] = dc->resumes();
                 d["decoded_evictions"] = dc->evictions();
             }
             return d;

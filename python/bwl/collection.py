@@ -542,7 +542,8 @@ class Collection:
         return c.astype(str), s, e
 
     def cache_info(self) -> dict:
-        """Bytes held by ``cache="host"`` / ``"device"`` and the decoded-block cache (and its hits/misses)."""
+        """Bytes held by ``cache="host"`` / ``"device"`` and the decoded-block cache (and its hits, misses,
+        evictions, and resumes: cached prefixes a later window inflated on from where they stopped)."""
         info = dict(self._c.cache_info())
         if self._cuda is not None:
             info["device_bytes"] = self._cuda.device_cache_bytes()

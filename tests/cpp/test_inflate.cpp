@@ -135,6 +135,62 @@ int main() {
                   std::equal(ob.begin(), ob.begin() + long(rb.size()), rb.begin()));
         }
     }
+    // Resumed from a point (BlockInflater::point, as the decoded cache keeps
+    // with a prefix): each step starts a fresh decoder from the last point,
+    // with the prefix copied into a fresh buffer (only the current block's
+    // header is read again), on multi-block streams (fixed, dynamic and
+    // stored blocks: flushes, level changes, level 0) stopped at random
+    // points, block ends included. Every prefix and the end equal the data.
+    int resumes = 0;
+    for (int trial = 0; trial < 80; ++trial) {
+        const size_t n = 1 + rng() % 90000;
+        auto raw = sample(rng, n);
+        std::vector<Flush> fl;
+        for (size_t at = 0; fl.size() < size_t(trial % 6);) {
+            at = std::min(n, at + 1 + rng() % (n / 4 + 1));
+            const int modes[] = {Z_FULL_FLUSH, Z_SYNC_FLUSH, Z_BLOCK, -1 - int(rng() % 10)};
+            fl.push_back({at, modes[rng() % 4]});
+        }
+        auto z = deflate_zlib(raw, trial % 10, strategies[trial % 5], 15, fl);
+        InflatePoint p;
+        std::vector<uint8_t> prev;
+        uint64_t got = 0;
+        bool done = false;
+        while (!done) {
+            std::vector<uint8_t> out(n + 16);
+            BlockInflater inf;
+            if (p.valid) {
+                std::copy(prev.begin(), prev.begin() + long(p.out_pos), out.begin());
+                inf.resume(z.data(), z.size(), out.data(), out.size(), p);
+                ++resumes;
+            } else {
+                CHECK(got == 0);
+                inf.begin(z.data(), z.size(), out.data(), out.size());
+            }
+            got = inf.extend(got + 1 + rng() % (trial % 2 ? 300 : 12000));
+            CHECK(got <= n && std::equal(out.begin(), out.begin() + long(got), raw.begin()));
+            done = inf.done();
+            p = inf.point();
+            CHECK(p.valid == !done && (done || p.out_pos == got));
+            prev.swap(out);
+        }
+        CHECK(got == n);
+    }
+    {  // a point past the input or after the output's room fails cleanly
+        auto raw = sample(rng, 20000);
+        auto z = deflate_zlib(raw, 6, Z_DEFAULT_STRATEGY);
+        std::vector<uint8_t> out(raw.size());
+        BlockInflater inf;
+        inf.begin(z.data(), z.size(), out.data(), out.size());
+        inf.extend(5000);
+        InflatePoint p = inf.point();
+        CHECK(p.valid && p.in_block);
+        BlockInflater again;
+        CHECK_THROWS(FormatError, again.resume(z.data(), p.next_bit / 8 - 1, out.data(), out.size(), p));
+        CHECK_THROWS(FormatError, again.resume(z.data(), z.size(), out.data(), p.out_pos - 1, p));
+        InflatePoint none;
+        CHECK_THROWS(FormatError, again.resume(z.data(), z.size(), out.data(), out.size(), none));
+    }
     // gzip members (BGZF) with and without a name, extra field and header CRC.
     for (int flags = 0; flags < 8; ++flags) {
         auto raw = sample(rng, 30000);
@@ -162,7 +218,7 @@ int main() {
         CHECK_THROWS(FormatError, inflate_gzip(bad.data(), bad.size(), out.data(), out.size()));
         CHECK_THROWS(FormatError, inflate_gzip(gz.data(), gz.size() - 3, out.data(), out.size()));
     }
-    std::printf("%d streams checked with %s, %d BlockInflater prefixes, %d paired steps\n", streams, inflate_backend(),
-                prefixes, pairs);
+    std::printf("%d streams checked with %s, %d BlockInflater prefixes, %d paired steps, %d resumes\n", streams,
+                inflate_backend(), prefixes, pairs, resumes);
     TEST_MAIN_END();
 }

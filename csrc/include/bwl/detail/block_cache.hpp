@@ -1,8 +1,9 @@
 // A bounded LRU of inflated data blocks, shared by all threads of a
 // Collection: repeated windows (and epochs) skip I/O and inflate. An entry
 // may be a block's prefix (the batch engine inflates only as far as its
-// windows read); a later window that reads further replaces it with a
-// longer one.
+// windows read), kept with the point its stream stopped at: a later window
+// that reads further inflates on from there and replaces it with a longer
+// one.
 //
 // Installed only because bwl/collection.hpp includes it: include that, not this.
 #pragma once
@@ -15,12 +16,15 @@
 #include <unordered_map>
 #include <vector>
 
+#include "bwl/detail/inflate_point.hpp"
+
 namespace bwl {
 
 struct CachedBlock {
     std::vector<uint8_t> bytes;  // the block's first bytes, or all of it
     bool complete;               // bytes is the whole inflated block
     bool sorted;                 // section.hpp's block_sorted(bytes): windows binary-search its items
+    InflatePoint resume;         // a prefix: where its stream stopped (valid: inflate on from there)
 };
 using Block = std::shared_ptr<const CachedBlock>;
 
@@ -40,11 +44,13 @@ public:
     // is held that way already.
     bool reserve(uint64_t n);
     void add_hits(uint64_t n) { hits_.fetch_add(n, std::memory_order_relaxed); }
+    void add_resume() { resumes_.fetch_add(1, std::memory_order_relaxed); }
 
     uint64_t bytes() const { return bytes_.load(); }  // LRU and reserved
     uint64_t max_bytes() const { return max_bytes_; }
     uint64_t hits() const { return hits_.load(); }
     uint64_t misses() const { return misses_.load(); }
+    uint64_t resumes() const { return resumes_.load(); }  // prefixes inflated on from where they stopped
     uint64_t evictions() const { return evictions_.load(); }  // blocks dropped for room, or refused (bigger than the cache)
 
 private:
@@ -75,7 +81,7 @@ private:
 
     uint64_t max_bytes_;
     std::atomic<uint64_t> reserved_{0};
-    std::atomic<uint64_t> bytes_{0}, hits_{0}, misses_{0}, evictions_{0};
+    std::atomic<uint64_t> bytes_{0}, hits_{0}, misses_{0}, evictions_{0}, resumes_{0};
     Shard shards_[kShards];
 };
 
