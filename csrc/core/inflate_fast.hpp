@@ -22,6 +22,11 @@ namespace bwl::detail {
 // output position (3 literals, or a 258-byte match copied in words that
 // overshoot by up to 23 bytes), with room to spare.
 constexpr uint64_t kFastInMargin = 16;
+// What the loop needs to start: begin()'s refill moves the input position
+// by up to 7 bytes (a stream handed over with few bits buffered, as after
+// a stored block or a resume), and the first item must still start inside
+// kFastInMargin (found by the fuzz target: a read 4 bytes past the input).
+constexpr uint64_t kFastStartMargin = kFastInMargin + 8;
 constexpr uint64_t kFastOutMargin = 258 + 24 + 16;
 
 inline uint64_t load_le64(const uint8_t* p) {
@@ -124,7 +129,7 @@ struct FastLane {
     static bool can_start(const InflateState* s, uint64_t cap, uint64_t stop) {
         const InflateBits& br = s->br;
         const uint64_t room_end = cap > kFastOutMargin ? cap - kFastOutMargin : 0;
-        return s->mode == kModeHuffman && !br.pad && br.n - br.pos >= kFastInMargin &&
+        return s->mode == kModeHuffman && !br.pad && br.n - br.pos >= kFastStartMargin &&
                s->out_pos < (room_end < stop ? room_end : stop);
     }
 

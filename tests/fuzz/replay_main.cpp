@@ -1,11 +1,13 @@
 // Runs LLVMFuzzerTestOneInput over files and folders given on the command
 // line, without libFuzzer: ctest replays the committed inflate corpus
 // (tests/corpus/inflate) through the fuzz target's checks this way.
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <memory>
 #include <vector>
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size);
@@ -23,7 +25,11 @@ int main(int argc, char** argv) {
         for (const auto& f : files) {
             std::ifstream in(f, std::ios::binary);
             std::vector<uint8_t> d((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-            LLVMFuzzerTestOneInput(d.data(), d.size());
+            // An allocation of exactly the input's size (a vector's capacity
+            // may be larger), so ASan builds see any read past its end.
+            std::unique_ptr<uint8_t[]> exact(new uint8_t[d.size() + (d.empty() ? 1 : 0)]);
+            std::copy(d.begin(), d.end(), exact.get());
+            LLVMFuzzerTestOneInput(exact.get(), d.size());
             ++n;
         }
     }
