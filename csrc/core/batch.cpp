@@ -582,7 +582,7 @@ private:
             *data = s.buf.data();
             keep = s.got;
             point = s.inflater.point();
-            if (shorter && s.resumed && cache) cache->add_resume();
+            if (shorter && s.resumed) cache->add_resume();  // shorter came from the cache
         }
         if (cache) {
             *sorted = block_sorted(*data, keep, swap, prefix);
@@ -614,7 +614,7 @@ private:
             } catch (const FormatError&) {  // judged again from the start, below
             }
         }
-        if (s.got == 0) {
+        if (!s.resumed) {
             try {
                 s.inflater.begin(s.raw.data(), size, s.buf.data(), cap);
             } catch (const FormatError& e) {

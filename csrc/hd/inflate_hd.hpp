@@ -482,6 +482,24 @@ BWL_HD int read_dynamic_tables(InflateState* s, InflateBits& br) {
     return build_table(lens + hlit, hdist, kDistTableBits, kTableDist, true, s->dist, kDistEnough, s->sorted);
 }
 
+// A fixed or dynamic block's tables (BTYPE `type`, its header read up to
+// there from br), then s decodes its symbols (kModeHuffman); any other type
+// is kInflateBadBlock. The fixed tables are kept while blocks reuse them.
+BWL_HD int read_block_tables(InflateState* s, InflateBits& br, uint32_t type) {
+    int st = kInflateOk;
+    if (type == kDeflateFixed) {
+        if (!s->fixed) st = build_fixed_tables(s);
+        s->fixed = st == kInflateOk;
+    } else if (type == kDeflateDynamic) {
+        s->fixed = 0;
+        st = read_dynamic_tables(s, br);
+    } else {
+        st = kInflateBadBlock;
+    }
+    if (st == kInflateOk) s->mode = kModeHuffman;
+    return st;
+}
+
 // Starts a stream: `zlib` = RFC 1950 wrapper (header and adler32 trailer),
 // else raw deflate.
 BWL_HD int inflate_begin(InflateState* s, const uint8_t* in, uint64_t n, bool zlib) {
@@ -523,28 +541,20 @@ BWL_HD int inflate_resume(InflateState* s, const uint8_t* in, uint64_t n, bool z
     if (st != kInflateOk) return st;
     if (!p.valid || p.next_bit > n * 8 || p.block_bit > p.next_bit) return kInflateBadBlock;
     s->out_pos = p.out_pos;
-    if (p.in_block) {
-        InflateBits& br = s->br;
-        br.seek(p.block_bit);
-        s->block_bit = p.block_bit;
-        s->last = br.take(1);
-        uint32_t type = br.take(2);
-        if (type == kDeflateFixed) st = build_fixed_tables(s);
-        else if (type == kDeflateDynamic) st = read_dynamic_tables(s, br);
-        else st = kInflateBadBlock;  // a stored block is never stopped inside
-        if (st != kInflateOk) return br.overrun() ? kInflateTruncated : st;
-        s->fixed = type == kDeflateFixed;
-        s->mode = kModeHuffman;
-    } else if (p.next_bit > p.block_bit) {
-        // At a block header, after the block at p.block_bit, whose BFINAL
-        // bit says whether the stream ends here (at the stream's start the
-        // two are equal: no block has ended).
-        InflateBits& br = s->br;
+    s->block_bit = p.block_bit;
+    // The block at p.block_bit: its BFINAL bit, and inside it its tables (a
+    // stored block is never stopped inside). At a block header, that block
+    // has ended and its BFINAL says whether the stream ends here; at the
+    // stream's start no block has ended (the two bits are equal).
+    InflateBits& br = s->br;
+    if (p.in_block || p.next_bit > p.block_bit) {
         br.seek(p.block_bit);
         s->last = br.take(1);
+        if (p.in_block) st = read_block_tables(s, br, br.take(2));
         if (br.overrun()) return kInflateTruncated;
+        if (st != kInflateOk) return st;
     }
-    s->br.seek(p.next_bit);
+    br.seek(p.next_bit);
     return kInflateOk;
 }
 
@@ -581,16 +591,7 @@ BWL_HD int inflate_decode(InflateState* s, uint8_t* out, uint64_t cap, InflateCo
                 if (len) q[k++] = InflateCopy{op, br.pos, len, 1};
                 op += len;
                 br.pos += len;
-            } else if (type == kDeflateFixed) {
-                if (!s->fixed && (st = build_fixed_tables(s)) != kInflateOk) break;
-                s->fixed = 1;
-                s->mode = kModeHuffman;
-            } else if (type == kDeflateDynamic) {
-                s->fixed = 0;
-                if ((st = read_dynamic_tables(s, br)) != kInflateOk) break;
-                s->mode = kModeHuffman;
-            } else {
-                st = kInflateBadBlock;
+            } else if ((st = read_block_tables(s, br, type)) != kInflateOk) {
                 break;
             }
             continue;
