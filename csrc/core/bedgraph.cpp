@@ -24,6 +24,7 @@ BedGraphReader::BedGraphReader(const std::string& path, const std::vector<std::p
         chroms_.push_back(std::move(c));
     }
     sorted_.assign(chroms_.size(), true);
+    check_path(path);
     gz_ = gzopen(path.c_str(), "rb");  // reads plain text too
     if (!gz_) throw IoError(path + ": " + std::strerror(errno ? errno : ENOENT), errno ? errno : ENOENT);
     gzbuffer(static_cast<gzFile>(gz_), 1 << 20);

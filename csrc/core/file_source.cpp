@@ -21,6 +21,7 @@ FileSource::FileSource(std::string path, std::shared_ptr<RangeReader> reader)
         size_ = reader_->size();
         return;
     }
+    check_path(path_);
     int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) throw IoError(path_ + ": " + std::strerror(errno), errno);
     struct stat st;

@@ -3,7 +3,15 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <exception>
+#include <string>
+#include <system_error>
+#if defined(__GLIBCXX__)
+#include <cxxabi.h>
+#endif
+
+#include "bwl/error.hpp"
 
 namespace bwl {
 
@@ -24,6 +32,10 @@ struct ThreadPool::Job {
             if (failed.load(std::memory_order_relaxed)) continue;
             try {
                 (*fn)(i);
+#if defined(__GLIBCXX__)
+            } catch (abi::__forced_unwind&) {
+                throw;  // pthread_exit (Python ending a thread at exit): not an error to keep
+#endif
             } catch (...) {
                 std::lock_guard<std::mutex> lock(mu);
                 if (!failed.exchange(true)) error = std::current_exception();
@@ -37,8 +49,25 @@ struct ThreadPool::Job {
 };
 
 ThreadPool::ThreadPool(size_t threads) : st_(std::make_unique<State>()), owner_pid_(long(getpid())) {
-    if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
-    for (size_t i = 1; i < threads; ++i) workers_.emplace_back(worker, st_.get());
+    const bool automatic = threads == 0;
+    if (automatic) threads = std::min<size_t>(kMaxThreads, std::max(1u, std::thread::hardware_concurrency()));
+    if (threads > kMaxThreads)
+        throw RangeError("threads=" + std::to_string(threads) + ": at most " + std::to_string(kMaxThreads));
+    for (size_t i = 1; i < threads; ++i) {
+        try {
+            workers_.emplace_back(worker, st_.get());
+        } catch (const std::system_error& e) {
+            // The OS refused a thread (a task limit). Automatic sizing keeps
+            // the threads it got; an explicit count is an error, after the
+            // threads already started are stopped (destroying the queue they
+            // wait on first would block forever).
+            if (automatic) break;
+            stop_workers();
+            throw IoError("could not start thread " + std::to_string(i + 1) + " of threads=" + std::to_string(threads) +
+                              " (" + e.code().message() + "); ask for fewer threads",
+                          e.code().value() ? e.code().value() : EAGAIN);
+        }
+    }
 }
 
 ThreadPool::~ThreadPool() {
@@ -49,12 +78,17 @@ ThreadPool::~ThreadPool() {
         st_.release();
         return;
     }
+    stop_workers();
+}
+
+void ThreadPool::stop_workers() {
     {
         std::lock_guard<std::mutex> lock(st_->mu);
         st_->stop = true;
     }
     st_->cv.notify_all();
     for (auto& t : workers_) t.join();
+    workers_.clear();
 }
 
 void ThreadPool::worker(State* st) {

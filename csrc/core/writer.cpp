@@ -71,6 +71,7 @@ private:
 class OutFile {
 public:
     explicit OutFile(const std::string& path) : path_(path) {
+        check_path(path);
         f_ = std::fopen(path.c_str(), "wb");
         if (!f_) fail("cannot open for writing");
         std::setvbuf(f_, nullptr, _IOFBF, 1 << 20);

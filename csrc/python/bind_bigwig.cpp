@@ -11,6 +11,7 @@
 #include "python/arrays.hpp"
 #include "python/bindings.hpp"
 #include "python/range_reader.hpp"
+#include "python/gil.hpp"
 
 namespace bwl_py {
 
@@ -63,7 +64,7 @@ void bind_bigwig(py::module_& m) {
     py::class_<BigWigFile>(m, "BigWigFile")
         .def(py::init([](const std::string& path, const py::object& reader) {
                  auto r = bwl_py::range_reader(reader);
-                 py::gil_scoped_release nogil;
+                 NoGil nogil;
                  return std::make_unique<BigWigFile>(path, std::move(r));
              }),
              py::arg("path"), py::arg("reader") = py::none())
@@ -84,7 +85,7 @@ void bind_bigwig(py::module_& m) {
             py::array_t<float> out(py::ssize_t(e - s));
             float* p = out.mutable_data();
             {
-                py::gil_scoped_release nogil;
+                NoGil nogil;
                 f.values(c, s, e, p);
             }
             return out;
@@ -94,7 +95,7 @@ void bind_bigwig(py::module_& m) {
             uint64_t s = position(f, start, "start"), e = position(f, end, "end");
             bwl::Intervals iv;
             {
-                py::gil_scoped_release nogil;
+                NoGil nogil;
                 iv = f.intervals(c, s, e);
             }
             return py::make_tuple(to_array(iv.start), to_array(iv.end), to_array(iv.value));
@@ -104,7 +105,7 @@ void bind_bigwig(py::module_& m) {
             uint64_t s = position(f, start, "start"), e = position(f, end, "end");
             bwl::BedEntries be;
             {
-                py::gil_scoped_release nogil;
+                NoGil nogil;
                 be = f.entries(c, s, e, with_rest);
             }
             py::list rest;
@@ -115,7 +116,7 @@ void bind_bigwig(py::module_& m) {
         .def("auto_sql", [](const BigWigFile& f) {
             std::string s;
             {
-                py::gil_scoped_release nogil;
+                NoGil nogil;
                 s = f.auto_sql();
             }
             return py::reinterpret_steal<py::str>(PyUnicode_DecodeUTF8(s.data(), py::ssize_t(s.size()), "replace"));
@@ -134,7 +135,7 @@ void bind_bigwig(py::module_& m) {
             if (nbins < 1 || nbins > INT32_MAX) throw bwl::RangeError(f.path() + ": nBins must be >= 1");
             std::vector<double> v;
             {
-                py::gil_scoped_release nogil;
+                NoGil nogil;
                 v = f.stats(c, s, e, st, uint32_t(nbins), exact);
             }
             return to_array(v);

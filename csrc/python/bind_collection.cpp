@@ -10,6 +10,7 @@
 #include "python/batch_args.hpp"
 #include "python/bindings.hpp"
 #include "python/range_reader.hpp"
+#include "python/gil.hpp"
 
 namespace bwl_py {
 
@@ -33,7 +34,7 @@ void bind_collection(py::module_& m) {
                  o.bed_mask = bed_mask;
                  std::vector<std::shared_ptr<bwl::RangeReader>> rs;
                  for (const auto& r : readers) rs.push_back(range_reader(r));
-                 py::gil_scoped_release nogil;
+                 NoGil nogil;
                  return std::make_unique<Collection>(paths, o, rs);
              }),
              py::arg("paths"), py::arg("threads"), py::arg("host_cache"), py::arg("decoded_cache_bytes"),
@@ -96,7 +97,7 @@ void bind_collection(py::module_& m) {
                  for (int i = 0; ok && i < 3; ++i) ok = out.shape(i) == shape[size_t(i)];
                  if (!ok) throw bwl::RangeError("out must be a writeable C-contiguous array of the batch's shape and dtype size");
                  void* p = out.mutable_data();
-                 py::gil_scoped_release nogil;
+                 NoGil nogil;
                  c.values(s, p);
              },
              py::arg("chroms"), py::arg("starts"), py::arg("length"), py::arg("window"), py::arg("default"),
@@ -104,7 +105,7 @@ void bind_collection(py::module_& m) {
              py::arg("summary") = bwl::Summary::Mean, py::arg("transform") = py::none(), py::arg("pad") = false,
              py::arg("reverse") = py::none(), py::arg("reverse_tracks") = py::none())
         .def("preload", [](Collection& c, size_t t) {
-            py::gil_scoped_release nogil;
+            NoGil nogil;
             return c.preload(t);
         })
         .def("region_stats", [](Collection& c, Array<uint32_t> chroms, Array<int64_t> starts, Array<int64_t> ends,
@@ -119,7 +120,7 @@ void bind_collection(py::module_& m) {
             const int64_t *sp = starts.data(), *ep = ends.data();
             const uint32_t* tp = tracks.data();
             {
-                py::gil_scoped_release nogil;
+                NoGil nogil;
                 c.region_stats(cp, sp, ep, n, st, exact, tp, T, p);
             }
             return out;
@@ -127,7 +128,7 @@ void bind_collection(py::module_& m) {
         .def("intervals", [](Collection& c, uint32_t chrom, float threshold, bool mean, uint64_t merge) {
             std::vector<uint64_t> s, e;
             {
-                py::gil_scoped_release nogil;
+                NoGil nogil;
                 c.intervals(chrom, threshold, mean, merge, s, e);
             }
             return py::make_tuple(to_array(s), to_array(e));

@@ -17,6 +17,7 @@
 #include "python/arrays.hpp"
 #include "python/batch_args.hpp"
 #include "python/bindings.hpp"
+#include "python/gil.hpp"
 
 namespace bwl_py {
 
@@ -55,7 +56,7 @@ public:
     py::array to_host() const {
         py::array a(py::dtype(typestr_), shape_);
         {
-            py::gil_scoped_release nogil;
+            NoGil nogil;
             bwl::cuda::check(cudaMemcpy(a.mutable_data(), mem_.p, bytes_, cudaMemcpyDeviceToHost), "cudaMemcpy");
         }
         return a;
@@ -86,7 +87,7 @@ void bind_cuda(py::module_& m) {
                  o.device = device;
                  o.device_cache = device_cache;
                  if (scratch_bytes) o.scratch_bytes = scratch_bytes;
-                 py::gil_scoped_release nogil;
+                 NoGil nogil;
                  return std::make_unique<bwl::CudaBatcher>(c, o);
              }),
              py::arg("collection"), py::arg("device"), py::arg("device_cache"), py::arg("scratch_bytes"),
@@ -120,7 +121,7 @@ void bind_cuda(py::module_& m) {
                  const bwl::BatchSpec& s = a.spec;
                  // The caller (bwl.Collection) allocated `out` with the batch's
                  // shape and dtype; it is checked to be device memory here.
-                 py::gil_scoped_release nogil;
+                 NoGil nogil;
                  cb.values(s, reinterpret_cast<void*>(out), reinterpret_cast<void*>(stream));
              },
              py::arg("chroms"), py::arg("starts"), py::arg("length"), py::arg("window"), py::arg("default"),
@@ -151,7 +152,7 @@ void bind_cuda(py::module_& m) {
               }
               bwl::CudaInflateResult r;
               {
-                  py::gil_scoped_release nogil;
+                  NoGil nogil;
                   r = bwl::cuda_inflate_streams(src, len, caps, zlib, repeats, want_output, device);
               }
               py::list outs;

@@ -8,6 +8,7 @@
 #include "python/arrays.hpp"
 #include "python/bindings.hpp"
 #include "python/range_reader.hpp"
+#include "python/gil.hpp"
 
 namespace bwl_py {
 
@@ -20,7 +21,7 @@ void bind_fasta(py::module_& m) {
                  a.map = alias_map;
                  a.ucsc_ensembl = ucsc_ensembl;
                  bwl::FastaRemote remote{range_reader(reader), std::string(fai), std::string(gzi)};
-                 py::gil_scoped_release nogil;
+                 NoGil nogil;
                  return std::make_unique<bwl::Fasta>(path, threads, std::move(a), remote.reader ? &remote : nullptr);
              }),
              py::arg("path"), py::arg("threads"), py::arg("alias_map") = std::unordered_map<std::string, std::string>(),
@@ -42,7 +43,7 @@ void bind_fasta(py::module_& m) {
                 throw bwl::RangeError("invalid range " + chrom + ":" + std::to_string(start) + "-" + std::to_string(end));
             std::string s;
             {
-                py::gil_scoped_release nogil;
+                NoGil nogil;
                 s = f.fetch(c, start, end);
             }
             return s;
@@ -60,7 +61,7 @@ void bind_fasta(py::module_& m) {
                      if (size_t(rev.size()) != B) throw bwl::RangeError("reverse must have one entry per window");
                  }
                  void* p = out.mutable_data();
-                 py::gil_scoped_release nogil;
+                 NoGil nogil;
                  f.onehot(chroms.data(), starts.data(), B, length, other, d, channels_last, p,
                           reverse.is_none() ? nullptr : rev.data());
              },
@@ -71,7 +72,7 @@ void bind_fasta(py::module_& m) {
             if (size_t(starts.size()) != B) throw bwl::RangeError("chroms and starts differ in length");
             py::array_t<float> out{py::ssize_t(B)};
             float* p = out.mutable_data();
-            py::gil_scoped_release nogil;
+            NoGil nogil;
             f.n_fraction(chroms.data(), starts.data(), B, length, p);
             return out;
         });

@@ -14,6 +14,7 @@
 #include "bwl/writer.hpp"
 #include "python/arrays.hpp"
 #include "python/bindings.hpp"
+#include "python/gil.hpp"
 
 namespace bwl_py {
 
@@ -53,7 +54,7 @@ void write_file(const std::string& path, const std::vector<std::pair<std::string
     }
     bwl::WriteOptions opt = options(type, compress, big_endian, items_per_slot, zoom_levels, block_size);
     opt.allow_overlap = allow_overlap;
-    py::gil_scoped_release nogil;
+    NoGil nogil;
     bwl::write_bigwig(path, out, opt);
 }
 
@@ -72,13 +73,13 @@ void bind_writer(py::module_& m) {
         .def(py::init<const std::string&, const std::vector<std::pair<std::string, uint32_t>>&>(), py::arg("path"),
              py::arg("chrom_sizes"))
         .def("step", &bwl::BedGraphReader::step, py::arg("bytes") = size_t(16) << 20,
-             py::call_guard<py::gil_scoped_release>())
+             py::call_guard<NoGil>())
         .def_property_readonly("bytes_read", &bwl::BedGraphReader::bytes_read)
         .def_property_readonly("lines", &bwl::BedGraphReader::lines)
         .def("write", [](bwl::BedGraphReader& r, const std::string& path, bwl::SectionType type, bool compress,
                          bool big_endian, uint32_t items_per_slot, int zoom_levels) {
             bwl::WriteOptions opt = options(type, compress, big_endian, items_per_slot, zoom_levels, 256);
-            py::gil_scoped_release nogil;
+            NoGil nogil;
             bwl::write_bigwig(path, r.take(), opt);
         }, py::arg("path"), py::arg("type"), py::arg("compress"), py::arg("big_endian"), py::arg("items_per_slot"),
            py::arg("zoom_levels"));

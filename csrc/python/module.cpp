@@ -10,6 +10,7 @@
 #include "bwl/error.hpp"
 #include "core/inflate.hpp"
 #include "python/bindings.hpp"
+#include "python/gil.hpp"
 
 namespace bwl_py {
 
@@ -138,7 +139,7 @@ void bind_build_info(py::module_& m) {
         BytesOut out(cap);
         uint64_t n;
         {
-            py::gil_scoped_release nogil;
+            NoGil nogil;
             const auto* src = static_cast<const uint8_t*>(in.ptr);
             if (stop < 0) {
                 n = bwl::inflate_zlib(src, uint64_t(in.size), out.data(), cap);
@@ -156,7 +157,7 @@ void bind_build_info(py::module_& m) {
         BytesOut oa(cap), ob(cap);
         uint64_t na, nb;
         {
-            py::gil_scoped_release nogil;
+            NoGil nogil;
             thread_local bwl::BlockInflater x, y;
             x.begin(static_cast<const uint8_t*>(ia.ptr), uint64_t(ia.size), oa.data(), cap);
             y.begin(static_cast<const uint8_t*>(ib.ptr), uint64_t(ib.size), ob.data(), cap);
@@ -173,6 +174,7 @@ void bind_build_info(py::module_& m) {
 
 PYBIND11_MODULE(_core, m) {
     m.doc() = "bwl C++ core (internal; use the bwl package)";
+    bwl_py::main_thread_ident = pybind11::module_::import("threading").attr("main_thread")().attr("ident").cast<unsigned long>();
     bwl_py::bind_errors(m);
     bwl_py::bind_build_info(m);
     bwl_py::bind_types(m);

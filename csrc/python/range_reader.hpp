@@ -13,6 +13,7 @@
 
 #include "bwl/error.hpp"
 #include "bwl/file_source.hpp"
+#include "python/gil.hpp"
 
 namespace bwl_py {
 
@@ -22,21 +23,21 @@ class PyRangeReader final : public bwl::RangeReader {
 public:
     explicit PyRangeReader(py::object src) : src_(std::move(src)) {}
     ~PyRangeReader() override {
-        if (!Py_IsInitialized()) {
-            src_.release();  // the interpreter is gone: nothing left to free
+        if (!Py_IsInitialized() || gil_closed()) {
+            src_.release();  // the interpreter is gone or going: nothing left to free
             return;
         }
-        py::gil_scoped_acquire gil;
+        WithGil gil;
         src_ = py::object();
     }
 
     uint64_t size() override {
-        py::gil_scoped_acquire gil;
+        WithGil gil;
         return guarded([&] { return src_.attr("size")().cast<uint64_t>(); });
     }
 
     void read(uint64_t off, uint64_t n, void* dst) override {
-        py::gil_scoped_acquire gil;
+        WithGil gil;
         guarded([&] {
             py::object got = src_.attr("read")(off, n);
             py::buffer_info b = py::buffer(got).request();
@@ -50,7 +51,7 @@ public:
     }
 
     void prefetch(const bwl::ByteRanges& ranges) override {
-        py::gil_scoped_acquire gil;
+        WithGil gil;
         guarded([&] {
             src_.attr("prefetch")(ranges);
             return 0;

@@ -36,4 +36,11 @@ struct RemoteIoError : IoError {
     using IoError::IoError;
 };
 
+// A path as the OS will see it: C strings end at the first NUL, so a name
+// holding one would open another file than the one named (RangeError).
+inline void check_path(const std::string& path) {
+    if (path.find('\0') != std::string::npos)
+        throw RangeError("path contains a NUL byte: " + path.substr(0, path.find('\0')) + "\\0...");
+}
+
 }  // namespace bwl

@@ -18,7 +18,11 @@ namespace bwl {
 
 class ThreadPool {
 public:
-    // threads = total parallelism including the caller; 0 = hardware threads.
+    static constexpr size_t kMaxThreads = 1024;
+
+    // threads = total parallelism including the caller, at most kMaxThreads
+    // (RangeError); 0 = the hardware threads, or as many as the OS allows.
+    // An explicit count the OS refuses is an IoError (nothing left running).
     explicit ThreadPool(size_t threads = 0);
     ~ThreadPool();
     ThreadPool(const ThreadPool&) = delete;
@@ -44,6 +48,7 @@ private:
         bool stop = false;
     };
     static void worker(State* st);
+    void stop_workers();  // stops and joins every worker
 
     std::vector<std::thread> workers_;
     std::unique_ptr<State> st_;

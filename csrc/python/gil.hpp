@@ -1,0 +1,76 @@
+// Releasing and taking the GIL safely while the interpreter exits.
+//
+// Python before 3.14 ends a thread that wants the GIL after finalization
+// began with pthread_exit(), a forced unwind through the C++ frames above
+// it. pybind11's gil_scoped_release takes the GIL back in a noexcept
+// destructor, so that unwind called std::terminate: a user's daemon thread
+// inside Collection.values aborted the process at exit (exit 134). These
+// guards check first: a thread that may no longer take the GIL parks (as
+// Python 3.14 does itself; the process is ending and exit() ends it), and a
+// core worker that wants the GIL for a remote read gets an error instead
+// (its batch fails; the caller then parks). The finalizing thread, the main
+// thread, takes the GIL as always. A thread that passes the check just
+// before finalization starts may still be unwound by Python; NoGil's
+// destructor is noexcept(false) so that the unwind runs to its end
+// (pybind11's dispatcher and ThreadPool::Job rethrow it).
+#pragma once
+
+#include <Python.h>
+#include <unistd.h>
+
+#include "bwl/error.hpp"
+
+namespace bwl_py {
+
+// Set by the module's init: the thread that finalizes the interpreter.
+inline unsigned long main_thread_ident = 0;
+
+// True when this thread may not take the GIL: the interpreter is being
+// finalized by another thread.
+inline bool gil_closed() {
+#if PY_VERSION_HEX >= 0x030D0000
+    bool exiting = Py_IsFinalizing();
+#else
+    bool exiting = _Py_IsFinalizing();
+#endif
+    return exiting && PyThread_get_thread_ident() != main_thread_ident;
+}
+
+// Never returns: the thread waits for the process to end.
+[[noreturn]] inline void park_thread() {
+    for (;;) ::pause();
+}
+
+// The GIL released for the scope (replaces py::gil_scoped_release).
+class NoGil {
+public:
+    NoGil() : state_(PyEval_SaveThread()) {}
+    ~NoGil() noexcept(false) {
+        if (gil_closed()) park_thread();
+        PyEval_RestoreThread(state_);
+    }
+    NoGil(const NoGil&) = delete;
+    NoGil& operator=(const NoGil&) = delete;
+
+private:
+    PyThreadState* state_;
+};
+
+// The GIL taken for the scope from any thread, a core worker included
+// (replaces py::gil_scoped_acquire). Throws IoError once the interpreter
+// is exiting.
+class WithGil {
+public:
+    WithGil() {
+        if (gil_closed()) throw bwl::IoError("the Python interpreter is exiting: no remote read can run now");
+        state_ = PyGILState_Ensure();
+    }
+    ~WithGil() { PyGILState_Release(state_); }
+    WithGil(const WithGil&) = delete;
+    WithGil& operator=(const WithGil&) = delete;
+
+private:
+    PyGILState_STATE state_;
+};
+
+}  // namespace bwl_py
