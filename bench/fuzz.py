@@ -1,15 +1,29 @@
 """Coverage-guided fuzzing of bwl's reader (atheris = libFuzzer for Python).
 
-    python bench/fuzz.py [--seconds 600] [--engine atheris|loop] [--no-sanitize] [--rebuild]
-                         [--seed 1] [--timeout 10] [--rss-limit-mb 2048]
+    python bench/fuzz.py [--seconds 600] [--engine atheris|loop] [--format bigwig|bigbed|all]
+                         [--no-sanitize] [--rebuild] [--seed 1] [--timeout 10] [--rss-limit-mb 2048]
 
-The target (tests/support/fuzz.py: ``exercise``) opens the input as a
-bigWig and reads it every way a user can: header, chroms, values,
-intervals, stats (zoom and exact), a Collection batch; compressed files
-run the CPU inflate on every block. Only bwl.FormatError / ValueError /
-KeyError / OSError are expected; any other exception, a crash, an ASan /
-UBSan report, a libFuzzer timeout (``--timeout`` s per input) or a memory
-blow-up (``--rss-limit-mb``; one malloc above it too) is a finding.
+The target (tests/support/fuzz.py: ``exercise``) reads the input every way
+a user can, by its magic. A bigWig: header, chroms, values, intervals,
+stats (zoom and exact), a Collection batch. A bigBed
+(tests/support/fuzz_bigbed.py): header, chroms, is_bigbed, sql, entries
+(with and without strings), stats (zoom and exact), bwl.pybigwig on it, a
+Collection with a bigWig in mode "coverage" and "mask" (values per base and
+pooled, region stats, intervals), cross-checked against its entries.
+Compressed files run the CPU inflate on every block. Only bwl.FormatError
+(naming the file) / ValueError / KeyError / OSError are expected; any other
+exception, a failed cross-check, a crash, an ASan / UBSan report, a
+libFuzzer timeout (``--timeout`` s per input) or a memory blow-up
+(``--rss-limit-mb``; one malloc above it too) is a finding.
+
+``--format`` picks the surface (default all): the seeds (bigwig: files of
+every type from bwl.write; bigbed: from pybigtools, with an autoSql, extra
+fields and zoom levels, and hand-built by support.bbi.build_bbi in both
+byte orders, zlib and raw; all: both) and so the mutations: a bigBed also
+gets mutations of its own parts (header fields, zoom levels, trees,
+autoSql, extension, the records inside its blocks). The table and JSON
+give per surface (an input's magic) the executions, findings and seconds
+spent in the target.
 
 Engines
 -------
@@ -27,14 +41,18 @@ loop
     No coverage feedback: the deterministic mutation loop of the test suite
     (``support.fuzz.fuzz_loop``) on the installed bwl, for ``--seconds``.
 
-Seeds: valid files of every type written with bwl.write (bedGraph /
-variableStep / fixedStep x little / big endian x zlib / raw). The corpus
-grows in bench/results/fuzz/corpus/; findings are saved as
-bench/results/fuzz/crash-*, timeout-*, oom-*, slow-* (and
-finding-* for the loop engine), then re-run one by one in a plain child
-process and summarised in a table and bench/results/fuzz_<engine>.json. Keep each as
-a regression test in tests/test_hostile.py that *generates* the file, and
-its bytes in tests/corpus/ (see tests/make_corpus.py), replayed in CI.
+Seeds go to bench/results/fuzz/seeds/ (bigwig), seeds-bigbed/ or
+seeds-all/; the corpus grows in bench/results/fuzz/corpus/ (bigwig),
+corpus-bigbed/ or corpus-all/; findings are saved as
+bench/results/fuzz/crash-*, timeout-*, oom-*, slow-unit-* (and finding-*
+for the loop engine), then re-run one by one in a plain child process and
+summarised in a table and bench/results/fuzz_<engine>_<format>.json. Keep
+each as a regression test in tests/test_hostile.py that *generates* the
+file, and its bytes in tests/corpus/ (see tests/make_corpus.py), replayed
+in CI.
+
+    python bench/fuzz.py --engine loop --format bigbed --seconds 600   # no clang needed
+    python bench/fuzz.py --format bigbed --seconds 900                 # atheris, ASan + UBSan
 """
 from __future__ import annotations
 
@@ -77,7 +95,8 @@ def build(sanitize: bool, rebuild: bool) -> Path:
     cmd = [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation", "--target", str(target),
            str(ROOT), "-C", "cmake.build-type=RelWithDebInfo", "-C", f"build-dir={target}-build",
            "-C", "cmake.define.CMAKE_C_COMPILER=clang", "-C", "cmake.define.CMAKE_CXX_COMPILER=clang++",
-           "-C", f"cmake.define.CMAKE_CXX_FLAGS={flags}", "-C", "cmake.define.BWL_SANITIZE=OFF"]
+           "-C", f"cmake.define.CMAKE_CXX_FLAGS={flags}", "-C", "cmake.define.BWL_SANITIZE=OFF",
+           "-C", "cmake.define.BWL_CUDA=OFF"]  # the target never reaches the kernels: no nvcc build under clang
     print("building bwl for fuzzing:", " ".join(cmd), flush=True)
     t = time.time()
     subprocess.run(cmd, check=True)
@@ -102,6 +121,12 @@ def atheris_env(target: Path, sanitize: bool) -> dict:
     return env
 
 
+def dirs(fmt: str) -> tuple:
+    """(seeds, corpus) folders of a format: bigwig keeps the original names."""
+    tail = "" if fmt == "bigwig" else f"-{fmt}"
+    return OUT / f"seeds{tail}", OUT / f"corpus{tail}"
+
+
 def worker(args: argparse.Namespace, libfuzzer_args: list) -> None:
     """Runs inside the preloaded child: atheris over the target (never returns)."""
     import atheris
@@ -111,7 +136,8 @@ def worker(args: argparse.Namespace, libfuzzer_args: list) -> None:
     from support import fuzz as harness
 
     assert bwl.__file__.startswith(str(BUILD)), f"fuzzing the wrong bwl: {bwl.__file__}"
-    harness.atheris_main([sys.argv[0]] + libfuzzer_args, str(OUT / "seeds"), str(OUT / "input.bw"))
+    harness.atheris_main([sys.argv[0]] + libfuzzer_args, str(dirs(args.format)[0]), str(OUT / "input.bw"),
+                         fmt=args.format, stats_path=str(OUT / f"surfaces-{args.format}.json"))
 
 
 def reproduce(path: str, env: dict) -> dict:
@@ -134,20 +160,22 @@ def reproduce(path: str, env: dict) -> dict:
     return dict(outcome=f"exit {r.returncode}: {last[0][:200]}", seconds=round(time.time() - t0, 1))
 
 
-def run_atheris(a: argparse.Namespace) -> list:
+def run_atheris(a: argparse.Namespace) -> dict:
     target = build(not a.no_sanitize, a.rebuild)
     env = atheris_env(target, not a.no_sanitize)
-    corpus = OUT / "corpus"
+    seeds_dir, corpus = dirs(a.format)  # seeds: filled by the worker before libFuzzer reads them
     corpus.mkdir(parents=True, exist_ok=True)
-    seeds_dir = OUT / "seeds"  # filled by the worker before libFuzzer reads it
     seeds_dir.mkdir(parents=True, exist_ok=True)
+    surfaces_json = OUT / f"surfaces-{a.format}.json"
+    surfaces_json.unlink(missing_ok=True)
+    before = set(saved_findings())
     lf = [str(corpus), str(seeds_dir), f"-max_total_time={a.seconds}", f"-timeout={a.timeout}", f"-rss_limit_mb={a.rss_limit_mb}",
           f"-malloc_limit_mb={a.rss_limit_mb}", f"-seed={a.seed}", f"-artifact_prefix={OUT}/", "-max_len=65536",
           "-print_final_stats=1", "-report_slow_units=5"]
-    cmd = [sys.executable, __file__, "--worker", "--", *lf]
+    cmd = [sys.executable, __file__, "--worker", "--format", a.format, "--", *lf]
     print("fuzzing:", " ".join(cmd), flush=True)
     t = time.time()
-    log = OUT / "atheris.log"
+    log = OUT / f"atheris-{a.format}.log"
     with open(log, "w") as fh:
         r = subprocess.run(cmd, env=env, stdout=fh, stderr=subprocess.STDOUT, cwd=str(ROOT))
     dt = time.time() - t
@@ -159,39 +187,68 @@ def run_atheris(a: argparse.Namespace) -> list:
             stats[k.strip()] = v.strip()
     print("\n".join(text.splitlines()[-25:]))
     print(f"libFuzzer exit {r.returncode} after {dt:.0f} s; log: {log}")
-    return [dict(engine="atheris", seconds=round(dt), exit=r.returncode, stats=stats, seeds=str(seeds_dir))]
+    per = json.loads(surfaces_json.read_text()) if surfaces_json.exists() else {}
+    new = [p for p in saved_findings() if p not in before]
+    surfaces = {}
+    for k, v in per.items():
+        surfaces[k] = dict(executions=v["runs"], seconds=round(v["seconds"], 1),
+                           findings=[os.path.basename(p) for p in new if surface_of(p) == k])
+    return dict(engine="atheris", format=a.format, seconds=round(dt), exit=r.returncode, stats=stats,
+                seeds=str(seeds_dir), corpus=str(corpus), surfaces=surfaces)
 
 
-def run_loop(a: argparse.Namespace) -> list:
+def run_loop(a: argparse.Namespace) -> dict:
     from support import fuzz as harness
 
-    seeds = [open(p, "rb").read() for p in harness.seed_files(str(OUT / "seeds"), small=True).values()]
-    found = []
+    seeds_dir = dirs(a.format)[0]
+    seeds = [open(p, "rb").read() for p in harness.seed_files(str(seeds_dir), small=True, fmt=a.format).values()]
+    found: dict = {k: [] for k in harness.SURFACES}
 
     def on_finding(data: bytes, f: Exception) -> None:
         h = hashlib.sha1(data).hexdigest()[:16]
         (OUT / f"finding-{h}").write_bytes(data)
-        found.append(str(f))
-        print("finding:", f, flush=True)
+        found[harness.surface(data)].append(f"finding-{h}: {f}")
+        print("finding:", harness.surface(data), f, flush=True)
 
     t = time.time()
     total = {"ok": 0, "error": 0, "finding": 0, "runs": 0}
+    per = {k: {"runs": 0, "ok": 0, "error": 0, "finding": 0, "seconds": 0.0} for k in harness.SURFACES}
     seed = a.seed
     while time.time() - t < a.seconds:
         c = harness.fuzz_loop(seeds, str(OUT / "input.bw"), runs=1000, seed=seed, on_finding=on_finding,
                               deadline=time.monotonic() + (a.seconds - (time.time() - t)))
         for k in total:
             total[k] += c[k]
+        for k, v in c["surfaces"].items():
+            for q in v:
+                per[k][q] += v[q]
         seed += 1
     dt = time.time() - t
     print(f"loop: {total['runs']} executions in {dt:.0f} s ({total['runs'] / dt:.0f}/s): {total}")
-    return [dict(engine="loop", seconds=round(dt), stats=total, findings=found)]
+    surfaces = {k: dict(executions=v["runs"], ok=v["ok"], error=v["error"], seconds=round(v["seconds"], 1),
+                        findings=found[k]) for k, v in per.items() if v["runs"]}
+    return dict(engine="loop", format=a.format, seconds=round(dt), seeds=str(seeds_dir), stats=total,
+                first_seed=a.seed, last_seed=seed - 1, surfaces=surfaces)
+
+
+def saved_findings() -> list:
+    return sorted(glob.glob(str(OUT / "crash-*")) + glob.glob(str(OUT / "timeout-*")) + glob.glob(str(OUT / "oom-*"))
+                  + glob.glob(str(OUT / "slow-unit-*")) + glob.glob(str(OUT / "finding-*")))
+
+
+def surface_of(path: str) -> str:
+    from support import fuzz as harness
+
+    with open(path, "rb") as fh:
+        return harness.surface(fh.read(4))
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--seconds", type=int, default=600)
     ap.add_argument("--engine", choices=["atheris", "loop"], default="atheris")
+    ap.add_argument("--format", choices=["bigwig", "bigbed", "all"], default="all",
+                    help="the surface: seeds (and so mutations) of bigWig, bigBed or both")
     ap.add_argument("--no-sanitize", action="store_true")
     ap.add_argument("--rebuild", action="store_true")
     ap.add_argument("--seed", type=int, default=1)
@@ -204,21 +261,23 @@ def main() -> int:
         return 0
     a = ap.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
-    runs = run_atheris(a) if a.engine == "atheris" else run_loop(a)
+    run = run_atheris(a) if a.engine == "atheris" else run_loop(a)
 
+    print_table([[k, v["executions"], len(v["findings"]), v["seconds"],
+                  round(v["executions"] / v["seconds"]) if v["seconds"] else 0] for k, v in run["surfaces"].items()],
+                ["surface", "executions", "findings", "seconds in target", "exec/s"])
     env = dict(os.environ)
     env.pop("LD_PRELOAD", None)
     rows = []
-    for p in sorted(glob.glob(str(OUT / "crash-*")) + glob.glob(str(OUT / "timeout-*")) + glob.glob(str(OUT / "oom-*"))
-                    + glob.glob(str(OUT / "slow-unit-*")) + glob.glob(str(OUT / "finding-*"))):
+    for p in saved_findings():  # this run's and earlier runs' (delete the files once kept as tests)
         r = reproduce(p, env)
-        rows.append([os.path.basename(p), os.path.getsize(p), r["outcome"], r["seconds"]])
+        rows.append([os.path.basename(p), surface_of(p), os.path.getsize(p), r["outcome"], r["seconds"]])
     if rows:
-        print_table(rows, ["saved input", "bytes", "re-run without sanitizer", "seconds"])
+        print_table(rows, ["saved input", "surface", "bytes", "re-run without sanitizer", "seconds"])
     else:
         print("no findings saved")
-    out = OUT.parent / f"fuzz_{a.engine}.json"
-    out.write_text(json.dumps(dict(params=vars(a), runs=runs, findings=rows, machine=machine_info()), indent=2) + "\n")
+    out = OUT.parent / f"fuzz_{a.engine}_{a.format}.json"
+    out.write_text(json.dumps(dict(params=vars(a), runs=[run], findings=rows, machine=machine_info()), indent=2) + "\n")
     print(f"wrote {out}")
     return 0
 

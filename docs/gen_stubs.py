@@ -12,7 +12,7 @@ What it renders, from the installed ``bwl._core``:
   ``__eq__``, ``__ne__``, ``__hash__``, ``name`` and ``value``;
 * classes: methods (overloads too), ``__init__``, ``__len__``, and
   properties typed from their getter's signature;
-* module functions.
+* module functions, and module constants (ints, floats, str) with their type.
 
 Names bound only in CUDA builds (``CUDA_NAMES``, from
 csrc/python/bind_cuda.cpp) are never introspected: ``CUDA_STUB``, written
@@ -224,6 +224,9 @@ def render() -> str:
     body: list[str] = []
     names = sorted(n for n in dir(core) if not n.startswith("__") and n not in CUDA_NAMES)
     objs = {n: getattr(core, n) for n in names}
+    consts = [f"{n}: {type(obj).__name__}" for n, obj in objs.items() if isinstance(obj, (int, float, str))]
+    if consts:
+        body += consts + [""]
     for n, obj in objs.items():
         if inspect.isclass(obj) and issubclass(obj, BaseException):
             body += [f"class {n}({obj.__mro__[1].__name__}): ...", ""]

@@ -120,3 +120,289 @@ def test_nul_byte_in_paths(bw_files, tmp_path):
     with pytest.raises(ValueError, match="NUL"):
         bwl.write(str(victim) + "\0.bw", {"chr1": 100}, {"chr1": ([0], [10], [1.0])})
     assert victim.read_bytes() == b"keep me"
+
+
+# -- 8, 9. unclear errors and silently accepted arguments -----------------------
+
+@pytest.fixture(scope="module")
+def coll(bw_files):
+    return bwl.Collection([bw_files["pybw_bedGraph"].path, bw_files["pybw_fixedStep"].path], threads=2)
+
+
+def _values(c, **kw):
+    args = dict(chroms=["chr1"], starts=[0], ends=[100])
+    args.update(kw)
+    return lambda: c.values(args.pop("chroms"), args.pop("starts"), args.pop("ends"), **args)
+
+
+@pytest.mark.parametrize("call, exc, words", [
+    # each used to be a pybind11 signature dump, an OverflowError, or silently truncated
+    (lambda c: c.values(["chr1"], [0], [100], tracks=[-1]), ValueError, "tracks: -1 is outside"),
+    (lambda c: c.values(["chr1"], [0], [100], tracks=[2]), ValueError, "tracks: 2 is outside"),
+    (lambda c: c.values(["chr1"], [0], [100], tracks=[0.7]), TypeError, "tracks must hold integers"),
+    (lambda c: c.values(["chr1"], [0.5], [100.5]), TypeError, "starts must hold integers"),
+    (lambda c: c.values([0.0], [0], [100]), TypeError, "chroms must hold integers"),
+    (lambda c: c.values(["chr1"], [0], [100], window=2.5), TypeError, "window must be an integer"),
+    (lambda c: c.values(["chr1"], [0], [100], window=0), ValueError, "window must be >= 1"),
+    (lambda c: c.values(["chr1"], [0], [100], default="0"), TypeError, "default must be a number"),
+    (lambda c: c.values(["chr1"], [0], [100], layout="TBL"), ValueError, "layout must be one of"),
+    (lambda c: c.intervals(merge_distance=-5), ValueError, "merge_distance must be >= 0"),
+    (lambda c: c.intervals(threshold="1"), TypeError, "threshold must be a number"),
+    (lambda c: c.stats(["chr1"], [0], [100], type="median"), ValueError, "type must be one of"),
+    (lambda c: c.stats(["chr1"], [0.5], [100]), TypeError, "starts must hold integers"),
+])
+def test_collection_arguments(coll, call, exc, words):
+    with pytest.raises(exc, match=words):
+        call(coll)
+
+
+@pytest.mark.parametrize("kw, exc, words", [
+    (dict(decoded_cache=-1), ValueError, "decoded_cache must be >= 0"),
+    (dict(threads=2.0), TypeError, "threads must be an integer"),
+    (dict(threads=True), TypeError, "threads must be an integer"),
+    (dict(preload="no"), TypeError, "preload must be True or False"),
+    (dict(mode="peaks"), ValueError, "mode must be one of"),
+    (dict(remote={"timeout": 1}), TypeError, "remote must be a bwl.RemoteOptions"),
+])
+def test_collection_constructor_arguments(bw_files, kw, exc, words):
+    with pytest.raises(exc, match=words):
+        bwl.Collection([bw_files["pybw_bedGraph"].path], **kw)
+
+
+def test_file_arguments(bw_files):
+    with bwl.open(bw_files["pybw_bedGraph"].path) as f:
+        with pytest.raises(TypeError, match="start must be an integer"):
+            f.values("chr1", 0.5, 10)
+        with pytest.raises(ValueError, match="start must be >= 0"):
+            f.values("chr1", -5, 10)
+        with pytest.raises(TypeError, match="nBins must be an integer"):
+            f.stats("chr1", 0, 100, nBins=2.5)
+        with pytest.raises(ValueError, match="type must be one of"):
+            f.stats("chr1", 0, 100, type="median")
+
+
+@pytest.mark.parametrize("kw", [dict(stride=0), dict(stride=-10), dict(length=0), dict(length=100.0)])
+def test_tiles_arguments(kw):
+    """Tiles(stride=0) used to mean stride=length."""
+    args = dict(regions={"chr1": 10_000}, length=100)
+    args.update(kw)
+    with pytest.raises((ValueError, TypeError), match=next(iter(kw))):
+        bwl.samplers.Tiles(**args)
+
+
+@pytest.mark.parametrize("kw, exc, words", [
+    (dict(window=0), ValueError, "window must be >= 1"),  # was ZeroDivisionError
+    (dict(target_crop=-50), ValueError, "target_crop must be >= 0"),  # widened the signal
+    (dict(prefetch=-1), ValueError, "prefetch must be >= 0"),
+    (dict(batches_per_epoch=-3), ValueError, "batches_per_epoch must be >= 1"),
+    (dict(batch_size=8.9), TypeError, "batch_size must be an integer"),  # was truncated to 8
+    (dict(batch_size=0), ValueError, "batch_size must be >= 1"),
+    (dict(seed=-1), ValueError, "seed must be >= 0"),
+    (dict(shard=(2, 2)), ValueError, "shard rank must be <= 1"),
+    (dict(reverse_complement="yes"), TypeError, "reverse_complement must be True or False"),
+])
+def test_loader_arguments(coll, kw, exc, words):
+    sampler = bwl.samplers.RandomRegions({"chr1": 50_000}, 1000, coll.chroms())
+    args = dict(batch_size=4, batches_per_epoch=2)
+    args.update(kw)
+    with pytest.raises(exc, match=words):
+        bwl.Loader(coll, sampler, **args)
+
+
+def test_remote_options_arguments():
+    for kw, words in [(dict(deadline=0), "deadline must be > 0"), (dict(retries=-1), "retries must be >= 0"),
+                      (dict(concurrency=0), "concurrency must be >= 1"), (dict(readahead=1.5), "readahead must be an integer"),
+                      (dict(cache_dir="a\0b"), "NUL")]:
+        with pytest.raises((ValueError, TypeError), match=words):
+            bwl.RemoteOptions(**kw)
+
+
+# -- remote: 2 (hangs), 4 (credentials), 6 (stale disk cache), 8 (causes), 9 (1 TiB) --
+
+@pytest.fixture(scope="module")
+def served(bw_files, tmp_path_factory):
+    import shutil
+
+    from support.http_server import FaultServer
+
+    root = tmp_path_factory.mktemp("attack_served")
+    for bw in bw_files.values():
+        shutil.copy(bw.path, root / os.path.basename(bw.path))
+    with FaultServer(root) as a, FaultServer(root) as b:
+        yield a, b
+
+
+@pytest.fixture
+def srv(served):
+    """A fault server (and, as srv.other, a second one: another origin), reset after each test."""
+    a, b = served
+    a.other = b
+    yield a
+    a.reset()
+    b.reset()
+
+
+def _url(srv, bw_files, name="pybw_bedGraph") -> str:
+    return srv.url(os.path.basename(bw_files[name].path))
+
+
+def _in_thread(fn, limit: float = 60):
+    """fn() in a thread; its exception or result. A hang detector, not a timing assertion."""
+    import threading
+
+    out = {}
+
+    def run():
+        try:
+            out["result"] = fn()
+        except BaseException as e:  # noqa: BLE001 - handed to the test
+            out["error"] = e
+
+    t = threading.Thread(target=run, daemon=True)
+    t.start()
+    t.join(limit)
+    assert not t.is_alive(), f"still running after {limit} s"
+    return out
+
+
+@pytest.mark.parametrize("where", ["headers", "body"])
+def test_trickling_server_is_held_to_the_deadline(srv, bw_files, where):
+    """One byte every 50 ms used to hold bwl.open for minutes with
+    deadline=2 (each socket read came in time). Now each request ends at
+    its deadline: the open fails after retries + 1 requests."""
+    srv.trickle, srv.trickle_body = 0.05, where == "body"
+    opts = bwl.RemoteOptions(deadline=1.0, timeout=5.0, retries=1, backoff=0.01)
+    url = _url(srv, bw_files)
+    out = _in_thread(lambda: bwl.open(url, remote=opts), limit=30)
+    e = out.get("error")
+    assert isinstance(e, bwl.RemoteError), out
+    assert "deadline of 1 s" in str(e) and url in str(e) and "2 attempts" in str(e)
+
+
+def test_server_answering_a_few_bytes_at_a_time(srv, bw_files):
+    """A server that always sends 32 bytes of the range asked used to cost
+    2,002 requests (88 s) to open one file. Now such an answer counts as a
+    failed attempt."""
+    srv.short = 32
+    url = _url(srv, bw_files)
+    n0 = srv.requests()
+    out = _in_thread(lambda: bwl.open(url, remote=bwl.RemoteOptions(retries=3, backoff=0.01)))
+    assert isinstance(out.get("error"), bwl.RemoteError) and "fewer bytes than asked (32 of" in str(out["error"])
+    assert srv.requests() - n0 == 4
+
+
+def test_server_capping_answers_still_works(srv, bw_files):
+    """Servers that cap an answer at a size still serve: answers of at
+    least readahead bytes are progress, not failures."""
+    srv.short = 4096
+    with bwl.open(_url(srv, bw_files), remote=bwl.RemoteOptions(readahead=4096)) as r, \
+            bwl.open(bw_files["pybw_bedGraph"].path) as loc:
+        for chrom, size in loc.chroms().items():
+            assert (r.values(chrom, 0, size).tobytes() == loc.values(chrom, 0, size).tobytes())
+
+
+def test_credentials_stay_with_their_origin(srv, bw_files):
+    """user:pass@host used to go as Authorization to whatever host a
+    redirect named. Now only to the URL's own origin (as curl, requests)."""
+    other = srv.other
+    srv.redirect_base = other.url("")
+    name = os.path.basename(bw_files["pybw_bedGraph"].path)
+    host = srv.url("").split("//")[1]
+    with bwl.open(f"http://alice:secret@{host}redirect/{name}") as f:
+        assert f.chroms()
+    assert any("Authorization" in h for h in srv.headers)  # the origin the user named got them
+    assert other.headers and not any("Authorization" in h for h in other.headers)
+
+
+def _same_size_other_values(src: str, dst: str) -> None:
+    """dst: src (an uncompressed bedGraph bigWig) with 1 added to every
+    value: the same size and header, other data."""
+    import struct
+
+    from support import bbi
+
+    data = bytearray(open(src, "rb").read())
+    e, h = bbi.header(bytes(data))
+    assert h["uncompressBufSize"] == 0
+    for blk in bbi.rtree_blocks(bytes(data), h["fullIndexOffset"], e):
+        n = struct.unpack_from(e + "H", data, blk.offset + 22)[0]  # the section's itemCount
+        for i in range(n):
+            at = blk.offset + 24 + 12 * i + 8
+            struct.pack_into(e + "f", data, at, struct.unpack_from(e + "f", data, at)[0] + 1)
+    open(dst, "wb").write(bytes(data))
+
+
+def test_disk_cache_needs_a_validator(srv, bw_files, tmp_path):
+    """No ETag or Last-Modified: a same-size replacement used to be read as
+    the new header and the old data blocks from cache_dir. Now such a file
+    is not kept on disk (a warning says why), so a later run reads the
+    replacement."""
+    import shutil
+
+    import numpy as np
+
+    src = bw_files["bwl_bedGraph_little_raw"].path
+    served_copy = os.path.join(srv.root, "replaced.bw")
+    shutil.copy(src, served_copy)
+    srv.etag = None
+    opts = bwl.RemoteOptions(cache_dir=str(tmp_path / "udc"))
+    with bwl.open(src) as loc:
+        chrom, size = max(loc.chroms().items(), key=lambda kv: kv[1])
+        old = loc.values(chrom, 0, size)
+    with pytest.warns(RuntimeWarning, match="neither ETag nor Last-Modified"):
+        with bwl.open(srv.url("replaced.bw"), remote=opts) as r:
+            assert np.array_equal(r.values(chrom, 0, size), old, equal_nan=True)
+    _same_size_other_values(src, served_copy)
+    assert os.path.getsize(served_copy) == os.path.getsize(src)
+    with pytest.warns(RuntimeWarning, match="neither ETag nor Last-Modified"):
+        with bwl.open(srv.url("replaced.bw"), remote=opts) as r:
+            assert np.array_equal(r.values(chrom, 0, size), old + 1, equal_nan=True)
+    assert not any(p.stat().st_size for p in (tmp_path / "udc").glob("*"))
+
+
+def test_disk_cache_with_last_modified_only(srv, bw_files, tmp_path):
+    """Last-Modified alone is a validator: the file is cached on disk, and a
+    second run makes only the request that checks it."""
+    srv.etag, srv.last_modified = None, "Mon, 07 Dec 2026 10:00:00 GMT"
+    opts = bwl.RemoteOptions(cache_dir=str(tmp_path / "udc"))
+    url = _url(srv, bw_files, "bwl_bedGraph_little_zlib")
+    from bwl._remote.source import CACHE
+
+    old = CACHE.max_bytes
+    try:
+        bwl.set_remote_cache(0)
+        for run in range(2):
+            n0 = srv.requests()
+            with bwl.open(url, remote=opts) as r:
+                r.values("chr1", 0, r.chroms()["chr1"])
+            if run == 1:
+                assert srv.requests() - n0 == 1
+    finally:
+        bwl.set_remote_cache(old)
+
+
+def test_huge_claimed_size_takes_no_disk(srv, bw_files, tmp_path):
+    """A server claiming a 1 TiB file used to make a 1 TiB (sparse) file in
+    cache_dir. Now the disk holds what was fetched."""
+    srv.claim_size = 2 ** 40
+    opts = bwl.RemoteOptions(cache_dir=str(tmp_path / "udc"), retries=0)
+    with pytest.raises(OSError):  # the blocks are not where the claimed size puts the index
+        with bwl.open(_url(srv, bw_files), remote=opts) as r:
+            r.values("chr1", 0, 1000)
+    sizes = [p.stat().st_size for p in (tmp_path / "udc").iterdir()]
+    assert sizes and max(sizes) < 1 << 20
+
+
+def test_html_page_instead_of_the_file(srv, bw_files):
+    """200 with a login page used to say "not a bigWig"; now it names the cause."""
+    srv.html = True
+    with pytest.raises(bwl.RemoteError, match="web page .*text/html"):
+        bwl.open(_url(srv, bw_files))
+
+
+def test_gzip_encoded_answer(srv, bw_files):
+    """A server compressing its answers used to give "truncated body"; now
+    the error names Content-Encoding."""
+    srv.gzip = True
+    with pytest.raises(bwl.RemoteError, match="Content-Encoding: gzip"):
+        bwl.open(_url(srv, bw_files))

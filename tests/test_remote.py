@@ -37,8 +37,7 @@ def served(bw_files, tmp_path_factory):
 def srv(served):
     """The server with its faults reset after each test."""
     yield served
-    served.ranges, served.delay, served.etag = True, 0.0, "v1"
-    served.fail_next = served.reset_next = served.truncate_next = served.hang_next = served.wrong_range_next = 0
+    served.reset()
 
 
 def url(srv, bw) -> str:
@@ -156,7 +155,7 @@ def test_preloaded_remote_track_fetches_nothing_more(srv, bw_files):
         bwl.set_remote_cache(0)
         rem = bwl.Collection([url(srv, bw)], decoded_cache=1 << 26, preload=True)
         loc = bwl.Collection([bw.path])
-        n0 = srv.requests()
+        n0 = srv.quiet()
         rng = np.random.default_rng(11)
         for _ in range(3):
             chroms, starts, ends = _windows(loc, rng, 32, 700)
@@ -234,7 +233,7 @@ def test_disk_cache_between_runs(srv, bw_files, tmp_path):
         n0 = srv.requests()
         read_all()
         assert srv.requests() - n0 > 1  # not this file's copy any more
-        for log in (tmp_path / "udc").glob("*.ranges"):
+        for log in (tmp_path / "udc").glob("*.index"):
             log.write_text("garbage\n5 3\n" + log.read_text()[: 20])
         read_all()
     finally:

@@ -297,15 +297,15 @@ def test_zoom_levels(tmp_path):
         ({"c": ([5], [5], [1])}, "start >= end"),
         ({"c": ([5], [101], [1])}, "past chrom size"),
         ({"c": ([0, 5], [1, 6], [1])}, "different lengths"),
-        ({"c": ([-1], [5], [1])}, "0..2"),
-        ({"c": ([0], [2**32], [1])}, "0..2"),
-        ({"c": ([0.5], [5], [1])}, "integers"),
+        ({"c": ([-1], [5], [1])}, r"starts: -1 is outside \[0, 4294967295\]"),
+        ({"c": ([0], [2**32], [1])}, r"ends: 4294967296 is outside \[0, 4294967295\]"),
+        ({"c": ([0.5], [5], [1])}, "starts must hold integers"),
         ({"c": ([0], [5], [np.nan])}, "NaN"),
     ],
 )
 def test_bad_intervals(tmp_path, intervals, match):
     path = tmp_path / "bad.bw"
-    with pytest.raises(ValueError, match=match):
+    with pytest.raises(TypeError if "hold integers" in match else ValueError, match=match):
         bwl.write(path, {"c": 100}, intervals)
     assert not path.exists()
 

@@ -107,14 +107,24 @@ void Collection::set_scale(std::vector<float> s) {
 
 void Collection::intervals(uint32_t chrom, float threshold, bool mean, uint64_t merge_distance,
                            std::vector<uint64_t>& starts, std::vector<uint64_t>& ends) {
-    // Per track, the items of this chromosome (read in parallel); then a
-    // sweep over their edges. "any": a base passes when some track's scaled
-    // value >= threshold. "mean": when the sum over tracks >= threshold * T.
+    // Per track, the items of this chromosome (read in parallel; a bigBed
+    // track's signal is what values() gives for it: its coverage depth, or 1
+    // where a record covers in mask mode); then a sweep over their edges.
+    // "any": a base passes when some track's scaled value >= threshold.
+    // "mean": when the sum over tracks >= threshold * T.
     size_t T = files_.size();
     std::vector<Intervals> per(T);
     pool_.parallel_for(T, [&](size_t t) {
         int32_t fc = chrom_map_[t][chrom];
-        if (fc >= 0) per[t] = files_[t]->intervals(uint32_t(fc), 0, files_[t]->chroms()[fc].size);
+        if (fc < 0) return;
+        const BigWigFile& f = *files_[t];
+        uint64_t size = f.chroms()[fc].size;
+        if (!f.bigbed()) {
+            per[t] = f.intervals(uint32_t(fc), 0, size);
+            return;
+        }
+        per[t] = f.coverage(uint32_t(fc), 0, size);
+        if (bed_mask_) std::fill(per[t].value.begin(), per[t].value.end(), 1.0f);
     });
     struct Edge {
         uint64_t pos;

@@ -17,6 +17,7 @@ namespace bwl_py {
 using bwl::Collection;
 
 void bind_collection(py::module_& m) {
+    m.attr("MAX_THREADS") = bwl::ThreadPool::kMaxThreads;
     m.def("set_max_open_files", [](size_t n) { bwl::FdCache::global().set_limit(n); });
     m.def("open_file_count", [] { return bwl::FdCache::global().open_count(); });
     m.def("max_open_files", [] { return bwl::FdCache::global().limit(); });

@@ -57,7 +57,9 @@ def build_summary() -> str:
 def set_max_open_files(n: int) -> None:
     """Most file descriptors bwl keeps open at once (default: half of
     ``ulimit -n``, at most 4096). Files beyond it are reopened on demand."""
-    _core.set_max_open_files(int(n))
+    from bwl import _check
+
+    _core.set_max_open_files(_check.integer("n", n, 1))
 
 
 def open_file_count() -> int:

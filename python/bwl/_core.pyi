@@ -6,6 +6,8 @@ import typing_extensions
 import numpy
 import numpy.typing
 
+MAX_THREADS: int
+
 class FormatError(RuntimeError): ...
 
 class BedGraphReader:

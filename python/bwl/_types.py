@@ -21,6 +21,10 @@ DTYPES = {"float32": _core.DType.f32, "float16": _core.DType.f16, "bfloat16": _c
 LAYOUTS = {"BTL": _core.Layout.btl, "BLT": _core.Layout.blt}
 SUMMARIES = {"mean": _core.Summary.mean, "sum": _core.Summary.sum, "mean0": _core.Summary.mean0,
              "max": _core.Summary.max, "min": _core.Summary.min}
+# Region statistics (BigWigFile.stats, Collection.stats; "coverage" is "cov").
+STATS = ("mean", "min", "max", "std", "cov", "coverage", "sum")
+# Threads of one Collection or Fasta (the core's ThreadPool::kMaxThreads).
+MAX_THREADS = _core.MAX_THREADS
 SECTION_TYPES = {"bedGraph": _core.SectionType.bedgraph, "variableStep": _core.SectionType.variable_step,
                  "fixedStep": _core.SectionType.fixed_step}
 

@@ -11,9 +11,9 @@ from typing import Mapping, Optional, Sequence, Tuple, Union
 import numpy as np
 import numpy.typing as npt
 
-from bwl import _core
+from bwl import _check, _core
 from bwl._remote import RemoteOptions, is_remote, open_sources
-from bwl._types import (DTYPES, LAYOUTS, SUMMARIES, ChromAliasSpec, PathLike, alias_args,
+from bwl._types import (DTYPES, LAYOUTS, MAX_THREADS, STATS, SUMMARIES, ChromAliasSpec, PathLike, alias_args,
                         check_dtype, output_array, reverse_mask)
 
 _BW_SUFFIXES = (".bw", ".bigwig", ".bigWig", ".BigWig", ".BW")
@@ -25,7 +25,7 @@ def _resolve_paths(paths) -> list:
     if is_remote(paths) and not isinstance(paths, (list, tuple)):
         return [paths]
     if isinstance(paths, (str, os.PathLike)):
-        p = os.fspath(paths)
+        p = _check.path("paths", paths)
         if os.path.isdir(p):
             found = sorted(os.path.join(p, f) for f in os.listdir(p) if f.endswith(_BW_SUFFIXES))
             if not found:
@@ -37,7 +37,9 @@ def _resolve_paths(paths) -> list:
                 raise FileNotFoundError(f"{p}: no files match this pattern")
             return found
         return [p]
-    out = [x if is_remote(x) else os.fspath(x) for x in paths]
+    if not isinstance(paths, (list, tuple)) and not hasattr(paths, "__iter__"):
+        raise TypeError(f"paths must be a path, a list of paths, a directory or a glob pattern, got {type(paths).__name__}")
+    out = [x if is_remote(x) else _check.path(f"paths[{i}]", x) for i, x in enumerate(paths)]
     if not out:
         raise ValueError("a Collection needs at least one bigWig file")
     return out
@@ -151,7 +153,7 @@ def _transform(t) -> Optional[tuple]:
     if isinstance(t, Mapping):
         t = Transform(**t)
     if not isinstance(t, Transform):
-        raise ValueError(f"transform must be a bwl.Transform or a dict of its fields, got {type(t).__name__}")
+        raise TypeError(f"transform must be a bwl.Transform or a dict of its fields, got {type(t).__name__}")
     return t._args()
 
 
@@ -164,10 +166,10 @@ def _reverse_args(reverse, reverse_tracks, B: int, T: int, n_tracks: int):
     rev = reverse_mask(reverse, B)
     if reverse_tracks is None:
         return rev, None
-    rt = np.asarray(reverse_tracks)
-    if rt.shape != (T,) or (rt.size and (rt.min() < 0 or rt.max() >= n_tracks)):
-        raise ValueError(f"reverse_tracks must be {T} track indices in [0, {n_tracks})")
-    return rev, np.ascontiguousarray(rt, dtype=np.uint32)
+    rt = _check.index_array("reverse_tracks", reverse_tracks, n_tracks)
+    if rt.shape != (T,):
+        raise ValueError(f"reverse_tracks must be {T} track indices (one per output track), got {rt.shape[0]}")
+    return rev, rt
 
 
 class Collection:
@@ -228,17 +230,16 @@ class Collection:
                  threads: Optional[int] = None, cache: Optional[str] = None, decoded_cache: Optional[int] = None,
                  device: str = "cpu", chrom_aliases: ChromAliasSpec = None,
                  remote: Optional[RemoteOptions] = None, mode: str = "coverage", preload: bool = False) -> None:
+        threads = _check.optional_integer("threads", threads, 1, MAX_THREADS)
+        decoded_cache = _check.optional_integer("decoded_cache", decoded_cache, 0)
+        preload = _check.flag("preload", preload)
         if preload and not decoded_cache:
             raise ValueError("preload=True needs decoded_cache=bytes: the budget the inflated blocks must fit in")
-        if mode not in ("coverage", "mask"):
-            raise ValueError(f"mode must be 'coverage' or 'mask', got {mode!r}")
-        if cache not in (None, "host", "device"):
-            raise ValueError(f"cache must be None, 'host' or 'device', got {cache!r}")
+        _check.choice("mode", mode, ("coverage", "mask"))
+        _check.choice("cache", cache, (None, "host", "device"))
         self._device_index = _cuda_device(device)
         if cache == "device" and self._device_index is None:
             raise ValueError("cache='device' needs device='cuda'")
-        if threads is not None and threads < 1:
-            raise ValueError("threads must be >= 1")
         opened = open_sources(_resolve_paths(paths), remote)
         self.paths: list[str] = [name for name, _ in opened]
         self._sources = [src for _, src in opened]
@@ -381,40 +382,39 @@ class Collection:
             a ``MemoryError``).
         """
         check_dtype(dtype)
-        if layout not in LAYOUTS:
-            raise ValueError(f"layout must be 'BTL' or 'BLT', got {layout!r}")
+        _check.choice("layout", layout, LAYOUTS)
+        _check.choice("summary", summary, SUMMARIES)
+        _check.choice("oob", oob, ("error", "pad"))
+        default = _check.number("default", default)
+        window = _check.integer("window", window, 1)
         chrom_idx = self._chrom_indices(chroms)
-        starts = np.asarray(starts)
-        ends = np.asarray(ends)
+        starts, ends = _check.int_array("starts", starts), _check.int_array("ends", ends)
         if starts.shape != chrom_idx.shape or ends.shape != chrom_idx.shape:
             raise ValueError("chroms, starts and ends must have one shape (B,), "
                              f"got {chrom_idx.shape}, {starts.shape}, {ends.shape}")
         B = chrom_idx.shape[0]
         if B == 0:
             raise ValueError("no windows given")
-        lengths = ends.astype(np.int64) - starts.astype(np.int64)
+        lengths = ends - starts
         L = int(lengths[0])
         if L <= 0 or not np.all(lengths == L):
             raise ValueError(f"all windows must have one positive length; got lengths {np.unique(lengths)[:5]}")
-        window = int(window)
-        if window < 1 or L % window:
+        if L % window:
             raise ValueError(f"window length {L} is not a multiple of window={window}")
-        if summary not in SUMMARIES:
-            raise ValueError(f"summary must be one of {list(SUMMARIES)}, got {summary!r}")
         targs = _transform(transform)
-        if oob not in ("error", "pad"):
-            raise ValueError(f"oob must be 'error' or 'pad', got {oob!r}")
-        track_idx = None if tracks is None else np.ascontiguousarray(tracks, dtype=np.uint32)
+        track_idx = None if tracks is None else _check.index_array("tracks", tracks, len(self.paths))
         T = len(self.paths) if track_idx is None else track_idx.shape[0]
+        if T == 0:
+            raise ValueError("tracks is empty: no track to read")
         shape = (B, T, L // window) if layout == "BTL" else (B, L // window, T)
         rev, rev_tracks = _reverse_args(reverse, reverse_tracks, B, T, len(self.paths))
         if self._cuda is not None:
             if rev is not None:
                 raise ValueError("reverse is for CPU collections (the CUDA Loader flips batches on the GPU)")
-            return self._values_cuda(chrom_idx, starts.astype(np.int64, copy=False), L, window, float(default),
+            return self._values_cuda(chrom_idx, starts, L, window, default,
                                      dtype, layout, shape, track_idx, out, SUMMARIES[summary], targs, oob == "pad")
         out = output_array(out, shape, dtype)
-        self._c.values(chrom_idx, starts.astype(np.int64, copy=False), L, window, float(default),
+        self._c.values(chrom_idx, starts, L, window, default,
                        DTYPES[dtype], LAYOUTS[layout], track_idx, out, SUMMARIES[summary], targs, oob == "pad",
                        rev, rev_tracks)
         return out
@@ -440,12 +440,15 @@ class Collection:
             NaN where a track has no data in the region or lacks the
             chromosome. Unscaled. In C++, in parallel over regions x tracks.
         """
+        _check.choice("type", type, STATS)
+        exact = _check.flag("exact", exact)
         chrom_idx = self._chrom_indices(chroms)
-        st, en = np.asarray(starts, np.int64), np.asarray(ends, np.int64)
+        st, en = _check.int_array("starts", starts), _check.int_array("ends", ends)
         if st.shape != chrom_idx.shape or en.shape != chrom_idx.shape:
             raise ValueError("chroms, starts and ends must have one shape (R,)")
-        tr = np.arange(len(self.paths), dtype=np.uint32) if tracks is None else np.asarray(tracks, np.uint32)
-        return self._c.region_stats(chrom_idx, st, en, str(type), bool(exact), tr)
+        tr = (np.arange(len(self.paths), dtype=np.uint32) if tracks is None
+              else _check.index_array("tracks", tracks, len(self.paths)))
+        return self._c.region_stats(chrom_idx, st, en, type, exact, tr)
 
     def _values_cuda(self, chrom_idx, starts, L, window, default, dtype, layout, shape, track_idx, out, summary,
                      targs, pad):
@@ -499,10 +502,8 @@ class Collection:
         a = np.asarray(chroms)
         if a.ndim != 1:
             raise ValueError(f"chroms must be one-dimensional, got shape {a.shape}")
-        if a.dtype.kind in "iu":
-            if a.size and (a.min() < 0 or a.max() >= len(self._chroms)):
-                raise ValueError(f"chrom index out of range 0..{len(self._chroms) - 1}")
-            return a.astype(np.uint32)
+        if a.dtype.kind in "iuf":  # chromosome numbers (a float is refused there, not truncated)
+            return _check.index_array("chroms", a, len(self._chroms))
         # Names are looked up in C++: no Python loop over the batch.
         return self._c.chrom_indices(a.astype(str).tolist()) if a.size else np.empty(0, np.uint32)
 
@@ -515,19 +516,21 @@ class Collection:
         (missing data counting 0) is ``>= threshold``. Passing stretches
         closer than ``merge_distance`` bases are merged; then the
         ``blocklist`` regions (a BED path or (chroms, starts, ends)) are cut
-        out.
+        out. A bigBed track's signal is what :meth:`values` gives for it:
+        its coverage depth, or 1 under its records with ``mode="mask"``.
 
         Returns
         -------
         (chroms, starts, ends): str array, int64 arrays, shape (n,)
         """
-        if how not in ("any", "mean"):
-            raise ValueError(f"how must be 'any' or 'mean', got {how!r}")
+        _check.choice("how", how, ("any", "mean"))
+        threshold = _check.number("threshold", threshold, nan=False)
+        merge_distance = _check.integer("merge_distance", merge_distance, 0)
         names = list(self.chroms(warn=False)) if chroms is None else list(chroms)
         out_c, out_s, out_e = [], [], []
         for name in names:  # one C++ call per chromosome, not per base
             idx = self._c.chrom_indices([name])[0]
-            s, e = self._c.intervals(int(idx), float(threshold), how == "mean", int(merge_distance))
+            s, e = self._c.intervals(int(idx), threshold, how == "mean", merge_distance)
             out_c.append(np.full(len(s), name, dtype=object))
             out_s.append(s.astype(np.int64))
             out_e.append(e.astype(np.int64))

@@ -8,9 +8,9 @@ from typing import Optional, Sequence, Union
 import numpy as np
 import numpy.typing as npt
 
-from bwl import _core
+from bwl import _check, _core
 from bwl._remote import RemoteOptions, fetch_small, open_source, remote_error
-from bwl._types import DTYPES, ChromAliasSpec, alias_args, check_dtype, output_array, reverse_mask
+from bwl._types import DTYPES, MAX_THREADS, ChromAliasSpec, alias_args, check_dtype, output_array, reverse_mask
 
 
 class Fasta:
@@ -31,9 +31,10 @@ class Fasta:
 
     def __init__(self, path, threads: Optional[int] = None, chrom_aliases: ChromAliasSpec = None,
                  remote: Optional[RemoteOptions] = None, fai: Union[None, str, bytes, "os.PathLike[str]"] = None) -> None:
+        threads = _check.optional_integer("threads", threads, 1, MAX_THREADS)
         self.path, src = open_source(path, remote)  # src None: a local path (file:// URLs too)
         fai_text, gzi = _remote_index(path, remote, fai) if src is not None else (b"", b"")
-        self._f = _core.Fasta(self.path, int(threads or 0), *alias_args(chrom_aliases), src, fai_text, gzi)
+        self._f = _core.Fasta(self.path, threads or 0, *alias_args(chrom_aliases), src, fai_text, gzi)
         self._chroms = dict(self._f.chroms())
 
     def chroms(self) -> dict[str, int]:
@@ -42,7 +43,9 @@ class Fasta:
 
     def fetch(self, chrom: str, start: int, end: int) -> str:
         """Bases of ``chrom:[start, end)`` as they are in the file (case kept)."""
-        return self._f.fetch(chrom, int(start), int(end))
+        if not isinstance(chrom, str):
+            raise TypeError(f"chrom must be a str, got {type(chrom).__name__} {chrom!r}")
+        return self._f.fetch(chrom, _check.integer("start", start, 0), _check.integer("end", end, 0))
 
     def onehot(self, chroms: Sequence[str], starts: npt.ArrayLike, ends: npt.ArrayLike, dtype: str = "float32",
                layout: str = "BLC", n_value: float = 0.25, out: Optional[np.ndarray] = None,
@@ -60,10 +63,9 @@ class Fasta:
         np.ndarray, shape (B, L, 4) for layout "BLC" or (B, 4, L) for "BCL"
         """
         check_dtype(dtype)
-        if layout not in ("BLC", "BCL"):
-            raise ValueError(f"layout must be 'BLC' or 'BCL', got {layout!r}")
-        starts = np.asarray(starts, dtype=np.int64)
-        ends = np.asarray(ends, dtype=np.int64)
+        _check.choice("layout", layout, ("BLC", "BCL"))
+        n_value = _check.number("n_value", n_value)
+        starts, ends = _check.int_array("starts", starts), _check.int_array("ends", ends)
         idx = self.indices(chroms)
         if starts.shape != idx.shape or ends.shape != idx.shape:
             raise ValueError("chroms, starts and ends must have one shape (B,)")
@@ -73,14 +75,15 @@ class Fasta:
             raise ValueError("all windows must have one positive length")
         shape = (len(idx), L, 4) if layout == "BLC" else (len(idx), 4, L)
         out = output_array(out, shape, dtype)
-        self._f.onehot(idx, starts, L, float(n_value), DTYPES[dtype], layout == "BLC", out,
+        self._f.onehot(idx, starts, L, n_value, DTYPES[dtype], layout == "BLC", out,
                        reverse_mask(reverse, len(idx)))
         return out
 
     def n_fraction(self, chroms: Sequence[str], starts: npt.ArrayLike, length: int) -> np.ndarray:
         """Share of bases that are not A/C/G/T in each window (outside the
         chromosome counts as N): float32 array of shape (B,)."""
-        return self._f.n_fraction(self.indices(chroms), np.asarray(starts, dtype=np.int64), int(length))
+        return self._f.n_fraction(self.indices(chroms), _check.int_array("starts", starts),
+                                  _check.integer("length", length, 1))
 
     def indices(self, chroms: Sequence[str]) -> np.ndarray:
         """uint32 positions of the names in :meth:`chroms` order; KeyError for unknown ones."""

@@ -5,8 +5,9 @@ from typing import Optional, Union
 
 import numpy as np
 
-from bwl import _core
+from bwl import _check, _core
 from bwl._remote import RemoteOptions, open_source
+from bwl._types import STATS
 
 
 
@@ -61,7 +62,7 @@ class BigWigFile:
         ``0 <= start < end <= chrom size``, :class:`bwl.FormatError` for a
         corrupt file.
         """
-        return self._open().values(chrom, _pos(start), _pos(end))
+        return self._open().values(_chrom(chrom), _pos("start", start), _pos("end", end))
 
     def intervals(self, chrom: str, start: int = 0, end: Optional[int] = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Data items overlapping ``chrom:[start, end)`` (``end`` defaults to
@@ -72,9 +73,10 @@ class BigWigFile:
         (starts, ends, values): uint32, uint32, float32 arrays of shape (n,)
         """
         f = self._open()
+        chrom = _chrom(chrom)
         if end is None:
             end = f.chrom_size(chrom)
-        return f.intervals(chrom, _pos(start), _pos(end))
+        return f.intervals(chrom, _pos("start", start), _pos("end", end))
 
     def stats(self, chrom: str, start: Optional[int] = None, end: Optional[int] = None,
               type: str = "mean", nBins: int = 1, exact: bool = False) -> np.ndarray:
@@ -92,12 +94,16 @@ class BigWigFile:
         np.ndarray, shape (nBins,), float64
             NaN for a bin without data (where pyBigWig gives ``None``).
         """
+        _check.choice("type", type, STATS)
+        nBins = _check.integer("nBins", nBins, 1)
+        exact = _check.flag("exact", exact)
         f = self._open()
+        chrom = _chrom(chrom)
         if start is None:
             start = 0
         if end is None:
             end = f.chrom_size(chrom)
-        return f.stats(chrom, _pos(start), _pos(end), type, int(nBins), bool(exact))
+        return f.stats(chrom, _pos("start", start), _pos("end", end), type, nBins, exact)
 
     # -- bigBed ---------------------------------------------------------------
     @property
@@ -114,10 +120,12 @@ class BigWigFile:
         list of n strings, the fields after the third, tab-separated (empty
         strings when ``with_string`` is False). ValueError on a bigWig.
         """
+        with_string = _check.flag("with_string", with_string)
         f = self._open()
+        chrom = _chrom(chrom)
         if end is None:
             end = f.chrom_size(chrom)
-        return f.entries(chrom, _pos(start), _pos(end), bool(with_string))
+        return f.entries(chrom, _pos("start", start), _pos("end", end), with_string)
 
     def sql(self) -> str:
         """The autoSql text describing a bigBed's fields ("" when none)."""
@@ -157,12 +165,15 @@ class BigWigFile:
         return f
 
 
-def _pos(v) -> int:
-    """A position as a Python int (numpy integers included); rejects floats."""
-    try:
-        return int(v.__index__())
-    except AttributeError:
-        raise TypeError(f"positions must be integers, got {type(v).__name__}") from None
+def _pos(name: str, v) -> int:
+    """A position as a Python int in [0, 2**32] (numpy integers included; floats refused)."""
+    return _check.integer(name, v, 0, 2**32)
+
+
+def _chrom(chrom) -> str:
+    if not isinstance(chrom, str):
+        raise TypeError(f"chrom must be a str, got {type(chrom).__name__} {chrom!r}")
+    return chrom
 
 
 def open(path, remote: Optional[RemoteOptions] = None) -> BigWigFile:  # noqa: A001 - mirrors pyBigWig.open

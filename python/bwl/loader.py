@@ -11,7 +11,8 @@ from typing import Iterator, Optional, Sequence, Union
 
 import numpy as np
 
-from bwl._types import SUMMARIES, numpy_dtype
+from bwl import _check
+from bwl._types import SUMMARIES, check_dtype, numpy_dtype
 from bwl.collection import Collection, _transform
 from bwl.fasta import Fasta
 from bwl.samplers import Sampler, Tracks, batch_rng
@@ -181,8 +182,25 @@ class Loader:
                  seed: int = 0, shard: tuple[int, int] = (0, 1), reuse_buffers: Union[bool, str] = "auto",
                  device: Optional[str] = None, strand_pairs: Optional[Sequence[tuple]] = None,
                  summary: str = "mean", transform=None, oob: str = "error", pin_memory: bool = False) -> None:
-        if batch_size <= 0:
-            raise ValueError("batch_size must be > 0")
+        batch_size = _check.integer("batch_size", batch_size, 1)
+        window = _check.integer("window", window, 1)
+        target_crop = _check.integer("target_crop", target_crop, 0)
+        prefetch = _check.integer("prefetch", prefetch, 0)
+        batches_per_epoch = _check.optional_integer("batches_per_epoch", batches_per_epoch, 1)
+        seed = _check.integer("seed", seed, 0)
+        default = _check.number("default", default)
+        reverse_complement = _check.flag("reverse_complement", reverse_complement)
+        check_dtype(dtype)
+        _check.choice("layout", layout, ("BTL", "BLT"))
+        _check.choice("summary", summary, SUMMARIES)
+        _check.choice("oob", oob, ("error", "pad"))
+        _check.choice("reuse_buffers", reuse_buffers, ("auto", True, False))
+        if not isinstance(collection, Collection):
+            raise TypeError(f"collection must be a bwl.Collection, got {type(collection).__name__}")
+        if fasta is not None and not isinstance(fasta, Fasta):
+            raise TypeError(f"fasta must be a bwl.Fasta, got {type(fasta).__name__}")
+        if tracks is not None and not isinstance(tracks, Tracks):
+            raise TypeError(f"tracks must be a bwl.samplers.Tracks, got {type(tracks).__name__}")
         if not isinstance(sampler, Sampler):
             raise TypeError(f"sampler must have batch(batch_size, index, epoch) and num_batches(batch_size) "
                             f"(bwl.samplers.Sampler), got {type(sampler).__name__}")
@@ -198,22 +216,20 @@ class Loader:
             self._device = self._torch.device(collection.device)
             self._stream = self._torch.cuda.Stream(self._device)
         self.collection, self.sampler, self.fasta = collection, sampler, fasta
-        self.batch_size, self.window, self.target_crop = int(batch_size), int(window), int(target_crop or 0)
+        self.batch_size, self.window, self.target_crop = batch_size, window, target_crop
         self.reverse_complement, self.default, self.dtype, self.layout = reverse_complement, default, dtype, layout
-        self.tracks, self.prefetch, self.seed = tracks, int(prefetch), int(seed)
+        self.tracks, self.prefetch, self.seed = tracks, prefetch, seed
         n = sampler.num_batches(self.batch_size)
-        self.batches_per_epoch = int(batches_per_epoch) if batches_per_epoch is not None else n
+        self.batches_per_epoch = batches_per_epoch if batches_per_epoch is not None else n
         if self.batches_per_epoch is None:
             raise ValueError("batches_per_epoch is required with an endless sampler")
-        rank, world = shard
-        if not 0 <= rank < world:
-            raise ValueError(f"bad shard {shard}")
-        self.shard = (int(rank), int(world))
+        if not isinstance(shard, (tuple, list)) or len(shard) != 2:
+            raise TypeError(f"shard must be a (rank, world) pair, got {shard!r}")
+        world = _check.integer("shard world", shard[1], 1)
+        self.shard = (_check.integer("shard rank", shard[0], 0, world - 1), world)
         self.epoch = 0
-        if reuse_buffers not in ("auto", True, False):
-            raise ValueError(f"reuse_buffers must be 'auto', True or False, got {reuse_buffers!r}")
         self.reuse_buffers = reuse_buffers
-        self.pin_memory = bool(pin_memory)
+        self.pin_memory = _check.flag("pin_memory", pin_memory)
         self._pin_torch = None  # torch, when host arrays are pinned
         if self.pin_memory:
             from bwl._optional import require
@@ -221,13 +237,9 @@ class Loader:
             self._pin_torch = require("torch", "pin_memory=True")
             if not self._pin_torch.cuda.is_available():
                 raise ValueError("pin_memory=True needs torch with a CUDA device (page-locked memory is a CUDA feature)")
-        if summary not in SUMMARIES:
-            raise ValueError(f"summary must be one of {list(SUMMARIES)}, got {summary!r}")
         self.summary = summary
         _transform(transform)  # checked here, not at the first batch
         self.transform = transform
-        if oob not in ("error", "pad"):
-            raise ValueError(f"oob must be 'error' or 'pad', got {oob!r}")
         self.oob = oob
         self._slots: dict = {}  # (name, slot) -> array, with reuse_buffers=True
         self._pool: dict = {}  # (name, shape, dtype) -> arrays, with reuse_buffers="auto"
@@ -238,7 +250,7 @@ class Loader:
 
     def set_epoch(self, epoch: int) -> None:
         """Select the epoch: each epoch has its own reproducible windows."""
-        self.epoch = int(epoch)
+        self.epoch = _check.integer("epoch", epoch, 0)
 
     def indices(self) -> range:
         """Batch indices this loader (its shard) yields in the current epoch."""

@@ -9,6 +9,7 @@ from typing import Mapping, Optional, Protocol, Sequence, Tuple, Union, runtime_
 
 import numpy as np
 
+from bwl import _check
 from bwl.regions import Regions, merge, read_bed, read_chrom_sizes, read_peaks, subtract
 
 RegionSource = Union[str, "os.PathLike[str]", Mapping[str, int], Tuple[Sequence, Sequence, Sequence]]
@@ -43,7 +44,7 @@ def _frame_regions(df) -> Regions:
         else:
             raise ValueError("a DataFrame of regions needs chrom, start and end columns "
                              f"(got {[str(x) for x in df.columns][:10]})")
-    return np.asarray(c).astype(str), np.asarray(s, np.int64), np.asarray(e, np.int64)
+    return np.asarray(c).astype(str), _check.int_array("starts", s), _check.int_array("ends", e)
 
 
 def _frame_minus(df) -> Optional[np.ndarray]:
@@ -79,7 +80,7 @@ def as_regions(src: RegionSource) -> Regions:
     if _is_frame(src):
         return _frame_regions(src)
     c, s, e = src
-    return np.asarray(c).astype(str), np.asarray(s, np.int64), np.asarray(e, np.int64)
+    return np.asarray(c).astype(str), _check.int_array("starts", s), _check.int_array("ends", e)
 
 
 def _keep_chroms(c: np.ndarray, chroms: Optional[Sequence[str]], exclude: Optional[Sequence[str]]) -> np.ndarray:
@@ -92,8 +93,7 @@ def _keep_chroms(c: np.ndarray, chroms: Optional[Sequence[str]], exclude: Option
 
 
 def _oob(oob: str) -> bool:
-    if oob not in ("shift", "pad"):
-        raise ValueError(f"oob must be 'shift' or 'pad', got {oob!r}")
+    _check.choice("oob", oob, ("shift", "pad"))
     return oob == "pad"
 
 
@@ -154,8 +154,12 @@ class RandomRegions:
                  blocklist: Optional[RegionSource] = None, fasta=None, max_n_fraction: Optional[float] = None,
                  seed: int = 0, max_tries: int = 100, chroms: Optional[Sequence[str]] = None,
                  exclude: Optional[Sequence[str]] = None, weights=None, oob: str = "shift") -> None:
-        if length <= 0:
-            raise ValueError("length must be > 0")
+        length = _check.integer("length", length, 1)
+        jitter = _check.integer("jitter", jitter, 0)
+        seed = _check.integer("seed", seed, 0)
+        max_tries = _check.integer("max_tries", max_tries, 1)
+        if max_n_fraction is not None:
+            max_n_fraction = _check.number("max_n_fraction", max_n_fraction, 0, nan=False)
         self.pad = _oob(oob)
         if max_n_fraction is not None and fasta is None:
             raise ValueError("max_n_fraction needs a fasta")
@@ -176,7 +180,7 @@ class RandomRegions:
         self.sizes = sizes[keep]
         if not len(self.chroms):
             raise ValueError("no region lies on a chromosome at least `length` long (of those kept)")
-        self.length, self.jitter, self.seed, self.max_tries = int(length), int(jitter), int(seed), int(max_tries)
+        self.length, self.jitter, self.seed, self.max_tries = length, jitter, seed, max_tries
         self._cum = np.cumsum(self.ends - self.starts)  # positions are drawn over all region bases
         self._wcum = None if wt is None else np.cumsum(wt[keep])  # or regions by weight first
         self.blocklist = merge(as_regions(blocklist)) if blocklist is not None else None
@@ -283,11 +287,15 @@ class PeakRegions:
                  max_n_fraction: Optional[float] = None, seed: int = 0, chroms: Optional[Sequence[str]] = None,
                  exclude: Optional[Sequence[str]] = None, gc_match: bool = False, gc_pool: int = 20,
                  oob: str = "shift") -> None:
-        if length <= 0:
-            raise ValueError("length must be > 0")
+        length = _check.integer("length", length, 1)
+        jitter = _check.integer("jitter", jitter, 0)
+        seed = _check.integer("seed", seed, 0)
+        negatives = _check.number("negatives", negatives, 0, finite=True, nan=False)
+        gc_pool = _check.integer("gc_pool", gc_pool, 1)
+        gc_match = _check.flag("gc_match", gc_match)
+        if max_n_fraction is not None:
+            max_n_fraction = _check.number("max_n_fraction", max_n_fraction, 0, nan=False)
         self.pad = _oob(oob)
-        if negatives < 0 or jitter < 0:
-            raise ValueError("negatives and jitter must be >= 0")
         if gc_match and fasta is None:
             raise ValueError("gc_match needs a fasta")
         c, s, e, summit, minus = _peaks(peaks)
@@ -298,7 +306,7 @@ class PeakRegions:
             raise ValueError("no peak lies on a known chromosome at least `length` long (of those kept)")
         self.chroms, self.summits, self.sizes = c[keep], summit[keep], sizes[keep]
         self.minus = None if minus is None else minus[keep]
-        self.length, self.jitter, self.seed = int(length), int(jitter), int(seed)
+        self.length, self.jitter, self.seed = length, jitter, seed
         self.n_neg = int(round(negatives * len(self.chroms)))
         self._neg = None
         if self.n_neg:
@@ -413,9 +421,8 @@ class Tiles:
 
     def __init__(self, regions: RegionSource, length: int, stride: Optional[int] = None,
                  chroms: Optional[Sequence[str]] = None, exclude: Optional[Sequence[str]] = None) -> None:
-        stride = int(stride or length)
-        if length <= 0 or stride <= 0:
-            raise ValueError("length and stride must be > 0")
+        length = _check.integer("length", length, 1)
+        stride = length if stride is None else _check.integer("stride", stride, 1)
         c, s, e, minus = stranded_regions(regions)
         keep = _keep_chroms(c, chroms, exclude)
         c, s, e, minus = c[keep], s[keep], e[keep], (None if minus is None else minus[keep])
@@ -429,7 +436,7 @@ class Tiles:
         starts[last[tail]] = (e - length)[tail]
         self.starts = starts.astype(np.int64)
         self.minus = None if minus is None else np.repeat(minus, counts)
-        self.length, self.stride = int(length), stride
+        self.length, self.stride = length, stride
 
     def __len__(self) -> int:
         return len(self.starts)
@@ -451,9 +458,7 @@ class Tracks:
     """A random subset of ``n`` of the collection's tracks per batch, sorted."""
 
     def __init__(self, n: int, seed: int = 0) -> None:
-        if n <= 0:
-            raise ValueError("n must be > 0")
-        self.n, self.seed = int(n), int(seed)
+        self.n, self.seed = _check.integer("n", n, 1), _check.integer("seed", seed, 0)
 
     def batch(self, total: int, index: int, epoch: int = 0) -> np.ndarray:
         """uint32 track indices (n,) for batch ``index``."""

@@ -9,6 +9,7 @@ from typing import Callable, Iterator, Optional
 
 import numpy as np
 
+from bwl import _check
 from bwl._optional import require
 
 torch = require("torch", "bwl.torch")
@@ -64,6 +65,8 @@ class BigWigDataset(torch.utils.data.IterableDataset):
 
     def __init__(self, make_loader: Callable[[], Loader]) -> None:
         super().__init__()
+        if not callable(make_loader):
+            raise TypeError(f"make_loader must be a function that returns a bwl.Loader, got {type(make_loader).__name__}")
         self.make_loader = make_loader
         self.epoch = 0
         self.ddp = ddp_rank()  # travels to spawned workers with the dataset
@@ -73,7 +76,7 @@ class BigWigDataset(torch.utils.data.IterableDataset):
     def set_epoch(self, epoch: int) -> None:
         """Reshuffle reproducibly: epoch n always gives the same windows.
         (Call it in the training process, as with DistributedSampler.)"""
-        self.epoch = int(epoch)
+        self.epoch = _check.integer("epoch", epoch, 0)
         self.ddp = ddp_rank() or self.ddp
 
     def __len__(self) -> int:

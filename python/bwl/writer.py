@@ -7,6 +7,7 @@ from typing import Mapping, Optional, Sequence, Tuple, Union
 import numpy as np
 import numpy.typing as npt
 
+from bwl import _check
 from bwl._types import SECTION_TYPES as _TYPES
 
 _U32_MAX = 2**32 - 1
@@ -21,24 +22,12 @@ def _chrom_list(chroms: Chroms) -> list:
     for name, size in items:
         if not isinstance(name, str):
             raise TypeError(f"chrom names must be str, got {name!r}")
-        size = int(size)
-        if not 0 <= size <= _U32_MAX:
-            raise ValueError(f"chrom {name!r}: size {size} is outside 0..2**32-1")
-        out.append((name, size))
+        out.append((name, _check.integer(f"chrom {name!r} size", size, 0, _U32_MAX)))
     return out
 
 
 def _positions(x: npt.ArrayLike, chrom: str, what: str) -> np.ndarray:
-    a = np.asarray(x)
-    if a.ndim != 1:
-        raise ValueError(f"chrom {chrom!r}: {what} must be one-dimensional, got shape {a.shape}")
-    if a.size == 0:
-        return np.empty(0, np.uint32)
-    if a.dtype.kind not in "iu":
-        raise ValueError(f"chrom {chrom!r}: {what} must be integers, got dtype {a.dtype}")
-    if a.min() < 0 or a.max() > _U32_MAX:
-        raise ValueError(f"chrom {chrom!r}: {what} must be in 0..2**32-1, got {a.min()}..{a.max()}")
-    return np.ascontiguousarray(a, dtype=np.uint32)
+    return _check.int_array(f"chrom {chrom!r}: {what}", x, 0, _U32_MAX, np.uint32)
 
 
 def _values(x: npt.ArrayLike, chrom: str) -> np.ndarray:
@@ -110,16 +99,13 @@ def write(
     """
     from bwl import _core
 
-    if type not in _TYPES:
-        raise ValueError(f"type must be one of {sorted(_TYPES)}, got {type!r}")
-    if endian not in ("little", "big"):
-        raise ValueError(f"endian must be 'little' or 'big', got {endian!r}")
-    if not 1 <= int(items_per_section) <= 65535:
-        raise ValueError(f"items_per_section must be in 1..65535, got {items_per_section}")
-    if not 2 <= int(block_size) <= 65535:
-        raise ValueError(f"block_size must be in 2..65535, got {block_size}")
-    if zoom_levels is not None and int(zoom_levels) < 0:
-        raise ValueError(f"zoom_levels must be None or >= 0, got {zoom_levels}")
+    path = _check.path("path", path)
+    _check.choice("type", type, _TYPES)
+    _check.choice("endian", endian, ("little", "big"))
+    items_per_section = _check.integer("items_per_section", items_per_section, 1, 65535)
+    block_size = _check.integer("block_size", block_size, 2, 65535)
+    zoom_levels = _check.optional_integer("zoom_levels", zoom_levels, 0)
+    compress, allow_overlap = _check.flag("compress", compress), _check.flag("allow_overlap", allow_overlap)
 
     chrom_list = _chrom_list(chroms)
     known = {name for name, _ in chrom_list}
@@ -133,18 +119,8 @@ def write(
             _positions(ends, chrom, "ends"),
             _values(values, chrom),
         )
-    _core.write(
-        os.fspath(path),
-        chrom_list,
-        data,
-        _TYPES[type],
-        bool(compress),
-        endian == "big",
-        int(items_per_section),
-        -1 if zoom_levels is None else int(zoom_levels),
-        int(block_size),
-        bool(allow_overlap),
-    )
+    _core.write(path, chrom_list, data, _TYPES[type], compress, endian == "big", items_per_section,
+                -1 if zoom_levels is None else zoom_levels, block_size, allow_overlap)
 
 
 def read_chrom_sizes(path: Union[str, os.PathLike]) -> list:
@@ -177,18 +153,22 @@ def from_bedgraph(bedgraph: Union[str, os.PathLike], chrom_sizes: Union[str, os.
 
     from bwl import _core
 
-    if type not in _TYPES:
-        raise ValueError(f"type must be one of {list(_TYPES)}, got {type!r}")
+    bedgraph, out = _check.path("bedgraph", bedgraph), _check.path("out", out)
+    _check.choice("type", type, _TYPES)
+    _check.choice("endian", endian, ("little", "big"))
+    items_per_section = _check.integer("items_per_section", items_per_section, 1, 65535)
+    zoom_levels = _check.optional_integer("zoom_levels", zoom_levels, 0)
+    compress = _check.flag("compress", compress)
     sizes = read_chrom_sizes(chrom_sizes) if isinstance(chrom_sizes, (str, os.PathLike)) else _chrom_list(chrom_sizes)
-    reader = _core.BedGraphReader(os.fspath(bedgraph), sizes)
+    reader = _core.BedGraphReader(bedgraph, sizes)
     total = os.path.getsize(bedgraph)
-    gz = os.fspath(bedgraph).endswith(".gz")
+    gz = bedgraph.endswith(".gz")
     with tqdm(total=None if gz else total, unit="B", unit_scale=True, desc="parse", disable=not progress) as bar:
         while reader.step():
             bar.update(reader.bytes_read - bar.n)
         bar.update(reader.bytes_read - bar.n)
     if progress:
-        print(f"writing {os.fspath(out)} ...", flush=True)
-    reader.write(os.fspath(out), _TYPES[type], bool(compress), endian == "big", int(items_per_section),
-                 -1 if zoom_levels is None else int(zoom_levels))
+        print(f"writing {out} ...", flush=True)
+    reader.write(out, _TYPES[type], compress, endian == "big", items_per_section,
+                 -1 if zoom_levels is None else zoom_levels)
     return int(reader.lines)

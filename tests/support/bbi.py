@@ -1,10 +1,11 @@
 """The BBI layout (bigWig / bigBed) by hand, in pure Python: build a file
 from parts with every field under control, and walk one (header, zoom
-headers, chromosome B+ tree, R-tree) without bwl.
+headers, chromosome B+ tree, R-tree; a bigBed's autoSql, extension header,
+extra-index list and records) without bwl.
 
 Layouts: csrc/include/bwl/detail/format.hpp, UCSC bbiFile.h / bwgInternal.h.
 Users: tests/test_hostile.py, tests/test_bigbed.py, tests/corpus/make_corpus.py
-(the builder); support.fuzz, tests/test_corrupt.py, tests/test_writer.py,
+(the builder); support.fuzz, support.fuzz_bigbed, tests/test_corrupt.py, tests/test_writer.py,
 tests/test_reader.py, tests/test_loader.py, bench/collection.py (the walkers).
 """
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Iterable, Iterator, List, NamedTuple, Optional, Sequence, Tup
 BIGWIG_MAGIC = 0x888FFC26
 BIGWIG_MAGIC_SWAPPED = 0x26FC8F88  # a big-endian file's magic read little-endian
 BIGBED_MAGIC = 0x8789F2EB
+BIGBED_MAGIC_SWAPPED = 0xEBF28987  # a big-endian bigBed's magic read little-endian
 CHROM_TREE_MAGIC = 0x78CA8C91
 RTREE_MAGIC = 0x2468ACE0
 
@@ -24,25 +26,35 @@ HEADER_FIELDS = ("magic", "version", "zoomLevels", "chromTreeOffset", "fullDataO
                  "definedFieldCount", "autoSqlOffset", "totalSummaryOffset", "uncompressBufSize", "extensionOffset")
 RTREE_HEADER_SIZE = 48       # magic, blockSize, itemCount, bounds, endFileOffset, itemsPerSlot, reserved
 CHROM_TREE_HEADER_SIZE = 32  # magic, blockSize, keySize, valSize, itemCount, reserved
+ZOOM_HEADER_SIZE = 24        # reductionLevel, reserved, dataOffset, indexOffset
+ZOOM_RECORD_FORMAT = "IIIIffff"  # chromId, start, end, validCount, min, max, sum, sumSquares (32 bytes)
+EXTENSION_HEADER_SIZE = 64   # extensionSize u16, extraIndexCount u16, extraIndexListOffset u64, reserved
+BED_RECORD_FIXED = 12        # a bigBed record's chromId, start, end; then the rest, NUL-terminated
 
 
 # ----------------------------------------------------------------- reading
 
 
 def byte_order(data: bytes) -> Optional[str]:
-    """"<" or ">" from a bigWig's magic; None for anything else."""
+    """"<" or ">" from a bigWig's or bigBed's magic; None for anything else."""
     if len(data) < 4:
         return None
     magic = struct.unpack_from("<I", data, 0)[0]
-    return "<" if magic == BIGWIG_MAGIC else ">" if magic == BIGWIG_MAGIC_SWAPPED else None
+    return "<" if magic in (BIGWIG_MAGIC, BIGBED_MAGIC) else ">" if magic in (BIGWIG_MAGIC_SWAPPED, BIGBED_MAGIC_SWAPPED) \
+        else None
+
+
+def is_bigbed(data: bytes) -> bool:
+    """Whether ``data`` starts with a bigBed magic (either byte order)."""
+    return len(data) >= 4 and struct.unpack_from("<I", data, 0)[0] in (BIGBED_MAGIC, BIGBED_MAGIC_SWAPPED)
 
 
 def header(data: bytes) -> Tuple[str, dict]:
-    """(byte order, the 64-byte header's fields by name) of a bigWig;
-    ValueError when ``data`` does not start with one."""
+    """(byte order, the 64-byte header's fields by name) of a bigWig or
+    bigBed; ValueError when ``data`` does not start with one."""
     e = byte_order(data)
     if e is None or len(data) < 64:
-        raise ValueError("not a bigWig header")
+        raise ValueError("not a bigWig or bigBed header")
     return e, dict(zip(HEADER_FIELDS, struct.unpack_from(e + HEADER_FORMAT, data, 0)))
 
 
@@ -58,7 +70,7 @@ def zoom_headers(data: bytes, e: str, count: int) -> List[dict]:
     header's own position."""
     out = []
     for i in range(count):
-        at = 64 + 24 * i
+        at = 64 + ZOOM_HEADER_SIZE * i
         level, _, data_off, index_off = struct.unpack_from(e + "IIQQ", data, at)
         out.append(dict(reductionLevel=level, dataOffset=data_off, indexOffset=index_off, at=at))
     return out
@@ -137,13 +149,16 @@ def rtree_blocks(data: bytes, index_offset: int, e: str) -> List[RItem]:
     return [x for x in rtree(data, index_offset, e) if isinstance(x, RItem) and x.is_leaf]
 
 
-def chrom_tree(data: bytes, tree_offset: int, e: str) -> Iterator[Union[Node, CItem]]:
+def chrom_tree(data: bytes, tree_offset: int, e: str, max_depth: Optional[int] = None) -> Iterator[Union[Node, CItem]]:
     """Walks the chromosome B+ tree whose header is at ``tree_offset``, as
     :func:`rtree` walks an R-tree: :class:`Node` then its :class:`CItem` s,
-    a branch item followed by the walk of its child."""
+    a branch item followed by the walk of its child; nodes deeper than
+    ``max_depth`` are not entered."""
     key_size = chrom_tree_header(data, tree_offset, e)["keySize"]
 
     def node(off: int, depth: int):
+        if max_depth is not None and depth > max_depth:
+            return
         is_leaf, _, count = struct.unpack_from(e + "BBH", data, off)
         yield Node(off, depth, bool(is_leaf), count)
         p = off + 4
@@ -167,6 +182,62 @@ def chrom_ids(data: bytes, tree_offset: int, e: str) -> dict:
             if isinstance(x, CItem) and x.is_leaf}
 
 
+def autosql(data: bytes, h: dict) -> Optional[bytes]:
+    """A bigBed's autoSql text (without its NUL) from header fields ``h``;
+    None when autoSqlOffset is 0, or the text has no NUL before the end."""
+    off = h["autoSqlOffset"]
+    if not off or off >= len(data):
+        return None
+    end = data.find(b"\0", off)
+    return None if end < 0 else bytes(data[off:end])
+
+
+def extension(data: bytes, offset: int, e: str) -> dict:
+    """The extension header at ``offset`` (header field extensionOffset):
+    extensionSize, extraIndexCount, extraIndexListOffset."""
+    size, count, list_off = struct.unpack_from(e + "HHQ", data, offset)
+    return dict(extensionSize=size, extraIndexCount=count, extraIndexListOffset=list_off)
+
+
+def extra_indexes(data: bytes, list_offset: int, e: str, count: int) -> List[dict]:
+    """The extra-index list (bigBed -extraIndex): per index its ``type``,
+    ``fieldCount``, ``fileOffset`` (a B+ tree header, keys -> (block
+    offset, block size)), ``fieldIds``, and ``at``, the entry's position."""
+    out, p = [], list_offset
+    for _ in range(count):
+        typ, nf, file_off = struct.unpack_from(e + "HHQ", data, p)
+        ids = [struct.unpack_from(e + "H", data, p + 16 + 4 * k)[0] for k in range(nf)]
+        out.append(dict(type=typ, fieldCount=nf, fileOffset=file_off, fieldIds=ids, at=p))
+        p += 16 + 4 * nf
+    return out
+
+
+class BedRecord(NamedTuple):
+    """A bigBed record at ``pos`` in an (inflated) block: chromId, start,
+    end, and its rest string (the fields after the third) at
+    [rest, rest_end), the NUL at rest_end."""
+
+    pos: int
+    chrom_id: int
+    start: int
+    end: int
+    rest: int
+    rest_end: int
+
+
+def bed_records_in(block: bytes, e: str) -> Iterator[BedRecord]:
+    """The records of an inflated bigBed data block, in order; stops at a
+    record that runs past the block (no NUL)."""
+    p, n = 0, len(block)
+    while p + BED_RECORD_FIXED <= n:
+        c, s, t = struct.unpack_from(e + "III", block, p)
+        z = block.find(b"\0", p + BED_RECORD_FIXED)
+        if z < 0:
+            return
+        yield BedRecord(p, c, s, t, p + BED_RECORD_FIXED, z)
+        p = z + 1
+
+
 # ----------------------------------------------------------------- building
 
 
@@ -174,24 +245,50 @@ def build_bbi(chroms: Sequence[Tuple[str, int]], blocks: Iterable[Tuple[int, int
               *, endian: str = "<", compress: bool = False, key_size: Optional[int] = None,
               uncompress_buf_size: Optional[int] = None, chrom_ids: Optional[Sequence[int]] = None,
               rtree_item_count: Optional[int] = None, chrom_item_count: Optional[int] = None,
-              version: int = 4, bigbed: bool = False) -> Tuple[bytes, dict]:
+              version: int = 4, bigbed: bool = False, autosql: Union[None, str, bytes] = None,
+              field_count: Optional[int] = None, defined_field_count: Optional[int] = None,
+              zooms: Sequence[Tuple[int, Sequence[tuple]]] = (), name_index: bool = False) -> Tuple[bytes, dict]:
     """A bigWig file (a bigBed with ``bigbed``: blocks of :func:`bed_records`)
-    from parts, no zoom levels, one-node trees (<= 65535 chroms and blocks).
+    from parts, one-node trees (<= 65535 chroms and blocks).
 
     ``blocks``: (startChromId, startBase, endChromId, endBase, section
     bytes); the bytes are zlib-compressed when ``compress``. Returns
     (file bytes, offsets) with offsets of ``chromTree``, ``chromNode``,
     ``data``, ``blocks`` [(offset, size)], ``index``, ``indexNode``.
+
+    Optional parts (none by default, and then the layout above is all):
+    ``zooms``, (reductionLevel, records) per zoom level with records as
+    :func:`zoom_records` takes them: each level's data (a u32 record count,
+    then blocks of 16 records, which may span chromosomes) and a one-leaf
+    R-tree follow the main index (offsets ``zooms``: per level ``data``,
+    ``blocks``, ``index``, ``indexNode``, ``header``). For a bigBed:
+    ``autosql`` (written NUL-terminated after the zoom headers; offsets
+    ``autoSql``), ``field_count`` / ``defined_field_count`` (default 3 / 3;
+    0 / 0 for a bigWig), and ``name_index``: an extension header and one
+    extra index on field 3 (the name: each record's rest up to its first
+    tab) mapping names to their blocks' (offset, size), as bedToBigBed
+    -extraIndex=name writes it (offsets ``extension``, ``extraIndexList``,
+    ``extraIndex``).
     """
     e = endian
     names = [n.encode() for n, _ in chroms]
     ks = key_size if key_size is not None else max([len(n) for n in names] + [1])
     ids = list(chrom_ids) if chrom_ids is not None else list(range(len(chroms)))
     blocks = list(blocks)
-    out = bytearray(64)  # header, patched at the end
-    off = {}
+    out = bytearray(64 + ZOOM_HEADER_SIZE * len(zooms))  # header and zoom headers, patched at the end
+    off: dict = {}
+    autosql_off = 0
+    if autosql is not None:
+        autosql_off = off["autoSql"] = len(out)
+        out += (autosql.encode() if isinstance(autosql, str) else autosql) + b"\0"
     summary_off = len(out)
     out += struct.pack(e + "Qdddd", 0, 0.0, 0.0, 0.0, 0.0)
+    ext_off = 0
+    if name_index:
+        ext_off = off["extension"] = len(out)
+        off["extraIndexList"] = ext_off + EXTENSION_HEADER_SIZE
+        out += struct.pack(e + "HHQ", EXTENSION_HEADER_SIZE, 1, off["extraIndexList"]).ljust(EXTENSION_HEADER_SIZE, b"\0")
+        out += struct.pack(e + "HHQIHH", 0, 1, 0, 0, 3, 0)  # type 0 (B+ tree), 1 field: 3; fileOffset patched below
     off["chromTree"] = len(out)
     out += struct.pack(e + "IIIIQQ", CHROM_TREE_MAGIC, max(1, len(chroms)), ks, 8,
                        len(chroms) if chrom_item_count is None else chrom_item_count, 0)
@@ -209,19 +306,61 @@ def build_bbi(chroms: Sequence[Tuple[str, int]], blocks: Iterable[Tuple[int, int
         placed.append((sc, sb, ec, eb, len(out), len(b)))
         out += b
     off["blocks"] = [(o, s) for *_, o, s in placed]
-    off["index"] = len(out)
-    out += struct.pack(e + "IIQIIIIQII", RTREE_MAGIC, 256,
-                       len(placed) if rtree_item_count is None else rtree_item_count,
-                       0, 0, 0, 0, len(out), 1, 0)
-    off["indexNode"] = len(out)
-    out += struct.pack(e + "BBH", 1, 0, len(placed))
-    for sc, sb, ec, eb, o, s in placed:
-        out += struct.pack(e + "IIIIQQ", sc, sb, ec, eb, o, s)
+
+    def rtree_at(items, count=None) -> Tuple[int, int]:
+        at = len(out)
+        out.extend(struct.pack(e + "IIQIIIIQII", RTREE_MAGIC, 256, len(items) if count is None else count,
+                               0, 0, 0, 0, at, 1, 0))
+        node = len(out)
+        out.extend(struct.pack(e + "BBH", 1, 0, len(items)))
+        for sc, sb, ec, eb, o, s in items:
+            out.extend(struct.pack(e + "IIIIQQ", sc, sb, ec, eb, o, s))
+        return at, node
+
+    off["index"], off["indexNode"] = rtree_at(placed, rtree_item_count)
+    off["zooms"] = []
+    for z, (reduction, recs) in enumerate(zooms):
+        recs = list(recs)
+        data_at = len(out)
+        out += struct.pack(e + "I", len(recs))
+        items = []
+        for k in range(0, len(recs), 16):
+            part = recs[k:k + 16]
+            payload = zoom_records(part, e)
+            max_raw = max(max_raw, len(payload))
+            b = zlib.compress(payload) if compress else payload
+            items.append((part[0][0], part[0][1], part[-1][0], part[-1][2], len(out), len(b)))
+            out += b
+        index_at, node_at = rtree_at(items)
+        struct.pack_into(e + "IIQQ", out, 64 + ZOOM_HEADER_SIZE * z, reduction, 0, data_at, index_at)
+        off["zooms"].append(dict(data=data_at, blocks=[(o, s) for *_, o, s in items], index=index_at,
+                                 indexNode=node_at, header=64 + ZOOM_HEADER_SIZE * z))
+    if name_index:
+        keys = []
+        for (*_, payload), (*_, o, s) in zip(blocks, placed):
+            for r in bed_records_in(payload, e):
+                keys.append((payload[r.rest:r.rest_end].split(b"\t")[0], o, s))
+        keys.sort()
+        kks = max([len(k) for k, _, _ in keys] + [1])
+        off["extraIndex"] = len(out)
+        struct.pack_into(e + "Q", out, off["extraIndexList"] + 4, len(out))
+        out += struct.pack(e + "IIIIQQ", CHROM_TREE_MAGIC, max(1, len(keys)), kks, 16, len(keys), 0)
+        out += struct.pack(e + "BBH", 1, 0, len(keys))
+        for k, o, s in keys:
+            out += k.ljust(kks, b"\0") + struct.pack(e + "QQ", o, s)
     ubs = (max(max_raw, 1) if compress else 0) if uncompress_buf_size is None else uncompress_buf_size
     fields = 3 if bigbed else 0
-    struct.pack_into(e + HEADER_FORMAT, out, 0, BIGBED_MAGIC if bigbed else BIGWIG_MAGIC, version, 0,
-                     off["chromTree"], off["data"], off["index"], fields, fields, 0, summary_off, ubs, 0)
+    struct.pack_into(e + HEADER_FORMAT, out, 0, BIGBED_MAGIC if bigbed else BIGWIG_MAGIC, version, len(zooms),
+                     off["chromTree"], off["data"], off["index"],
+                     fields if field_count is None else field_count,
+                     fields if defined_field_count is None else defined_field_count,
+                     autosql_off, summary_off, ubs, ext_off)
     return bytes(out), off
+
+
+def zoom_records(records: Sequence[tuple], e: str = "<") -> bytes:
+    """A zoom data block: (chromId, start, end, validCount, min, max, sum, sumSquares) records."""
+    return b"".join(struct.pack(e + ZOOM_RECORD_FORMAT, *r) for r in records)
 
 
 def bed_records(records: Sequence[Tuple[int, int, int, str]], e: str = "<") -> bytes:

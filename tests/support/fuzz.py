@@ -1,20 +1,27 @@
 """Fuzzing harness shared by the test suite (tests/test_hostile.py) and the
-long run (bench/fuzz.py).
+long run (bench/fuzz.py). Two surfaces, told apart by the file's magic:
+bigWig (here) and bigBed (support.fuzz_bigbed: its seeds, target and
+mutations of its own parts).
 
-* :func:`seed_files` - valid files of every kind, written with ``bwl.write``
-  (bedGraph / variableStep / fixedStep, little / big endian, zlib / raw).
-* :func:`exercise` - the fuzz target: open + header + chroms + values +
-  intervals + stats (zoom and exact) + a Collection batch, on one file. The
-  CPU inflate runs on every block of a compressed file.
+* :func:`seed_files` - valid files of every kind: bigWig written with
+  ``bwl.write`` (bedGraph / variableStep / fixedStep, little / big endian,
+  zlib / raw); bigBed (``fmt="bigbed"``) from pybigtools and
+  ``support.bbi.build_bbi``.
+* :func:`exercise` - the fuzz target: for a bigWig open + header + chroms +
+  values + intervals + stats (zoom and exact) + a Collection batch, on one
+  file; for a bigBed ``support.fuzz_bigbed.exercise`` (entries, autoSql,
+  coverage stats, bwl.pybigwig, Collection coverage and mask). The CPU
+  inflate runs on every block of a compressed file.
 * :func:`run_one` - writes bytes to a file and exercises it; returns the
   outcome. Only :data:`EXPECTED` exceptions are allowed; anything else, or a
   crash (which kills the process), is a finding.
 * :func:`mutate` - a structure-aware mutator (BBI field values, byte flips,
-  truncation, splicing, zlib re-compression of mutated blocks) for the
-  deterministic in-process loop; atheris drives the same target with
-  libFuzzer's mutations plus this one as a custom mutator.
+  truncation, splicing, zlib re-compression of mutated blocks; for a
+  bigBed also its header fields, zoom levels, trees, autoSql, extension and
+  records) for the deterministic in-process loop; atheris drives the same
+  target with libFuzzer's mutations plus this one as a custom mutator.
 
-The raw bigWig builder for hand-made hostile files is ``support.bbi.build_bbi``.
+The raw BBI builder for hand-made hostile files is ``support.bbi.build_bbi``.
 Layouts: csrc/include/bwl/detail/format.hpp, UCSC bbiFile.h / bwgInternal.h.
 """
 from __future__ import annotations
@@ -57,12 +64,29 @@ def _seed_intervals(kind: str, seed: int = 7):
     return out
 
 
-def seed_files(directory: str, small: bool = False) -> Dict[str, str]:
-    """Valid files of every type/endian/compression, written with bwl.write
-    into ``directory``. Returns name -> path. ``small`` uses fewer items
-    (faster inputs for fuzzing)."""
+SURFACES = ("bigwig", "bigbed")
+
+
+def surface(data: bytes) -> str:
+    """The surface an input exercises: "bigbed" for a bigBed magic, else "bigwig"."""
+    return "bigbed" if bbi.is_bigbed(data) else "bigwig"
+
+
+def seed_files(directory: str, small: bool = False, fmt: str = "bigwig") -> Dict[str, str]:
+    """Valid files into ``directory``; returns name -> path. ``fmt``
+    "bigwig": every type/endian/compression, written with bwl.write;
+    "bigbed": support.fuzz_bigbed.seed_files; "all": both. ``small`` uses
+    fewer items (faster inputs for fuzzing)."""
+    if fmt not in SURFACES + ("all",):
+        raise ValueError(f"fmt must be bigwig, bigbed or all, got {fmt!r}")
     os.makedirs(directory, exist_ok=True)
     out = {}
+    if fmt != "bigwig":
+        from . import fuzz_bigbed
+
+        out.update(fuzz_bigbed.seed_files(directory, small))
+        if fmt == "bigbed":
+            return out
     for kind in ("bedGraph", "variableStep", "fixedStep"):
         iv = _seed_intervals(kind)
         if small:
@@ -82,7 +106,13 @@ def seed_files(directory: str, small: bool = False) -> Dict[str, str]:
 
 def exercise(path: str, collection: bool = True, threads: int = 2) -> dict:
     """Everything a user does with a file; returns a small digest (for
-    determinism checks). Raises whatever bwl raises."""
+    determinism checks). Raises whatever bwl raises. A bigBed (by its
+    magic) goes to support.fuzz_bigbed.exercise."""
+    with open(path, "rb") as fh:
+        if bbi.is_bigbed(fh.read(4)):
+            from . import fuzz_bigbed
+
+            return fuzz_bigbed.exercise(path, collection, threads)
     digest = {}
     with bwl.open(path) as f:
         h = f.header()
@@ -105,7 +135,7 @@ def exercise(path: str, collection: bool = True, threads: int = 2) -> dict:
                     r = fn()
                     k = len(r[0]) if isinstance(r, tuple) else int(np.isnan(r).sum())
                 except bwl.FormatError as e:  # a damaged block: other reads go on
-                    _check_names_file(e, path)
+                    check_names_file(e, path)
                     k = -1
                 digest.setdefault(c, []).append(k)
     if collection and chroms:
@@ -122,7 +152,8 @@ def exercise(path: str, collection: bool = True, threads: int = 2) -> dict:
     return digest
 
 
-def _check_names_file(e: BaseException, path: str) -> None:
+def check_names_file(e: BaseException, path: str) -> None:
+    """AssertionError (a finding) unless the error message names ``path``."""
     if path not in str(e):
         raise AssertionError(f"{type(e).__name__} does not name the file: {e}")
 
@@ -166,8 +197,8 @@ INTERESTING_64 = (0, 1, 64, 2**31, 2**32 - 1, 2**32, 2**63 - 1, 2**63, 2**64 - 1
 
 
 def _locate(data: bytes):
-    """(endian, header fields, data blocks [(leaf item offset field, off, size)]) of a bigWig, or
-    None if the header is not parseable. Pure Python, tolerant."""
+    """(endian, header fields, data blocks [(leaf item offset field, off, size)]) of a bigWig or
+    bigBed, or None if the header is not parseable. Pure Python, tolerant."""
     if len(data) < 64:
         return None
     e = bbi.byte_order(data)
@@ -189,14 +220,22 @@ def _locate(data: bytes):
 
 
 def mutate(data: bytes, rng: np.random.Generator, others: Sequence[bytes] = ()) -> bytes:
-    """One to a few structure-aware mutations of a bigWig file."""
+    """One to a few structure-aware mutations of a bigWig or bigBed file. A
+    bigBed gets, in 6 steps of 10, a mutation of one of its own parts
+    (support.fuzz_bigbed.mutate_once), else one of the generic ones."""
+    from . import fuzz_bigbed
+
     m = bytearray(data)
     loc = _locate(data)
+    bed = bbi.is_bigbed(data)
     for _ in range(int(rng.integers(1, 4))):
         if not m:
             m = bytearray(rng.integers(0, 256, 80, dtype=np.uint8).tobytes())
         try:
-            m = _mutate_once(m, rng, loc, others)
+            if bed and rng.random() < 0.6:
+                m = fuzz_bigbed.mutate_once(m, rng)
+            else:
+                m = _mutate_once(m, rng, loc, others)
         except struct.error:  # an earlier step shortened the file
             pass
     return bytes(m)
@@ -223,8 +262,8 @@ def _mutate_once(m: bytearray, rng: np.random.Generator, loc, others: Sequence[b
     elif op == 3:  # truncate
         del m[int(rng.integers(0, n)):]
     elif op == 4 and loc:  # a header field
-        field = int(rng.choice([4, 6, 8, 16, 24, 40, 48, 52, 56]))
-        width = {4: 2, 6: 2, 52: 4}.get(field, 8)
+        field = int(rng.choice([4, 6, 8, 16, 24, 32, 34, 36, 44, 52, 56]))
+        width = {4: 2, 6: 2, 32: 2, 34: 2, 52: 4}.get(field, 8)
         v = int(rng.choice(INTERESTING_32 if width <= 4 else INTERESTING_64))
         v = v % (2 ** (8 * width))
         struct.pack_into(e + {2: "H", 4: "I", 8: "Q"}[width], m, field, v)
@@ -288,23 +327,32 @@ def fuzz_loop(seeds: Sequence[bytes], path: str, runs: int, seed: int = 0,
               on_finding: Optional[Callable[[bytes, Finding], None]] = None,
               deadline: Optional[float] = None, collection: bool = True, slow_s: float = 5.0) -> dict:
     """Deterministic mutation loop (no coverage feedback): ``runs`` inputs
-    from ``seeds``. Returns counts. A Finding is passed to ``on_finding``
-    (or raised when None)."""
+    from ``seeds``. Returns counts, with ``surfaces``: per :func:`surface`
+    of the inputs run, their runs, ok, error, finding and seconds. A
+    Finding is passed to ``on_finding`` (or raised when None)."""
     rng = np.random.default_rng(seed)
-    counts = {"ok": 0, "error": 0, "finding": 0, "runs": 0}
+    counts = {"ok": 0, "error": 0, "finding": 0, "runs": 0,
+              "surfaces": {k: {"runs": 0, "ok": 0, "error": 0, "finding": 0, "seconds": 0.0} for k in SURFACES}}
     pool = list(seeds)
     for i in range(runs):
         if deadline is not None and time.monotonic() > deadline:
             break
         base = pool[int(rng.integers(0, len(pool)))]
         data = mutate(base, rng, pool)
+        per = counts["surfaces"][surface(data)]
+        t0 = time.perf_counter()
         try:
-            counts[run_one(data, path, collection, slow_s)] += 1
+            kind = run_one(data, path, collection, slow_s)
         except Finding as f:
-            counts["finding"] += 1
+            kind = "finding"
             if on_finding is None:
-                raise Finding(f"run {i} (seed {seed}): {f}") from f
+                raise Finding(f"run {i} (seed {seed}, {surface(data)}): {f}") from f
             on_finding(data, f)
+        finally:
+            per["seconds"] += time.perf_counter() - t0
+        counts[kind] += 1
+        per[kind] += 1
+        per["runs"] += 1
         counts["runs"] += 1
     return counts
 
@@ -312,17 +360,34 @@ def fuzz_loop(seeds: Sequence[bytes], path: str, runs: int, seed: int = 0,
 # ----------------------------------------------------------------- atheris
 
 
-def atheris_main(argv: List[str], seed_dir: str, work_path: str) -> None:  # pragma: no cover - bench/fuzz.py
-    """libFuzzer via atheris over :func:`exercise` (never returns)."""
+def atheris_main(argv: List[str], seed_dir: str, work_path: str, fmt: str = "bigwig",
+                 stats_path: Optional[str] = None) -> None:  # pragma: no cover - bench/fuzz.py
+    """libFuzzer via atheris over :func:`exercise` (never returns), seeded
+    with :func:`seed_files` of ``fmt``. Every second or so the executions
+    and seconds per :func:`surface` so far go to ``stats_path`` (JSON):
+    libFuzzer ends the process without running Python's exit handlers."""
     import atheris
+    import json
 
-    seeds = [open(p, "rb").read() for p in seed_files(seed_dir, small=True).values()]
+    seeds = [open(p, "rb").read() for p in seed_files(seed_dir, small=True, fmt=fmt).values()]
+    per = {k: {"runs": 0, "seconds": 0.0} for k in SURFACES}
+    last = [time.monotonic()]
 
     def test_one_input(data: bytes) -> None:
+        k = surface(data)
+        t0 = time.perf_counter()
         try:
             run_one(data, work_path, collection=True, slow_s=1e9, threads=1)  # libFuzzer's -timeout handles hangs
         except Finding as f:
             raise RuntimeError(str(f)) from f
+        finally:
+            per[k]["runs"] += 1
+            per[k]["seconds"] += time.perf_counter() - t0
+            if stats_path and time.monotonic() - last[0] > 1.0:
+                last[0] = time.monotonic()
+                with open(stats_path + ".tmp", "w") as fh:
+                    json.dump(per, fh)
+                os.replace(stats_path + ".tmp", stats_path)
 
     def custom_mutator(data: bytes, max_size: int, seed: int) -> bytes:
         rng = np.random.default_rng(seed)

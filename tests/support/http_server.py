@@ -10,8 +10,17 @@ and bench/remote.py.
         srv.truncate_next = 1     # the next body stops short of its Content-Length
         srv.hang_next = 1         # the next request is never answered (until stop)
         srv.wrong_range_next = 1  # the next 206 sends the bytes one further on (and says so)
-        srv.etag = "v2"           # the file "changed" (its validator differs)
+        srv.etag = "v2"           # the file "changed" (its validator differs); None: no ETag
+        srv.last_modified = None  # a Last-Modified header to send (None: none)
+        srv.trickle = 0.05        # every byte of every answer (headers too) 0.05 s apart
+        srv.trickle_body = True   # ... but the headers at once
+        srv.short = 32            # a 206 carries at most 32 bytes (and says so in Content-Range)
+        srv.html = True           # every answer is an HTML page with 200 (a login or error page)
+        srv.gzip = True           # 200 with the whole file gzip-encoded (Content-Encoding: gzip)
+        srv.claim_size = 2**40    # Content-Range claims this total size
+        srv.redirect_base = url   # /redirect/ answers 302 to this base (another origin) instead
         srv.log                   # [(path, status, bytes sent)]
+        srv.headers               # [request headers (dict)], in arrival order
 
 Paths under /redirect/ answer 302 to the same path without that prefix;
 /__stats answers {"requests": n, "bytes": n} (for a server in another process).
@@ -39,7 +48,16 @@ class FaultServer:
         self.hang_next = 0
         self.wrong_range_next = 0
         self.etag: Optional[str] = "v1"
+        self.last_modified: Optional[str] = None
+        self.trickle = 0.0
+        self.trickle_body = False
+        self.short = 0
+        self.html = False
+        self.gzip = False
+        self.claim_size: Optional[int] = None
+        self.redirect_base: Optional[str] = None
         self.log: list[tuple[str, int, int]] = []
+        self.headers: list[dict] = []
         self._lock = threading.Lock()
         self._stop = threading.Event()
         server = self
@@ -80,6 +98,19 @@ class FaultServer:
         with self._lock:
             return len(self.log)
 
+    def quiet(self, still: float = 0.3, limit: float = 30.0) -> int:
+        """Waits until no request has arrived for ``still`` seconds (work a
+        previous test left in flight has landed); the request count then."""
+        t_end = time.monotonic() + limit
+        n = self.requests()
+        while time.monotonic() < t_end:
+            time.sleep(still)
+            m = self.requests()
+            if m == n:
+                return n
+            n = m
+        return n
+
     def bytes_sent(self) -> int:
         with self._lock:
             return sum(n for _, _, n in self.log)
@@ -96,8 +127,36 @@ class FaultServer:
         with self._lock:
             self.log.append((path, status, n))
 
+    def reset(self) -> None:
+        """Every fault off, validators back to ETag "v1"."""
+        self.ranges, self.delay, self.etag, self.last_modified = True, 0.0, "v1", None
+        self.fail_next = self.reset_next = self.truncate_next = self.hang_next = self.wrong_range_next = 0
+        self.trickle, self.trickle_body, self.short, self.html, self.gzip = 0.0, False, 0, False, False
+        self.claim_size = self.redirect_base = None
+
+    def _send(self, h: BaseHTTPRequestHandler, status: int, headers: list, body: bytes) -> None:
+        """One whole answer, written slowly when ``trickle`` is set."""
+        lines = [f"HTTP/1.1 {status} {h.responses.get(status, ('',))[0]}"] + [f"{k}: {v}" for k, v in headers]
+        data = ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+        if not self.trickle:
+            h.wfile.write(data)
+            return
+        fast = len(data) - len(body) if self.trickle_body else 0
+        h.wfile.write(data[:fast])
+        h.wfile.flush()
+        for i in range(fast, len(data)):
+            if self._stop.wait(self.trickle):
+                return
+            try:
+                h.connection.sendall(data[i:i + 1])
+            except OSError:  # the client gave up
+                h.close_connection = True
+                return
+
     def _serve(self, h: BaseHTTPRequestHandler) -> None:
         path = h.path.split("?", 1)[0]
+        with self._lock:
+            self.headers.append(dict(h.headers.items()))
         if path == "/__stats":
             body = json.dumps({"requests": self.requests(), "bytes": self.bytes_sent()}).encode()
             h.send_response(200)
@@ -114,9 +173,14 @@ class FaultServer:
         if path.startswith("/redirect/"):
             self._record(path, 302, 0)
             h.send_response(302)
-            h.send_header("Location", path[len("/redirect"):])
+            h.send_header("Location", (self.redirect_base or "") + path[len("/redirect"):].lstrip("/" if self.redirect_base else ""))
             h.send_header("Content-Length", "0")
             h.end_headers()
+            return
+        if self.html:
+            body = b"<!DOCTYPE html>\n<html><head><title>Sign in</title></head><body>Please sign in</body></html>\n"
+            self._record(path, 200, len(body))
+            self._send(h, 200, [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", len(body))], body)
             return
         if self._take("fail_next"):
             self._record(path, 503, 0)
@@ -149,16 +213,33 @@ class FaultServer:
             status = 206
             if self._take("wrong_range_next") and hi + 1 < size:
                 lo, hi = lo + 1, hi + 1
+            if self.short:
+                hi = min(hi, lo + self.short - 1)
+        if self.gzip:  # as nginx's gzip: the whole file, encoded, Range ignored
+            status, lo, hi = 200, 0, size - 1
         with open(file, "rb") as fh:
             fh.seek(lo)
             body = fh.read(hi + 1 - lo)
-        h.send_response(status)
+        headers = []
         if status == 206:
-            h.send_header("Content-Range", f"bytes {lo}-{hi}/{size}")
+            headers.append(("Content-Range", f"bytes {lo}-{hi}/{self.claim_size or size}"))
+        elif self.gzip:
+            import gzip
+
+            status, body = 200, gzip.compress(body)
+            headers.append(("Content-Encoding", "gzip"))
         if self.etag is not None:
-            h.send_header("ETag", f'"{self.etag}"')
-        h.send_header("Content-Length", str(len(body)))
-        h.send_header("Accept-Ranges", "bytes" if self.ranges else "none")
+            headers.append(("ETag", f'"{self.etag}"'))
+        if self.last_modified is not None:
+            headers.append(("Last-Modified", self.last_modified))
+        headers += [("Content-Length", len(body)), ("Accept-Ranges", "bytes" if self.ranges else "none")]
+        if self.trickle:
+            self._record(path, status, len(body))
+            self._send(h, status, headers, body)
+            return
+        h.send_response(status)
+        for k, v in headers:
+            h.send_header(k, str(v))
         h.end_headers()
         if self._take("reset_next"):
             self._record(path, status, 0)

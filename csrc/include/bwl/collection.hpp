@@ -80,7 +80,8 @@ public:
     void values(const BatchSpec& spec, void* out);
 
     // Intervals of chrom where the signal passes `threshold`: any track
-    // (mean = false) or the mean over tracks, missing data counting 0.
+    // (mean = false) or the mean over tracks, missing data counting 0. A
+    // bigBed track's signal is its coverage depth (1 with bed_mask).
     // Stretches separated by at most merge_distance bases are merged.
     void intervals(uint32_t chrom, float threshold, bool mean, uint64_t merge_distance,
                    std::vector<uint64_t>& starts, std::vector<uint64_t>& ends);

@@ -26,6 +26,7 @@ import os
 from typing import Any, Optional
 from urllib.parse import unquote, urlsplit
 
+from bwl import _check
 from bwl._remote.errors import RemoteError, RemoteFileNotFoundError, remote_error
 from bwl._remote.files import FileObjectSource, FsspecSource
 from bwl._remote.http import HttpSource
@@ -45,16 +46,23 @@ def is_remote(src: Any) -> bool:
     return hasattr(src, "read")
 
 
+def options(opts: Optional[RemoteOptions]) -> RemoteOptions:
+    """``remote=`` checked: None (the defaults) or a RemoteOptions."""
+    if opts is None:
+        return DEFAULT_OPTIONS
+    if not isinstance(opts, RemoteOptions):
+        raise TypeError(f"remote must be a bwl.RemoteOptions, got {type(opts).__name__}")
+    return opts
+
+
 def open_source(src: Any, opts: Optional[RemoteOptions] = None) -> tuple[str, Optional[Source]]:
     """``(name, source)``: a local path gives ``(path, None)`` (the core's
     pread path); a URL or file object gives its source."""
-    opts = opts or DEFAULT_OPTIONS
-    if isinstance(src, (str, os.PathLike)):
-        s = os.fspath(src)
-        if not isinstance(s, str):
-            s = os.fsdecode(s)
+    opts = options(opts)
+    if isinstance(src, (str, bytes, os.PathLike)):
+        s = _check.path("path", src)
         if s.startswith("file://"):
-            return unquote(urlsplit(s).path), None
+            return _check.path("path", unquote(urlsplit(s).path)), None
         if "://" not in s:
             return s, None
         scheme = s.split("://", 1)[0].lower()
@@ -69,7 +77,7 @@ def open_source(src: Any, opts: Optional[RemoteOptions] = None) -> tuple[str, Op
 def open_sources(srcs: list, opts: Optional[RemoteOptions] = None) -> list[tuple[str, Optional[Source]]]:
     """:func:`open_source` of each; the remote ones concurrently (each
     costs a round trip)."""
-    opts = opts or DEFAULT_OPTIONS
+    opts = options(opts)
     if sum(is_remote(s) for s in srcs) < 2:
         return [open_source(s, opts) for s in srcs]
     return list(pool(opts.concurrency).map(lambda s: open_source(s, opts), srcs))

@@ -6,14 +6,45 @@ import http.client
 import ssl
 import threading
 import time
+import warnings
 from typing import Optional
 from urllib.parse import unquote, urljoin, urlsplit
 
+from bwl._remote import watchdog
 from bwl._remote.errors import RemoteError, Retry, remote_error
 from bwl._remote.options import DEFAULT_OPTIONS, RemoteOptions
 from bwl._remote.source import CACHE, Source
 
 _UA = "bwl"
+
+
+def origin(url: str) -> tuple:
+    """(scheme, host, port) with the scheme's default port filled in: what
+    credentials are bound to."""
+    p = urlsplit(url)
+    return p.scheme.lower(), (p.hostname or "").lower(), p.port or {"http": 80, "https": 443}.get(p.scheme.lower())
+
+
+def basic_auth(url: str) -> Optional[str]:
+    """The Authorization header for credentials in the URL (user:pass@host), or None."""
+    p = urlsplit(url)
+    if p.username is None:
+        return None
+    import base64
+
+    cred = f"{unquote(p.username)}:{unquote(p.password or '')}".encode()
+    return "Basic " + base64.b64encode(cred).decode()
+
+
+def looks_like_html(first: bytes, content_type: Optional[str]) -> bool:
+    """A web page where a data file was expected (a login, error or index
+    page answered with 200): no bigWig, bigBed, FASTA or index starts with '<'."""
+    head = first[:512].lstrip().lower()
+    if not head.startswith(b"<"):
+        return False
+    ct = (content_type or "").split(";")[0].strip().lower()
+    return ct in ("text/html", "application/xhtml+xml", "text/xml", "application/xml") or head.startswith(
+        (b"<!doctype html", b"<html", b"<head", b"<?xml"))
 
 
 def redact(url: str) -> str:
@@ -33,6 +64,10 @@ class HttpSource(Source):
     def __init__(self, url: str, opts: RemoteOptions = DEFAULT_OPTIONS) -> None:
         super().__init__(redact(url), opts)
         self._url = url
+        # Credentials in the URL go to its origin only: never to a host a
+        # redirect names (as curl and requests do).
+        self._auth = (origin(url), basic_auth(url))
+        self._content_type: Optional[str] = None
         self._idle_lock = threading.Lock()
         self._idle: dict[tuple, list[http.client.HTTPConnection]] = {}  # keep-alive connections not in use
         self._validators: Optional[tuple[Optional[str], Optional[str]]] = None
@@ -41,9 +76,21 @@ class HttpSource(Source):
         # The first request learns the size and brings the header, zoom
         # headers and usually the chromosome tree.
         first = self._fetch_exact(0, opts.readahead)
+        if looks_like_html(first, self._content_type):
+            raise RemoteError(_errno.EIO, f"{self.name}: the server answered with a web page (Content-Type "
+                              f"{self._content_type or 'none'}), not the file: a login, error or index page? "
+                              "Check the URL and whether it needs credentials")
         if self._whole is None:
             etag, modified = self._validators or (None, None)
-            self._use_disk(f"{url.split('?')[0]}|{self._size}|{etag}|{modified}")
+            if etag is None and modified is None:
+                # Nothing tells a later run that the file changed (a same-size
+                # replacement would be read as new header + old blocks).
+                if opts.cache_dir:
+                    warnings.warn(f"{self.name}: the server sends neither ETag nor Last-Modified, so a copy "
+                                  "on disk could not be told from a changed file: not cached on disk",
+                                  RuntimeWarning, stacklevel=3)
+            else:
+                self._use_disk(f"{url.split('?')[0]}|{self._size}|{etag}|{modified}")
             if self._disk is not None:
                 self._disk.write(0, first)
             with CACHE.lock:
@@ -71,11 +118,11 @@ class HttpSource(Source):
             idle = self._idle.get(key)
             if idle:
                 return key, idle.pop(), target
+        timeout = min(self.opts.timeout, self.opts.deadline)
         if p.scheme == "https":
-            conn = http.client.HTTPSConnection(p.hostname, p.port, timeout=self.opts.timeout,
-                                               context=ssl.create_default_context())
+            conn = http.client.HTTPSConnection(p.hostname, p.port, timeout=timeout, context=ssl.create_default_context())
         else:
-            conn = http.client.HTTPConnection(p.hostname, p.port, timeout=self.opts.timeout)
+            conn = http.client.HTTPConnection(p.hostname, p.port, timeout=timeout)
         return key, conn, target
 
     def _checkin(self, key: tuple, conn: http.client.HTTPConnection) -> None:
@@ -91,34 +138,45 @@ class HttpSource(Source):
         self._idle_lock = threading.Lock()
         self._idle = {}  # never close them: the sockets are the parent's
 
-    def _headers(self, off: int, n: int) -> dict[str, str]:
+    def _headers(self, url: str, off: int, n: int) -> dict[str, str]:
         h = {"Range": f"bytes={off}-{off + n - 1}", "Accept-Encoding": "identity", "User-Agent": _UA}
-        p = urlsplit(self._url)
-        if p.username is not None:
-            import base64
-            cred = f"{unquote(p.username)}:{unquote(p.password or '')}".encode()
-            h["Authorization"] = "Basic " + base64.b64encode(cred).decode()
+        auth = basic_auth(url) or (self._auth[1] if origin(url) == self._auth[0] else None)
+        if auth:
+            h["Authorization"] = auth
         return h
 
     def _fetch(self, off: int, n: int) -> bytes:
+        """One request (following redirects), all of it within ``deadline``
+        seconds: connecting, the headers and the body, however slowly the
+        server sends them."""
         url = self._url
+        end = time.monotonic() + self.opts.deadline
         for _ in range(self._MAX_REDIRECTS + 1):
+            left = end - time.monotonic()
+            if left <= 0:
+                raise Retry(f"no whole answer within the deadline of {self.opts.deadline:g} s")
             key, conn, target = self._checkout(url)
             reusable = False
             try:
-                conn.request("GET", target, headers=self._headers(off, n))
-                resp = conn.getresponse()
-                if resp.status in (301, 302, 303, 307, 308):
-                    loc = resp.getheader("Location")
-                    resp.read()
-                    if not loc:
-                        raise RemoteError(_errno.EIO, f"{self.name}: HTTP {resp.status} without a Location")
-                    url = urljoin(url, loc)
-                    if resp.status in (301, 308):  # permanent: later requests go there directly
-                        self._url = url
-                    reusable = not resp.will_close
-                    continue
-                body = self._body(resp, off, n)
+                with watchdog.arm(left, conn) as guard:
+                    try:
+                        conn.request("GET", target, headers=self._headers(url, off, n))
+                        resp = conn.getresponse()
+                        if resp.status in (301, 302, 303, 307, 308):
+                            loc = resp.getheader("Location")
+                            resp.read()
+                            if not loc:
+                                raise RemoteError(_errno.EIO, f"{self.name}: HTTP {resp.status} without a Location")
+                            url = urljoin(url, loc)
+                            if resp.status in (301, 308):  # permanent: later requests go there directly
+                                self._url = url
+                            reusable = not resp.will_close
+                            continue
+                        body = self._body(resp, off, n)
+                    except (Retry, OSError, http.client.HTTPException):
+                        if guard.fired:
+                            raise Retry(f"no whole answer within the deadline of {self.opts.deadline:g} s") from None
+                        raise
                 reusable = resp.isclosed() and not resp.will_close  # the whole answer read
                 return body
             finally:
@@ -130,6 +188,15 @@ class HttpSource(Source):
 
     def _body(self, resp: http.client.HTTPResponse, off: int, n: int) -> bytes:
         status = resp.status
+        if status in (200, 206):
+            if self._content_type is None:
+                self._content_type = resp.getheader("Content-Type") or ""
+            enc = (resp.getheader("Content-Encoding") or "identity").strip().lower()
+            if enc != "identity":
+                resp.close()
+                raise RemoteError(_errno.EIO, f"{self.name}: the server sent the file {enc}-encoded (Content-Encoding: "
+                                  f"{enc}) though asked for the bytes as they are; ranges of an encoded answer are not "
+                                  "the file's bytes (turn the server's compression off for this file)")
         if status == 206:
             a, b, total = content_range(resp.getheader("Content-Range"), self.name)
             if a != off or b < a or b > off + n - 1:
@@ -173,12 +240,9 @@ class HttpSource(Source):
                               f"(size {self._size} -> {total}, ETag {old[0]} -> {v[0]}); open it again")
 
     def _read_all(self, resp: http.client.HTTPResponse, n: int) -> bytes:
-        t0 = time.monotonic()
         parts = []
         got = 0
         while got < n:
-            if time.monotonic() - t0 > self.opts.deadline:
-                raise Retry(f"no whole answer within {self.opts.deadline:g} s")
             chunk = resp.read(min(n - got, 1 << 20))
             if not chunk:
                 raise Retry(f"truncated body: {got} of {n} bytes")

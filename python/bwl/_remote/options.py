@@ -5,6 +5,8 @@ import os
 from dataclasses import dataclass
 from typing import Optional
 
+from bwl import _check
+
 
 @dataclass(frozen=True)
 class RemoteOptions:
@@ -41,6 +43,22 @@ class RemoteOptions:
     whole_file_limit: int = 64 << 20
     storage_options: Optional[dict] = None  # passed to fsspec for its URLs (credentials, endpoints)
     cache_dir: Optional[str] = os.environ.get("BWL_REMOTE_CACHE_DIR") or None
+
+    def __post_init__(self) -> None:
+        for name in ("timeout", "deadline"):
+            if not _check.number(f"RemoteOptions.{name}", getattr(self, name), nan=False) > 0:
+                raise ValueError(f"RemoteOptions.{name} must be > 0 seconds, got {getattr(self, name)}")
+        _check.number("RemoteOptions.backoff", self.backoff, 0, finite=True, nan=False)
+        _check.integer("RemoteOptions.retries", self.retries, 0, 100)
+        _check.integer("RemoteOptions.readahead", self.readahead, 1)
+        _check.integer("RemoteOptions.gap", self.gap, 0)
+        _check.integer("RemoteOptions.max_request", self.max_request, 1)
+        _check.integer("RemoteOptions.concurrency", self.concurrency, 1, 1024)
+        _check.integer("RemoteOptions.whole_file_limit", self.whole_file_limit, 0)
+        if self.storage_options is not None and not isinstance(self.storage_options, dict):
+            raise TypeError(f"RemoteOptions.storage_options must be a dict, got {type(self.storage_options).__name__}")
+        if self.cache_dir is not None:
+            _check.path("RemoteOptions.cache_dir", self.cache_dir)
 
 
 DEFAULT_OPTIONS = RemoteOptions()

@@ -16,6 +16,7 @@ from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from typing import Optional
 
+from bwl import _check
 from bwl._remote.disk import DiskCache, DiskError
 from bwl._remote.errors import RemoteError, Retry, describe, remote_error
 from bwl._remote.options import RemoteOptions
@@ -57,7 +58,7 @@ def set_remote_cache(max_bytes: int) -> None:
     """Bytes of fetched remote data kept in memory, all sources together
     (default 1 GiB, or ``BWL_REMOTE_CACHE``). 0 keeps nothing between reads."""
     with CACHE.lock:
-        CACHE.max_bytes = max(0, int(max_bytes))
+        CACHE.max_bytes = _check.integer("max_bytes", max_bytes, 0)
         CACHE.evict()
 
 
@@ -326,7 +327,13 @@ class Source:
                 warnings.warn(f"{self.name}: disk cache off for this file: {e}", RuntimeWarning, stacklevel=2)
 
     def _fetch_net(self, off: int, n: int) -> bytes:
-        """[off, off + n) (clipped to the size once known), with retries."""
+        """[off, off + n) (clipped to the size once known), with retries.
+
+        A server may answer a range with fewer bytes than asked (some cap
+        their answers): the rest is asked for again. An answer short of
+        ``readahead`` bytes (and of what is left) counts as a failed
+        attempt, so a server that sends a few bytes at a time fails after
+        ``retries`` such answers instead of costing thousands of requests."""
         out = bytearray()
         attempt = 0
         while True:
@@ -334,11 +341,18 @@ class Source:
                 n = min(n, self._size - off)
             if len(out) >= n:
                 break
-            pos = off + len(out)
+            pos, want = off + len(out), n - len(out)
             try:
                 with CACHE.lock:
                     self.requests += 1
-                chunk = self._fetch(pos, n - len(out))
+                chunk = self._fetch(pos, want)
+                out += chunk
+                with CACHE.lock:
+                    self.bytes_fetched += len(chunk)
+                if not chunk and self._size >= 0 and len(out) < min(n, self._size - off):
+                    raise RemoteError(_errno.EIO, f"{self.name}: no data at offset {pos} (the file is shorter than its size said)")
+                if len(chunk) < min(want, self.opts.readahead) and not (self._size >= 0 and pos + len(chunk) >= self._size):
+                    raise Retry(f"the server answers with fewer bytes than asked ({len(chunk)} of {want})")
             except RemoteError:
                 raise
             except (Retry, OSError, http.client.HTTPException) as e:
@@ -347,12 +361,6 @@ class Source:
                     raise RemoteError(_errno.EIO, f"{self.name}: reading {n} bytes at {off} failed after "
                                       f"{attempt} attempts: {describe(e)}") from None
                 time.sleep(self.opts.backoff * 2 ** (attempt - 1) * (0.5 + random.random()))
-                continue
-            out += chunk
-            with CACHE.lock:
-                self.bytes_fetched += len(chunk)
-            if not chunk and len(out) < (min(n, self._size - off) if self._size >= 0 else n):
-                raise RemoteError(_errno.EIO, f"{self.name}: no data at offset {pos} (the file is shorter than its size said)")
         return bytes(out)
 
     def _fetch(self, off: int, n: int) -> bytes:  # one request: up to n bytes at off
