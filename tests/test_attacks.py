@@ -406,3 +406,97 @@ def test_gzip_encoded_answer(srv, bw_files):
     srv.gzip = True
     with pytest.raises(bwl.RemoteError, match="Content-Encoding: gzip"):
         bwl.open(_url(srv, bw_files))
+
+
+# -- 5. an out-of-date .fai -----------------------------------------------------
+
+@pytest.fixture
+def genome(tmp_path):
+    import numpy as np
+
+    from support.fasta import fasta_bytes, random_sequence
+
+    rng = np.random.default_rng(5)
+    seqs = {"chr1": random_sequence(rng, 5_000), "chr2": random_sequence(rng, 777), "chr3": random_sequence(rng, 3_001)}
+    path = tmp_path / "g.fa"
+    path.write_bytes(fasta_bytes(seqs, 60))
+    bwl.Fasta(str(path))  # writes g.fa.fai
+    assert (tmp_path / "g.fa.fai").exists()
+    return path, seqs
+
+
+def _renamed(path, seqs, rename):
+    from support.fasta import fasta_bytes
+
+    new = {rename.get(k, k): v for k, v in seqs.items()}
+    path.write_bytes(fasta_bytes(new, 60, descriptions={k: "edited" for k in new}))
+    return new
+
+
+def test_stale_fai_after_renamed_headers_is_rebuilt(genome):
+    """Headers renamed after the .fai was made: fetch and onehot used to
+    return sequence shifted by the change in header length, no error. Now
+    the index is checked against the file and rebuilt (and rewritten)."""
+    import numpy as np
+
+    from support.fasta import parse_fai, window_onehot
+
+    path, seqs = genome
+    new = _renamed(path, seqs, {"chr1": "chromosome_1", "chr2": "2"})
+    fa = bwl.Fasta(str(path))
+    assert fa.chroms() == {k: len(v) for k, v in new.items()}
+    for name, s in new.items():
+        assert fa.fetch(name, 0, len(s)) == s
+    oh = fa.onehot(["chr3"], [100], [1100])
+    assert np.array_equal(oh[0], window_onehot(new, "chr3", 100, 1100))
+    assert [r[0] for r in parse_fai(str(path) + ".fai")] == list(new)  # rewritten for samtools and pyfaidx
+
+
+@pytest.mark.parametrize("damage", ["empty", "cut", "garbage"])
+def test_empty_or_cut_fai_is_rebuilt(genome, damage):
+    """An empty or cut .fai used to drop chromosomes silently."""
+    path, seqs = genome
+    fai = str(path) + ".fai"
+    text = open(fai).read()
+    open(fai, "w").write({"empty": "", "cut": text.splitlines(True)[0], "garbage": "chr1\tx\n"}[damage])
+    fa = bwl.Fasta(str(path))
+    assert fa.chroms() == {k: len(v) for k, v in seqs.items()}
+    assert fa.fetch("chr3", 0, 3001) == seqs["chr3"]
+
+
+def test_remote_fasta_with_a_stale_fai_is_an_error(genome):
+    """A remote FASTA is not read whole to rebuild its index: the error
+    names the .fai and the mismatch."""
+    import io
+
+    path, seqs = genome
+    fai = open(str(path) + ".fai", "rb").read()
+    _renamed(path, seqs, {"chr1": "chromosome_1"})
+    with pytest.raises(bwl.FormatError, match=r"\.fai: does not match the FASTA .*chr1"):
+        bwl.Fasta(io.BytesIO(path.read_bytes()), fai=fai)
+
+
+# -- 8. Collection.intervals() with a bigBed track --------------------------------
+
+@pytest.mark.parametrize("mode", ["coverage", "mask"])
+def test_intervals_over_a_bigbed_track(tmp_path, mode):
+    """It used to fail telling the user to use a Collection (they had).
+    Now a bigBed track's signal is what values() gives for it, so the
+    intervals are where its records cover (depth >= threshold)."""
+    import numpy as np
+    import pybigtools
+
+    chroms = {"chrA": 20_000}
+    recs = [("chrA", 100, 400, "a"), ("chrA", 300, 900, "b"), ("chrA", 5_000, 5_050, "c")]
+    p = str(tmp_path / "peaks.bb")
+    pybigtools.open(p, "w").write(chroms, iter(recs))
+    c = bwl.Collection([p], mode=mode)
+    dense = c.values(["chrA"], [0], [20_000], default=0.0)[0, 0]
+    for threshold in (1, 2):
+        got = c.intervals(threshold=threshold)
+        want = dense >= threshold
+        mask = np.zeros(20_000, bool)
+        for s, e in zip(got[1], got[2]):
+            mask[s:e] = True
+        assert np.array_equal(mask, want), (threshold, got)
+    assert list(c.intervals(threshold=1)[1]) == [100, 5_000]

@@ -41,6 +41,10 @@ Fasta::Fasta(const std::string& path, size_t threads, ChromAliases aliases, cons
     std::string fai = path + ".fai";
     if (remote && !remote->fai.empty()) {
         parse_fai(remote->fai, fai);
+        // Rebuilding would read the whole remote file: say what is wrong instead.
+        std::string why = fai_mismatch();
+        if (!why.empty())
+            throw FormatError(fai + ": does not match the FASTA (" + why + "); rebuild it with `samtools faidx`");
     } else if (remote) {
         build_fai("");  // kept in memory only
     } else if (!exists(fai)) {
@@ -49,14 +53,21 @@ Fasta::Fasta(const std::string& path, size_t threads, ChromAliases aliases, cons
         std::ifstream in(fai, std::ios::binary);
         std::ostringstream text;
         text << in.rdbuf();
-        parse_fai(text.str(), fai);
+        try {
+            parse_fai(text.str(), fai);
+        } catch (const FormatError&) {
+            fai_.clear();  // unreadable: rebuilt below like any index that disagrees
+        }
+        // An index from before the FASTA was edited (renamed headers, other
+        // lengths, cut or empty) would shift or drop sequence silently: check
+        // it against the file, and rebuild it (as pyfaidx rebuilds an old one).
+        if (!fai_mismatch().empty()) {
+            fai_.clear();
+            build_fai(fai);
+        }
     }
-    uint64_t data_size = bgzf_ ? bgzf_->size() : src_.size();
     for (uint32_t i = 0; i < fai_.size(); ++i) {
         const FaiEntry& e = fai_[i];
-        uint64_t last = e.length ? e.offset + (e.length - 1) / e.line_bases * e.line_width + (e.length - 1) % e.line_bases : e.offset;
-        if (e.length && last >= data_size)
-            throw FormatError(path + ": index says " + e.name + " ends past the end of the file (stale .fai?)");
         auto [it, fresh] = by_name_.emplace(aliases_.key(e.name), i);  // a repeated name: the first, as before
         if (!fresh && fai_[it->second].name != e.name)
             throw FormatError(path + ": sequences '" + fai_[it->second].name + "' and '" + e.name +
@@ -79,6 +90,59 @@ void Fasta::parse_fai(const std::string& text, const std::string& name) {
             throw FormatError(name + ":" + std::to_string(n) + ": not a valid .fai line");
         fai_.push_back(e);
     }
+}
+
+namespace {
+uint64_t data_end(const FaiEntry& e) {  // the byte after the sequence's last base
+    if (e.length == 0) return e.offset;
+    return e.offset + (e.length - 1) / e.line_bases * e.line_width + (e.length - 1) % e.line_bases + 1;
+}
+bool blank(uint8_t c) { return c == '\n' || c == '\r' || c == ' ' || c == '\t'; }
+}  // namespace
+
+std::string Fasta::fai_mismatch() const {
+    // Between sequences the file must hold exactly what a FASTA writer puts
+    // there: the end of the last line, maybe blank lines, then ">name" (and
+    // a description after a space) ending right where the next sequence's
+    // bases begin; after the last sequence, only blank space. One small read
+    // per sequence, through a 1 MiB window (many short contigs share it).
+    const uint64_t size = bgzf_ ? bgzf_->size() : src_.size(), kGapMax = kMaxKeySize + (64 << 10);
+    if (fai_.empty()) return "it lists no sequence";
+    std::vector<uint8_t> window;
+    uint64_t win_off = 0;
+    auto bytes = [&](uint64_t off, uint64_t n) -> const uint8_t* {
+        if (off < win_off || off + n > win_off + window.size()) {
+            uint64_t len = std::min<uint64_t>(size - off, std::max<uint64_t>(n, 1 << 20));
+            window.resize(len);
+            if (bgzf_) bgzf_->read(off, len, window.data());
+            else src_.read(off, len, window.data(), "FASTA text");
+            win_off = off;
+        }
+        return window.data() + (off - win_off);
+    };
+    uint64_t pos = 0;  // where the previous sequence's bases end
+    for (const FaiEntry& e : fai_) {
+        if (e.offset < pos || e.offset > size || data_end(e) > size)
+            return "'" + e.name + "' lies outside the file or before the previous sequence";
+        if (e.offset - pos > kGapMax) return "more than a header line before '" + e.name + "'";
+        const uint8_t* g = bytes(pos, e.offset - pos);
+        uint64_t n = e.offset - pos, i = 0;
+        while (i < n && blank(g[i])) ++i;
+        const std::string want = ">" + e.name;
+        bool ok = n - i > want.size() && std::memcmp(g + i, want.data(), want.size()) == 0 && g[n - 1] == '\n';
+        if (ok) {
+            uint8_t after = g[i + want.size()];
+            ok = after == '\n' || after == '\r' || after == ' ' || after == '\t';
+            for (uint64_t k = i + want.size(); ok && k + 1 < n; ++k) ok = g[k] != '\n';  // one line
+        }
+        if (!ok) return "no header line '>" + e.name + "' just before its bases";
+        pos = data_end(e);
+    }
+    if (size - pos > kGapMax) return "more sequence after the last one it lists";
+    const uint8_t* t = bytes(pos, size - pos);
+    for (uint64_t i = 0; i < size - pos; ++i)
+        if (!blank(t[i])) return "more sequence after the last one it lists";
+    return {};
 }
 
 uint32_t Fasta::index(const std::string& name) const {

@@ -75,6 +75,8 @@ private:
     // A remote FASTA fetches the bytes of B windows at once (clipped to their chromosomes).
     void prefetch(const uint32_t* chrom, const int64_t* start, size_t B, uint64_t L) const;
     void build_fai(const std::string& fai_path);
+    // Why fai_ does not describe this file ("" when it does).
+    std::string fai_mismatch() const;
     void parse_fai(const std::string& text, const std::string& name);
 
     std::string path_;
