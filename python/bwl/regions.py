@@ -7,6 +7,8 @@ from typing import Mapping, Sequence, Tuple, Union
 
 import numpy as np
 
+from bwl import _check
+
 Regions = Tuple[np.ndarray, np.ndarray, np.ndarray]
 
 
@@ -57,7 +59,8 @@ def _bed_fields(path):
 def _open_text(path):
     import gzip
 
-    return gzip.open(path, "rt") if os.fspath(path).endswith(".gz") else open(path)
+    path = _check.path("path", path)
+    return gzip.open(path, "rt") if path.endswith(".gz") else open(path)
 
 
 def read_chrom_sizes(src) -> dict:
@@ -65,7 +68,7 @@ def read_chrom_sizes(src) -> dict:
     ``.chrom.sizes`` file (name, then size, tab- or space-separated; other
     columns ignored)."""
     if isinstance(src, Mapping):
-        return {str(k): int(v) for k, v in src.items()}
+        return {str(k): _check.integer(f"chrom_sizes[{k!r}]", v, 0) for k, v in src.items()}
     out = {}
     with _open_text(src) as fh:
         for n, line in enumerate(fh, 1):
@@ -140,16 +143,18 @@ def signal_weights(collection, regions, type: str = "mean", tracks=None, exact: 
 
     from bwl.samplers import as_regions  # samplers imports this module
 
+    power = _check.number("power", power, 0, finite=True, nan=False)
     c, s, e = as_regions(regions)
     per = collection.stats(c, s, e, type=type, exact=exact, tracks=tracks)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # a region no track has data in: NaN, weight 0
         w = np.nanmean(per, axis=1)
-    return np.clip(np.nan_to_num(w, nan=0.0), 0.0, None) ** float(power)
+    return np.clip(np.nan_to_num(w, nan=0.0), 0.0, None) ** power
 
 
 def merge(regions: Regions, distance: int = 0) -> Regions:
     """Sorted union of the regions; stretches closer than ``distance`` join."""
+    distance = _check.integer("distance", distance, 0)
     c, s, e = (np.asarray(x) for x in regions)
     out = ([], [], [])
     for name in np.unique(c):

@@ -173,7 +173,8 @@ class FaultServer:
         if path.startswith("/redirect/"):
             self._record(path, 302, 0)
             h.send_response(302)
-            h.send_header("Location", (self.redirect_base or "") + path[len("/redirect"):].lstrip("/" if self.redirect_base else ""))
+            rest = path[len("/redirect"):]
+            h.send_header("Location", self.redirect_base + rest.lstrip("/") if self.redirect_base else rest)
             h.send_header("Content-Length", "0")
             h.end_headers()
             return

@@ -13,10 +13,13 @@ class RemoteOptions:
     """How remote tracks are fetched (pass as ``remote=`` or set globally).
 
     timeout: seconds for connecting and for each socket read.
-    deadline: seconds one request may take in all (a server trickling bytes
-        cannot hold a read longer).
-    retries: extra attempts after a 5xx/429, a reset or a truncated body,
-        with exponential backoff from ``backoff`` seconds.
+    deadline: seconds one request may take in all: connecting, headers and
+        body (a server trickling bytes cannot hold a request longer; a read
+        gives up within about ``(retries + 1) * deadline`` plus backoff).
+    retries: extra attempts after a 5xx/429, a reset, a truncated body, a
+        request past its deadline, or an answer shorter than ``readahead``
+        (and than what is left), with exponential backoff from ``backoff``
+        seconds.
     readahead: a read the cache misses fetches at least this many bytes.
     gap: prefetched ranges closer than this are fetched as one request.
     max_request: no request asks for more than this many bytes.
@@ -29,7 +32,12 @@ class RemoteOptions:
     cache_dir: keep fetched ranges on disk here too, between runs and
         processes (as UCSC's udc cache does; default ``BWL_REMOTE_CACHE_DIR``,
         or none). Keyed by URL, size and ETag/Last-Modified, so a changed
-        file is fetched anew; never trimmed: delete the folder to clear it.
+        file is fetched anew; a server that sends neither is not cached on
+        disk (a warning says so). Holds the bytes fetched, no more; never
+        trimmed: delete the folder to clear it.
+
+    Credentials in a URL (``https://user:pass@host/...``) are sent to that
+    origin only, never to a host a redirect names.
     """
 
     timeout: float = 30.0

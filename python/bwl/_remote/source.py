@@ -349,9 +349,11 @@ class Source:
                 out += chunk
                 with CACHE.lock:
                     self.bytes_fetched += len(chunk)
-                if not chunk and self._size >= 0 and len(out) < min(n, self._size - off):
-                    raise RemoteError(_errno.EIO, f"{self.name}: no data at offset {pos} (the file is shorter than its size said)")
-                if len(chunk) < min(want, self.opts.readahead) and not (self._size >= 0 and pos + len(chunk) >= self._size):
+                at_end = self._size >= 0 and pos + len(chunk) >= self._size
+                if not chunk and not at_end:
+                    raise RemoteError(_errno.EIO, f"{self.name}: no data at offset {pos} "
+                                      "(the file is shorter than its size said)")
+                if len(chunk) < min(want, self.opts.readahead) and not at_end:
                     raise Retry(f"the server answers with fewer bytes than asked ({len(chunk)} of {want})")
             except RemoteError:
                 raise
