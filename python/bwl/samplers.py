@@ -5,82 +5,16 @@ epoch's batches without talking to each other."""
 from __future__ import annotations
 
 import os
-from typing import Mapping, Optional, Protocol, Sequence, Tuple, Union, runtime_checkable
+from typing import Optional, Protocol, Sequence, runtime_checkable
 
 import numpy as np
 
 from bwl import _check
-from bwl.regions import Regions, merge, read_bed, read_chrom_sizes, read_peaks, subtract
+from bwl.regions import (ChromSizes, RegionSource, Regions, _column, _frame_minus, _frame_regions, _is_frame,
+                         as_regions, merge, read_chrom_sizes, read_peaks, stranded_regions, subtract)
 
-RegionSource = Union[str, "os.PathLike[str]", Mapping[str, int], Tuple[Sequence, Sequence, Sequence]]
-ChromSizes = Union[Mapping[str, int], str, "os.PathLike[str]"]
-
-_CHROM_COLS = ("chrom", "chr", "chromosome", "seqnames", "seqname", "#chrom", "chr_name")
-_START_COLS = ("start", "chromstart", "start_pos")
-_END_COLS = ("end", "chromend", "stop", "end_pos")
-
-
-def _column(df, names):
-    cols = {str(c).lower(): c for c in df.columns}
-    for n in names:
-        if n in cols:
-            return df[cols[n]].to_numpy()
-    return None
-
-
-def _is_frame(src) -> bool:
-    """A pandas (or pandas-like) DataFrame: read its rows, not its column names."""
-    return hasattr(src, "columns") and hasattr(src, "iloc")
-
-
-def _frame_regions(df) -> Regions:
-    """chrom/start/end columns of a DataFrame (by name, any usual spelling;
-    else the first three columns when they are unnamed, as ``header=None``
-    leaves them)."""
-    c, s, e = _column(df, _CHROM_COLS), _column(df, _START_COLS), _column(df, _END_COLS)
-    if c is None or s is None or e is None:
-        if df.shape[1] >= 3 and all(isinstance(x, (int, np.integer)) for x in df.columns[:3]):
-            c, s, e = (df.iloc[:, i].to_numpy() for i in range(3))
-        else:
-            raise ValueError("a DataFrame of regions needs chrom, start and end columns "
-                             f"(got {[str(x) for x in df.columns][:10]})")
-    return np.asarray(c).astype(str), _check.int_array("starts", s), _check.int_array("ends", e)
-
-
-def _frame_minus(df) -> Optional[np.ndarray]:
-    col = _column(df, ("strand",))
-    return None if col is None else np.asarray(col).astype(str) == "-"
-
-
-def stranded_regions(src: RegionSource) -> tuple:
-    """(chroms, starts, ends, minus): as :func:`as_regions`, plus where the
-    region is on the - strand (BED column 6, a DataFrame's ``strand``
-    column, or a fourth bool array); ``minus`` is None when unstranded."""
-    if isinstance(src, (str, os.PathLike)):
-        c, s, e, minus = read_bed(src, strand=True)
-        return c, s, e, (minus if minus.any() else None)
-    if _is_frame(src):
-        return (*_frame_regions(src), _frame_minus(src))
-    if not isinstance(src, Mapping) and len(src) == 4:
-        c, s, e = as_regions(tuple(src)[:3])
-        return c, s, e, np.asarray(src[3], bool)
-    return (*as_regions(src), None)
-
-
-def as_regions(src: RegionSource) -> Regions:
-    """Regions from a BED path, ``{chrom: size}`` (whole chromosomes), a
-    pandas DataFrame (chrom/start/end columns), or (chroms, starts, ends)
-    arrays such as ``Collection.intervals()`` returns."""
-    if isinstance(src, (str, os.PathLike)):
-        return read_bed(src)
-    if isinstance(src, Mapping):
-        names = list(src)
-        return (np.asarray(names, dtype=str), np.zeros(len(names), np.int64),
-                np.asarray([src[n] for n in names], np.int64))
-    if _is_frame(src):
-        return _frame_regions(src)
-    c, s, e = src
-    return np.asarray(c).astype(str), _check.int_array("starts", s), _check.int_array("ends", e)
+__all__ = ["Sampler", "RandomRegions", "PeakRegions", "Tiles", "Tracks", "as_regions", "stranded_regions", "batch_rng",
+           "ChromSizes", "RegionSource", "Regions"]
 
 
 def _keep_chroms(c: np.ndarray, chroms: Optional[Sequence[str]], exclude: Optional[Sequence[str]]) -> np.ndarray:
