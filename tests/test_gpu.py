@@ -363,7 +363,7 @@ def test_bad_arguments(paths):
 
 def test_without_torch(paths, cpu, monkeypatch):
     """No torch: a device array with __cuda_array_interface__."""
-    import bwl.collection as bc
+    import bwl._cuda as bc
 
     gpu = bwl.Collection(paths, device="cuda")
     monkeypatch.setattr(bc, "_torch_or_none", lambda: None)

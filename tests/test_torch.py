@@ -224,7 +224,7 @@ def test_cuda_oom_retried_after_torch_empty_cache(monkeypatch):
     emptied and the batch tried once more; a second failure is torch's own
     OutOfMemoryError (what training loops catch), naming bwl's allocation.
     Other errors pass through at once, untried."""
-    from bwl import _core, collection
+    from bwl import _core, _cuda
 
     class Oom(MemoryError):
         pass
@@ -242,14 +242,14 @@ def test_cuda_oom_retried_after_torch_empty_cache(monkeypatch):
             return "done"
         return call
 
-    assert collection._retry_cuda_oom(fails(0), torch) == "done" and len(calls) == 1 and not emptied
+    assert _cuda.retry_cuda_oom(fails(0), torch) == "done" and len(calls) == 1 and not emptied
     calls.clear()
-    assert collection._retry_cuda_oom(fails(1), torch) == "done" and len(calls) == 2 and len(emptied) == 1
+    assert _cuda.retry_cuda_oom(fails(1), torch) == "done" and len(calls) == 2 and len(emptied) == 1
     calls.clear()
     with pytest.raises(torch.cuda.OutOfMemoryError, match="allocating 4096 bytes"):
-        collection._retry_cuda_oom(fails(2), torch)
+        _cuda.retry_cuda_oom(fails(2), torch)
     assert len(calls) == 2 and len(emptied) == 2
     calls.clear()
     with pytest.raises(bwl.FormatError):
-        collection._retry_cuda_oom(fails(1, bwl.FormatError), torch)
+        _cuda.retry_cuda_oom(fails(1, bwl.FormatError), torch)
     assert len(calls) == 1 and len(emptied) == 2

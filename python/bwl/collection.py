@@ -12,6 +12,7 @@ import numpy as np
 import numpy.typing as npt
 
 from bwl import _check, _core
+from bwl._cuda import CudaValues, cuda_device
 from bwl._remote import RemoteOptions, is_remote, open_sources
 from bwl._types import (DTYPES, LAYOUTS, MAX_THREADS, STATS, SUMMARIES, ChromAliasSpec, PathLike, alias_args,
                         check_dtype, output_array, reverse_mask)
@@ -43,61 +44,6 @@ def _resolve_paths(paths) -> list:
     if not out:
         raise ValueError("a Collection needs at least one bigWig file")
     return out
-
-
-def _cuda_device(device) -> Optional[int]:
-    """None for ``"cpu"``; the CUDA device index for ``"cuda"`` / ``"cuda:N"``
-    (or a ``torch.device``). ValueError when this build or this machine has
-    no CUDA."""
-    d = str(device)
-    if d == "cpu":
-        return None
-    if d != "cuda" and not d.startswith("cuda:"):
-        raise ValueError(f"device must be 'cpu', 'cuda' or 'cuda:N', got {device!r}")
-    if not hasattr(_core, "CudaBatcher"):
-        raise ValueError(f"device {d!r}: this build of bwl has no CUDA kernels "
-                         "(build with nvcc on PATH, or -C cmake.define.BWL_CUDA=ON)")
-    n = _core.cuda_device_count()
-    if n == 0:
-        raise ValueError(f"device {d!r}: no CUDA device is usable: {_core.cuda_unavailable_reason()}")
-    if d.startswith("cuda:"):
-        idx = int(d[5:])
-    else:  # torch's current device when torch is in use, else 0
-        import sys
-
-        torch = sys.modules.get("torch")
-        idx = torch.cuda.current_device() if torch is not None and torch.cuda.is_available() else 0
-    if not 0 <= idx < n:
-        raise ValueError(f"device {d!r}: only {n} CUDA device(s)")
-    return idx
-
-
-def _torch_or_none():
-    try:
-        import torch
-    except ImportError:
-        return None
-    return torch
-
-
-def _retry_cuda_oom(call, torch):
-    """``call()``; if bwl's CUDA memory runs out (``_core.CudaOutOfMemory``),
-    torch's cached but unused blocks go back to the device
-    (``torch.cuda.empty_cache()``, as torch itself does before it gives up)
-    and ``call()`` runs once more; a second failure is raised as torch's
-    ``OutOfMemoryError`` with bwl's message, so a training loop that
-    handles torch's OOM handles bwl's too."""
-    oom = getattr(_core, "CudaOutOfMemory", None)
-    if oom is None:  # a build without CUDA kernels
-        return call()
-    try:
-        return call()
-    except oom:
-        torch.cuda.empty_cache()
-    try:
-        return call()
-    except oom as e:
-        raise torch.cuda.OutOfMemoryError(f"{e} (after torch.cuda.empty_cache())") from None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -237,7 +183,7 @@ class Collection:
             raise ValueError("preload=True needs decoded_cache=bytes: the budget the inflated blocks must fit in")
         _check.choice("mode", mode, ("coverage", "mask"))
         _check.choice("cache", cache, (None, "host", "device"))
-        self._device_index = _cuda_device(device)
+        self._device_index = cuda_device(device)
         if cache == "device" and self._device_index is None:
             raise ValueError("cache='device' needs device='cuda'")
         opened = open_sources(_resolve_paths(paths), remote)
@@ -254,10 +200,7 @@ class Collection:
 
             for t in tqdm(range(len(self.paths)), desc="preload", unit="track", disable=None):
                 self._c.preload(t)
-        self._cuda = None
-        self._stream = None  # bwl's CUDA stream (torch), made at the first values()
-        if self._device_index is not None:
-            self._cuda = _core.CudaBatcher(self._c, self._device_index, cache == "device", 0)
+        self._cuda = None if self._device_index is None else CudaValues(self._c, self._device_index, cache == "device")
 
     @property
     def device(self) -> str:
@@ -411,7 +354,7 @@ class Collection:
         if self._cuda is not None:
             if rev is not None:
                 raise ValueError("reverse is for CPU collections (the CUDA Loader flips batches on the GPU)")
-            return self._values_cuda(chrom_idx, starts, L, window, default,
+            return self._cuda.values(chrom_idx, starts, L, window, default,
                                      dtype, layout, shape, track_idx, out, SUMMARIES[summary], targs, oob == "pad")
         out = output_array(out, shape, dtype)
         self._c.values(chrom_idx, starts, L, window, default,
@@ -449,50 +392,6 @@ class Collection:
         tr = (np.arange(len(self.paths), dtype=np.uint32) if tracks is None
               else _check.index_array("tracks", tracks, len(self.paths)))
         return self._c.region_stats(chrom_idx, st, en, type, exact, tr)
-
-    def _values_cuda(self, chrom_idx, starts, L, window, default, dtype, layout, shape, track_idx, out, summary,
-                     targs, pad):
-        """values() on the GPU, on the collection's own stream: the host
-        waits for bwl's work alone (its errors are raised here, never lost),
-        not for the work queued on the caller's stream, which then waits for
-        the result (an event, no host synchronization). A new output is
-        allocated on bwl's stream; into ``out=`` bwl writes only after the
-        caller's stream has finished what it queued before."""
-        torch = _torch_or_none()
-        if torch is not None:
-            tdtype = {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16}[dtype]
-            dev = torch.device("cuda", self._device_index)
-            caller = torch.cuda.current_stream(dev)
-            if self._stream is None:
-                self._stream = torch.cuda.Stream(dev)
-            own = self._stream
-            if out is None:
-                with torch.cuda.stream(own):
-                    out = torch.empty(shape, dtype=tdtype, device=dev)
-            elif (not isinstance(out, torch.Tensor) or out.device != dev or out.dtype != tdtype
-                  or tuple(out.shape) != shape or not out.is_contiguous()):
-                raise ValueError(f"out must be a contiguous {tdtype} tensor of shape {shape} on {dev}")
-            else:
-                own.wait_stream(caller)  # out may still be in use there
-            _retry_cuda_oom(lambda: self._cuda.values(chrom_idx, starts, L, window, default, DTYPES[dtype],
-                                                      LAYOUTS[layout], track_idx, int(out.data_ptr()),
-                                                      int(own.cuda_stream), summary, targs, pad), torch)
-            caller.wait_stream(own)
-            out.record_stream(caller)  # the caching allocator keeps it for the caller's stream
-            return out
-        else:
-            typestr = {"float32": "<f4", "float16": "<f2", "bfloat16": "<u2"}[dtype]
-            if out is None:
-                out = _core.DeviceArray(list(shape), typestr, self._device_index)
-            else:
-                cai = getattr(out, "__cuda_array_interface__", None)
-                if (cai is None or tuple(cai["shape"]) != shape or cai["typestr"] != typestr
-                        or cai.get("strides") is not None):
-                    raise ValueError(f"out must be a C-contiguous CUDA array of shape {shape} and typestr {typestr}")
-        # stream 0: the batcher's own (non-blocking) stream; the result is complete on return
-        self._cuda.values(chrom_idx, starts, L, window, default, DTYPES[dtype], LAYOUTS[layout], track_idx,
-                          int(out.__cuda_array_interface__["data"][0]), 0, summary, targs, pad)
-        return out
 
     def chrom_names(self) -> list[str]:
         """All chromosomes of any track, in the order used by integer chrom indices."""
