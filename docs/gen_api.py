@@ -17,14 +17,17 @@ import bwl.samplers
 import bwl.writer
 
 SECTIONS = [
-    ("Reading one file", [bwl.open, bwl.BigWigFile]),
-    ("Many tracks", [bwl.Collection, bwl.bfloat16_dtype, bwl.set_max_open_files, bwl.open_file_count]),
+    ("Reading one file", [bwl.open, bwl.BigWigFile, bwl.FormatError]),
+    ("Remote files", [bwl.RemoteOptions, bwl.RemoteError, bwl.set_remote_cache, bwl.remote_cache_bytes]),
+    ("Many tracks", [bwl.Collection, bwl.BatchOptions, bwl.Transform, bwl.bfloat16_dtype, bwl.set_max_open_files,
+                     bwl.open_file_count]),
     ("Writing", [bwl.write, bwl.writer.from_bedgraph, bwl.writer.read_chrom_sizes]),
     ("Sequence", [bwl.Fasta]),
-    ("Sampling windows", [bwl.samplers.Sampler, bwl.samplers.RandomRegions, bwl.samplers.Tiles, bwl.samplers.Tracks,
-                          bwl.samplers.as_regions, bwl.regions.read_bed, bwl.regions.merge, bwl.regions.subtract]),
+    ("Sampling windows", [bwl.samplers.Sampler, bwl.samplers.RandomRegions, bwl.samplers.PeakRegions, bwl.samplers.Tiles,
+                          bwl.samplers.Tracks, bwl.regions.as_regions, bwl.regions.read_bed, bwl.regions.merge,
+                          bwl.regions.subtract]),
     ("Training", [bwl.Loader, bwl.Batch]),
-    ("Build", [bwl.build_info]),
+    ("Build", [bwl.build_info, bwl.build_summary]),
 ]
 
 
@@ -54,10 +57,9 @@ def render() -> str:
     lines = ["# bwl API reference", "", "Generated from the docstrings by `python docs/gen_api.py`; do not edit.", ""]
     for title, objs in SECTIONS:
         lines += [f"## {title}", ""]
-        for obj in objs:
-            mod = obj.__module__.replace("bwl.file", "bwl").replace("bwl.collection", "bwl").replace("bwl.loader", "bwl")
-            mod = mod.replace("bwl.fasta", "bwl").replace("bwl.writer", "bwl.writer")
-            qual = f"{mod}.{obj.__name__}" if mod != "bwl" else f"bwl.{obj.__name__}"
+        for obj in objs:  # under the name users write: bwl.X when the package exports it
+            exported = getattr(bwl, obj.__name__, None) is obj
+            qual = f"bwl.{obj.__name__}" if exported else f"{obj.__module__}.{obj.__name__}"
             lines += render_obj(obj, qual)
     lines += ["## bwl.torch", "", "See `python/bwl/torch.py`: `BigWigDataset(make_loader)`, `to_tensor(a, dtype)`,",
               "`shard_of_this_process()` (importing it needs torch).", ""]

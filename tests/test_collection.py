@@ -460,7 +460,8 @@ def test_transform_errors(coll):
         bwl.Transform(clip=(2, 1))
     with pytest.raises(TypeError, match="transform"):
         coll.values(["chr1"], [0], [10], transform=3)
-    assert bwl.Transform()._args() is None
+    t = bwl.Transform()._core()  # no transform: the identity the core skips
+    assert (t.pow, t.soft_clip, t.clip_lo, t.clip_hi, t.log1p) == (1.0, float("inf"), float("-inf"), float("inf"), False)
 
 
 def _padded_ref(env, c, s, L):
@@ -1148,3 +1149,22 @@ def test_values_reverse_bad_arguments(coll):
         coll.values(c, s, e, tracks=[0, 1], reverse=[True, False], reverse_tracks=[0, 99])
     with pytest.raises(ValueError, match="reverse_tracks needs reverse"):
         coll.values(c, s, e, tracks=[0, 1], reverse_tracks=[1, 0])
+
+
+def test_batch_options(coll):
+    """BatchOptions carries the signal keywords as one checked value: the
+    same batch by keywords or by options=, a Loader keeps its own; both at
+    once is a TypeError; it compares equal with NaN defaults."""
+    c, s, e = ["chr1", "chr1"], [0, 1000], [400, 1400]
+    o = bwl.BatchOptions(window=4, summary="max", dtype="float16", layout="BLT", default=0.0,
+                         transform={"pow": 0.75, "clip": 5})
+    want = coll.values(c, s, e, window=4, summary="max", dtype="float16", layout="BLT", default=0.0,
+                       transform=bwl.Transform(pow=0.75, clip=5))
+    got = coll.values(c, s, e, options=o)
+    assert got.dtype == want.dtype and got.tobytes() == want.tobytes()
+    with pytest.raises(TypeError, match="either options= or window="):
+        coll.values(c, s, e, window=2, options=o)
+    assert bwl.BatchOptions() == bwl.BatchOptions(default=float("nan"))
+    assert o.transform == bwl.Transform(pow=0.75, clip=5)
+    with pytest.raises(ValueError, match="summary must be one of"):
+        bwl.BatchOptions(summary="median")

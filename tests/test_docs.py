@@ -12,8 +12,13 @@ def test_api_reference_is_current():
 
 
 def test_public_api_is_documented():
+    """Every name bwl exports has its entry in docs/api.md, with a docstring."""
+    import bwl
+
     text = (ROOT / "docs" / "api.md").read_text()
     assert "(undocumented)" not in text
+    missing = [n for n in bwl.__all__ if n != "__version__" and f"### `bwl.{n}" not in text]
+    assert not missing, f"in bwl.__all__ but not in docs/api.md (add them to docs/gen_api.py's SECTIONS): {missing}"
 
 
 def test_core_stub_is_current():

@@ -182,7 +182,7 @@ def test_many_chunks(paths, cpu, device_cache):
     c, s, e = _windows(rng, 1000, 40)
     idx = gpu._chrom_indices(c)
     out = torch.empty((40, len(paths), 1000), dtype=torch.float32, device="cuda")
-    small.values(idx, s, 1000, 1, float("nan"), 0, 0, None, out.data_ptr(), torch.cuda.current_stream().cuda_stream)
+    small.values(idx, s, 1000, bwl.BatchOptions()._c, None, out.data_ptr(), torch.cuda.current_stream().cuda_stream)
     _same(out, cpu.values(c, s, e))
 
 

@@ -615,3 +615,15 @@ def test_pin_memory(genome):
         return
     b = next(iter(_loader(genome, pin_memory=True)))
     assert torch.from_numpy(b.values).is_pinned() and torch.from_numpy(b.sequence).is_pinned()
+
+
+def test_options_object(genome):
+    """Loader(options=BatchOptions(...)) gives the batches the keywords give;
+    the loader keeps its options as one value."""
+    o = bwl.BatchOptions(window=10, summary="mean0", dtype="float16", layout="BLT", default=0.0)
+    a = list(_loader(genome, options=o))
+    b = list(_loader(genome, window=10, summary="mean0", dtype="float16", layout="BLT", default=0.0))
+    assert all(x.values.tobytes() == y.values.tobytes() for x, y in zip(a, b)) and len(a) == 4
+    assert _loader(genome, options=o).options == o
+    with pytest.raises(TypeError, match="either options= or dtype="):
+        _loader(genome, options=o, dtype="bfloat16")

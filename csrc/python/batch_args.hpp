@@ -1,6 +1,6 @@
 // Python arguments of one batch -> bwl::BatchSpec, shared by the CPU and
-// CUDA bindings. The spec points into the arrays held here. dtype, layout
-// and summary arrive as the enums bind_types.cpp binds.
+// CUDA bindings. The spec points into the arrays held here; the options
+// arrive whole, as the bwl._core.BatchOptions bind_types.cpp binds.
 #pragma once
 
 #include <pybind11/numpy.h>
@@ -23,33 +23,18 @@ struct BatchArgs {
 };
 
 inline BatchArgs batch_args(size_t collection_tracks, const py::handle& chroms, const py::handle& starts,
-                            uint64_t length, uint32_t window, float dflt, bwl::DType dtype, bwl::Layout layout,
-                            const py::handle& tracks, bwl::Summary summary = bwl::Summary::Mean,
-                            const py::handle& transform = py::none(), bool pad = false,
+                            uint64_t length, const bwl::BatchOptions& options, const py::handle& tracks,
                             const py::handle& reverse = py::none(), const py::handle& reverse_tracks = py::none()) {
     BatchArgs a;
     a.chroms = vec<uint32_t>(chroms, "chroms");
     a.starts = vec<int64_t>(starts, "starts");
     if (a.chroms.size() != a.starts.size()) throw bwl::RangeError("chroms and starts differ in length");
     bwl::BatchSpec& s = a.spec;
+    static_cast<bwl::BatchOptions&>(s) = options;
     s.chrom = a.chroms.data();
     s.start = a.starts.data();
     s.batch = size_t(a.chroms.size());
     s.length = length;
-    s.window = window;
-    s.default_value = dflt;
-    s.dtype = dtype;
-    s.layout = layout;
-    s.summary = summary;
-    s.pad = pad;
-    if (!transform.is_none()) {  // (pow, soft_clip, clip_lo, clip_hi, log1p), as bwl.Transform sends it
-        auto t = transform.cast<std::tuple<double, double, double, double, bool>>();
-        s.transform.pow = std::get<0>(t);
-        s.transform.soft_clip = std::get<1>(t);
-        s.transform.clip_lo = std::get<2>(t);
-        s.transform.clip_hi = std::get<3>(t);
-        s.transform.log1p = std::get<4>(t);
-    }
     a.n_tracks = collection_tracks;
     if (!tracks.is_none()) {
         a.tracks = vec<uint32_t>(tracks, "tracks");

@@ -123,15 +123,9 @@ void bind_bigwig(py::module_& m) {
         })
         .def_property_readonly("bigbed", &BigWigFile::bigbed)
         .def("stats", [](const BigWigFile& f, const std::string& chrom, int64_t start, int64_t end,
-                         const std::string& type, int64_t nbins, bool exact) {
+                         bwl::Stat st, int64_t nbins, bool exact) {
             uint32_t c = f.chrom_index(chrom);
             uint64_t s = position(f, start, "start"), e = position(f, end, "end");
-            bwl::Stat st;
-            try {
-                st = bwl::parse_stat(type);
-            } catch (const bwl::RangeError& e) {
-                throw bwl::RangeError(f.path() + ": " + e.what());
-            }
             if (nbins < 1 || nbins > INT32_MAX) throw bwl::RangeError(f.path() + ": nBins must be >= 1");
             std::vector<double> v;
             {

@@ -81,16 +81,14 @@ void bind_collection(py::module_& m) {
             return d;
         })
         .def("values",
-             [](Collection& c, const py::handle& chroms, const py::handle& starts, uint64_t length, uint32_t window,
-                float dflt, bwl::DType dtype, bwl::Layout layout, const py::handle& tracks, py::array out,
-                bwl::Summary summary,
-                const py::handle& transform, bool pad, const py::handle& reverse, const py::handle& reverse_tracks) {
-                 BatchArgs a = batch_args(c.size(), chroms, starts, length, window, dflt, dtype,
-                                                          layout, tracks, summary, transform, pad, reverse, reverse_tracks);
+             [](Collection& c, const py::handle& chroms, const py::handle& starts, uint64_t length,
+                const bwl::BatchOptions& options, const py::handle& tracks, py::array out, const py::handle& reverse,
+                const py::handle& reverse_tracks) {
+                 BatchArgs a = batch_args(c.size(), chroms, starts, length, options, tracks, reverse, reverse_tracks);
                  const bwl::BatchSpec& s = a.spec;
                  size_t T = a.n_tracks;
                  // The output must be exactly what the spec describes.
-                 uint64_t lout = window ? length / window : 0;
+                 uint64_t lout = s.window ? length / s.window : 0;
                  std::vector<py::ssize_t> shape = s.layout == bwl::Layout::BTL
                                                       ? std::vector<py::ssize_t>{py::ssize_t(s.batch), py::ssize_t(T), py::ssize_t(lout)}
                                                       : std::vector<py::ssize_t>{py::ssize_t(s.batch), py::ssize_t(lout), py::ssize_t(T)};
@@ -101,20 +99,17 @@ void bind_collection(py::module_& m) {
                  NoGil nogil;
                  c.values(s, p);
              },
-             py::arg("chroms"), py::arg("starts"), py::arg("length"), py::arg("window"), py::arg("default"),
-             py::arg("dtype"), py::arg("layout"), py::arg("tracks"), py::arg("out"),
-             py::arg("summary") = bwl::Summary::Mean, py::arg("transform") = py::none(), py::arg("pad") = false,
-             py::arg("reverse") = py::none(), py::arg("reverse_tracks") = py::none())
+             py::arg("chroms"), py::arg("starts"), py::arg("length"), py::arg("options"), py::arg("tracks"),
+             py::arg("out"), py::arg("reverse") = py::none(), py::arg("reverse_tracks") = py::none())
         .def("preload", [](Collection& c, size_t t) {
             NoGil nogil;
             return c.preload(t);
         })
         .def("region_stats", [](Collection& c, Array<uint32_t> chroms, Array<int64_t> starts, Array<int64_t> ends,
-                                const std::string& type, bool exact, Array<uint32_t> tracks) {
+                                bwl::Stat st, bool exact, Array<uint32_t> tracks) {
             size_t n = size_t(chroms.size()), T = size_t(tracks.size());
             if (size_t(starts.size()) != n || size_t(ends.size()) != n)
                 throw bwl::RangeError("chroms, starts and ends must have one length");
-            bwl::Stat st = bwl::parse_stat(type);
             py::array_t<double> out({py::ssize_t(n), py::ssize_t(T)});
             double* p = out.mutable_data();
             const uint32_t* cp = chroms.data();

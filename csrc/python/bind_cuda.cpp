@@ -114,19 +114,16 @@ void bind_cuda(py::module_& m) {
              "The last values() call's time split (set_timing(True) first): seconds and counts.")
         .def("values",
              [](bwl::CudaBatcher& cb, const py::handle& chroms, const py::handle& starts, uint64_t length,
-                uint32_t window, float dflt, bwl::DType dtype, bwl::Layout layout, const py::handle& tracks,
-                uintptr_t out, uintptr_t stream, bwl::Summary summary, const py::handle& transform, bool pad) {
-                 BatchArgs a = batch_args(cb.collection().size(), chroms, starts, length, window,
-                                                          dflt, dtype, layout, tracks, summary, transform, pad);
+                const bwl::BatchOptions& options, const py::handle& tracks, uintptr_t out, uintptr_t stream) {
+                 BatchArgs a = batch_args(cb.collection().size(), chroms, starts, length, options, tracks);
                  const bwl::BatchSpec& s = a.spec;
                  // The caller (bwl.Collection) allocated `out` with the batch's
                  // shape and dtype; it is checked to be device memory here.
                  NoGil nogil;
                  cb.values(s, reinterpret_cast<void*>(out), reinterpret_cast<void*>(stream));
              },
-             py::arg("chroms"), py::arg("starts"), py::arg("length"), py::arg("window"), py::arg("default"),
-             py::arg("dtype"), py::arg("layout"), py::arg("tracks"), py::arg("out"), py::arg("stream"),
-             py::arg("summary") = bwl::Summary::Mean, py::arg("transform") = py::none(), py::arg("pad") = false);
+             py::arg("chroms"), py::arg("starts"), py::arg("length"), py::arg("options"), py::arg("tracks"),
+             py::arg("out"), py::arg("stream"));
 
     py::class_<DeviceArray>(m, "DeviceArray")
         .def(py::init<std::vector<py::ssize_t>, std::string, int>(), py::arg("shape"), py::arg("typestr"),

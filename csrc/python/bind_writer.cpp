@@ -20,21 +20,8 @@ namespace bwl_py {
 
 namespace {
 
-bwl::WriteOptions options(bwl::SectionType type, bool compress, bool big_endian, uint32_t items_per_slot,
-                          int zoom_levels, uint32_t block_size) {
-    bwl::WriteOptions opt;
-    opt.type = type;
-    opt.compress = compress;
-    opt.big_endian = big_endian;
-    opt.items_per_slot = items_per_slot;
-    opt.block_size = block_size;
-    opt.zoom_levels = zoom_levels;
-    return opt;
-}
-
 void write_file(const std::string& path, const std::vector<std::pair<std::string, uint32_t>>& chroms,
-           const py::dict& data, bwl::SectionType type, bool compress, bool big_endian, uint32_t items_per_slot,
-           int zoom_levels, uint32_t block_size, bool allow_overlap) {
+                const py::dict& data, const bwl::WriteOptions& opt) {
     std::vector<bwl::ChromData> out;
     std::unordered_map<std::string, size_t> pos;
     for (const auto& c : chroms) {
@@ -52,8 +39,6 @@ void write_file(const std::string& path, const std::vector<std::pair<std::string
         c.end = to_vector<uint32_t>(t[1], name + ": ends");
         c.value = to_vector<float>(t[2], name + ": values");
     }
-    bwl::WriteOptions opt = options(type, compress, big_endian, items_per_slot, zoom_levels, block_size);
-    opt.allow_overlap = allow_overlap;
     NoGil nogil;
     bwl::write_bigwig(path, out, opt);
 }
@@ -61,11 +46,9 @@ void write_file(const std::string& path, const std::vector<std::pair<std::string
 }  // namespace
 
 void bind_writer(py::module_& m) {
-    m.def("write", &write_file, py::arg("path"), py::arg("chroms"), py::arg("data"), py::arg("type"),
-          py::arg("compress"), py::arg("big_endian"), py::arg("items_per_slot"), py::arg("zoom_levels"),
-          py::arg("block_size") = 256, py::arg("allow_overlap") = false,
+    m.def("write", &write_file, py::arg("path"), py::arg("chroms"), py::arg("data"), py::arg("options"),
           "Write a bigWig. chroms: [(name, size)]; data: {name: (starts u32, ends u32, values f32)}; "
-          "type: SectionType; zoom_levels: -1 automatic, 0 none.");
+          "options: WriteOptions (zoom_levels -1: automatic, 0: none).");
 
     // bedGraph -> bigWig: Python drives step() to show progress; parsing and
     // writing run without the GIL.
@@ -76,13 +59,10 @@ void bind_writer(py::module_& m) {
              py::call_guard<NoGil>())
         .def_property_readonly("bytes_read", &bwl::BedGraphReader::bytes_read)
         .def_property_readonly("lines", &bwl::BedGraphReader::lines)
-        .def("write", [](bwl::BedGraphReader& r, const std::string& path, bwl::SectionType type, bool compress,
-                         bool big_endian, uint32_t items_per_slot, int zoom_levels) {
-            bwl::WriteOptions opt = options(type, compress, big_endian, items_per_slot, zoom_levels, 256);
+        .def("write", [](bwl::BedGraphReader& r, const std::string& path, const bwl::WriteOptions& opt) {
             NoGil nogil;
             bwl::write_bigwig(path, r.take(), opt);
-        }, py::arg("path"), py::arg("type"), py::arg("compress"), py::arg("big_endian"), py::arg("items_per_slot"),
-           py::arg("zoom_levels"));
+        }, py::arg("path"), py::arg("options"));
 }
 
 }  // namespace bwl_py

@@ -9,7 +9,8 @@ from bwl import _core
 from bwl._core import FormatError, build_info as _build_info
 from bwl import samplers
 from bwl._types import bfloat16_dtype
-from bwl.collection import Collection, Transform
+from bwl.collection import Collection
+from bwl.options import BatchOptions, Transform
 from bwl.fasta import Fasta
 from bwl.file import BigWigFile, open
 from bwl.loader import Batch, Loader
@@ -17,6 +18,8 @@ from bwl._remote import RemoteError, RemoteOptions, remote_cache_bytes, set_remo
 from bwl.writer import write
 
 __version__: str = _build_info()["version"]
+FormatError.__doc__ = ("A file is not a valid bigWig, bigBed, FASTA or index (bad magic, truncated, corrupt block, "
+                       "stale .fai, ...); the message names the file and the problem. A RuntimeError, as pyBigWig's errors.")
 
 
 def build_info() -> dict:
@@ -69,6 +72,7 @@ def open_file_count() -> int:
 
 __all__ = [
     "Batch",
+    "BatchOptions",
     "BigWigFile",
     "Collection",
     "Fasta",

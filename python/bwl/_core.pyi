@@ -10,6 +10,32 @@ MAX_THREADS: int
 
 class FormatError(RuntimeError): ...
 
+class BatchOptions:
+    def __init__(
+        self,
+        window: typing.SupportsInt | typing.SupportsIndex,
+        summary: Summary,
+        transform: ValueTransform,
+        pad: bool,
+        default_value: typing.SupportsFloat | typing.SupportsIndex,
+        dtype: DType,
+        layout: Layout,
+    ) -> None: ...
+    @property
+    def default_value(self) -> float: ...
+    @property
+    def dtype(self) -> DType: ...
+    @property
+    def layout(self) -> Layout: ...
+    @property
+    def pad(self) -> bool: ...
+    @property
+    def summary(self) -> Summary: ...
+    @property
+    def transform(self) -> ValueTransform: ...
+    @property
+    def window(self) -> int: ...
+
 class BedGraphReader:
     def __init__(
         self,
@@ -21,15 +47,7 @@ class BedGraphReader:
     @property
     def lines(self) -> int: ...
     def step(self, bytes: typing.SupportsInt | typing.SupportsIndex = ...) -> bool: ...
-    def write(
-        self,
-        path: str,
-        type: SectionType,
-        compress: bool,
-        big_endian: bool,
-        items_per_slot: typing.SupportsInt | typing.SupportsIndex,
-        zoom_levels: typing.SupportsInt | typing.SupportsIndex,
-    ) -> None: ...
+    def write(self, path: str, options: WriteOptions) -> None: ...
 
 class BigWigFile:
     def __init__(self, path: str, reader: object = ...) -> None: ...
@@ -59,7 +77,7 @@ class BigWigFile:
         chrom: str,
         start: typing.SupportsInt | typing.SupportsIndex,
         end: typing.SupportsInt | typing.SupportsIndex,
-        type: str,
+        type: Stat,
         nbins: typing.SupportsInt | typing.SupportsIndex,
         exact: bool,
     ) -> numpy.typing.NDArray[numpy.float64]: ...
@@ -100,7 +118,7 @@ class Collection:
         arg0: typing.Annotated[numpy.typing.ArrayLike, numpy.uint32],
         arg1: typing.Annotated[numpy.typing.ArrayLike, numpy.int64],
         arg2: typing.Annotated[numpy.typing.ArrayLike, numpy.int64],
-        arg3: str,
+        arg3: Stat,
         arg4: bool,
         arg5: typing.Annotated[numpy.typing.ArrayLike, numpy.uint32],
     ) -> numpy.typing.NDArray[numpy.float64]: ...
@@ -113,15 +131,9 @@ class Collection:
         chroms: object,
         starts: object,
         length: typing.SupportsInt | typing.SupportsIndex,
-        window: typing.SupportsInt | typing.SupportsIndex,
-        default: typing.SupportsFloat | typing.SupportsIndex,
-        dtype: DType,
-        layout: Layout,
+        options: BatchOptions,
         tracks: object,
         out: numpy.ndarray,
-        summary: Summary = ...,
-        transform: object = ...,
-        pad: bool = ...,
         reverse: object = ...,
         reverse_tracks: object = ...,
     ) -> None: ...
@@ -232,6 +244,31 @@ class SectionType:
     @property
     def value(self) -> int: ...
 
+class Stat:
+    mean: typing.ClassVar[Stat]  # value 0
+    min: typing.ClassVar[Stat]  # value 1
+    max: typing.ClassVar[Stat]  # value 2
+    cov: typing.ClassVar[Stat]  # value 3
+    std: typing.ClassVar[Stat]  # value 4
+    sum: typing.ClassVar[Stat]  # value 5
+    __members__: typing.ClassVar[dict[str, Stat]]
+    @typing.overload
+    def __eq__(self, other: Stat, /) -> bool: ...
+    @typing.overload
+    def __eq__(self, other: object, /) -> bool: ...
+    def __hash__(self, /) -> int: ...
+    def __index__(self, /) -> int: ...
+    def __init__(self, value: typing.SupportsInt | typing.SupportsIndex) -> None: ...
+    def __int__(self, /) -> int: ...
+    @typing.overload
+    def __ne__(self, other: Stat, /) -> bool: ...
+    @typing.overload
+    def __ne__(self, other: object, /) -> bool: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def value(self) -> int: ...
+
 class Summary:
     mean: typing.ClassVar[Summary]  # value 0
     sum: typing.ClassVar[Summary]  # value 1
@@ -256,6 +293,38 @@ class Summary:
     @property
     def value(self) -> int: ...
 
+class ValueTransform:
+    def __init__(
+        self,
+        pow: typing.SupportsFloat | typing.SupportsIndex = ...,
+        soft_clip: typing.SupportsFloat | typing.SupportsIndex = ...,
+        clip_lo: typing.SupportsFloat | typing.SupportsIndex = ...,
+        clip_hi: typing.SupportsFloat | typing.SupportsIndex = ...,
+        log1p: bool = ...,
+    ) -> None: ...
+    @property
+    def clip_hi(self) -> float: ...
+    @property
+    def clip_lo(self) -> float: ...
+    @property
+    def log1p(self) -> bool: ...
+    @property
+    def pow(self) -> float: ...
+    @property
+    def soft_clip(self) -> float: ...
+
+class WriteOptions:
+    def __init__(
+        self,
+        type: SectionType,
+        compress: bool,
+        big_endian: bool,
+        items_per_slot: typing.SupportsInt | typing.SupportsIndex,
+        zoom_levels: typing.SupportsInt | typing.SupportsIndex,
+        block_size: typing.SupportsInt | typing.SupportsIndex,
+        allow_overlap: bool,
+    ) -> None: ...
+
 def build_info() -> dict: ...
 def inflate_zlib(
     data: typing_extensions.Buffer,
@@ -274,13 +343,7 @@ def write(
     path: str,
     chroms: collections.abc.Sequence[tuple[str, typing.SupportsInt | typing.SupportsIndex]],
     data: dict,
-    type: SectionType,
-    compress: bool,
-    big_endian: bool,
-    items_per_slot: typing.SupportsInt | typing.SupportsIndex,
-    zoom_levels: typing.SupportsInt | typing.SupportsIndex,
-    block_size: typing.SupportsInt | typing.SupportsIndex = ...,
-    allow_overlap: bool = ...,
+    options: WriteOptions,
 ) -> None: ...
 
 # Bound only in CUDA builds (csrc/python/bind_cuda.cpp; bwl.build_info()["cuda"]

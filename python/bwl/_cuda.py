@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Optional
 
 from bwl import _core
-from bwl._types import DTYPES, LAYOUTS
 
 
 def cuda_device(device) -> Optional[int]:
@@ -80,7 +79,7 @@ class CudaValues:
     def device_cache_bytes(self) -> int:
         return self._batcher.device_cache_bytes()
 
-    def values(self, chrom_idx, starts, L, window, default, dtype, layout, shape, track_idx, out, summary, targs, pad):
+    def values(self, chrom_idx, starts, L: int, opts, shape: tuple, track_idx, out):
         """The batch on the GPU, on the collection's own stream: the host
         waits for bwl's work alone (its errors are raised here, never lost),
         not for the work queued on the caller's stream, which then waits for
@@ -88,6 +87,7 @@ class CudaValues:
         allocated on bwl's stream; into ``out=`` bwl writes only after the
         caller's stream has finished what it queued before."""
         torch = _torch_or_none()
+        dtype = opts.dtype
         if torch is not None:
             tdtype = {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16}[dtype]
             dev = torch.device("cuda", self.device_index)
@@ -103,9 +103,8 @@ class CudaValues:
                 raise ValueError(f"out must be a contiguous {tdtype} tensor of shape {shape} on {dev}")
             else:
                 own.wait_stream(caller)  # out may still be in use there
-            retry_cuda_oom(lambda: self._batcher.values(chrom_idx, starts, L, window, default, DTYPES[dtype],
-                                                        LAYOUTS[layout], track_idx, int(out.data_ptr()),
-                                                        int(own.cuda_stream), summary, targs, pad), torch)
+            retry_cuda_oom(lambda: self._batcher.values(chrom_idx, starts, L, opts._c, track_idx, int(out.data_ptr()),
+                                                        int(own.cuda_stream)), torch)
             caller.wait_stream(own)
             out.record_stream(caller)  # the caching allocator keeps it for the caller's stream
             return out
@@ -119,6 +118,5 @@ class CudaValues:
                         or cai.get("strides") is not None):
                     raise ValueError(f"out must be a C-contiguous CUDA array of shape {shape} and typestr {typestr}")
         # stream 0: the batcher's own (non-blocking) stream; the result is complete on return
-        self._batcher.values(chrom_idx, starts, L, window, default, DTYPES[dtype], LAYOUTS[layout], track_idx,
-                             int(out.__cuda_array_interface__["data"][0]), 0, summary, targs, pad)
+        self._batcher.values(chrom_idx, starts, L, opts._c, track_idx, int(out.__cuda_array_interface__["data"][0]), 0)
         return out

@@ -2,8 +2,9 @@
 
 The user's strings map to the enums the bindings take: ``_core.DType``,
 ``_core.Layout`` and ``_core.Summary`` (the core's
-``bwl/detail/batch_types.hpp``) and the writer's ``_core.SectionType``
-(``bwl/detail/format.hpp``), bound in ``csrc/python/bind_types.cpp``.
+``bwl/detail/batch_types.hpp``), ``_core.Stat`` (``bwl/bigwig.hpp``) and
+the writer's ``_core.SectionType`` (``bwl/detail/format.hpp``), bound in
+``csrc/python/bind_types.cpp``.
 """
 from __future__ import annotations
 
@@ -22,7 +23,8 @@ LAYOUTS = {"BTL": _core.Layout.btl, "BLT": _core.Layout.blt}
 SUMMARIES = {"mean": _core.Summary.mean, "sum": _core.Summary.sum, "mean0": _core.Summary.mean0,
              "max": _core.Summary.max, "min": _core.Summary.min}
 # Region statistics (BigWigFile.stats, Collection.stats; "coverage" is "cov").
-STATS = ("mean", "min", "max", "std", "cov", "coverage", "sum")
+STATS = {"mean": _core.Stat.mean, "min": _core.Stat.min, "max": _core.Stat.max, "std": _core.Stat.std,
+         "cov": _core.Stat.cov, "coverage": _core.Stat.cov, "sum": _core.Stat.sum}
 # Threads of one Collection or Fasta (the core's ThreadPool::kMaxThreads).
 MAX_THREADS = _core.MAX_THREADS
 SECTION_TYPES = {"bedGraph": _core.SectionType.bedgraph, "variableStep": _core.SectionType.variable_step,

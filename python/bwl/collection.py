@@ -1,12 +1,10 @@
 """Many bigWig tracks read as one batch: :class:`Collection`."""
 from __future__ import annotations
 
-import dataclasses
 import glob as _glob
-import math
 import os
 import warnings
-from typing import Mapping, Optional, Sequence, Tuple, Union
+from typing import Mapping, Optional, Sequence, Union
 
 import numpy as np
 import numpy.typing as npt
@@ -14,8 +12,8 @@ import numpy.typing as npt
 from bwl import _check, _core
 from bwl._cuda import CudaValues, cuda_device
 from bwl._remote import RemoteOptions, is_remote, open_sources
-from bwl._types import (DTYPES, LAYOUTS, MAX_THREADS, STATS, SUMMARIES, ChromAliasSpec, PathLike, alias_args,
-                        check_dtype, output_array, reverse_mask)
+from bwl._types import MAX_THREADS, STATS, ChromAliasSpec, PathLike, alias_args, output_array, reverse_mask
+from bwl.options import BatchOptions, Transform, batch_options
 
 _BW_SUFFIXES = (".bw", ".bigwig", ".bigWig", ".BigWig", ".BW")
 
@@ -44,63 +42,6 @@ def _resolve_paths(paths) -> list:
     if not out:
         raise ValueError("a Collection needs at least one bigWig file")
     return out
-
-
-@dataclasses.dataclass(frozen=True)
-class Transform:
-    """Target transforms, applied in C++ (CPU and GPU alike) to every value
-    that comes from data, after the track's scale and the bin summary, in
-    this order; the ``default`` of bins without data is never transformed.
-
-    Attributes
-    ----------
-    pow : float
-        ``sign(x) * |x| ** pow`` (> 0; 1: none). Borzoi squashes with 0.75.
-    soft_clip : float, optional
-        Above ``t``: ``t + sqrt(x - t)`` (Borzoi's soft clip).
-    clip : float or (lo, hi), optional
-        Clip to ``[lo, hi]``; a number ``c`` means ``[-c, c]``.
-    log1p : bool
-        ``log(1 + x)`` last (NaN below -1, as numpy).
-    """
-
-    pow: float = 1.0
-    soft_clip: Optional[float] = None
-    clip: Union[None, float, Tuple[float, float]] = None
-    log1p: bool = False
-
-    def __post_init__(self) -> None:
-        if not self.pow > 0:
-            raise ValueError(f"Transform.pow must be > 0, got {self.pow}")
-        lo, hi = self._clip()
-        if not lo <= hi:
-            raise ValueError(f"Transform.clip: lo {lo} > hi {hi}")
-
-    def _clip(self) -> Tuple[float, float]:
-        if self.clip is None:
-            return -math.inf, math.inf
-        if isinstance(self.clip, (int, float)):
-            return -abs(float(self.clip)), abs(float(self.clip))
-        lo, hi = self.clip
-        return float(lo), float(hi)
-
-    def _args(self) -> Optional[tuple]:
-        """What the binding takes, or None for no transform."""
-        if self == Transform():
-            return None
-        lo, hi = self._clip()
-        return (float(self.pow), math.inf if self.soft_clip is None else float(self.soft_clip), lo, hi,
-                bool(self.log1p))
-
-
-def _transform(t) -> Optional[tuple]:
-    if t is None:
-        return None
-    if isinstance(t, Mapping):
-        t = Transform(**t)
-    if not isinstance(t, Transform):
-        raise TypeError(f"transform must be a bwl.Transform or a dict of its fields, got {type(t).__name__}")
-    return t._args()
 
 
 def _reverse_args(reverse, reverse_tracks, B: int, T: int, n_tracks: int):
@@ -262,7 +203,7 @@ class Collection:
                out: Optional[np.ndarray] = None, tracks: Optional[npt.ArrayLike] = None,
                summary: str = "mean", transform: Union[None, Transform, Mapping] = None,
                oob: str = "error", reverse: Optional[npt.ArrayLike] = None,
-               reverse_tracks: Optional[npt.ArrayLike] = None) -> np.ndarray:
+               reverse_tracks: Optional[npt.ArrayLike] = None, options: Optional[BatchOptions] = None) -> np.ndarray:
         """Signal of B windows over T tracks.
 
         Parameters
@@ -310,6 +251,9 @@ class Collection:
             With ``reverse``: the track each output track reads on reversed
             windows (its strand partner: a stranded assay's minus track for
             its plus track and back), in place of ``tracks``.
+        options : bwl.BatchOptions, optional
+            ``window``, ``default``, ``dtype``, ``layout``, ``summary``,
+            ``transform`` and ``oob`` as one value, instead of those keywords.
 
         Returns
         -------
@@ -324,12 +268,13 @@ class Collection:
             then ``torch.cuda.OutOfMemoryError`` is raised (without torch:
             a ``MemoryError``).
         """
-        check_dtype(dtype)
-        _check.choice("layout", layout, LAYOUTS)
-        _check.choice("summary", summary, SUMMARIES)
-        _check.choice("oob", oob, ("error", "pad"))
-        default = _check.number("default", default)
-        window = _check.integer("window", window, 1)
+        opts = batch_options(options, window=window, default=default, dtype=dtype, layout=layout, summary=summary,
+                             transform=transform, oob=oob)
+        return self._values(chroms, starts, ends, opts, out, tracks, reverse, reverse_tracks)
+
+    def _values(self, chroms, starts, ends, opts: BatchOptions, out=None, tracks=None, reverse=None,
+                reverse_tracks=None):
+        """:meth:`values` with its options built (a Loader builds them once)."""
         chrom_idx = self._chrom_indices(chroms)
         starts, ends = _check.int_array("starts", starts), _check.int_array("ends", ends)
         if starts.shape != chrom_idx.shape or ends.shape != chrom_idx.shape:
@@ -342,24 +287,21 @@ class Collection:
         L = int(lengths[0])
         if L <= 0 or not np.all(lengths == L):
             raise ValueError(f"all windows must have one positive length; got lengths {np.unique(lengths)[:5]}")
-        if L % window:
-            raise ValueError(f"window length {L} is not a multiple of window={window}")
-        targs = _transform(transform)
+        if L % opts.window:
+            raise ValueError(f"window length {L} is not a multiple of window={opts.window}")
         track_idx = None if tracks is None else _check.index_array("tracks", tracks, len(self.paths))
         T = len(self.paths) if track_idx is None else track_idx.shape[0]
         if T == 0:
             raise ValueError("tracks is empty: no track to read")
-        shape = (B, T, L // window) if layout == "BTL" else (B, L // window, T)
+        bins = L // opts.window
+        shape = (B, T, bins) if opts.layout == "BTL" else (B, bins, T)
         rev, rev_tracks = _reverse_args(reverse, reverse_tracks, B, T, len(self.paths))
         if self._cuda is not None:
             if rev is not None:
                 raise ValueError("reverse is for CPU collections (the CUDA Loader flips batches on the GPU)")
-            return self._cuda.values(chrom_idx, starts, L, window, default,
-                                     dtype, layout, shape, track_idx, out, SUMMARIES[summary], targs, oob == "pad")
-        out = output_array(out, shape, dtype)
-        self._c.values(chrom_idx, starts, L, window, default,
-                       DTYPES[dtype], LAYOUTS[layout], track_idx, out, SUMMARIES[summary], targs, oob == "pad",
-                       rev, rev_tracks)
+            return self._cuda.values(chrom_idx, starts, L, opts, shape, track_idx, out)
+        out = output_array(out, shape, opts.dtype)
+        self._c.values(chrom_idx, starts, L, opts._c, track_idx, out, rev, rev_tracks)
         return out
 
     def stats(self, chroms: Union[Sequence[str], npt.ArrayLike], starts: npt.ArrayLike, ends: npt.ArrayLike,
@@ -391,7 +333,7 @@ class Collection:
             raise ValueError("chroms, starts and ends must have one shape (R,)")
         tr = (np.arange(len(self.paths), dtype=np.uint32) if tracks is None
               else _check.index_array("tracks", tracks, len(self.paths)))
-        return self._c.region_stats(chrom_idx, st, en, type, exact, tr)
+        return self._c.region_stats(chrom_idx, st, en, STATS[type], exact, tr)
 
     def chrom_names(self) -> list[str]:
         """All chromosomes of any track, in the order used by integer chrom indices."""

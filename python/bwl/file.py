@@ -103,7 +103,7 @@ class BigWigFile:
             start = 0
         if end is None:
             end = f.chrom_size(chrom)
-        return f.stats(chrom, _pos("start", start), _pos("end", end), type, nBins, exact)
+        return f.stats(chrom, _pos("start", start), _pos("end", end), STATS[type], nBins, exact)
 
     # -- bigBed ---------------------------------------------------------------
     @property

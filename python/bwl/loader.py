@@ -12,8 +12,9 @@ from typing import Iterator, Optional, Sequence, Union
 import numpy as np
 
 from bwl import _check
-from bwl._types import SUMMARIES, check_dtype, numpy_dtype
-from bwl.collection import Collection, _transform
+from bwl._types import numpy_dtype
+from bwl.collection import Collection
+from bwl.options import BatchOptions, batch_options
 from bwl.fasta import Fasta
 from bwl.samplers import Sampler, Tracks, batch_rng
 
@@ -173,6 +174,10 @@ class Loader:
         through pinned memory, and reverse complement runs on the GPU. The
         work runs on the loader's own CUDA stream and is complete when a
         batch is handed out, so it may be used on any stream.
+    options : bwl.BatchOptions, optional
+        ``window``, ``summary``, ``transform``, ``default``, ``dtype``,
+        ``layout`` and ``oob`` as one value (kept as ``loader.options``),
+        instead of those keywords.
     """
 
     def __init__(self, collection: Collection, sampler: Sampler, batch_size: int, fasta: Optional[Fasta] = None,
@@ -181,19 +186,16 @@ class Loader:
                  tracks: Optional[Tracks] = None, prefetch: int = 2, batches_per_epoch: Optional[int] = None,
                  seed: int = 0, shard: tuple[int, int] = (0, 1), reuse_buffers: Union[bool, str] = "auto",
                  device: Optional[str] = None, strand_pairs: Optional[Sequence[tuple]] = None,
-                 summary: str = "mean", transform=None, oob: str = "error", pin_memory: bool = False) -> None:
+                 summary: str = "mean", transform=None, oob: str = "error", pin_memory: bool = False,
+                 options: Optional[BatchOptions] = None) -> None:
+        self.options = batch_options(options, window=window, default=default, dtype=dtype, layout=layout,
+                                     summary=summary, transform=transform, oob=oob)
         batch_size = _check.integer("batch_size", batch_size, 1)
-        window = _check.integer("window", window, 1)
         target_crop = _check.integer("target_crop", target_crop, 0)
         prefetch = _check.integer("prefetch", prefetch, 0)
         batches_per_epoch = _check.optional_integer("batches_per_epoch", batches_per_epoch, 1)
         seed = _check.integer("seed", seed, 0)
-        default = _check.number("default", default)
         reverse_complement = _check.flag("reverse_complement", reverse_complement)
-        check_dtype(dtype)
-        _check.choice("layout", layout, ("BTL", "BLT"))
-        _check.choice("summary", summary, SUMMARIES)
-        _check.choice("oob", oob, ("error", "pad"))
         _check.choice("reuse_buffers", reuse_buffers, ("auto", True, False))
         if not isinstance(collection, Collection):
             raise TypeError(f"collection must be a bwl.Collection, got {type(collection).__name__}")
@@ -216,8 +218,10 @@ class Loader:
             self._device = self._torch.device(collection.device)
             self._stream = self._torch.cuda.Stream(self._device)
         self.collection, self.sampler, self.fasta = collection, sampler, fasta
-        self.batch_size, self.window, self.target_crop = batch_size, window, target_crop
-        self.reverse_complement, self.default, self.dtype, self.layout = reverse_complement, default, dtype, layout
+        o = self.options
+        self.batch_size, self.window, self.target_crop = batch_size, o.window, target_crop
+        self.reverse_complement, self.default, self.dtype, self.layout = reverse_complement, o.default, o.dtype, o.layout
+        self.summary, self.transform, self.oob = o.summary, o.transform, o.oob
         self.tracks, self.prefetch, self.seed = tracks, prefetch, seed
         n = sampler.num_batches(self.batch_size)
         self.batches_per_epoch = batches_per_epoch if batches_per_epoch is not None else n
@@ -237,10 +241,6 @@ class Loader:
             self._pin_torch = require("torch", "pin_memory=True")
             if not self._pin_torch.cuda.is_available():
                 raise ValueError("pin_memory=True needs torch with a CUDA device (page-locked memory is a CUDA feature)")
-        self.summary = summary
-        _transform(transform)  # checked here, not at the first batch
-        self.transform = transform
-        self.oob = oob
         self._slots: dict = {}  # (name, slot) -> array, with reuse_buffers=True
         self._pool: dict = {}  # (name, shape, dtype) -> arrays, with reuse_buffers="auto"
         self._pool_lock = threading.Lock()
@@ -288,10 +288,8 @@ class Loader:
         flip = bool(reverse.any())
 
         def read(rows, which, out=None, **rc):  # the signal of windows `rows`, tracks `which`
-            return self.collection.values(
-                np.asarray(chroms)[rows], starts[rows] + crop, ends[rows] - crop, window=self.window,
-                default=self.default, dtype=self.dtype, layout=self.layout, tracks=which, out=out,
-                summary=self.summary, transform=self.transform, oob=self.oob, **rc)
+            return self.collection._values(np.asarray(chroms)[rows], starts[rows] + crop, ends[rows] - crop,
+                                           self.options, out, which, **rc)
 
         shape = self._values_shape(B, len(tracks), ends[0] - starts[0] - 2 * crop)
         seq_shape = (B, int(ends[0] - starts[0]), 4)

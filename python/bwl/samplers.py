@@ -262,6 +262,7 @@ class PeakRegions:
         return len(self.chroms) + self.n_neg
 
     def num_batches(self, batch_size: int) -> int:
+        """Batches of ``batch_size`` in an epoch: ``ceil(len(self) / batch_size)``."""
         return -(-len(self) // int(batch_size))
 
     def batch(self, batch_size: int, index: int, epoch: int = 0) -> tuple:

@@ -119,8 +119,9 @@ def write(
             _positions(ends, chrom, "ends"),
             _values(values, chrom),
         )
-    _core.write(path, chrom_list, data, _TYPES[type], compress, endian == "big", items_per_section,
-                -1 if zoom_levels is None else zoom_levels, block_size, allow_overlap)
+    _core.write(path, chrom_list, data, _core.WriteOptions(_TYPES[type], compress, endian == "big", items_per_section,
+                                                           -1 if zoom_levels is None else zoom_levels, block_size,
+                                                           allow_overlap))
 
 
 def read_chrom_sizes(path: Union[str, os.PathLike]) -> list:
@@ -169,6 +170,6 @@ def from_bedgraph(bedgraph: Union[str, os.PathLike], chrom_sizes: Union[str, os.
         bar.update(reader.bytes_read - bar.n)
     if progress:
         print(f"writing {out} ...", flush=True)
-    reader.write(out, _TYPES[type], compress, endian == "big", items_per_section,
-                 -1 if zoom_levels is None else zoom_levels)
+    reader.write(out, _core.WriteOptions(_TYPES[type], compress, endian == "big", items_per_section,
+                                         -1 if zoom_levels is None else zoom_levels, 256, False))
     return int(reader.lines)

@@ -25,18 +25,11 @@ struct CollectionOptions {
 };
 
 // One batch: window b is chrom[b]:[start[b], start[b] + length).
-struct BatchSpec {
+struct BatchSpec : BatchOptions {   // window, summary, transform, pad, default, dtype, layout
     const uint32_t* chrom = nullptr;  // indices into Collection::chrom_names()
     const int64_t* start = nullptr;
     size_t batch = 0;
     uint64_t length = 0;
-    uint32_t window = 1;              // bins of `window` bases (summary.hpp)
-    Summary summary = Summary::Mean;  // what a bin holds (window > 1)
-    ValueTransform transform;         // of values from data (summary.hpp)
-    bool pad = false;                 // windows may leave their chromosome: no data there (CPU path)
-    float default_value = 0;          // bases (bins) without data
-    DType dtype = DType::F32;
-    Layout layout = Layout::BTL;      // (B, T, L/window) or (B, L/window, T)
     const uint32_t* tracks = nullptr; // subset of tracks, or null for all
     size_t n_tracks = 0;              // length of `tracks` (ignored when null)
     // Reverse complement (CPU path): window b's bins are written last to

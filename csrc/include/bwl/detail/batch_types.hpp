@@ -1,5 +1,6 @@
 // What one batch writes: the output's dtype and layout, what a bin of a
-// pooled window holds, and the transform of values from data. Plain types,
+// pooled window holds, and the transform of values from data (together:
+// BatchOptions). Plain types,
 // no code: the arithmetic (conversion, bin summaries, transforms) is the
 // host/device-shared code in csrc/hd/convert.hpp and csrc/hd/summary.hpp.
 //
@@ -30,6 +31,19 @@ struct ValueTransform {
     double soft_clip = __builtin_huge_val();
     double clip_lo = -__builtin_huge_val(), clip_hi = __builtin_huge_val();
     uint32_t log1p = 0;
+};
+
+// What a batch holds, whatever its windows: the options that do not vary
+// per window (BatchSpec adds the windows and tracks). bwl._core.BatchOptions
+// carries them across the binding, built once by bwl.BatchOptions.
+struct BatchOptions {
+    uint32_t window = 1;              // bins of `window` bases (summary.hpp)
+    Summary summary = Summary::Mean;  // what a bin holds (window > 1)
+    ValueTransform transform;         // of values from data (summary.hpp)
+    bool pad = false;                 // windows may leave their chromosome: no data there
+    float default_value = 0;          // bases (bins) without data
+    DType dtype = DType::F32;
+    Layout layout = Layout::BTL;      // (B, T, L/window) or (B, L/window, T)
 };
 
 }  // namespace bwl

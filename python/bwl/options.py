@@ -1,0 +1,146 @@
+"""What a batch holds: :class:`BatchOptions` and its :class:`Transform`.
+
+Built and checked once, then handed to the core whole (as
+``bwl._core.BatchOptions``): :meth:`bwl.Collection.values` builds one per
+call from its keywords, a :class:`bwl.Loader` one for all its batches.
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import Any, Mapping, Optional, Tuple, Union
+
+from bwl import _check, _core
+from bwl._types import DTYPES, LAYOUTS, SUMMARIES, check_dtype
+
+
+@dataclasses.dataclass(frozen=True)
+class Transform:
+    """Target transforms, applied in C++ (CPU and GPU alike) to every value
+    that comes from data, after the track's scale and the bin summary, in
+    this order; the ``default`` of bins without data is never transformed.
+
+    Attributes
+    ----------
+    pow : float
+        ``sign(x) * |x| ** pow`` (> 0; 1: none). Borzoi squashes with 0.75.
+    soft_clip : float, optional
+        Above ``t``: ``t + sqrt(x - t)`` (Borzoi's soft clip).
+    clip : float or (lo, hi), optional
+        Clip to ``[lo, hi]``; a number ``c`` means ``[-c, c]``.
+    log1p : bool
+        ``log(1 + x)`` last (NaN below -1, as numpy).
+    """
+
+    pow: float = 1.0
+    soft_clip: Optional[float] = None
+    clip: Union[None, float, Tuple[float, float]] = None
+    log1p: bool = False
+
+    def __post_init__(self) -> None:
+        if not _check.number("Transform.pow", self.pow, nan=False) > 0:
+            raise ValueError(f"Transform.pow must be > 0, got {self.pow}")
+        if self.soft_clip is not None:
+            _check.number("Transform.soft_clip", self.soft_clip, nan=False)
+        _check.flag("Transform.log1p", self.log1p)
+        lo, hi = self._clip()
+        if not lo <= hi:
+            raise ValueError(f"Transform.clip: lo {lo} > hi {hi}")
+
+    def _clip(self) -> Tuple[float, float]:
+        if self.clip is None:
+            return -math.inf, math.inf
+        if not isinstance(self.clip, (tuple, list)):
+            c = abs(_check.number("Transform.clip", self.clip, nan=False))
+            return -c, c
+        if len(self.clip) != 2:
+            raise ValueError(f"Transform.clip must be a number or (lo, hi), got {self.clip!r}")
+        return (_check.number("Transform.clip lo", self.clip[0], nan=False),
+                _check.number("Transform.clip hi", self.clip[1], nan=False))
+
+    def _core(self) -> "_core.ValueTransform":
+        lo, hi = self._clip()
+        return _core.ValueTransform(float(self.pow), math.inf if self.soft_clip is None else float(self.soft_clip),
+                                    lo, hi, bool(self.log1p))
+
+
+def as_transform(t: Any) -> Transform:
+    """``transform=`` as a Transform: None (none), a Transform, or a dict of its fields."""
+    if t is None:
+        return Transform()
+    if isinstance(t, Mapping):
+        return Transform(**t)
+    if not isinstance(t, Transform):
+        raise TypeError(f"transform must be a bwl.Transform or a dict of its fields, got {type(t).__name__}")
+    return t
+
+
+@dataclasses.dataclass(frozen=True)
+class BatchOptions:
+    """What a batch of signal holds, whatever its windows; the keywords of
+    :meth:`bwl.Collection.values` and :class:`bwl.Loader` that say it, as
+    one checked value (pass it as ``options=`` to either).
+
+    Attributes
+    ----------
+    window : int
+        Bin size: each output value summarises ``window`` bases.
+    default : float
+        Value of bases (bins) without data; NaN unless set.
+    dtype : "float32", "float16" or "bfloat16"
+    layout : "BTL" or "BLT"
+        Output shape (B, T, L // window) or (B, L // window, T).
+    summary : "mean", "sum", "mean0", "max" or "min"
+        What a bin of ``window > 1`` bases holds.
+    transform : bwl.Transform, dict or None
+        pow / soft_clip / clip / log1p of every value from data.
+    oob : "error" or "pad"
+        Windows reaching past a chromosome end: an error, or padded.
+    """
+
+    window: int = 1
+    default: float = float("nan")
+    dtype: str = "float32"
+    layout: str = "BTL"
+    summary: str = "mean"
+    transform: Union[None, Transform, Mapping] = None
+    oob: str = "error"
+
+    def __post_init__(self) -> None:
+        set_ = object.__setattr__  # frozen: normalised once, here
+        set_(self, "window", _check.integer("window", self.window, 1))
+        set_(self, "default", _check.number("default", self.default))
+        check_dtype(self.dtype)
+        _check.choice("layout", self.layout, LAYOUTS)
+        _check.choice("summary", self.summary, SUMMARIES)
+        _check.choice("oob", self.oob, ("error", "pad"))
+        set_(self, "transform", as_transform(self.transform))
+        set_(self, "_c", _core.BatchOptions(self.window, SUMMARIES[self.summary], self.transform._core(),
+                                            self.oob == "pad", self.default, DTYPES[self.dtype], LAYOUTS[self.layout]))
+
+    def __eq__(self, other: object) -> bool:  # NaN defaults compare equal
+        if not isinstance(other, BatchOptions):
+            return NotImplemented
+        return all(_same(getattr(self, f.name), getattr(other, f.name)) for f in dataclasses.fields(self))
+
+    def __hash__(self) -> int:
+        return hash(tuple(str(getattr(self, f.name)) for f in dataclasses.fields(self)))
+
+
+def _same(a: Any, b: Any) -> bool:
+    return a == b or (isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b))
+
+
+def batch_options(options: Optional[BatchOptions], **keywords: Any) -> BatchOptions:
+    """``options``, or a BatchOptions of the keywords; both given (a keyword
+    other than its default beside ``options=``) is a TypeError."""
+    if options is None:
+        return BatchOptions(**keywords)
+    if not isinstance(options, BatchOptions):
+        raise TypeError(f"options must be a bwl.BatchOptions, got {type(options).__name__}")
+    defaults = BatchOptions()
+    clash = [k for k, v in keywords.items() if not _same(v, getattr(defaults, k)) and k != "transform" or
+             k == "transform" and v is not None]
+    if clash:
+        raise TypeError(f"pass either options= or {', '.join(f'{k}=' for k in clash)}, not both")
+    return options
