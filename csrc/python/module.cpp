@@ -8,6 +8,7 @@
 #include <string>
 
 #include "bwl/error.hpp"
+#include "core/block_inflater.hpp"
 #include "core/inflate.hpp"
 #include "python/bindings.hpp"
 #include "python/gil.hpp"

@@ -8,6 +8,7 @@
 
 #include "bwl/error.hpp"
 #include "check.hpp"
+#include "core/block_inflater.hpp"
 #include "core/inflate.hpp"
 #include "zlib_ref.hpp"
 

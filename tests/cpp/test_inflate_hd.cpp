@@ -35,6 +35,7 @@
 #include "bwl/error.hpp"
 #include "bwl/writer.hpp"
 #include "check.hpp"
+#include "core/block_inflater.hpp"
 #include "core/inflate.hpp"
 #include "cuda/plan.hpp"
 #include "hd/densify_hd.hpp"

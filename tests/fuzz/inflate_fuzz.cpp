@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "bwl/error.hpp"
+#include "core/block_inflater.hpp"
 #include "core/inflate.hpp"
 #include "zlib_ref.hpp"
 

@@ -12,7 +12,7 @@ SECONDS_TO_RUN=${1:-600}
 OUT=build/fuzz-inflate
 mkdir -p "$OUT/corpus"
 clang++ -std=c++17 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-  -Icsrc/include -Icsrc -Itests/cpp tests/fuzz/inflate_fuzz.cpp csrc/core/inflate_cpu.cpp csrc/core/adler32.cpp \
+  -Icsrc/include -Icsrc -Itests/cpp tests/fuzz/inflate_fuzz.cpp csrc/core/inflate_cpu.cpp csrc/core/block_inflater.cpp csrc/core/adler32.cpp \
   -lz -o "$OUT/inflate_fuzz"
 cd "$OUT"
 ./inflate_fuzz -max_total_time="$SECONDS_TO_RUN" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
