@@ -20,6 +20,7 @@
 #include "bwl/collection.hpp"
 #include "bwl/error.hpp"
 #include "core/block_select.hpp"
+#include "core/block_inflater.hpp"
 #include "core/inflate.hpp"
 #include "core/preloaded.hpp"
 #include "hd/bed.hpp"
