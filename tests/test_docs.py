@@ -27,3 +27,17 @@ def test_core_stub_is_current():
     give the same stub)."""
     r = subprocess.run([sys.executable, str(ROOT / "docs" / "gen_stubs.py"), "--check"], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
+
+
+def test_architecture_names_files_that_exist():
+    """Every file or folder docs/architecture.md names (in backticks) is in
+    the repository, under one of the folders its tables are relative to."""
+    import glob
+    import re
+
+    text = (ROOT / "docs" / "architecture.md").read_text()
+    names = {t for t in re.findall(r"`([^`\s]+)`", text)
+             if re.search(r"\.(py|cpp|hpp|cu|md|sh|cmake|txt|json)$", t) or t.endswith("/")}
+    bases = ["", "csrc", "csrc/include", "csrc/core", "csrc/hd", "python", "python/bwl", "tests", "bench", "docs"]
+    missing = [t for t in sorted(names) if not any(glob.glob(str(ROOT / b / t)) for b in bases)]
+    assert len(names) > 50 and not missing, missing

@@ -16,5 +16,6 @@ struct InflatePoint {
     uint32_t in_block = 0;   // 1: inside a fixed or dynamic block; 0: at a block header
     uint32_t valid = 0;      // 0: nothing to go on from (inflate from the start)
 };
+static_assert(sizeof(InflatePoint) == 32, "docs/decisions.md gives a cached prefix's point as 32 bytes");
 
 }  // namespace bwl
