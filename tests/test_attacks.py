@@ -500,3 +500,13 @@ def test_intervals_over_a_bigbed_track(tmp_path, mode):
             mask[s:e] = True
         assert np.array_equal(mask, want), (threshold, got)
     assert list(c.intervals(threshold=1)[1]) == [100, 5_000]
+
+
+def test_scale_arguments(bw_files):
+    """A NaN or infinite scale used to turn a track's every value into NaN
+    or inf silently; strings gave numpy's own message."""
+    p = bw_files["pybw_bedGraph"].path
+    for scale, exc, words in [([float("nan")], ValueError, "scale must be finite"), ({"pybw_bedGraph": float("inf")},
+                              ValueError, "must be finite"), (["x"], TypeError, "scale must hold numbers")]:
+        with pytest.raises(exc, match=words):
+            bwl.Collection([p], scale=scale)

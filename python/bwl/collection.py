@@ -169,16 +169,22 @@ class Collection:
                 base = os.path.basename(p)
                 for key in (p, base, os.path.splitext(base)[0]):
                     if key in scale:
-                        out[i] = scale[key]
+                        out[i] = _check.number(f"scale[{key!r}]", scale[key], finite=True, nan=False)
                         used.add(key)
                         break
             unknown = set(scale) - used
             if unknown:
                 raise KeyError(f"scale names tracks that are not in the collection: {sorted(unknown)[:5]}")
             return out.tolist()
-        arr = np.asarray(scale, dtype=np.float32).reshape(-1)
+        arr = np.asarray(scale)
+        if arr.dtype.kind not in "iuf":
+            raise TypeError(f"scale must hold numbers (or be a dict of them), got dtype {arr.dtype}")
+        arr = arr.astype(np.float32).reshape(-1)
         if arr.shape != (len(self.paths),):
             raise ValueError(f"scale has {arr.size} factors for {len(self.paths)} tracks")
+        bad = np.flatnonzero(~np.isfinite(arr))
+        if bad.size:
+            raise ValueError(f"scale must be finite: track {int(bad[0])} has {arr[bad[0]]}")
         return arr.tolist()
 
     def chroms(self, warn: bool = True) -> dict[str, int]:
