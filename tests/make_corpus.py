@@ -22,8 +22,8 @@ import struct
 from pathlib import Path
 
 from support.bbi import bedgraph_section, build_bbi, fixedstep_section
-from support.hostile import (READ_ALL, chrom_tree_deep_chain, chrom_tree_fanout, overlapping_items, rtree_branch,
-                             simple, with_block)
+from support.hostile import (READ_ALL, chrom_tree_deep_chain, chrom_tree_fanout, leaves_sharing_an_offset,
+                             overlapping_items, rtree_branch, simple, with_block)
 
 HERE = Path(__file__).resolve().parent / "corpus"
 
@@ -68,7 +68,8 @@ def garbage_block_huge_declared_size() -> bytes:
 
 
 # file[#variant] -> (builder, ops, expect, match or expected results, what it
-# once did[, peak RSS growth allowed in MiB when more than the default 64])
+# once did[, peak RSS growth allowed in MiB (None: the default 64)[, found by]]);
+# a file name without an extension gets ".bw"
 CASES = {
     "overlapping_items": (lambda: overlapping_items(10), [["open"], ["values", "chr1", 0, 1_000_000]], "error", "overlap",
                           "65535 identical items per section: items x bases of work (minutes) before the overlap cap"),
@@ -92,24 +93,39 @@ CASES = {
                                          "compressed",
                                          "uncompressBufSize 2^32-1 and a garbage block: a zero-filled 4 GiB buffer"),
     "read_all_simple": (lambda: simple()[0], READ_ALL, "ok", None, "a valid file: the replay harness itself reads"),
+    "bigbed_leaves_sharing_an_offset.bb": (
+        lambda: leaves_sharing_an_offset(True),
+        [["open"], ["entries", "chr1", 0, 1000], ["collection", "chr1", 0, 1000, 2, "coverage", {"decoded_cache": 1 << 20}],
+         ["collection", "chr1", 0, 1000, 2, "coverage", {"decoded_cache": 1 << 22, "preload": True}]],
+        "ok", [2, [24, 48], [0, 4 * 1200.0], [0, 4 * 1200.0]],
+        "R-tree leaves naming one offset with different sizes: the decoded cache / preload gave one leaf the other's "
+        "bytes", None, "bench/fuzz.py --format bigbed (issue 33)"),
+    "bigwig_leaves_sharing_an_offset": (
+        lambda: leaves_sharing_an_offset(False),
+        [["open"], ["values", "chr1", 0, 1000], ["collection", "chr1", 0, 1000, 2, "coverage", {"decoded_cache": 1 << 20}],
+         ["collection", "chr1", 0, 1000, 2, "coverage", {"decoded_cache": 1 << 22, "preload": True}]],
+        "ok", [2, [920, 120.0], [4 * 920, 4 * 120.0], [4 * 920, 4 * 120.0]],
+        "the same in a bigWig: the cached first part hid the second part's items", None,
+        "bench/fuzz.py --format bigbed (issue 33)"),
 }
 
 
 def main() -> None:
     manifest = []
-    for key, (build, ops, expect, match, why, *rss_mb) in CASES.items():
+    for key, (build, ops, expect, match, why, *more) in CASES.items():
         name = key.split("#")[0]
-        path = HERE / f"{name}.bw.gz"
+        path = HERE / (f"{name}.gz" if "." in name else f"{name}.bw.gz")
         if "#" not in key:
             path.write_bytes(gzip.compress(build(), 9, mtime=0))
-        entry = {"file": path.name, "found_by": "tests/test_hostile.py (issue 8)", "what": why, "ops": ops,
+        rss_mb, found_by = (more + [None, None])[:2]
+        entry = {"file": path.name, "found_by": found_by or "tests/test_hostile.py (issue 8)", "what": why, "ops": ops,
                  "expect": expect}
         if expect == "error":
             entry["match"] = match
         elif match is not None:
             entry["results"] = match
         if rss_mb:
-            entry["rss_mb"] = rss_mb[0]
+            entry["rss_mb"] = rss_mb
         manifest.append(entry)
     (HERE / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
     print(f"{len(manifest)} entries in {HERE}")

@@ -193,3 +193,22 @@ def test_pybigwig_module_on_bigbed(beds):
     for call in (lambda b: b.values("chrA", 0, 10), lambda b: b.stats("chrA", 0, 10)):
         with pytest.raises(RuntimeError):
             call(ours)
+
+
+def test_entries_without_strings_and_empty_chromosomes(tmp_path):
+    """entries(with_string=False) gives one empty string per record (as
+    documented; it gave an empty list); Collection.intervals() skips a
+    chromosome of length 0 (it failed reading [0, 0))."""
+    p = str(tmp_path / "e.bb")
+    pybigtools.open(p, "w").write({"chrA": 1000, "chrZ": 0}, iter([("chrA", 10, 20, "x"), ("chrA", 30, 40, "y")]))
+    with bwl.open(p) as f:
+        s, e, rest = f.entries("chrA", 0, 1000, with_string=False)
+        assert list(s) == [10, 30] and rest == ["", ""]
+    got = bwl.Collection([p]).intervals(threshold=1)
+    assert list(got[1]) == [10, 30] and list(got[2]) == [20, 40]
+    w = str(tmp_path / "z.bw")
+    bwl.write(w, {"chrA": 1000, "chrZ": 0}, {"chrA": ([10], [20], [1.0])})
+    c = bwl.Collection([w, p])
+    assert "chrZ" in c.chrom_names()
+    got = c.intervals(threshold=1, chroms=["chrA", "chrZ"])
+    assert list(got[0]) == ["chrA", "chrA"] and list(got[1]) == [10, 30]

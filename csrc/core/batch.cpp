@@ -237,7 +237,7 @@ private:
                 const Range& r = ranges_[t.group][i];
                 WindowSpan sp = span(r.window);
                 for (uint32_t blk = r.first; blk < r.last; ++blk)  // blocks shared by windows: merged by the reader
-                    if (reads_block(cb, blk, sp) && !(cache && cache->contains(t.file, cb.offset[blk])))
+                    if (reads_block(cb, blk, sp) && !(cache && cache->contains(t.file, cb.offset[blk], cb.size[blk])))
                         want[t.file].emplace_back(cb.offset[blk], cb.size[blk]);
             }
         }
@@ -322,7 +322,7 @@ private:
                 task, [](const Range& r) { return Open{&r}; },
                 [&](uint32_t blk, const std::vector<Open>& open) {
                     uint64_t qe = furthest_end(cb, blk, open);
-                    if (qe && !(cache && cache->contains(task.file, cb.offset[blk])))
+                    if (qe && !(cache && cache->contains(task.file, cb.offset[blk], cb.size[blk])))
                         sc.plan.push_back({&file, cb.offset[blk], cb.size[blk], qe, chrom_id});
                 },
                 [](Open&) {});
@@ -530,7 +530,7 @@ private:
             return cached;
         }
         BlockCache* cache = c_.decoded_cache();
-        if (cache && (cached = cache->get(f, cb.offset[blk]))) {
+        if (cache && (cached = cache->get(f, cb.offset[blk], cb.size[blk]))) {
             *data = cached->bytes.data();
             *n = cached->bytes.size();
             return cached;
@@ -538,7 +538,7 @@ private:
         *n = file.load_block(cb.offset[blk], cb.size[blk], sc.raw, sc.buf);
         *data = sc.buf.data();
         if (cache)
-            cache->put(f, cb.offset[blk],
+            cache->put(f, cb.offset[blk], cb.size[blk],
                        std::make_shared<const CachedBlock>(CachedBlock{{*data, *data + *n}, true, false, {}}));
         return cached;
     }
@@ -561,7 +561,7 @@ private:
         const bool swap = file.header().swap;
         BlockCache* cache = c_.decoded_cache();
         Block shorter;  // a cached prefix too short for these windows: inflated on from its end
-        if (cache && (*cached = cache->get(f, cb.offset[blk]))) {
+        if (cache && (*cached = cache->get(f, cb.offset[blk], cb.size[blk]))) {
             const CachedBlock& c = **cached;
             uint64_t need = c.complete ? c.bytes.size() : block_bytes_needed(c.bytes.data(), c.bytes.size(), swap, chrom_id, qe);
             if (need <= c.bytes.size()) {
@@ -587,7 +587,7 @@ private:
         }
         if (cache) {
             *sorted = block_sorted(*data, keep, swap, prefix);
-            cache->put(f, cb.offset[blk],
+            cache->put(f, cb.offset[blk], cb.size[blk],
                        std::make_shared<const CachedBlock>(CachedBlock{{*data, *data + keep}, !prefix, *sorted, point}));
         } else if (many) {
             *sorted = block_sorted(*data, *n, swap, prefix);

@@ -2,8 +2,8 @@
 
 namespace bwl {
 
-Block BlockCache::get(uint32_t file, uint64_t offset) {
-    Key k{file, offset};
+Block BlockCache::get(uint32_t file, uint64_t offset, uint64_t size) {
+    Key k{file, offset, size};
     Shard& sh = shard(k);
     std::lock_guard<std::mutex> lock(sh.mu);
     auto it = sh.map.find(k);
@@ -16,20 +16,20 @@ Block BlockCache::get(uint32_t file, uint64_t offset) {
     return it->second->block;
 }
 
-bool BlockCache::contains(uint32_t file, uint64_t offset) const {
-    Key k{file, offset};
+bool BlockCache::contains(uint32_t file, uint64_t offset, uint64_t size) const {
+    Key k{file, offset, size};
     const Shard& sh = shard(k);
     std::lock_guard<std::mutex> lock(sh.mu);
     return sh.map.count(k) != 0;
 }
 
-void BlockCache::put(uint32_t file, uint64_t offset, Block b) {
+void BlockCache::put(uint32_t file, uint64_t offset, uint64_t size, Block b) {
     if (!b) return;
     if (b->bytes.size() + reserved_.load() > max_bytes_) {
         evictions_.fetch_add(1);
         return;
     }
-    Key k{file, offset};
+    Key k{file, offset, size};
     size_t home = KeyHash()(k) % kShards;
     {
         Shard& sh = shards_[home];

@@ -119,6 +119,7 @@ void Collection::intervals(uint32_t chrom, float threshold, bool mean, uint64_t 
         if (fc < 0) return;
         const BigWigFile& f = *files_[t];
         uint64_t size = f.chroms()[fc].size;
+        if (size == 0) return;  // no bases, no signal (reads of [0, 0) are an error)
         if (!f.bigbed()) {
             per[t] = f.intervals(uint32_t(fc), 0, size);
             return;

@@ -4,7 +4,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <new>
-#include <unordered_map>
 
 #include "bwl/bigwig.hpp"
 #include "bwl/detail/thread_pool.hpp"
@@ -24,7 +23,9 @@ void PreloadedTrack::Free::operator()(uint8_t* p) const { std::free(p); }
 
 PreloadedTrack::PreloadedTrack(const BigWigFile& file, ThreadPool& pool) {
     // Inflate each distinct block (a bigBed block may serve two chroms) into
-    // its own buffer, then pack them into one allocation.
+    // its own buffer, then pack them into one allocation. A block is its
+    // (offset, size): leaves of a damaged file that name one offset with
+    // different sizes get what BigWigFile reads for each.
     ByteRanges blocks = file.data_blocks();
     file.source().prefetch(blocks);
     std::vector<std::vector<uint8_t>> bytes(blocks.size());
@@ -50,15 +51,14 @@ PreloadedTrack::PreloadedTrack(const BigWigFile& file, ThreadPool& pool) {
         std::vector<uint8_t>().swap(bytes[k]);
     });
 
-    std::unordered_map<uint64_t, size_t> by_offset;
-    by_offset.reserve(blocks.size());
-    for (size_t k = 0; k < blocks.size(); ++k) by_offset.emplace(blocks[k].first, k);
+    // blocks is sorted and unique (data_blocks): a block's index by binary search.
     const auto& chroms = file.index().chroms;
     first_.resize(chroms.size());
     for (size_t c = 0; c < chroms.size(); ++c) {
         first_[c] = table_.size();
-        for (uint64_t off : chroms[c].offset) {
-            size_t k = by_offset.at(off);
+        for (size_t i = 0; i < chroms[c].offset.size(); ++i) {
+            auto at_k = std::lower_bound(blocks.begin(), blocks.end(), std::make_pair(chroms[c].offset[i], chroms[c].size[i]));
+            size_t k = size_t(at_k - blocks.begin());
             table_.push_back({arena_.get() + at[k], at[k + 1] - at[k], sorted[k] != 0});
         }
     }

@@ -111,6 +111,8 @@ void bind_bigwig(py::module_& m) {
             py::list rest;
             if (with_rest)
                 for (const auto& r : be.rest) rest.append(py::reinterpret_steal<py::str>(PyUnicode_DecodeUTF8(r.data(), py::ssize_t(r.size()), "replace")));
+            else
+                for (size_t i = 0; i < be.start.size(); ++i) rest.append(py::str());  // one per record, as documented
             return py::make_tuple(to_array(be.start), to_array(be.end), rest);
         }, py::arg("chrom"), py::arg("start"), py::arg("end"), py::arg("with_rest") = true)
         .def("auto_sql", [](const BigWigFile& f) {

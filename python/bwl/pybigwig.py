@@ -81,9 +81,12 @@ class bigWigFile:  # noqa: N801 - pyBigWig's name
     def header(self) -> dict:
         """version, nLevels, nBasesCovered, minVal, maxVal, sumData, sumSquared."""
         h = self._file().header()
+        summary = [h[k] for k in ("minVal", "maxVal", "sumData", "sumSquared")]
+        if not all(math.isfinite(v) for v in summary):  # pyBigWig crashes on these; its errors are RuntimeError
+            raise RuntimeError(f"{self._file().path}: the total summary holds NaN or inf (a damaged header)")
         return {"version": h["version"], "nLevels": h["nLevels"], "nBasesCovered": int(h["nBasesCovered"]),
-                "minVal": int(h["minVal"]), "maxVal": int(h["maxVal"]), "sumData": int(h["sumData"]),
-                "sumSquared": int(h["sumSquared"])}
+                "minVal": int(summary[0]), "maxVal": int(summary[1]), "sumData": int(summary[2]),
+                "sumSquared": int(summary[3])}
 
     def _bigwig_only(self, what: str) -> None:
         if self._file().is_bigbed:

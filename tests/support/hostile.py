@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import struct
 
-from .bbi import bedgraph_section, build_bbi
+from .bbi import bed_records, bedgraph_section, build_bbi
 
 # test_hostile's child ops for "read everything": open, then every chrom
 # (values, intervals, zoom and exact stats) up to 200,000 bases.
@@ -99,4 +99,23 @@ def chrom_tree_deep_chain() -> bytes:
         struct.pack_into("<BBH", m, o, 0, 0, count)
         struct.pack_into("<Q", m, o + 4 + key_size, root + 8 * (d + 1))
     struct.pack_into("<BBH", m, root + 8 * 64, 1, 0, 0)
+    return bytes(m)
+
+
+def leaves_sharing_an_offset(bigbed: bool) -> bytes:
+    """Two R-tree leaves on chr1 that name one offset with different sizes
+    (raw blocks): leaf 0 the first part of the block (records / items at
+    10..120), leaf 1 all of it (those, then 500..580). A reader gets the
+    first part twice and the second once; a cache keyed by offset alone
+    gave leaf 1 leaf 0's bytes (found by the bigBed fuzz target, issue 33)."""
+    if bigbed:
+        part1 = bed_records([(0, 10 * i, 10 * i + 50, f"a{i}") for i in range(8)])
+        part2 = bed_records([(0, 500 + 10 * i, 550 + 10 * i, f"b{i}") for i in range(8)])
+    else:
+        part1 = bedgraph_section(0, [(10 * i, 10 * i + 5, 1.0) for i in range(8)])
+        part2 = bedgraph_section(0, [(500 + 10 * i, 505 + 10 * i, 2.0) for i in range(8)])
+    data, off = build_bbi([("chr1", 1000), ("chr2", 500)], [(0, 0, 0, 120, part1), (0, 0, 0, 1000, part1 + part2)],
+                          bigbed=bigbed)
+    m = bytearray(data)
+    struct.pack_into("<Q", m, off["indexNode"] + 4 + 16, off["blocks"][1][0])  # leaf 0 -> block 1's offset
     return bytes(m)

@@ -3,7 +3,9 @@
 // may be a block's prefix (the batch engine inflates only as far as its
 // windows read), kept with the point its stream stopped at: a later window
 // that reads further inflates on from there and replaces it with a longer
-// one.
+// one. A block is its (offset, size) in the file: two R-tree leaves of a
+// damaged file may name one offset with different sizes, and those are
+// different blocks (as BigWigFile reads them), never one entry.
 //
 // Installed only because bwl/collection.hpp includes it: include that, not this.
 #pragma once
@@ -32,12 +34,12 @@ class BlockCache {
 public:
     explicit BlockCache(uint64_t max_bytes) : max_bytes_(max_bytes) {}
 
-    // The cached block of (file, offset), or null.
-    Block get(uint32_t file, uint64_t offset);
-    // Whether (file, offset) is cached; no effect on the LRU order or counts.
-    bool contains(uint32_t file, uint64_t offset) const;
+    // The cached block of (file, offset, size), or null.
+    Block get(uint32_t file, uint64_t offset, uint64_t size);
+    // Whether (file, offset, size) is cached; no effect on the LRU order or counts.
+    bool contains(uint32_t file, uint64_t offset, uint64_t size) const;
     // Adds b, or replaces a shorter prefix of the same block.
-    void put(uint32_t file, uint64_t offset, Block b);
+    void put(uint32_t file, uint64_t offset, uint64_t size, Block b);
 
     // Holds n bytes of the budget for blocks kept outside the LRU (preloaded
     // tracks); LRU entries make room. False when they do not fit beside what
@@ -56,11 +58,13 @@ public:
 private:
     struct Key {
         uint32_t file;
-        uint64_t offset;
-        bool operator==(const Key& o) const { return file == o.file && offset == o.offset; }
+        uint64_t offset, size;  // the block's compressed bytes in the file
+        bool operator==(const Key& o) const { return file == o.file && offset == o.offset && size == o.size; }
     };
     struct KeyHash {
-        size_t operator()(const Key& k) const { return std::hash<uint64_t>()(k.offset * 1000003u ^ k.file); }
+        size_t operator()(const Key& k) const {
+            return std::hash<uint64_t>()((k.offset * 1000003u ^ k.file) * 31u + k.size);
+        }
     };
     struct Entry {
         Key key;
