@@ -53,6 +53,10 @@ in CI.
 
     python bench/fuzz.py --engine loop --format bigbed --seconds 600   # no clang needed
     python bench/fuzz.py --format bigbed --seconds 900                 # atheris, ASan + UBSan
+
+``--format remote`` fuzzes the remote layer instead (bwl/_remote over a
+loopback server whose answers a script decodes from the input:
+bench/fuzz_remote.py, tests/support/fuzz_remote.py); no clang build.
 """
 from __future__ import annotations
 
@@ -121,6 +125,11 @@ def atheris_env(target: Path, sanitize: bool) -> dict:
     return env
 
 
+def work_path(engine: str, fmt: str) -> Path:
+    """The file each input is written to: one per engine and format, so runs side by side never share it."""
+    return OUT / f"input-{engine}-{fmt}.bw"
+
+
 def dirs(fmt: str) -> tuple:
     """(seeds, corpus) folders of a format: bigwig keeps the original names."""
     tail = "" if fmt == "bigwig" else f"-{fmt}"
@@ -136,7 +145,7 @@ def worker(args: argparse.Namespace, libfuzzer_args: list) -> None:
     from support import fuzz as harness
 
     assert bwl.__file__.startswith(str(BUILD)), f"fuzzing the wrong bwl: {bwl.__file__}"
-    harness.atheris_main([sys.argv[0]] + libfuzzer_args, str(dirs(args.format)[0]), str(OUT / "input.bw"),
+    harness.atheris_main([sys.argv[0]] + libfuzzer_args, str(dirs(args.format)[0]), str(work_path("atheris", args.format)),
                          fmt=args.format, stats_path=str(OUT / f"surfaces-{args.format}.json"))
 
 
@@ -145,10 +154,11 @@ def reproduce(path: str, env: dict) -> dict:
     sanitizer): outcome and a short description."""
     code = ("import sys\nfrom support import fuzz as t\n"
             "d = open(sys.argv[1], 'rb').read()\n"
-            "print('OUTCOME', t.run_one(d, sys.argv[1] + '.bw', slow_s=10))\n")
+            "print('OUTCOME', t.run_one(d, sys.argv[2], slow_s=10))\n")
     t0 = time.time()
-    try:
-        r = subprocess.run([sys.executable, "-c", code, path], capture_output=True, text=True, timeout=120,
+    try:  # (the work file must not match saved_findings' patterns)
+        r = subprocess.run([sys.executable, "-c", code, path, str(work_path("reproduce", "any"))], capture_output=True,
+                           text=True, timeout=120,
                            env=env, cwd=str(TESTS_DIR))  # python -c: the cwd is on sys.path
     except subprocess.TimeoutExpired:
         return dict(outcome="hang (>120 s)", seconds=120.0)
@@ -171,6 +181,7 @@ def run_atheris(a: argparse.Namespace) -> dict:
     before = set(saved_findings())
     lf = [str(corpus), str(seeds_dir), f"-max_total_time={a.seconds}", f"-timeout={a.timeout}", f"-rss_limit_mb={a.rss_limit_mb}",
           f"-malloc_limit_mb={a.rss_limit_mb}", f"-seed={a.seed}", f"-artifact_prefix={OUT}/", "-max_len=65536",
+          "-len_control=0",  # the whole max_len from the start: the custom mutator appends re-pointed blocks
           "-print_final_stats=1", "-report_slow_units=5"]
     cmd = [sys.executable, __file__, "--worker", "--format", a.format, "--", *lf]
     print("fuzzing:", " ".join(cmd), flush=True)
@@ -215,7 +226,7 @@ def run_loop(a: argparse.Namespace) -> dict:
     per = {k: {"runs": 0, "ok": 0, "error": 0, "finding": 0, "seconds": 0.0} for k in harness.SURFACES}
     seed = a.seed
     while time.time() - t < a.seconds:
-        c = harness.fuzz_loop(seeds, str(OUT / "input.bw"), runs=1000, seed=seed, on_finding=on_finding,
+        c = harness.fuzz_loop(seeds, str(work_path("loop", a.format)), runs=1000, seed=seed, on_finding=on_finding,
                               deadline=time.monotonic() + (a.seconds - (time.time() - t)))
         for k in total:
             total[k] += c[k]
@@ -247,7 +258,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--seconds", type=int, default=600)
     ap.add_argument("--engine", choices=["atheris", "loop"], default="atheris")
-    ap.add_argument("--format", choices=["bigwig", "bigbed", "all"], default="all",
+    ap.add_argument("--format", choices=["bigwig", "bigbed", "all", "remote"], default="all",
                     help="the surface: seeds (and so mutations) of bigWig, bigBed or both")
     ap.add_argument("--no-sanitize", action="store_true")
     ap.add_argument("--rebuild", action="store_true")
@@ -260,6 +271,10 @@ def main() -> int:
         worker(ap.parse_args(sys.argv[1:i]), sys.argv[i + 1:])
         return 0
     a = ap.parse_args()
+    if a.format == "remote":  # http faults, not file bytes: its own rig, engines and results (bench/fuzz_remote.py)
+        import fuzz_remote
+
+        return fuzz_remote.main(a)
     OUT.mkdir(parents=True, exist_ok=True)
     run = run_atheris(a) if a.engine == "atheris" else run_loop(a)
 

@@ -12,6 +12,9 @@ are in tests/conftest.py).
   module (which tests import as ``bbi``): import names from ``support.bbi``.
 - ``hostile``: hand-made hostile files (test_hostile, make_corpus).
 - ``fuzz``: the fuzz target, mutator and loop (test_hostile, bench/fuzz.py).
+- ``fuzz_remote``: the remote layer's fuzzer: a server answering by a script
+  decoded from the input, its target and oracle (test_fuzz_remote,
+  bench/fuzz.py --format remote).
 - ``soak``: the soak run and its inputs (test_soak, bench/soak.py).
 - ``http_server``: a loopback HTTP server with faults on demand (test_remote,
   test_pybigwig, bench/remote.py runs it as a script).

@@ -255,8 +255,8 @@ class FaultServer:
             h.connection.shutdown(socket.SHUT_RDWR)
             h.close_connection = True
             return
+        self._record(path, status, len(body))  # before the body: once the client has it, requests() counts it
         h.wfile.write(body)
-        self._record(path, status, len(body))
 
 
 def main() -> None:

@@ -40,7 +40,9 @@ class DiskCache:
     claiming a 1 TiB file costs nothing until 1 TiB is read (a sparse copy
     of the file's size did). Bytes are written before their log line, so a
     range in the log is on disk; processes sharing the folder append under
-    an exclusive lock on the data file, each line one small O_APPEND write.
+    an exclusive lock on the data file, each line one small O_APPEND write
+    (and threads under a lock of their own: they share the descriptor,
+    and flock does not exclude holders of one open file from each other).
     ``key`` names the file and its version (URL, size, validators): a
     changed file is another key."""
 
@@ -50,6 +52,7 @@ class DiskCache:
         self._log = os.path.join(directory, name + ".v2.index")
         self._size = size
         self._lock = threading.Lock()
+        self._append = threading.Lock()  # flock is per open file: it does not keep this process's threads apart
         self.extents: list[tuple[int, int, int]] = []  # sorted, disjoint (start, end, where)
         try:
             os.makedirs(directory, exist_ok=True)
@@ -129,19 +132,43 @@ class DiskCache:
         for a, b in self.missing(off, off + len(data)):
             piece = data[a - off: b - off]
             try:
-                fcntl.flock(self._fd, fcntl.LOCK_EX)
-                try:
-                    where = os.lseek(self._fd, 0, os.SEEK_END)
-                    if os.pwrite(self._fd, piece, where) != len(piece):
-                        raise OSError("short write (disk full?)")
-                    fd = os.open(self._log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-                    try:
-                        os.write(fd, _line(a, b, where))
-                    finally:
-                        os.close(fd)
-                finally:
-                    fcntl.flock(self._fd, fcntl.LOCK_UN)
+                with self._append:
+                    where = self._append_locked(a, b, piece)
             except OSError as e:
                 raise DiskError(str(e)) from None
             with self._lock:
                 self._add(a, b, where)
+
+    def _append_locked(self, a: int, b: int, piece: bytes) -> int:
+        """Appends file bytes [a, b) to the data file, then their log line;
+        where they went. Under flock (other processes) and self._append
+        (this one's threads): two appends seeking the same end would write
+        over each other, and both log lines would point at one of them."""
+        fcntl.flock(self._fd, fcntl.LOCK_EX)
+        try:
+            where = os.lseek(self._fd, 0, os.SEEK_END)
+            if os.pwrite(self._fd, piece, where) != len(piece):
+                raise OSError("short write (disk full?)")
+            fd = os.open(self._log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            try:
+                os.write(fd, _line(a, b, where))
+            finally:
+                os.close(fd)
+        finally:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+        return where
+
+    def forked(self) -> None:
+        """In a forked child: fresh locks (a parent's thread may have held
+        one at the fork), and a descriptor of its own: the inherited one is
+        the parent's open file, whose flock would not exclude the parent."""
+        self._lock = threading.Lock()
+        self._append = threading.Lock()
+        try:
+            fd = os.open(self._data, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644)
+        except OSError:
+            return
+        self._finalizer.detach()
+        os.close(self._fd)
+        self._fd = fd
+        self._finalizer = weakref.finalize(self, os.close, self._fd)

@@ -26,3 +26,14 @@ def describe(e: BaseException) -> str:
     if isinstance(e, TimeoutError) or "timed out" in str(e):
         return "timed out"
     return str(e) or type(e).__name__
+
+
+def detached(e: BaseException, name: str) -> RemoteError:
+    """A copy of a failure to keep (a source's recent failure) without its
+    traceback: the traceback's frames hold the caller's locals, among them
+    the core object whose reader holds the source, a cycle through C++ that
+    the garbage collector cannot see; the source, its connections and the
+    caller's arrays were never freed."""
+    if isinstance(e, OSError):
+        return remote_error(e.errno, e.strerror or str(e))
+    return RemoteError(_errno.EIO, f"{name}: {describe(e)}")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import errno as _errno
 import http.client
+import select
 import ssl
 import threading
 import time
@@ -45,6 +46,24 @@ def looks_like_html(first: bytes, content_type: Optional[str]) -> bool:
     ct = (content_type or "").split(";")[0].strip().lower()
     return ct in ("text/html", "application/xhtml+xml", "text/xml", "application/xml") or head.startswith(
         (b"<!doctype html", b"<html", b"<head", b"<?xml"))
+
+
+def still_open(conn: http.client.HTTPConnection) -> bool:
+    """Whether an idle keep-alive connection can carry another request.
+    Servers close idle connections (after seconds, or after some number of
+    requests): the next request on one failed, costing one of its retries
+    (with retries=0, the read). A closed connection has an EOF to read, a
+    confused one leftover bytes; an open one has nothing (polled without
+    waiting: the socket's own timeout would make a peeking recv wait)."""
+    sock = conn.sock
+    if sock is None or not hasattr(select, "poll"):
+        return True  # not connected yet (http.client connects), or no poll here
+    p = select.poll()
+    try:
+        p.register(sock, select.POLLIN)
+        return not p.poll(0)
+    except (OSError, ValueError):
+        return False
 
 
 def redact(url: str) -> str:
@@ -107,17 +126,20 @@ class HttpSource(Source):
         if self._whole is None:
             super().prefetch(ranges)
 
-    def _checkout(self, url: str) -> tuple[tuple, http.client.HTTPConnection, str]:
-        """An idle keep-alive connection to url's host (any thread's), or a new one."""
+    def _checkout(self, url: str, fresh: bool = False) -> tuple[tuple, http.client.HTTPConnection, str]:
+        """An idle keep-alive connection to url's host (any thread's), or a new one (always when fresh)."""
         p = urlsplit(url)
         if p.scheme not in ("http", "https"):
             raise RemoteError(_errno.EINVAL, f"{self.name}: redirected to {p.scheme}://, which is not http(s)")
         key = (p.scheme, p.hostname, p.port)
         target = (p.path or "/") + (f"?{p.query}" if p.query else "")
         with self._idle_lock:
-            idle = self._idle.get(key)
-            if idle:
-                return key, idle.pop(), target
+            idle = [] if fresh else self._idle.get(key) or []
+            while idle:
+                conn = idle.pop()
+                if still_open(conn):
+                    return key, conn, target
+                conn.close()
         timeout = min(self.opts.timeout, self.opts.deadline)
         if p.scheme == "https":
             conn = http.client.HTTPSConnection(p.hostname, p.port, timeout=timeout, context=ssl.create_default_context())
@@ -151,23 +173,35 @@ class HttpSource(Source):
         server sends them."""
         url = self._url
         end = time.monotonic() + self.opts.deadline
-        for _ in range(self._MAX_REDIRECTS + 1):
+        hops, replayed = 0, False
+        while hops <= self._MAX_REDIRECTS:
             left = end - time.monotonic()
             if left <= 0:
                 raise Retry(f"no whole answer within the deadline of {self.opts.deadline:g} s")
-            key, conn, target = self._checkout(url)
+            key, conn, target = self._checkout(url, fresh=replayed)
+            reused = conn.sock is not None
             reusable = False
             try:
                 with watchdog.arm(left, conn) as guard:
                     try:
-                        conn.request("GET", target, headers=self._headers(url, off, n))
-                        resp = conn.getresponse()
+                        try:
+                            conn.request("GET", target, headers=self._headers(url, off, n))
+                            resp = conn.getresponse()
+                        except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                            # A kept-alive connection the server closed as we sent (too
+                            # late for still_open to see): once more on a new connection,
+                            # not an attempt (as browsers do; the server answered nothing).
+                            if not reused or replayed or guard.fired:
+                                raise
+                            replayed = True
+                            continue
                         if resp.status in (301, 302, 303, 307, 308):
+                            hops += 1
                             loc = resp.getheader("Location")
                             resp.read()
                             if not loc:
                                 raise RemoteError(_errno.EIO, f"{self.name}: HTTP {resp.status} without a Location")
-                            url = urljoin(url, loc)
+                            url = self._redirect_target(url, loc, resp.status)
                             if resp.status in (301, 308):  # permanent: later requests go there directly
                                 self._url = url
                             reusable = not resp.will_close
@@ -185,6 +219,21 @@ class HttpSource(Source):
                 else:
                     conn.close()
         raise RemoteError(_errno.EIO, f"{self.name}: more than {self._MAX_REDIRECTS} redirects")
+
+    def _redirect_target(self, url: str, loc: str, status: int) -> str:
+        """The URL a redirect names, checked here: a Location with a bad
+        port, a broken IPv6 literal or no host made urllib raise a
+        ValueError (or http.client a TypeError) naming neither the file nor
+        the cause. Not retried: the server said so."""
+        try:
+            new = urljoin(url, loc)
+            p = urlsplit(new)
+            p.port  # noqa: B018 - parses the port: ValueError when it is not one
+        except ValueError as e:
+            raise RemoteError(_errno.EIO, f"{self.name}: HTTP {status} redirects to an invalid URL ({e})") from None
+        if p.scheme.lower() in ("http", "https") and not p.hostname:
+            raise RemoteError(_errno.EIO, f"{self.name}: HTTP {status} redirects to a URL without a host")
+        return new
 
     def _body(self, resp: http.client.HTTPResponse, off: int, n: int) -> bytes:
         status = resp.status
@@ -206,7 +255,7 @@ class HttpSource(Source):
             return self._read_all(resp, b - a + 1)
         if status == 200:
             length = resp.getheader("Content-Length")
-            total = int(length) if length and length.isdigit() else None
+            total = int(length) if length and length.isascii() and length.isdigit() else None  # not "²": isdigit, but no int
             if total is None or total > self.opts.whole_file_limit:
                 raise RemoteError(_errno.EIO, f"{self.name}: the server ignores Range requests (HTTP 200 with the "
                                   f"whole file, {total if total is not None else 'unknown'} bytes); files over "
@@ -258,6 +307,12 @@ def content_range(value: Optional[str], name: str) -> tuple[int, int, int]:
         a, b = span.split("-", 1)
         if unit != "bytes" or total.strip() == "*":
             raise ValueError
-        return int(a), int(b), int(total)
+        a, b, size = int(a), int(b), int(total)
+        # The range lies inside the file (b < total), and the file fits an
+        # int64: a total of -1 or 2^64 reached the core as a size it could
+        # not convert (a RuntimeError from pybind11).
+        if not b < size < 1 << 63:
+            raise ValueError
+        return a, b, size
     except (AttributeError, ValueError):
         raise RemoteError(_errno.EIO, f"{name}: HTTP 206 without a valid Content-Range ({value!r})") from None

@@ -18,7 +18,7 @@ from typing import Optional
 
 from bwl import _check
 from bwl._remote.disk import DiskCache, DiskError
-from bwl._remote.errors import RemoteError, Retry, describe, remote_error
+from bwl._remote.errors import RemoteError, Retry, describe, detached, remote_error
 from bwl._remote.options import RemoteOptions
 
 
@@ -245,9 +245,7 @@ class Source:
         if self._failure is not None:
             when, exc = self._failure
             if time.monotonic() - when < self.opts.timeout:
-                if isinstance(exc, OSError):
-                    raise remote_error(exc.errno, exc.strerror or str(exc))
-                raise exc
+                raise remote_error(exc.errno, exc.strerror or str(exc))
             self._failure = None
 
     def _run(self, claim, background: bool = False) -> bytes:
@@ -261,7 +259,7 @@ class Source:
             return data
         except BaseException as e:
             with CACHE.lock:
-                self._failure = (time.monotonic(), e)
+                self._failure = (time.monotonic(), detached(e, self.name))
             if not background:
                 raise
             return b""
@@ -369,6 +367,8 @@ class Source:
         raise NotImplementedError
 
     def _forked(self) -> None:  # in a forked child (see _after_fork_in_child)
+        if self._disk is not None:
+            self._disk.forked()
         for _, ev in self._fl.values():
             ev.set()
         self._fl_starts.clear()
