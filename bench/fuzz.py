@@ -254,6 +254,31 @@ def surface_of(path: str) -> str:
         return harness.surface(fh.read(4))
 
 
+def replay(d: Path) -> int:
+    """Every input a local run left in ``d`` (corpus*/, seeds*/) through the
+    target once: only expected outcomes. Not a pytest test: the corpus is
+    not in git, so in CI there would be nothing to replay."""
+    import tempfile
+
+    from support.fuzz import Finding, run_one
+
+    files = sorted(p for p in list(d.glob("corpus*/*")) + list(d.glob("seeds*/*.b[wb]")) if p.is_file())
+    if not files:
+        print(f"{d}: no corpus to replay (run bench/fuzz.py first)")
+        return 1
+    counts, found = {"ok": 0, "error": 0}, []
+    with tempfile.TemporaryDirectory() as tmp:
+        for p in files:
+            try:
+                counts[run_one(p.read_bytes(), os.path.join(tmp, "replay.bw"), slow_s=60)] += 1
+            except Finding as e:
+                found.append([p.name, str(e)[:100]])
+    print(f"replayed {len(files)} inputs of {d}: {counts}")
+    if found:
+        print_table(found, ["input", "finding"])
+    return 1 if found else 0
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--seconds", type=int, default=600)
@@ -265,12 +290,17 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--timeout", type=int, default=10, help="seconds per input before libFuzzer calls it a hang")
     ap.add_argument("--rss-limit-mb", type=int, default=2048)
+    ap.add_argument("--replay", nargs="?", const=str(OUT), metavar="DIR",
+                    help="replay a local corpus (default bench/results/fuzz: corpus*/ and seeds*/) and exit; "
+                         "1 on any finding (tests/sanitize.sh runs it under ASan)")
     ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     if "--worker" in sys.argv:
         i = sys.argv.index("--")
         worker(ap.parse_args(sys.argv[1:i]), sys.argv[i + 1:])
         return 0
     a = ap.parse_args()
+    if a.replay:
+        return replay(Path(a.replay))
     if a.format == "remote":  # http faults, not file bytes: its own rig, engines and results (bench/fuzz_remote.py)
         import fuzz_remote
 

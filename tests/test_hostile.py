@@ -833,15 +833,3 @@ def test_corpus_replay(tmp_path, entry):
         assert r["results"] == entry["results"], (entry["file"], r["results"])
 
 
-def test_fuzz_corpus_replay(tmp_path):
-    """Replays what a local bench/fuzz.py run left (bench/results/fuzz, not
-    in git; or $BWL_FUZZ_CORPUS) when there is one: only expected outcomes.
-    With tests/sanitize.sh every input also goes through the ASan build.
-    Findings worth keeping go to tests/corpus (see tests/make_corpus.py)."""
-    d = Path(os.environ.get("BWL_FUZZ_CORPUS", Path(__file__).resolve().parent.parent / "bench" / "results" / "fuzz"))
-    files = sorted(p for p in list(d.glob("corpus*/*")) + list(d.glob("seeds*/*.b[wb]")) if p.is_file())
-    counts = {"ok": 0, "error": 0}
-    for p in files:
-        counts[run_one(p.read_bytes(), str(tmp_path / "replay.bw"), slow_s=TIME_LIMIT)] += 1
-    assert sum(counts.values()) == len(files)
-    print(f"replayed {len(files)} local fuzz-corpus inputs: {counts}")

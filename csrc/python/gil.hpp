@@ -6,19 +6,18 @@
 // destructor, so that unwind called std::terminate: a user's daemon thread
 // inside Collection.values aborted the process at exit (exit 134). These
 // guards check first: a thread that may no longer take the GIL parks (as
-// Python 3.14 does itself; the process is ending and exit() ends it), and a
-// core worker that wants the GIL for a remote read gets an error instead
-// (its batch fails; the caller then parks). The finalizing thread, the main
-// thread, takes the GIL as always. A thread that passes the check just
-// before finalization starts may still be unwound by Python; NoGil's
-// destructor is noexcept(false) so that the unwind runs to its end
-// (pybind11's dispatcher and ThreadPool::Job rethrow it).
+// Python 3.14 does itself; the process is ending and exit() ends it),
+// whether it returns from a bwl call (NoGil) or is a core worker that wants
+// the GIL for a remote read (WithGil; its caller waits on it, parked in
+// turn). The finalizing thread, the main thread, takes the GIL as always.
+// A thread that passes the check just before finalization starts may still
+// be unwound by Python; NoGil's destructor is noexcept(false) so that the
+// unwind runs to its end (pybind11's dispatcher and ThreadPool::Job rethrow
+// it).
 #pragma once
 
 #include <Python.h>
 #include <unistd.h>
-
-#include "bwl/error.hpp"
 
 namespace bwl_py {
 
@@ -36,8 +35,11 @@ inline bool gil_closed() {
     return exiting && PyThread_get_thread_ident() != main_thread_ident;
 }
 
-// Never returns: the thread waits for the process to end.
-[[noreturn]] inline void park_thread() {
+// Never returns: the thread waits for the process to end. Not declared
+// [[noreturn]]: before a noreturn call ASan unpoisons the stack through its
+// intercepted sigaltstack, which (GCC 12's libasan) reports stale frames
+// below the stack pointer as an overflow.
+inline void park_thread() {
     for (;;) ::pause();
 }
 
@@ -57,12 +59,11 @@ private:
 };
 
 // The GIL taken for the scope from any thread, a core worker included
-// (replaces py::gil_scoped_acquire). Throws IoError once the interpreter
-// is exiting.
+// (replaces py::gil_scoped_acquire).
 class WithGil {
 public:
     WithGil() {
-        if (gil_closed()) throw bwl::IoError("the Python interpreter is exiting: no remote read can run now");
+        if (gil_closed()) park_thread();
         state_ = PyGILState_Ensure();
     }
     ~WithGil() { PyGILState_Release(state_); }
