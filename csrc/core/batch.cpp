@@ -307,9 +307,9 @@ private:
             WindowSpan sp = span(o.r->window);
             if (!reads_block(cb, blk, sp)) continue;
             int st = o.bins ? pool_block(b.data, b.size, swap, chrom_id, sp.lo, sp.hi, s_.window, o.bins, scale,
-                                         &o.budget, b.prefix, s_.summary, b.sorted, sp.lead)
+                                         &o.budget, b.extent, s_.summary, b.order, sp.lead)
                             : densify_block(b.data, b.size, swap, chrom_id, sp.lo, sp.hi, o.row + sp.lead, scale,
-                                            &o.budget, b.prefix, &s_.transform, b.sorted);
+                                            &o.budget, b.extent, &s_.transform, b.order);
             if (st != kSectionOk)
                 throw FormatError(file.path() + ": " + section_status_text(st) + " (block at offset " +
                                   std::to_string(cb.offset[blk]) + ")");

@@ -15,7 +15,7 @@ void BlockInflater::begin(const uint8_t* src, uint64_t n, uint8_t* dst, uint64_t
     dst_ = dst;
     cap_ = cap;
     done_ = false;
-    err_ = inflate_begin(st_.get(), src, n, true);
+    err_ = inflate_begin(st_.get(), src, n, Wrapper::Zlib);
     if (err_ != kInflateOk) throw_inflate(err_, cap);
 }
 
@@ -23,7 +23,7 @@ void BlockInflater::resume(const uint8_t* src, uint64_t n, uint8_t* dst, uint64_
     dst_ = dst;
     cap_ = cap;
     done_ = false;
-    err_ = p.out_pos <= cap ? inflate_resume(st_.get(), src, n, true, p) : kInflateOverflow;
+    err_ = p.out_pos <= cap ? inflate_resume(st_.get(), src, n, Wrapper::Zlib, p) : kInflateOverflow;
     if (err_ != kInflateOk) throw_inflate(err_, cap);
 }
 

@@ -88,17 +88,17 @@ void start(InflateSlot& s, const BigWigFile& file, uint64_t off, uint64_t size, 
 }
 
 // How far slot s must inflate next: 0 once it holds what its windows read
-// (*n: that length) or its whole stream (*prefix false).
-uint64_t next_stop(const InflateSlot& s, uint64_t* n, bool* prefix) {
+// (*n: that length; *extent Prefix) or its whole stream (Whole).
+uint64_t next_stop(const InflateSlot& s, uint64_t* n, Extent* extent) {
     uint64_t need = block_bytes_needed(s.buf.data(), s.got, s.file->header().swap, s.chrom_id, s.qe);
     if (need <= s.got) {
         *n = need;
-        *prefix = true;
+        *extent = Extent::Prefix;
         return 0;
     }
     if (s.inflater.done()) {
         *n = s.got;
-        *prefix = false;
+        *extent = Extent::Whole;
         return 0;
     }
     return std::max(need, s.got + kInflateStep);  // steps of at least kInflateStep: each re-walks the sections
@@ -116,12 +116,12 @@ const PlannedInflate* read_next(Lane& l, const BigWigFile& file, uint64_t off) {
 }
 
 // Inflates block `off` until it holds what windows ending by `qe` read
-// (*n: that length; *prefix: it stopped early), together with the block
+// (*n: that length; *extent: Prefix when it stopped early), together with the block
 // this thread reads next, which waits in the other slot; from the end of
 // `from`, a cached prefix of it, where there is one. Returns the slot
 // holding the block.
 const InflateSlot& inflate_prefix(Lane& l, const BigWigFile& file, uint64_t off, uint64_t size, uint32_t chrom_id,
-                                  uint64_t qe, uint64_t* n, bool* prefix, const CachedBlock* from) {
+                                  uint64_t qe, uint64_t* n, Extent* extent, const CachedBlock* from) {
     if (l.slot[1 - l.cur].holds(&file, off, qe)) l.cur = 1 - l.cur;  // inflated (in part) with the last one
     InflateSlot& a = l.slot[l.cur];
     InflateSlot& b = l.slot[1 - l.cur];
@@ -137,9 +137,9 @@ const InflateSlot& inflate_prefix(Lane& l, const BigWigFile& file, uint64_t off,
     try {
         bool pair = next && b.holds(next->file, next->offset, next->qe);
         uint64_t bn;
-        bool bp;
-        for (uint64_t stop; (stop = next_stop(a, n, prefix)) != 0;) {
-            uint64_t stop_b = pair ? next_stop(b, &bn, &bp) : 0;
+        Extent be;
+        for (uint64_t stop; (stop = next_stop(a, n, extent)) != 0;) {
+            uint64_t stop_b = pair ? next_stop(b, &bn, &be) : 0;
             if (stop_b) {
                 BlockInflater::extend_pair(a.inflater, stop, b.inflater, stop_b);
                 if (b.inflater.failed()) b.live = false;
@@ -213,7 +213,7 @@ LoadedBlock BlockSource::load(BlockAt at, uint64_t qe, bool many) {
         const PreloadedBlock& b = pre->block(at.file_chrom, at.blk);
         r.data = b.data;
         r.size = b.size;
-        r.sorted = b.sorted;
+        r.order = b.sorted ? Order::Sorted : Order::Unknown;
         return r;
     }
     const BigWigFile& file = c_.file(at.track);
@@ -229,8 +229,8 @@ LoadedBlock BlockSource::load(BlockAt at, uint64_t qe, bool many) {
         if (need <= c.bytes.size()) {
             r.data = c.bytes.data();
             r.size = need;
-            r.sorted = c.sorted;
-            r.prefix = !c.complete;
+            r.order = c.sorted ? Order::Sorted : Order::Unknown;
+            r.extent = c.complete ? Extent::Whole : Extent::Prefix;
             return r;
         }
         shorter.swap(r.keep);
@@ -241,18 +241,20 @@ LoadedBlock BlockSource::load(BlockAt at, uint64_t qe, bool many) {
         keep = r.size = file.load_block(off, size, l.raw, l.buf);
         r.data = l.buf.data();
     } else {
-        const InflateSlot& s = inflate_prefix(l, file, off, size, chrom_id, qe, &r.size, &r.prefix, shorter.get());
+        const InflateSlot& s = inflate_prefix(l, file, off, size, chrom_id, qe, &r.size, &r.extent, shorter.get());
         r.data = s.buf.data();
         keep = s.got;
         point = s.inflater.point();
         if (shorter && s.resumed) cache->add_resume();  // shorter came from the cache
     }
+    const auto sorted = [&](uint64_t n) { return block_sorted(r.data, n, swap, r.extent) ? Order::Sorted : Order::Unknown; };
     if (cache) {
-        r.sorted = block_sorted(r.data, keep, swap, r.prefix);
+        r.order = sorted(keep);
         cache->put(at.track, off, size,
-                   std::make_shared<const CachedBlock>(CachedBlock{{r.data, r.data + keep}, !r.prefix, r.sorted, point}));
+                   std::make_shared<const CachedBlock>(CachedBlock{
+                       {r.data, r.data + keep}, r.extent == Extent::Whole, r.order == Order::Sorted, point}));
     } else if (many) {
-        r.sorted = block_sorted(r.data, r.size, swap, r.prefix);
+        r.order = sorted(r.size);
     }
     return r;
 }

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "bwl/detail/block_cache.hpp"
+#include "hd/section.hpp"
 
 namespace bwl {
 
@@ -26,8 +27,8 @@ struct BlockAt {
 struct LoadedBlock {
     const uint8_t* data = nullptr;
     uint64_t size = 0;
-    bool prefix = false;  // data holds the sections up to what its windows read, not the whole block
-    bool sorted = false;  // its items may be binary-searched (section.hpp's block_sorted)
+    Extent extent = Extent::Whole;  // Prefix: the sections up to what its windows read
+    Order order = Order::Unknown;    // Sorted: its items may be binary-searched
     Block keep;           // a cached block, alive while data is read
 };
 

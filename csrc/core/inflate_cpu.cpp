@@ -108,7 +108,7 @@ int inflate_finish(InflateState* s, const uint8_t* out) {
     uint32_t expect;
     int st = inflate_trailer(s, &expect);
     if (st != kInflateOk) return st;
-    if (s->zlib && adler32(1, out, s->out_pos) != expect) return kInflateBadChecksum;
+    if (s->wrapper == Wrapper::Zlib && adler32(1, out, s->out_pos) != expect) return kInflateBadChecksum;
     return kInflateOk;
 }
 

@@ -33,7 +33,7 @@ uint64_t inflate_gzip(const uint8_t* src, uint64_t n, uint8_t* dst, uint64_t cap
     uint64_t h = gzip_header_size(src, n);
     if (!h) throw FormatError("corrupt or truncated compressed stream: bad gzip header");
     InflateState& s = state();
-    int st = inflate_begin(&s, src + h, n - h, false);
+    int st = inflate_begin(&s, src + h, n - h, Wrapper::Raw);
     if (st == kInflateOk) st = detail::inflate_run(&s, dst, cap, ~uint64_t(0));
     if (st != kInflateOk) detail::throw_inflate(st, cap);
     uint64_t out = s.out_pos;

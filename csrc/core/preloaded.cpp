@@ -35,7 +35,7 @@ PreloadedTrack::PreloadedTrack(const BigWigFile& file, ThreadPool& pool) {
         thread_local ByteBuffer raw, buf;
         uint64_t n = file.load_block(blocks[k].first, blocks[k].second, raw, buf);
         bytes[k].assign(buf.data(), buf.data() + n);
-        sorted[k] = !bed && block_sorted(buf.data(), n, swap, false);
+        sorted[k] = !bed && block_sorted(buf.data(), n, swap);
     });
     std::vector<uint64_t> at(blocks.size() + 1, 0);
     for (size_t k = 0; k < blocks.size(); ++k) at[k + 1] = at[k] + bytes[k].size();

@@ -303,7 +303,7 @@ struct CudaBatcher::Impl {
 
             cudaGetLastError();  // a launch error left by earlier work on this thread is not these launches'
             if (timing) check(cudaEventRecord(marks[0], stream), "cudaEventRecord");
-            cuda::launch_inflate(reinterpret_cast<const cuda::InflateJob*>(dm + lay.jobs), nj, true, err, stream);
+            cuda::launch_inflate(reinterpret_cast<const cuda::InflateJob*>(dm + lay.jobs), nj, Wrapper::Zlib, err, stream);
             if (timing) check(cudaEventRecord(marks[1], stream), "cudaEventRecord");
             cuda::launch_extent(dblocks, nblocks, ch.block_begin, err, stream);
             if (timing) check(cudaEventRecord(marks[2], stream), "cudaEventRecord");
@@ -348,7 +348,7 @@ void CudaBatcher::set_timing(bool on) { impl_->set_timing(on); }
 CudaBatcher::Timing CudaBatcher::last_timing() const { return impl_->last; }
 
 CudaInflateResult cuda_inflate_streams(const std::vector<const uint8_t*>& src, const std::vector<uint64_t>& src_len,
-                                       const std::vector<uint64_t>& cap, bool zlib, int repeats, bool want_output,
+                                       const std::vector<uint64_t>& cap, Wrapper wrapper, int repeats, bool want_output,
                                        int device) {
     if (src.size() != src_len.size() || src.size() != cap.size())
         throw RangeError("src, src_len and cap differ in length");
@@ -405,7 +405,7 @@ CudaInflateResult cuda_inflate_streams(const std::vector<const uint8_t*>& src, c
     for (int k = 0; k < std::max(repeats, 1); ++k) {
         cudaGetLastError();  // a launch error left by earlier work on this thread is not this launch's
         check(cudaEventRecord(h.a, h.s), "cudaEventRecord");
-        cuda::launch_inflate(static_cast<const cuda::InflateJob*>(d_jobs.p), uint32_t(n), zlib, nullptr, h.s);
+        cuda::launch_inflate(static_cast<const cuda::InflateJob*>(d_jobs.p), uint32_t(n), wrapper, nullptr, h.s);
         check(cudaGetLastError(), "kernel launch");
         check(cudaEventRecord(h.b, h.s), "cudaEventRecord");
         check(cudaEventSynchronize(h.b), "cudaEventSynchronize");

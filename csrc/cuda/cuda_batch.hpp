@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "bwl/collection.hpp"
+#include "hd/inflate_hd.hpp"  // Wrapper
 
 namespace bwl {
 
@@ -79,7 +80,7 @@ struct CudaInflateResult {
     std::vector<uint8_t> output;       // all outputs (if asked)
 };
 CudaInflateResult cuda_inflate_streams(const std::vector<const uint8_t*>& src, const std::vector<uint64_t>& src_len,
-                                       const std::vector<uint64_t>& cap, bool zlib, int repeats, bool want_output,
+                                       const std::vector<uint64_t>& cap, Wrapper wrapper, int repeats, bool want_output,
                                        int device = -1);
 
 }  // namespace bwl

@@ -61,14 +61,14 @@ __device__ void report(ErrorRecord* e, int kind, int code, uint64_t block) {
     }
 }
 
-__global__ void __launch_bounds__(kThreads) inflate_kernel(const InflateJob* jobs, uint32_t n, bool zlib, ErrorRecord* err) {
+__global__ void __launch_bounds__(kThreads) inflate_kernel(const InflateJob* jobs, uint32_t n, Wrapper wrapper, ErrorRecord* err) {
     __shared__ InflateShared sh[kWarpsPerCta];
     WarpGroup g;
     for_each_warp_item(n, [&](uint64_t j, uint32_t warp) {
         const InflateJob job = jobs[j];
         uint64_t len = 0;
         bool cut = false;
-        int st = inflate_group(g, &sh[warp], job.src, job.src_len, job.dst, job.cap, &len, zlib, job.need, &cut);
+        int st = inflate_group(g, &sh[warp], job.src, job.src_len, job.dst, job.cap, &len, wrapper, job.need, &cut);
         if (g.rank() == 0) {
             *job.out_len = len;
             *job.status = st;
@@ -123,8 +123,8 @@ unsigned grid_for(uint32_t n) {
 
 }  // namespace
 
-void launch_inflate(const InflateJob* jobs, uint32_t n, bool zlib, ErrorRecord* err, cudaStream_t s) {
-    if (n) inflate_kernel<<<grid_for(n), kThreads, 0, s>>>(jobs, n, zlib, err);
+void launch_inflate(const InflateJob* jobs, uint32_t n, Wrapper wrapper, ErrorRecord* err, cudaStream_t s) {
+    if (n) inflate_kernel<<<grid_for(n), kThreads, 0, s>>>(jobs, n, wrapper, err);
 }
 
 void launch_extent(DensifyBlock* blocks, uint32_t n, uint64_t block_base, ErrorRecord* err, cudaStream_t s) {

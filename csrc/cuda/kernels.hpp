@@ -9,6 +9,7 @@
 #include <cstdint>
 
 #include "hd/densify_hd.hpp"
+#include "hd/inflate_hd.hpp"
 
 namespace bwl {
 namespace cuda {
@@ -41,7 +42,7 @@ constexpr int kWarpsPerCta = 4;
 constexpr uint32_t kTileBases = 2048;  // per warp: 8 KiB of shared memory (512 bins when pooled)
 
 // err may be null. All launches are asynchronous on `s`.
-void launch_inflate(const InflateJob* jobs, uint32_t n, bool zlib, ErrorRecord* err, cudaStream_t s);
+void launch_inflate(const InflateJob* jobs, uint32_t n, Wrapper wrapper, ErrorRecord* err, cudaStream_t s);
 void launch_extent(DensifyBlock* blocks, uint32_t n, uint64_t block_base, ErrorRecord* err, cudaStream_t s);
 void launch_densify(const DensifyParams& p, const DensifyRow* rows, uint32_t n, const uint32_t* row_blocks,
                     const DensifyBlock* blocks, uint64_t block_base, ErrorRecord* err, cudaStream_t s);

@@ -100,7 +100,7 @@ BWL_HD int block_extent(G& g, const DensifyBlock& blk, uint64_t* scratch, uint64
     const bool swap = blk.swap != 0;
     uint64_t a = ~uint64_t(0), b = 0;
     bool in_order = true;
-    int st = for_each_section(blk.data, blk.len, swap, blk.prefix != 0,
+    int st = for_each_section(blk.data, blk.len, swap, blk.prefix ? Extent::Prefix : Extent::Whole,
                               [&](const SectionHeader& h, const uint8_t* items) {
         for (uint32_t i = rank; i < h.item_count; i += size) {
             uint64_t s, e;
@@ -155,7 +155,7 @@ BWL_HD int densify_tile_block(G& g, float* tile, uint64_t ts, uint64_t te, const
     while (n > 0) {
         SectionHeader h;
         uint64_t used;
-        int st = block_section(p, n, swap, blk.prefix != 0, &h, &used);
+        int st = block_section(p, n, swap, blk.prefix ? Extent::Prefix : Extent::Whole, &h, &used);
         if (st != kSectionOk) return st;
         const uint8_t* items = p + kSectionHeaderSize;
         if (h.chrom_id == r.chrom_id) {
@@ -281,7 +281,7 @@ BWL_HD int pool_row(G& g, double* acc, uint32_t bin_cap, PoolItems* items, const
             while (n > 0) {
                 SectionHeader h;
                 uint64_t used;
-                int st = block_section(q, n, swap, blk.prefix != 0, &h, &used);
+                int st = block_section(q, n, swap, blk.prefix ? Extent::Prefix : Extent::Whole, &h, &used);
                 if (st != kSectionOk) {
                     status = st;
                     bad = row_blocks[bi];

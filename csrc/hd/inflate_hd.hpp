@@ -45,6 +45,10 @@ BWL_HD const char* inflate_status_text(int s) {
     }
 }
 
+// A deflate stream's wrapper: Zlib (RFC 1950: bigWig blocks) has a header
+// and an adler32 trailer; Raw (RFC 1951: inside gzip members) has neither.
+enum class Wrapper : uint32_t { Raw = 0, Zlib = 1 };
+
 // RFC 1950 (zlib stream).
 constexpr uint32_t kZlibHeaderSize = 2;        // CMF, FLG
 constexpr uint32_t kZlibTrailerSize = 4;       // ADLER32, big-endian
@@ -407,7 +411,8 @@ struct InflateState {
     InflateBits br;
     uint64_t out_pos;
     uint64_t block_bit;  // where the current block's header starts (InflatePoint)
-    uint32_t mode, last, fixed, zlib;
+    uint32_t mode, last, fixed;
+    Wrapper wrapper;
 };
 
 BWL_HD int build_fixed_tables(InflateState* s) {
@@ -500,17 +505,17 @@ BWL_HD int read_block_tables(InflateState* s, InflateBits& br, uint32_t type) {
     return st;
 }
 
-// Starts a stream: `zlib` = RFC 1950 wrapper (header and adler32 trailer),
-// else raw deflate.
-BWL_HD int inflate_begin(InflateState* s, const uint8_t* in, uint64_t n, bool zlib) {
+// Starts a stream (its wrapper: Zlib, a header and an adler32 trailer, or
+// Raw deflate).
+BWL_HD int inflate_begin(InflateState* s, const uint8_t* in, uint64_t n, Wrapper wrapper) {
     s->out_pos = 0;
     s->mode = kModeHeader;
     s->last = 0;
     s->fixed = 0;
-    s->zlib = zlib;
+    s->wrapper = wrapper;
     s->br.init(in, n, 0);
     s->block_bit = 0;
-    if (!zlib) return kInflateOk;
+    if (wrapper == Wrapper::Raw) return kInflateOk;
     if (n < kZlibHeaderSize) return kInflateTruncated;
     uint32_t cmf = in[0], flg = in[1];
     if ((cmf & 15) != kZlibMethodDeflate || (cmf >> 4) > kZlibMaxCinfo || (cmf * 256 + flg) % kZlibCheckDivisor != 0 ||
@@ -536,8 +541,8 @@ BWL_HD InflatePoint inflate_point(const InflateState* s) {
 // inflate_point()): the current block's header and tables are read again
 // at p.block_bit, then decoding goes on at p.next_bit with out[0,
 // p.out_pos) already holding the output (matches reach back into it).
-BWL_HD int inflate_resume(InflateState* s, const uint8_t* in, uint64_t n, bool zlib, const InflatePoint& p) {
-    int st = inflate_begin(s, in, n, zlib);
+BWL_HD int inflate_resume(InflateState* s, const uint8_t* in, uint64_t n, Wrapper wrapper, const InflatePoint& p) {
+    int st = inflate_begin(s, in, n, wrapper);
     if (st != kInflateOk) return st;
     if (!p.valid || p.next_bit > n * 8 || p.block_bit > p.next_bit) return kInflateBadBlock;
     s->out_pos = p.out_pos;
@@ -628,7 +633,7 @@ BWL_HD int inflate_decode(InflateState* s, uint8_t* out, uint64_t cap, InflateCo
 // The adler32 of a zlib stream, big-endian after the final block.
 BWL_HD int inflate_trailer(InflateState* s, uint32_t* adler) {
     *adler = 0;
-    if (!s->zlib) return kInflateOk;
+    if (s->wrapper == Wrapper::Raw) return kInflateOk;
     InflateBits& br = s->br;
     if (br.overrun()) return kInflateTruncated;
     br.align();
@@ -697,11 +702,11 @@ BWL_HD uint32_t adler32_join(uint64_t n, const uint32_t* pa, const uint32_t* pb,
 }
 
 // Inflates in[0, n) into out[0, cap) on one thread. *out_len gets the
-// output size (also on error: how far it got). `zlib` false: raw deflate.
+// output size (also on error: how far it got).
 BWL_HD int inflate_hd(const uint8_t* in, uint64_t n, uint8_t* out, uint64_t cap, uint64_t* out_len, InflateState* s,
-                      bool zlib = true) {
+                      Wrapper wrapper = Wrapper::Zlib) {
     InflateCopy q[kInflateQueue];
-    int st = inflate_begin(s, in, n, zlib);
+    int st = inflate_begin(s, in, n, wrapper);
     while (st == kInflateOk && s->mode != kModeDone) {
         uint32_t nq = 0;
         st = inflate_decode(s, out, cap, q, kInflateQueue, &nq);
@@ -711,7 +716,7 @@ BWL_HD int inflate_hd(const uint8_t* in, uint64_t n, uint8_t* out, uint64_t cap,
     if (st != kInflateOk) return st;
     uint32_t expect;
     if ((st = inflate_trailer(s, &expect)) != kInflateOk) return st;
-    if (zlib && adler32_hd(1, out, s->out_pos) != expect) return kInflateBadChecksum;
+    if (wrapper == Wrapper::Zlib && adler32_hd(1, out, s->out_pos) != expect) return kInflateBadChecksum;
     return kInflateOk;
 }
 
@@ -747,10 +752,10 @@ constexpr uint64_t kInflateNeedStep = 2048;
 // docs/decisions.md). `cut` may be null when `need` is InflateToEnd.
 template <class G, class Need = InflateToEnd>
 BWL_HD int inflate_group(G& g, InflateShared* sh, const uint8_t* in, uint64_t n, uint8_t* out, uint64_t cap,
-                         uint64_t* out_len, bool zlib = true, Need need = Need(), bool* cut = nullptr) {
+                         uint64_t* out_len, Wrapper wrapper = Wrapper::Zlib, Need need = Need(), bool* cut = nullptr) {
     const uint32_t rank = g.rank(), size = g.size();
     if (rank == 0) {
-        sh->status = inflate_begin(&sh->st, in, n, zlib);
+        sh->status = inflate_begin(&sh->st, in, n, wrapper);
         sh->nq = 0;
         sh->cut = 0;
         sh->stop = need(out, 0);  // ~0 for the whole stream
@@ -796,7 +801,7 @@ BWL_HD int inflate_group(G& g, InflateShared* sh, const uint8_t* in, uint64_t n,
     }
     if (cut) *cut = false;
     uint64_t len = sh->st.out_pos;
-    if (sh->status == kInflateOk && zlib) {
+    if (sh->status == kInflateOk && wrapper == Wrapper::Zlib) {
         adler32_partial(out, len, rank, size, &sh->pa[rank], &sh->pb[rank]);
         g.sync();
         if (rank == 0) {

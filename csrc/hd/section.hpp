@@ -26,6 +26,16 @@ BWL_HD const char* section_status_text(int s) {
                                   : "ok";
 }
 
+// What a block's bytes are: its whole data, or a prefix inflated only as
+// far as some windows read (block_bytes_needed): there the last section may
+// be cut, and keeps its whole items.
+enum class Extent : uint8_t { Whole = 0, Prefix = 1 };
+
+// Whether a block's items are known to be sorted, disjoint and non-empty
+// (block_sorted): then a reader binary-searches them (ItemSpan) instead of
+// walking the whole block.
+enum class Order : uint8_t { Unknown = 0, Sorted = 1 };
+
 struct SectionHeader {
     uint32_t chrom_id, start, end, item_step, item_span;
     uint8_t type;
@@ -78,9 +88,9 @@ BWL_HD void section_item(const SectionHeader& h, const uint8_t* items, bool swap
 // in *used the bytes to skip to the one after. In a prefix block the last
 // section may be cut (or hold only part of its header): it keeps its whole
 // items (for_each_item, block_sorted and the GPU's rows all read blocks so).
-BWL_HD int block_section(const uint8_t* p, uint64_t n, bool swap, bool prefix, SectionHeader* h, uint64_t* used) {
+BWL_HD int block_section(const uint8_t* p, uint64_t n, bool swap, Extent extent, SectionHeader* h, uint64_t* used) {
     int st = read_section_header(p, n, swap, h);
-    if (st == kSectionTruncated && prefix) {
+    if (st == kSectionTruncated && extent == Extent::Prefix) {
         if (n < kSectionHeaderSize) {  // nothing of it is wanted
             *h = SectionHeader{};
             h->chrom_id = ~0u;
@@ -100,13 +110,13 @@ BWL_HD int block_section(const uint8_t* p, uint64_t n, bool swap, bool prefix, S
 // pool_row): f(h, items) for each section in order, items pointing at its
 // first item; f returns false to stop early. Returns the first bad
 // section's SectionStatus, else kSectionOk (also when f stopped).
-// `prefix`: as block_section.
+// `extent`: as block_section.
 template <class F>
-BWL_HD int for_each_section(const uint8_t* p, uint64_t n, bool swap, bool prefix, F&& f) {
+BWL_HD int for_each_section(const uint8_t* p, uint64_t n, bool swap, Extent extent, F&& f) {
     while (n > 0) {
         SectionHeader h{};
         uint64_t used;
-        int st = block_section(p, n, swap, prefix, &h, &used);
+        int st = block_section(p, n, swap, extent, &h, &used);
         if (st != kSectionOk) return st;
         if (!f(h, p + kSectionHeaderSize)) return kSectionOk;
         p += used;
@@ -203,13 +213,13 @@ struct ItemSpan {
 // Calls f(chrom_id, start, end, value) for every item of every section in a
 // block of n bytes (with `span`: only those that can touch it, in order).
 // Returns a SectionStatus; stops at the first bad section.
-// `prefix`: p[0, n) is the start of a longer block (cut where
+// Extent::Prefix: p[0, n) is the start of a longer block (cut where
 // block_bytes_needed() said), so a section running past n is not an error:
 // its items up to n are the ones wanted.
 template <class F>
-BWL_HD int for_each_item(const uint8_t* p, uint64_t n, bool swap, F&& f, bool prefix = false,
+BWL_HD int for_each_item(const uint8_t* p, uint64_t n, bool swap, F&& f, Extent extent = Extent::Whole,
                          const ItemSpan* span = nullptr) {
-    return for_each_section(p, n, swap, prefix, [&](const SectionHeader& h, const uint8_t* items) {
+    return for_each_section(p, n, swap, extent, [&](const SectionHeader& h, const uint8_t* items) {
         uint32_t first = 0, last = h.item_count;
         if (span) {
             if (h.chrom_id != span->chrom) last = 0;
@@ -228,9 +238,9 @@ BWL_HD int for_each_item(const uint8_t* p, uint64_t n, bool swap, F&& f, bool pr
 
 // Whether every section's items are sorted, disjoint and non-empty (then
 // ItemSpan may be used). Bad sections answer false (the walk reports them).
-BWL_HD bool block_sorted(const uint8_t* p, uint64_t n, bool swap, bool prefix = false) {
+BWL_HD bool block_sorted(const uint8_t* p, uint64_t n, bool swap, Extent extent = Extent::Whole) {
     bool ok = true;
-    int st = for_each_section(p, n, swap, prefix, [&](const SectionHeader& h, const uint8_t* items) {
+    int st = for_each_section(p, n, swap, extent, [&](const SectionHeader& h, const uint8_t* items) {
         for (uint32_t i = 0; ok && i < h.item_count; ++i) ok = item_follows(h, items, swap, i);
         return ok;
     });
@@ -322,8 +332,8 @@ BWL_HD bool spend(uint64_t* budget, uint64_t bases) {
 // with the default first (NaN, for a single file's values()). Later items
 // win, as in pyBigWig.
 BWL_HD int densify_block(const uint8_t* p, uint64_t n, bool swap, uint32_t chrom, uint64_t qs,
-                         uint64_t qe, float* out, float scale = 1.0f, uint64_t* budget = nullptr, bool prefix = false,
-                         const ValueTransform* tr = nullptr, bool sorted = false) {
+                         uint64_t qe, float* out, float scale = 1.0f, uint64_t* budget = nullptr,
+                         Extent extent = Extent::Whole, const ValueTransform* tr = nullptr, Order order = Order::Unknown) {
     const ItemSpan span{chrom, qs, qe};
     bool over = false;
     int st = for_each_item(p, n, swap, [&](uint32_t c, uint64_t s, uint64_t e, float v) {
@@ -336,7 +346,7 @@ BWL_HD int densify_block(const uint8_t* p, uint64_t n, bool swap, uint32_t chrom
         v *= scale;
         if (tr) v = transform_value(*tr, v);
         for (uint64_t x = a; x < b; ++x) out[x - qs] = v;
-    }, prefix, sorted ? &span : nullptr);
+    }, extent, order == Order::Sorted ? &span : nullptr);
     return st != kSectionOk ? st : over ? kSectionOverlap : kSectionOk;
 }
 
@@ -347,7 +357,8 @@ BWL_HD int densify_block(const uint8_t* p, uint64_t n, bool swap, uint32_t chrom
 // per-base path.
 BWL_HD int pool_block(const uint8_t* p, uint64_t n, bool swap, uint32_t chrom, uint64_t qs, uint64_t qe,
                       uint32_t window, double* acc, float scale = 1.0f, uint64_t* budget = nullptr,
-                      bool prefix = false, Summary summary = Summary::Mean, bool sorted = false, uint64_t lead = 0) {
+                      Extent extent = Extent::Whole, Summary summary = Summary::Mean, Order order = Order::Unknown,
+                      uint64_t lead = 0) {
     const ItemSpan span{chrom, qs, qe};
     bool over = false;
     int st = for_each_item(p, n, swap, [&](uint32_t c, uint64_t s, uint64_t e, float v) {
@@ -364,7 +375,7 @@ BWL_HD int pool_block(const uint8_t* p, uint64_t n, bool swap, uint32_t chrom, u
             uint64_t lo = j * window > a ? j * window : a, hi = (j + 1) * window < b ? (j + 1) * window : b;
             summary_add(summary, acc + 2 * j, x, double(hi - lo));
         }
-    }, prefix, sorted ? &span : nullptr);
+    }, extent, order == Order::Sorted ? &span : nullptr);
     return st != kSectionOk ? st : over ? kSectionOverlap : kSectionOk;
 }
 

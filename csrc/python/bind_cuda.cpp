@@ -150,7 +150,8 @@ void bind_cuda(py::module_& m) {
               bwl::CudaInflateResult r;
               {
                   NoGil nogil;
-                  r = bwl::cuda_inflate_streams(src, len, caps, zlib, repeats, want_output, device);
+                  r = bwl::cuda_inflate_streams(src, len, caps, zlib ? bwl::Wrapper::Zlib : bwl::Wrapper::Raw, repeats,
+                                                want_output, device);
               }
               py::list outs;
               if (want_output)

@@ -207,9 +207,9 @@ Bytes make_data(int kind, std::mt19937& rng, size_t n) {
 InflateState g_state;
 int g_streams = 0, g_corrupt = 0, g_group = 0;
 
-int run_hd(const Bytes& z, Bytes& out, size_t cap, uint64_t* len, bool zlib = true) {
+int run_hd(const Bytes& z, Bytes& out, size_t cap, uint64_t* len, Wrapper wrapper = Wrapper::Zlib) {
     out.assign(cap + 1, 0xAB);  // the byte past cap must survive
-    int st = inflate_hd(z.data(), z.size(), out.data(), cap, len, &g_state, zlib);
+    int st = inflate_hd(z.data(), z.size(), out.data(), cap, len, &g_state, wrapper);
     CHECK(out[cap] == 0xAB);
     CHECK(*len <= cap);
     return st;
@@ -259,14 +259,14 @@ void agree(const Bytes& z, size_t cap, const char* what) {
 }
 
 // The cooperative driver on `lanes` host threads.
-int run_group_inflate(const Bytes& z, Bytes& out, size_t cap, uint64_t* len, uint32_t lanes, bool zlib = true) {
+int run_group_inflate(const Bytes& z, Bytes& out, size_t cap, uint64_t* len, uint32_t lanes, Wrapper wrapper = Wrapper::Zlib) {
     auto sh = std::make_unique<InflateShared>();
     out.assign(cap + 1, 0xAB);
     std::atomic<int> status{-1};
     std::atomic<uint64_t> olen{0};
     run_group(lanes, [&](HostGroup& g) {
         uint64_t l;
-        int st = inflate_group(g, sh.get(), z.data(), z.size(), out.data(), cap, &l, zlib);
+        int st = inflate_group(g, sh.get(), z.data(), z.size(), out.data(), cap, &l, wrapper);
         if (g.rank() == 0) { status = st; olen = l; }
         else if (status.load() >= 0) CHECK(status.load() == st);
     });
@@ -355,7 +355,7 @@ void test_inflate() {
         Bytes z = deflate_zlib(raw, int(rng() % 10), strategies[rng() % 5], -15);
         Bytes out;
         uint64_t len = 0;
-        CHECK(run_hd(z, out, raw.size(), &len, false) == kInflateOk);
+        CHECK(run_hd(z, out, raw.size(), &len, Wrapper::Raw) == kInflateOk);
         CHECK(len == raw.size() && std::equal(raw.begin(), raw.end(), out.begin()));
     }
 
@@ -603,7 +603,7 @@ Emulated emulate(Collection& c, const BatchSpec& spec, void* out, uint64_t budge
                 uint64_t len;
                 bool cut;
                 int st = inflate_group(g, sh.get(), src.data() + pb.src_off, pb.size, dst.data() + pb.dst_off, pb.cap,
-                                       &len, true, BlockNeed{pb.qe, pb.chrom_id, pb.swap != 0}, &cut);
+                                       &len, Wrapper::Zlib, BlockNeed{pb.qe, pb.chrom_id, pb.swap != 0}, &cut);
                 if (g.rank() == 0) {
                     blocks[i - ch.block_begin].len = len;
                     blocks[i - ch.block_begin].status = st;
@@ -921,7 +921,7 @@ void test_densify_rows() {
         for (auto& d : data) {
             if (want_st) break;
             int st = w == 1 ? densify_block(d.data(), d.size(), swap, chrom, qs, qs + L, row.data(), r.scale, &budget,
-                                            false, &p.transform)
+                                            Extent::Whole, &p.transform)
                             : for_each_item(d.data(), d.size(), swap, [&](uint32_t c, uint64_t s, uint64_t e, float v) {
                                   if (over || c != chrom || e <= qs || s >= qs + L || e <= s || v != v) return;
                                   uint64_t a = (s < qs ? qs : s) - qs, b = (e > qs + L ? qs + L : e) - qs;

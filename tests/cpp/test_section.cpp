@@ -155,16 +155,16 @@ void test_prefix_needed(bool big) {
             CHECK(need == std::min<uint64_t>(block_bytes_needed(blk.data(), blk.size(), big, chrom, qe), blk.size()));
             std::vector<float> whole(qe - qs, NAN), part(qe - qs, NAN);
             CHECK(densify_block(blk.data(), blk.size(), big, chrom, qs, qe, whole.data()) == kSectionOk);
-            CHECK(densify_block(blk.data(), need, big, chrom, qs, qe, part.data(), 1.0f, nullptr, true) == kSectionOk);
+            CHECK(densify_block(blk.data(), need, big, chrom, qs, qe, part.data(), 1.0f, nullptr, Extent::Prefix) == kSectionOk);
             CHECK(same(whole, part));
             // Sorted blocks (all of these): binary-searched items give the same
             // rows, whole or prefix.
-            CHECK(block_sorted(blk.data(), blk.size(), big) && block_sorted(blk.data(), need, big, true));
+            CHECK(block_sorted(blk.data(), blk.size(), big) && block_sorted(blk.data(), need, big, Extent::Prefix));
             std::vector<float> fast(qe - qs, NAN), fast_part(qe - qs, NAN);
-            CHECK(densify_block(blk.data(), blk.size(), big, chrom, qs, qe, fast.data(), 1.0f, nullptr, false, nullptr,
-                                true) == kSectionOk);
-            CHECK(densify_block(blk.data(), need, big, chrom, qs, qe, fast_part.data(), 1.0f, nullptr, true, nullptr,
-                                true) == kSectionOk);
+            CHECK(densify_block(blk.data(), blk.size(), big, chrom, qs, qe, fast.data(), 1.0f, nullptr, Extent::Whole,
+                                nullptr, Order::Sorted) == kSectionOk);
+            CHECK(densify_block(blk.data(), need, big, chrom, qs, qe, fast_part.data(), 1.0f, nullptr, Extent::Prefix,
+                                nullptr, Order::Sorted) == kSectionOk);
             CHECK(same(whole, fast) && same(whole, fast_part));
         }
     }
