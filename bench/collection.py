@@ -217,9 +217,10 @@ def check_equal(name: str, got: np.ndarray, ref: np.ndarray, w: int) -> None:
 
 
 def bench_config(cfg, paths, chroms, indexes, a, pool) -> dict:
-    import bwl
-    import pyBigWig
     import pybigtools
+    import pyBigWig
+
+    import bwl
 
     L, w, T, B = cfg
     tp = paths[:T]
@@ -324,9 +325,10 @@ def bench_config(cfg, paths, chroms, indexes, a, pool) -> dict:
 # -- opening many files ----------------------------------------------------------------
 def bench_open(paths, repeat: int) -> dict:
     import bbi
-    import bwl
-    import pyBigWig
     import pybigtools
+    import pyBigWig
+
+    import bwl
 
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     want = min(hard, max(soft, len(paths) + 256))

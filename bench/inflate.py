@@ -33,8 +33,8 @@ import time
 import zlib
 
 import numpy as np
-
 from collection import BlockIndex
+
 from common import DATA_DIR, machine_info, print_table, require_peers, write_json
 from support.tracks import make_track
 

@@ -208,6 +208,7 @@ def bwl_dataloader(fasta, paths, chroms, L, window, B, n_batches):
     import functools
 
     import torch
+
     import bwl.torch
 
     ds = bwl.torch.BigWigDataset(functools.partial(bwl_loader, fasta, paths, chroms, L, window, B, n_batches))

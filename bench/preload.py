@@ -22,8 +22,8 @@ import time
 import warnings
 
 import numpy as np
-
 from collection import tracks
+
 from common import machine_info, print_table, require_peers, write_json
 
 
@@ -43,8 +43,9 @@ def main() -> None:
     a = ap.parse_args()
     warnings.filterwarnings("ignore", category=DeprecationWarning)  # pybigtools' NaN default notice
 
-    import bwl
     import pybigtools
+
+    import bwl
 
     all_paths, chroms = tracks("quick" if a.quick else "default")
     paths = all_paths[: a.tracks]

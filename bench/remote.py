@@ -33,8 +33,8 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-
 from collection import BlockIndex, tracks
+
 from common import TESTS_DIR, machine_info, print_table, require_peers, write_json
 
 SERVER = TESTS_DIR / "support" / "http_server.py"
@@ -84,9 +84,10 @@ def main() -> None:
     a = ap.parse_args()
     warnings.filterwarnings("ignore", category=DeprecationWarning)  # pybigtools' NaN default notice
 
-    import bwl
     import pybigtools
     import pyBigWig
+
+    import bwl
 
     all_paths, chroms = tracks("quick" if a.quick else "default")
     base = Path(all_paths[0]).parent

@@ -94,6 +94,7 @@ def open_reader(name: str, path: str):
         return (lambda c, s, e: f.values(c, s, e, numpy=True)), {"inflate": "zlib", "version": version("pyBigWig")}
     if name == "pybigtools":
         import warnings
+
         import pybigtools
         # 0.3 warns once about its NaN default; NaN is what we compare against.
         warnings.filterwarnings("ignore", category=DeprecationWarning)

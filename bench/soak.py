@@ -21,13 +21,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Optional, Sequence
+from collections.abc import Sequence
 
 from common import DATA_DIR, machine_info, print_table, write_json
 from support.soak import make_inputs, open_fds, soak, summarize
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--batches", type=int, default=10_000)
     ap.add_argument("--tracks", type=int, default=24)

@@ -8,19 +8,15 @@ raw) with the intervals they were written from: support/tracks.py.
 """
 from __future__ import annotations
 
-from typing import Dict
-
 import pytest
 
-from support.tracks import ALL_FILES, BW, write_fixture_files
-
 # Only `gpu` tests may skip (support/skip_policy.py): its hooks, registered here.
-from support.skip_policy import (pytest_collectreport, pytest_runtest_logreport,  # noqa: F401
-                                 pytest_sessionfinish, pytest_terminal_summary)
+from support.skip_policy import pytest_collectreport, pytest_runtest_logreport, pytest_sessionfinish, pytest_terminal_summary  # noqa: F401
+from support.tracks import ALL_FILES, BW, write_fixture_files
 
 
 @pytest.fixture(scope="session")
-def bw_files(tmp_path_factory) -> Dict[str, BW]:
+def bw_files(tmp_path_factory) -> dict[str, BW]:
     """All generated files by name (support/tracks.py's docstring)."""
     return write_fixture_files(tmp_path_factory.mktemp("bw"))
 

@@ -22,8 +22,16 @@ import struct
 from pathlib import Path
 
 from support.bbi import bedgraph_section, build_bbi, fixedstep_section
-from support.hostile import (READ_ALL, chrom_tree_deep_chain, chrom_tree_fanout, leaves_sharing_an_offset,
-                             overlapping_items, rtree_branch, simple, with_block)
+from support.hostile import (
+    READ_ALL,
+    chrom_tree_deep_chain,
+    chrom_tree_fanout,
+    leaves_sharing_an_offset,
+    overlapping_items,
+    rtree_branch,
+    simple,
+    with_block,
+)
 
 HERE = Path(__file__).resolve().parent / "corpus"
 

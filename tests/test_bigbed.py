@@ -12,9 +12,9 @@ import os
 import warnings
 
 import numpy as np
+import pybigtools
 import pyBigWig
 import pyBigWigTest
-import pybigtools
 import pytest
 
 import bwl

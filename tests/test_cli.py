@@ -9,12 +9,11 @@ import subprocess
 import sys
 
 import numpy as np
+import pybigtools
+import pyBigWig
 import pytest
 
 from support.tracks import CHROMS
-
-import pyBigWig
-import pybigtools
 
 
 def cli(*args, ok=True):

@@ -8,11 +8,10 @@ import sys
 import zlib
 
 import numpy as np
+import pyBigWig
 import pytest
 
 import bwl
-
-import pyBigWig
 
 
 def run(*args, timeout=300):

@@ -14,19 +14,17 @@ import glob
 import os
 import shutil
 import warnings
-from typing import Dict, List, Tuple
 
 import numpy as np
+import pyBigWig
 import pytest
 
 import bwl
 from support.oracles import bf16_bits
 from support.tracks import write_pybigwig
 
-import pyBigWig
-
 # bytewise-sorted (pyBigWig's chrom tree needs it)
-CHROMS: Dict[str, int] = {
+CHROMS: dict[str, int] = {
     "chr1": 150_000,  # many items -> many blocks
     "chr2": 20_000,   # a gap [GAP) with no data in any track
     "chrE": 3_000,    # in every header, no data
@@ -112,7 +110,7 @@ def _gen_fixed(rng, chrom, size, nruns):
     return runs
 
 
-def _gen_track(seed: int, kind: str, chroms: List[str]):
+def _gen_track(seed: int, kind: str, chroms: list[str]):
     rng = np.random.default_rng(seed)
     data = {}
     for c in chroms:
@@ -149,16 +147,16 @@ def _flat(runs):
 class Track:
     path: str
     oracle: str  # file pyBigWig reads for this track's expected values
-    chroms: List[str]
+    chroms: list[str]
 
 
 @dataclasses.dataclass
 class Env:
-    tracks: List[Track]
+    tracks: list[Track]
     oracles: list  # open pyBigWig handles, per track
 
     @property
-    def paths(self) -> List[str]:
+    def paths(self) -> list[str]:
         return [t.path for t in self.tracks]
 
     def ref(self, chroms, starts, ends, tracks=None) -> np.ndarray:
@@ -959,7 +957,7 @@ def test_chroms_warns_and_common(env, coll):
 # intervals()
 
 
-def _runs(mask: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+def _runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     d = np.diff(np.r_[0, mask.astype(np.int8), 0])
     return np.flatnonzero(d == 1), np.flatnonzero(d == -1)
 

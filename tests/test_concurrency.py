@@ -34,7 +34,7 @@ def _requests(n: int, seed: int):
     """n Collection.values requests of every shape: window, dtype, layout, tracks subset."""
     rng = np.random.default_rng(seed)
     out = []
-    for i in range(n):
+    for _i in range(n):
         L = int(rng.choice([100, 1000, 4000]))
         B = int(rng.integers(1, 9))
         fit = [c for c in CHROM_NAMES if CHROMS[c] >= L]

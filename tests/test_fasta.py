@@ -15,14 +15,22 @@ import shutil
 import zlib
 
 import numpy as np
+import pyfaidx
 import pytest
 
 import bwl
-from support.fasta import (expected_fai, fasta_bytes, onehot_np, parse_fai, random_sequence, read_gzi, revcomp_onehot,
-                           window_onehot, write_bgzf)
+from support.fasta import (
+    expected_fai,
+    fasta_bytes,
+    onehot_np,
+    parse_fai,
+    random_sequence,
+    read_gzi,
+    revcomp_onehot,
+    window_onehot,
+    write_bgzf,
+)
 from support.oracles import bf16_bits
-
-import pyfaidx
 
 
 def _specs():

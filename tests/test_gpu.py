@@ -23,14 +23,12 @@ import zlib
 
 import numpy as np
 import pytest
+import torch
 
 import bwl
 from bwl import _core
 from bwl.samplers import Tracks
-
 from support.tracks import ALL_FILES, CHROMS
-
-import torch
 
 
 def _why_bwl_cannot() -> str:

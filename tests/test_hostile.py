@@ -33,8 +33,18 @@ import pytest
 import bwl
 from support.bbi import bed_records, bedgraph_section, build_bbi, fixedstep_section
 from support.fuzz import SURFACES, fuzz_loop, run_one, seed_files
-from support.hostile import (CHAIN_FILE_SIZE, READ_ALL, chrom_tree_deep_chain, chrom_tree_fanout, leaves_sharing_an_offset,
-                             overlapping_items, rtree_branch, save, simple, with_block)
+from support.hostile import (
+    CHAIN_FILE_SIZE,
+    READ_ALL,
+    chrom_tree_deep_chain,
+    chrom_tree_fanout,
+    leaves_sharing_an_offset,
+    overlapping_items,
+    rtree_branch,
+    save,
+    simple,
+    with_block,
+)
 
 # Under tests/sanitize.sh (ASan preloaded) everything is slower and RSS is
 # ASan's: time limits grow, RSS limits are not checked.

@@ -1,5 +1,5 @@
-"""The code passes the project's lint: ruff with pyflakes and pycodestyle
-rules, configured in pyproject.toml ([tool.ruff])."""
+"""The code passes the project's lint: ruff with pyflakes, pycodestyle, bugbear,
+isort and pyupgrade rules, configured in pyproject.toml ([tool.ruff])."""
 import subprocess
 import sys
 from pathlib import Path

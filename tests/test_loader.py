@@ -13,6 +13,7 @@ import textwrap
 import time
 
 import numpy as np
+import pyfaidx
 import pytest
 
 import bwl
@@ -21,8 +22,6 @@ from support.bbi import read_header
 from support.fasta import fasta_bytes, revcomp_onehot, window_onehot
 from support.oracles import assert_values_close, pybw_values
 from support.tracks import make_genome
-
-import pyfaidx
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 

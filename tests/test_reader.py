@@ -11,17 +11,16 @@ import math
 import os
 import threading
 
+import bbi
 import numpy as np
+import pybigtools
+import pyBigWig
 import pytest
 
 import bwl
 from support.bbi import header, zoom_headers
 from support.oracles import dense, regions, truth_intervals, truth_stats
 from support.tracks import ALL_FILES, BIG_FILES, CHROMS, EMPTY_CHROM, LITTLE_FILES, write_pybigwig
-
-import pyBigWig
-import pybigtools
-import bbi
 
 STATS = ("mean", "min", "max", "cov", "std", "sum")
 PYBW_STAT = {"cov": "coverage"}

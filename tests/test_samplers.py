@@ -7,13 +7,12 @@ statistical checks with fixed seeds.
 from __future__ import annotations
 
 import numpy as np
+import pyfaidx
 import pytest
 
 import bwl
 from bwl.samplers import RandomRegions, Tiles, Tracks
 from support.fasta import fasta_bytes, random_sequence
-
-import pyfaidx
 
 SIZES = {"chr1": 200_000, "chr2": 50_000, "chr3": 900, "chrS": 40}
 REGIONS = (

@@ -74,7 +74,7 @@ def test_loader_track_disappears(tracks, tmp_path, prefetch):
         victim = mine[5]
         got, err = 0, None
         try:
-            for b in loader:
+            for _b in loader:
                 got += 1
                 if got == 5:
                     os.remove(victim)
@@ -108,7 +108,7 @@ def test_loader_track_truncated(tracks, tmp_path, evict):
         victim = mine[3]
         got, err = 0, None
         try:
-            for b in loader:
+            for _b in loader:
                 got += 1
                 if got == 4:
                     os.truncate(victim, 200)

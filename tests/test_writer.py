@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import struct
 
+import bbi
 import numpy as np
+import pybigtools
+import pyBigWig
 import pytest
 
 import bwl
 from support.bbi import read_header
-
-import pyBigWig
-import pybigtools
-import bbi
 
 TYPES = ["bedGraph", "variableStep", "fixedStep"]
 SIZES = {"chr1": 120_000, "chr2": 60_000, "chr10": 5_000, "chrM": 1_000}

@@ -5,16 +5,16 @@ with :func:`bwl.write`.
 """
 from __future__ import annotations
 
-from bwl import _core
-from bwl._core import FormatError, build_info as _build_info
-from bwl import samplers
+from bwl import _core, samplers
+from bwl._core import FormatError
+from bwl._core import build_info as _build_info
+from bwl._remote import RemoteError, RemoteOptions, remote_cache_bytes, set_remote_cache
 from bwl._types import bfloat16_dtype
 from bwl.collection import Collection
-from bwl.options import BatchOptions, Transform
 from bwl.fasta import Fasta
 from bwl.file import BigWigFile, open
 from bwl.loader import Batch, Loader
-from bwl._remote import RemoteError, RemoteOptions, remote_cache_bytes, set_remote_cache
+from bwl.options import BatchOptions, Transform
 from bwl.writer import write
 
 __version__: str = _build_info()["version"]

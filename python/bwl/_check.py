@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import operator
 import os
-from typing import Any, Iterable, Optional
+from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 
 
-def integer(name: str, v: Any, lo: Optional[int] = None, hi: Optional[int] = None) -> int:
+def integer(name: str, v: Any, lo: int | None = None, hi: int | None = None) -> int:
     """``v`` as a Python int in ``[lo, hi]`` (either bound optional)."""
     if isinstance(v, (bool, np.bool_)) or not hasattr(v, "__index__"):
         raise TypeError(f"{name} must be an integer, got {type(v).__name__} {v!r}")
@@ -33,12 +34,12 @@ def integer(name: str, v: Any, lo: Optional[int] = None, hi: Optional[int] = Non
     return i
 
 
-def optional_integer(name: str, v: Any, lo: Optional[int] = None, hi: Optional[int] = None) -> Optional[int]:
+def optional_integer(name: str, v: Any, lo: int | None = None, hi: int | None = None) -> int | None:
     """None, or :func:`integer`."""
     return None if v is None else integer(name, v, lo, hi)
 
 
-def number(name: str, v: Any, lo: Optional[float] = None, finite: bool = False, nan: bool = True) -> float:
+def number(name: str, v: Any, lo: float | None = None, finite: bool = False, nan: bool = True) -> float:
     """``v`` as a float (ints, floats, numpy scalars), ``>= lo`` when given."""
     if isinstance(v, (bool, np.bool_, str, bytes)) or not isinstance(v, (int, float, np.integer, np.floating)):
         raise TypeError(f"{name} must be a number, got {type(v).__name__} {v!r}")
@@ -86,7 +87,7 @@ def path(name: str, p: Any) -> str:
     return s
 
 
-def int_array(name: str, a: Any, lo: Optional[int] = None, hi: Optional[int] = None,
+def int_array(name: str, a: Any, lo: int | None = None, hi: int | None = None,
               dtype: Any = np.int64) -> np.ndarray:
     """``a`` as a one-dimensional integer array of ``dtype``, values in
     ``[lo, hi]``. Floats and bools are a TypeError (not truncated)."""

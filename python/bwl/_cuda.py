@@ -4,12 +4,10 @@ out-of-memory retry. Only a collection made with ``device="cuda"`` uses
 this module's :class:`CudaValues`; a CPU build raises in :func:`cuda_device`."""
 from __future__ import annotations
 
-from typing import Optional
-
 from bwl import _core
 
 
-def cuda_device(device) -> Optional[int]:
+def cuda_device(device) -> int | None:
     """None for ``"cpu"``; the CUDA device index for ``"cuda"`` / ``"cuda:N"``
     (or a ``torch.device``). ValueError when this build or this machine has
     no CUDA."""

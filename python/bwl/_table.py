@@ -1,7 +1,7 @@
 """A plain-text table for the CLI and the demo (internal)."""
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 
 def table(rows: Sequence[Sequence[object]], header: Sequence[str]) -> str:

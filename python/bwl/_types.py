@@ -9,7 +9,8 @@ the writer's ``_core.SectionType`` (``bwl/detail/format.hpp``), bound in
 from __future__ import annotations
 
 import os
-from typing import Mapping, Optional, Union
+from collections.abc import Mapping
+from typing import Union
 
 import numpy as np
 
@@ -66,7 +67,7 @@ def dtype_ok(have: np.dtype, want: str) -> bool:
     return have == np.dtype(want)
 
 
-def output_array(out: Optional[np.ndarray], shape: tuple, dtype: str) -> np.ndarray:
+def output_array(out: np.ndarray | None, shape: tuple, dtype: str) -> np.ndarray:
     """``out`` checked to be C-contiguous with this shape and dtype, or a new array."""
     if out is None:
         return np.empty(shape, dtype=numpy_dtype(dtype))
@@ -76,7 +77,7 @@ def output_array(out: Optional[np.ndarray], shape: tuple, dtype: str) -> np.ndar
     return out
 
 
-def reverse_mask(reverse, B: int) -> Optional[np.ndarray]:
+def reverse_mask(reverse, B: int) -> np.ndarray | None:
     """``reverse`` (bool, shape (B,)) as the uint8 mask the core takes, or None."""
     if reverse is None:
         return None

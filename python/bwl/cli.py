@@ -5,14 +5,14 @@ import argparse
 import json
 import re
 import sys
-from typing import Optional, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
 from bwl._table import table
 
 
-def parse_region(text: str) -> tuple[str, Optional[int], Optional[int]]:
+def parse_region(text: str) -> tuple[str, int | None, int | None]:
     """``chr1:1,000-2,000`` -> ("chr1", 1000, 2000); ``chr1`` -> ("chr1", None, None)."""
     m = re.fullmatch(r"(.+?)(?::([\d,_]+)-([\d,_]+))?", text.strip())
     if not m:
@@ -196,7 +196,7 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     args, extra = build_parser().parse_known_args(argv)
     if extra and args.command != "bench":
         build_parser().parse_args(argv)  # reports the unknown arguments and exits

@@ -4,7 +4,7 @@ from __future__ import annotations
 import glob as _glob
 import os
 import warnings
-from typing import Mapping, Optional, Sequence, Union
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -113,10 +113,10 @@ class Collection:
         in one collection. CPU only.
     """
 
-    def __init__(self, paths: Union[PathLike, Sequence[PathLike]], scale: Union[None, Mapping[str, float], npt.ArrayLike] = None,
-                 threads: Optional[int] = None, cache: Optional[str] = None, decoded_cache: Optional[int] = None,
+    def __init__(self, paths: PathLike | Sequence[PathLike], scale: None | Mapping[str, float] | npt.ArrayLike = None,
+                 threads: int | None = None, cache: str | None = None, decoded_cache: int | None = None,
                  device: str = "cpu", chrom_aliases: ChromAliasSpec = None,
-                 remote: Optional[RemoteOptions] = None, mode: str = "coverage", preload: bool = False) -> None:
+                 remote: RemoteOptions | None = None, mode: str = "coverage", preload: bool = False) -> None:
         threads = _check.optional_integer("threads", threads, 1, MAX_THREADS)
         decoded_cache = _check.optional_integer("decoded_cache", decoded_cache, 0)
         preload = _check.flag("preload", preload)
@@ -204,12 +204,12 @@ class Collection:
             warnings.warn(f"chromosomes not in all {T} tracks (tracks having them): {shown}{more}", stacklevel=2)
         return common
 
-    def values(self, chroms: Union[Sequence[str], npt.ArrayLike], starts: npt.ArrayLike, ends: npt.ArrayLike,
+    def values(self, chroms: Sequence[str] | npt.ArrayLike, starts: npt.ArrayLike, ends: npt.ArrayLike,
                window: int = 1, default: float = float("nan"), dtype: str = "float32", layout: str = "BTL",
-               out: Optional[np.ndarray] = None, tracks: Optional[npt.ArrayLike] = None,
-               summary: str = "mean", transform: Union[None, Transform, Mapping] = None,
-               oob: str = "error", reverse: Optional[npt.ArrayLike] = None,
-               reverse_tracks: Optional[npt.ArrayLike] = None, options: Optional[BatchOptions] = None) -> np.ndarray:
+               out: np.ndarray | None = None, tracks: npt.ArrayLike | None = None,
+               summary: str = "mean", transform: None | Transform | Mapping = None,
+               oob: str = "error", reverse: npt.ArrayLike | None = None,
+               reverse_tracks: npt.ArrayLike | None = None, options: BatchOptions | None = None) -> np.ndarray:
         """Signal of B windows over T tracks.
 
         Parameters
@@ -310,8 +310,8 @@ class Collection:
         self._c.values(chrom_idx, starts, L, opts._c, track_idx, out, rev, rev_tracks)
         return out
 
-    def stats(self, chroms: Union[Sequence[str], npt.ArrayLike], starts: npt.ArrayLike, ends: npt.ArrayLike,
-              type: str = "mean", exact: bool = False, tracks: Optional[npt.ArrayLike] = None) -> np.ndarray:  # noqa: A002
+    def stats(self, chroms: Sequence[str] | npt.ArrayLike, starts: npt.ArrayLike, ends: npt.ArrayLike,
+              type: str = "mean", exact: bool = False, tracks: npt.ArrayLike | None = None) -> np.ndarray:  # noqa: A002
         """One summary per region and track, regions of any lengths.
 
         Parameters
@@ -355,7 +355,7 @@ class Collection:
         return self._c.chrom_indices(a.astype(str).tolist()) if a.size else np.empty(0, np.uint32)
 
     def intervals(self, threshold: float = 0.0, merge_distance: int = 0, blocklist=None, how: str = "any",
-                  chroms: Optional[Sequence[str]] = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                  chroms: Sequence[str] | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Regions with signal, for sampling training windows.
 
         A base passes where ``how="any"`` track's (scaled) value is

@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import time
 from pathlib import Path
-from typing import Optional
 
 import numpy as np
 
@@ -17,7 +16,7 @@ N_TRACKS = 12
 KINDS = ("bedGraph", "variableStep", "fixedStep")
 
 
-def cache_dir(override: Optional[str] = None) -> Path:
+def cache_dir(override: str | None = None) -> Path:
     """Where demo data lives: ``override``, else $BWL_CACHE/demo, else ~/.cache/bwl/demo."""
     if override:
         return Path(override)
@@ -78,7 +77,7 @@ def make_data(folder: Path) -> tuple[Path, list[Path]]:
     return fasta, tracks
 
 
-def run(folder: Optional[str] = None, batches: int = 300, batch_size: int = 64, length: int = 2048) -> int:
+def run(folder: str | None = None, batches: int = 300, batch_size: int = 64, length: int = 2048) -> int:
     """The demo. Returns an exit code."""
     from tqdm import tqdm
 

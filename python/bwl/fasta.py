@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import errno
 import os
-from typing import Optional, Sequence, Union
+from collections.abc import Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -29,8 +29,8 @@ class Fasta:
     a path to it), or it is built by reading the whole file.
     """
 
-    def __init__(self, path, threads: Optional[int] = None, chrom_aliases: ChromAliasSpec = None,
-                 remote: Optional[RemoteOptions] = None, fai: Union[None, str, bytes, "os.PathLike[str]"] = None) -> None:
+    def __init__(self, path, threads: int | None = None, chrom_aliases: ChromAliasSpec = None,
+                 remote: RemoteOptions | None = None, fai: None | str | bytes | os.PathLike[str] = None) -> None:
         threads = _check.optional_integer("threads", threads, 1, MAX_THREADS)
         self.path, src = open_source(path, remote)  # src None: a local path (file:// URLs too)
         fai_text, gzi = _remote_index(path, remote, fai) if src is not None else (b"", b"")
@@ -48,8 +48,8 @@ class Fasta:
         return self._f.fetch(chrom, _check.integer("start", start, 0), _check.integer("end", end, 0))
 
     def onehot(self, chroms: Sequence[str], starts: npt.ArrayLike, ends: npt.ArrayLike, dtype: str = "float32",
-               layout: str = "BLC", n_value: float = 0.25, out: Optional[np.ndarray] = None,
-               reverse: Optional[npt.ArrayLike] = None) -> np.ndarray:
+               layout: str = "BLC", n_value: float = 0.25, out: np.ndarray | None = None,
+               reverse: npt.ArrayLike | None = None) -> np.ndarray:
         """One-hot sequence of B windows of one length L.
 
         Channels are A, C, G, T; lowercase (soft-masked) bases encode like
@@ -93,7 +93,7 @@ class Fasta:
         return f"<bwl.Fasta {self.path!r} ({len(self._chroms)} sequences)>"
 
 
-def _remote_index(path, remote: Optional[RemoteOptions], fai) -> tuple[bytes, bytes]:
+def _remote_index(path, remote: RemoteOptions | None, fai) -> tuple[bytes, bytes]:
     """(.fai text, .gzi bytes) for a URL or file object; b"" where absent
     (an empty .fai makes the core build it by reading the file)."""
     if fai is not None:

@@ -1,14 +1,11 @@
 """One bigWig file, read the way pyBigWig reads it."""
 from __future__ import annotations
 
-from typing import Optional, Union
-
 import numpy as np
 
 from bwl import _check, _core
 from bwl._remote import RemoteOptions, open_source
 from bwl._types import STATS
-
 
 
 class BigWigFile:
@@ -23,13 +20,13 @@ class BigWigFile:
     Positions are 0-based, half-open, as in pyBigWig.
     """
 
-    def __init__(self, path, remote: Optional[RemoteOptions] = None) -> None:
+    def __init__(self, path, remote: RemoteOptions | None = None) -> None:
         self.path, self._source = open_source(path, remote)
-        self._f: Optional[_core.BigWigFile] = _core.BigWigFile(self.path, self._source)
+        self._f: _core.BigWigFile | None = _core.BigWigFile(self.path, self._source)
         self._chroms: dict[str, int] = dict(self._f.chroms())
 
     # -- metadata ---------------------------------------------------------
-    def chroms(self, chrom: Optional[str] = None) -> Union[dict[str, int], int, None]:
+    def chroms(self, chrom: str | None = None) -> dict[str, int] | int | None:
         """Chromosome sizes.
 
         Returns ``{name: size}`` in the file's order, or with ``chrom`` given
@@ -64,7 +61,7 @@ class BigWigFile:
         """
         return self._open().values(_chrom(chrom), _pos("start", start), _pos("end", end))
 
-    def intervals(self, chrom: str, start: int = 0, end: Optional[int] = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def intervals(self, chrom: str, start: int = 0, end: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Data items overlapping ``chrom:[start, end)`` (``end`` defaults to
         the chromosome end), unclipped, in file order.
 
@@ -78,7 +75,7 @@ class BigWigFile:
             end = f.chrom_size(chrom)
         return f.intervals(chrom, _pos("start", start), _pos("end", end))
 
-    def stats(self, chrom: str, start: Optional[int] = None, end: Optional[int] = None,
+    def stats(self, chrom: str, start: int | None = None, end: int | None = None,
               type: str = "mean", nBins: int = 1, exact: bool = False) -> np.ndarray:
         """Summary of ``chrom:[start, end)`` in ``nBins`` equal bins.
 
@@ -111,7 +108,7 @@ class BigWigFile:
         """True for a bigBed file (records: :meth:`entries`), False for a bigWig."""
         return bool(self._open().bigbed)
 
-    def entries(self, chrom: str, start: int = 0, end: Optional[int] = None,
+    def entries(self, chrom: str, start: int = 0, end: int | None = None,
                 with_string: bool = True) -> tuple[np.ndarray, np.ndarray, list[str]]:
         """A bigBed's records overlapping ``[start, end)`` (default: the whole
         chromosome), unclipped, in file order.
@@ -148,7 +145,7 @@ class BigWigFile:
         """True after :meth:`close`."""
         return self._f is None
 
-    def __enter__(self) -> "BigWigFile":
+    def __enter__(self) -> BigWigFile:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -176,7 +173,7 @@ def _chrom(chrom) -> str:
     return chrom
 
 
-def open(path, remote: Optional[RemoteOptions] = None) -> BigWigFile:  # noqa: A001 - mirrors pyBigWig.open
+def open(path, remote: RemoteOptions | None = None) -> BigWigFile:  # noqa: A001 - mirrors pyBigWig.open
     """Open a bigWig or bigBed file for reading (a context manager).
 
     ``path`` is a local path, an ``http://``/``https://`` URL (read by

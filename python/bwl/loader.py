@@ -7,15 +7,15 @@ import os
 import sys
 import threading
 from collections import deque
-from typing import Iterator, Optional, Sequence, Union
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 
 from bwl import _check
 from bwl._types import numpy_dtype
 from bwl.collection import Collection
-from bwl.options import BatchOptions, batch_options
 from bwl.fasta import Fasta
+from bwl.options import BatchOptions, batch_options
 from bwl.samplers import Sampler, Tracks, batch_rng
 
 
@@ -43,7 +43,7 @@ class Batch:
     """
 
     values: np.ndarray
-    sequence: Optional[np.ndarray]
+    sequence: np.ndarray | None
     chroms: np.ndarray
     starts: np.ndarray
     ends: np.ndarray
@@ -79,7 +79,7 @@ def _partners(collection: Collection, pairs) -> np.ndarray:
     return partner
 
 
-def _check_chrom_names(sampler, collection: Collection, fasta: Optional[Fasta]) -> None:
+def _check_chrom_names(sampler, collection: Collection, fasta: Fasta | None) -> None:
     """The sampler's chromosomes must be found in the tracks (some track)
     and the FASTA: a clear list of those that are not, at construction."""
     names = getattr(sampler, "chroms", None)
@@ -180,14 +180,14 @@ class Loader:
         instead of those keywords.
     """
 
-    def __init__(self, collection: Collection, sampler: Sampler, batch_size: int, fasta: Optional[Fasta] = None,
+    def __init__(self, collection: Collection, sampler: Sampler, batch_size: int, fasta: Fasta | None = None,
                  window: int = 1, target_crop: int = 0, reverse_complement: bool = False,
                  default: float = float("nan"), dtype: str = "float32", layout: str = "BTL",
-                 tracks: Optional[Tracks] = None, prefetch: int = 2, batches_per_epoch: Optional[int] = None,
-                 seed: int = 0, shard: tuple[int, int] = (0, 1), reuse_buffers: Union[bool, str] = "auto",
-                 device: Optional[str] = None, strand_pairs: Optional[Sequence[tuple]] = None,
+                 tracks: Tracks | None = None, prefetch: int = 2, batches_per_epoch: int | None = None,
+                 seed: int = 0, shard: tuple[int, int] = (0, 1), reuse_buffers: bool | str = "auto",
+                 device: str | None = None, strand_pairs: Sequence[tuple] | None = None,
                  summary: str = "mean", transform=None, oob: str = "error", pin_memory: bool = False,
-                 options: Optional[BatchOptions] = None) -> None:
+                 options: BatchOptions | None = None) -> None:
         self.options = batch_options(options, window=window, default=default, dtype=dtype, layout=layout,
                                      summary=summary, transform=transform, oob=oob)
         batch_size = _check.integer("batch_size", batch_size, 1)
@@ -260,7 +260,7 @@ class Loader:
     def __len__(self) -> int:
         return len(self.indices())
 
-    def make_batch(self, index: int, epoch: Optional[int] = None, slot: int = 0) -> Batch:
+    def make_batch(self, index: int, epoch: int | None = None, slot: int = 0) -> Batch:
         """Builds batch ``index`` of ``epoch`` (the current one by default)
         in this thread; ``slot`` picks the recycled arrays with reuse_buffers."""
         epoch = self.epoch if epoch is None else epoch
@@ -348,7 +348,7 @@ class Loader:
         bins = int(L) // self.window
         return (B, T, bins) if self.layout == "BTL" else (B, bins, T)
 
-    def _buffer(self, name: str, slot: int, shape: tuple, dtype: str) -> Optional[np.ndarray]:
+    def _buffer(self, name: str, slot: int, shape: tuple, dtype: str) -> np.ndarray | None:
         """The array batch ``slot`` writes ``name`` into (None: a fresh one)."""
         if self.reuse_buffers is False:
             return None

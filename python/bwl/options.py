@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from typing import Any, Mapping, Optional, Tuple, Union
+from collections.abc import Mapping
+from typing import Any
 
 from bwl import _check, _core
 from bwl._types import DTYPES, LAYOUTS, SUMMARIES, check_dtype
@@ -33,8 +34,8 @@ class Transform:
     """
 
     pow: float = 1.0
-    soft_clip: Optional[float] = None
-    clip: Union[None, float, Tuple[float, float]] = None
+    soft_clip: float | None = None
+    clip: None | float | tuple[float, float] = None
     log1p: bool = False
 
     def __post_init__(self) -> None:
@@ -47,7 +48,7 @@ class Transform:
         if not lo <= hi:
             raise ValueError(f"Transform.clip: lo {lo} > hi {hi}")
 
-    def _clip(self) -> Tuple[float, float]:
+    def _clip(self) -> tuple[float, float]:
         if self.clip is None:
             return -math.inf, math.inf
         if not isinstance(self.clip, (tuple, list)):
@@ -58,7 +59,7 @@ class Transform:
         return (_check.number("Transform.clip lo", self.clip[0], nan=False),
                 _check.number("Transform.clip hi", self.clip[1], nan=False))
 
-    def _core(self) -> "_core.ValueTransform":
+    def _core(self) -> _core.ValueTransform:
         lo, hi = self._clip()
         return _core.ValueTransform(float(self.pow), math.inf if self.soft_clip is None else float(self.soft_clip),
                                     lo, hi, bool(self.log1p))
@@ -103,7 +104,7 @@ class BatchOptions:
     dtype: str = "float32"
     layout: str = "BTL"
     summary: str = "mean"
-    transform: Union[None, Transform, Mapping] = None
+    transform: None | Transform | Mapping = None
     oob: str = "error"
 
     def __post_init__(self) -> None:
@@ -131,7 +132,7 @@ def _same(a: Any, b: Any) -> bool:
     return a == b or (isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b))
 
 
-def batch_options(options: Optional[BatchOptions], **keywords: Any) -> BatchOptions:
+def batch_options(options: BatchOptions | None, **keywords: Any) -> BatchOptions:
     """``options``, or a BatchOptions of the keywords; both given (a keyword
     other than its default beside ``options=``) is a TypeError."""
     if options is None:

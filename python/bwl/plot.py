@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import os
-from typing import Optional, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -17,7 +17,7 @@ def _pyplot():
 
 
 def plot_tracks(values: np.ndarray, names: Sequence[str], title: str, out: str, start: int = 0,
-                sequence: Optional[np.ndarray] = None, width: float = 10.0, dpi: int = 100) -> str:
+                sequence: np.ndarray | None = None, width: float = 10.0, dpi: int = 100) -> str:
     """Draws ``values`` (T, L) as T stacked area plots (NaN = gap), with an
     optional one-hot ``sequence`` (L, 4) as a colour strip on top, into the
     PNG ``out``. Returns the path."""

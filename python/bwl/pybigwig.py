@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import math
 import os
-from typing import Any, Optional, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as _np
 
@@ -42,7 +43,7 @@ _OUT_OF_ORDER = ("The entries you tried to add are out of order, precede already
 _STATS = ("mean", "average", "max", "min", "std", "dev", "coverage", "cov", "sum")
 
 
-def open(file: Any, mode: str = "r") -> "bigWigFile":  # noqa: A001 - pyBigWig.open
+def open(file: Any, mode: str = "r") -> bigWigFile:  # noqa: A001 - pyBigWig.open
     """A file to read (``"r"``: a path, URL or file object) or to write (``"w"``)."""
     if "w" in mode:
         return bigWigFile(None, os.fspath(file))
@@ -62,7 +63,7 @@ def _int(v: Any) -> int:
 class bigWigFile:  # noqa: N801 - pyBigWig's name
     """An open file (pyBigWig's ``bigWigFile``)."""
 
-    def __init__(self, f: Optional[_bwl.BigWigFile], write_path: Optional[str]) -> None:
+    def __init__(self, f: _bwl.BigWigFile | None, write_path: str | None) -> None:
         self._f = f
         self._w = _Writer(write_path) if write_path is not None else None
 
@@ -72,7 +73,7 @@ class bigWigFile:  # noqa: N801 - pyBigWig's name
             raise RuntimeError("The bigWig file handle is not opened!")
         return self._f
 
-    def chroms(self, chrom: Optional[str] = None):
+    def chroms(self, chrom: str | None = None):
         """``{name: size}``, or one chromosome's size (None if absent)."""
         if self._w is not None:
             return dict(self._w.chroms) if chrom is None else dict(self._w.chroms).get(chrom)
@@ -166,12 +167,12 @@ class bigWigFile:  # noqa: N801 - pyBigWig's name
             return list(zip(starts.tolist(), ends.tolist(), rest))
         return list(zip(starts.tolist(), ends.tolist()))
 
-    def SQL(self) -> Optional[str]:  # noqa: N802
+    def SQL(self) -> str | None:  # noqa: N802
         """A bigBed's autoSql text; None for a bigWig."""
         return self._file().sql() if self._file().is_bigbed else None
 
     # -- writing ---------------------------------------------------------------
-    def _writer(self) -> "_Writer":
+    def _writer(self) -> _Writer:
         if self._w is None:
             raise RuntimeError("The bigWig file handle is not opened for writing!")
         return self._w
@@ -195,7 +196,7 @@ class bigWigFile:  # noqa: N801 - pyBigWig's name
         if self._f is not None:
             self._f.close()
 
-    def __enter__(self) -> "bigWigFile":
+    def __enter__(self) -> bigWigFile:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -228,7 +229,7 @@ class _Writer:
     def __init__(self, path: str) -> None:
         self.path = path
         self.chroms: list[tuple[str, int]] = []
-        self.zooms: Optional[int] = None
+        self.zooms: int | None = None
         self.parts: dict[str, list[tuple[_np.ndarray, _np.ndarray, _np.ndarray]]] = {}
         self.forms: set[int] = set()
         self.last: tuple[int, int, int] = (-1, 0, 0)  # (chrom position, end, start) of the last entry

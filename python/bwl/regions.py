@@ -5,14 +5,15 @@ imports none of them.)"""
 from __future__ import annotations
 
 import os
-from typing import Mapping, Optional, Sequence, Tuple, Union
+from collections.abc import Mapping, Sequence
+from typing import Union
 
 import numpy as np
 
 from bwl import _check
 
-Regions = Tuple[np.ndarray, np.ndarray, np.ndarray]
-RegionSource = Union[str, "os.PathLike[str]", Mapping[str, int], Tuple[Sequence, Sequence, Sequence]]
+Regions = tuple[np.ndarray, np.ndarray, np.ndarray]
+RegionSource = Union[str, "os.PathLike[str]", Mapping[str, int], tuple[Sequence, Sequence, Sequence]]
 ChromSizes = Union[Mapping[str, int], str, "os.PathLike[str]"]
 
 _CHROM_COLS = ("chrom", "chr", "chromosome", "seqnames", "seqname", "#chrom", "chr_name")
@@ -47,7 +48,7 @@ def _frame_regions(df) -> Regions:
     return np.asarray(c).astype(str), _check.int_array("starts", s), _check.int_array("ends", e)
 
 
-def _frame_minus(df) -> Optional[np.ndarray]:
+def _frame_minus(df) -> np.ndarray | None:
     col = _column(df, ("strand",))
     return None if col is None else np.asarray(col).astype(str) == "-"
 
@@ -84,7 +85,7 @@ def as_regions(src: RegionSource) -> Regions:
 
 
 
-def read_bed(path: Union[str, "os.PathLike[str]"], strand: bool = False):
+def read_bed(path: str | os.PathLike[str], strand: bool = False):
     """The first three columns of a BED file (``#``, ``track`` and
     ``browser`` lines skipped; ``.gz`` read transparently).
 
@@ -159,7 +160,7 @@ def read_chrom_sizes(src) -> dict:
     return out
 
 
-def read_peaks(path: Union[str, "os.PathLike[str]"], strand: bool = False) -> tuple:
+def read_peaks(path: str | os.PathLike[str], strand: bool = False) -> tuple:
     """Peaks of a BED or narrowPeak file: (chroms, starts, ends, summits);
     with ``strand=True`` also ``minus`` as :func:`read_bed` gives it.
 

@@ -5,19 +5,33 @@ epoch's batches without talking to each other."""
 from __future__ import annotations
 
 import os
-from typing import Optional, Protocol, Sequence, runtime_checkable
+from collections.abc import Sequence
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 
 from bwl import _check
-from bwl.regions import (ChromSizes, RegionSource, Regions, _column, _frame_minus, _frame_regions, _is_frame,
-                         as_regions, merge, read_chrom_sizes, read_peaks, stranded_regions, subtract)
+from bwl.regions import (
+    ChromSizes,
+    Regions,
+    RegionSource,
+    _column,
+    _frame_minus,
+    _frame_regions,
+    _is_frame,
+    as_regions,
+    merge,
+    read_chrom_sizes,
+    read_peaks,
+    stranded_regions,
+    subtract,
+)
 
 __all__ = ["Sampler", "RandomRegions", "PeakRegions", "Tiles", "Tracks", "as_regions", "stranded_regions", "batch_rng",
            "ChromSizes", "RegionSource", "Regions"]
 
 
-def _keep_chroms(c: np.ndarray, chroms: Optional[Sequence[str]], exclude: Optional[Sequence[str]]) -> np.ndarray:
+def _keep_chroms(c: np.ndarray, chroms: Sequence[str] | None, exclude: Sequence[str] | None) -> np.ndarray:
     """Mask of names in ``chroms`` (all when None) and not in ``exclude``:
     the chromosome split of train / valid / test sets."""
     keep = np.ones(len(c), bool) if chroms is None else np.isin(c, np.asarray(list(chroms), dtype=str))
@@ -47,7 +61,7 @@ class Sampler(Protocol):
         the minus strand. The same arguments must give the same windows."""
         ...
 
-    def num_batches(self, batch_size: int) -> Optional[int]:
+    def num_batches(self, batch_size: int) -> int | None:
         """Batches in an epoch, or None for an endless sampler."""
         ...
 
@@ -85,9 +99,9 @@ class RandomRegions:
     """
 
     def __init__(self, regions: RegionSource, length: int, chrom_sizes: ChromSizes, jitter: int = 0,
-                 blocklist: Optional[RegionSource] = None, fasta=None, max_n_fraction: Optional[float] = None,
-                 seed: int = 0, max_tries: int = 100, chroms: Optional[Sequence[str]] = None,
-                 exclude: Optional[Sequence[str]] = None, weights=None, oob: str = "shift") -> None:
+                 blocklist: RegionSource | None = None, fasta=None, max_n_fraction: float | None = None,
+                 seed: int = 0, max_tries: int = 100, chroms: Sequence[str] | None = None,
+                 exclude: Sequence[str] | None = None, weights=None, oob: str = "shift") -> None:
         length = _check.integer("length", length, 1)
         jitter = _check.integer("jitter", jitter, 0)
         seed = _check.integer("seed", seed, 0)
@@ -170,7 +184,7 @@ class RandomRegions:
         """Batch ``index`` of ``epoch``: always the same windows for the same seed."""
         return self.sample(batch_rng(self.seed, epoch, index), batch_size)
 
-    def num_batches(self, batch_size: int) -> Optional[int]:
+    def num_batches(self, batch_size: int) -> int | None:
         """None: the sampler is endless; the Loader's batches_per_epoch decides."""
         return None
 
@@ -217,9 +231,9 @@ class PeakRegions:
     """
 
     def __init__(self, peaks, length: int, chrom_sizes: ChromSizes, jitter: int = 0, negatives: float = 0.0,
-                 background: Optional[RegionSource] = None, blocklist: Optional[RegionSource] = None, fasta=None,
-                 max_n_fraction: Optional[float] = None, seed: int = 0, chroms: Optional[Sequence[str]] = None,
-                 exclude: Optional[Sequence[str]] = None, gc_match: bool = False, gc_pool: int = 20,
+                 background: RegionSource | None = None, blocklist: RegionSource | None = None, fasta=None,
+                 max_n_fraction: float | None = None, seed: int = 0, chroms: Sequence[str] | None = None,
+                 exclude: Sequence[str] | None = None, gc_match: bool = False, gc_pool: int = 20,
                  oob: str = "shift") -> None:
         length = _check.integer("length", length, 1)
         jitter = _check.integer("jitter", jitter, 0)
@@ -354,8 +368,8 @@ class Tiles:
     ``chroms`` / ``exclude`` keep or drop chromosomes (a split).
     """
 
-    def __init__(self, regions: RegionSource, length: int, stride: Optional[int] = None,
-                 chroms: Optional[Sequence[str]] = None, exclude: Optional[Sequence[str]] = None) -> None:
+    def __init__(self, regions: RegionSource, length: int, stride: int | None = None,
+                 chroms: Sequence[str] | None = None, exclude: Sequence[str] | None = None) -> None:
         length = _check.integer("length", length, 1)
         stride = length if stride is None else _check.integer("stride", stride, 1)
         c, s, e, minus = stranded_regions(regions)

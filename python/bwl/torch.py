@@ -5,7 +5,8 @@ Importing this module needs torch; ``import bwl`` does not.
 from __future__ import annotations
 
 import os
-from typing import Callable, Iterator, Optional
+from collections.abc import Iterator
+from typing import Callable
 
 import numpy as np
 
@@ -29,14 +30,14 @@ def to_tensor(a: np.ndarray, dtype: str = "float32") -> torch.Tensor:
     return torch.from_numpy(a)
 
 
-def ddp_rank() -> Optional[tuple[int, int]]:
+def ddp_rank() -> tuple[int, int] | None:
     """(rank, world) of torch.distributed in this process, or None."""
     if dist.is_available() and dist.is_initialized():
         return dist.get_rank(), dist.get_world_size()
     return None
 
 
-def shard_of_this_process(ddp: Optional[tuple[int, int]] = None) -> tuple[int, int]:
+def shard_of_this_process(ddp: tuple[int, int] | None = None) -> tuple[int, int]:
     """(rank, world) over DDP ranks x DataLoader workers: every process of
     the job gets a distinct rank. ``ddp`` is the (rank, world) seen in the
     training process: spawned DataLoader workers do not inherit
@@ -70,7 +71,7 @@ class BigWigDataset(torch.utils.data.IterableDataset):
         self.make_loader = make_loader
         self.epoch = 0
         self.ddp = ddp_rank()  # travels to spawned workers with the dataset
-        self._loader: Optional[Loader] = None
+        self._loader: Loader | None = None
         self._loader_pid = os.getpid()
 
     def set_epoch(self, epoch: int) -> None:

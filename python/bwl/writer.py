@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import os
-from typing import Mapping, Optional, Sequence, Tuple, Union
+from collections.abc import Mapping, Sequence
+from typing import Union
 
 import numpy as np
 import numpy.typing as npt
@@ -12,8 +13,8 @@ from bwl._types import SECTION_TYPES as _TYPES
 
 _U32_MAX = 2**32 - 1
 
-Chroms = Union[Mapping[str, int], Sequence[Tuple[str, int]]]
-Intervals = Mapping[str, Tuple[npt.ArrayLike, npt.ArrayLike, npt.ArrayLike]]
+Chroms = Union[Mapping[str, int], Sequence[tuple[str, int]]]
+Intervals = Mapping[str, tuple[npt.ArrayLike, npt.ArrayLike, npt.ArrayLike]]
 
 
 def _chrom_list(chroms: Chroms) -> list:
@@ -38,7 +39,7 @@ def _values(x: npt.ArrayLike, chrom: str) -> np.ndarray:
 
 
 def write(
-    path: Union[str, os.PathLike],
+    path: str | os.PathLike,
     chroms: Chroms,
     intervals: Intervals,
     *,
@@ -46,7 +47,7 @@ def write(
     compress: bool = True,
     endian: str = "little",
     items_per_section: int = 1024,
-    zoom_levels: Optional[int] = None,
+    zoom_levels: int | None = None,
     block_size: int = 256,
     allow_overlap: bool = False,
 ) -> None:
@@ -124,7 +125,7 @@ def write(
                                                            allow_overlap))
 
 
-def read_chrom_sizes(path: Union[str, os.PathLike]) -> list:
+def read_chrom_sizes(path: str | os.PathLike) -> list:
     """A UCSC chrom.sizes file (name and size per line) as [(name, size)]."""
     out = []
     with open(path) as fh:
@@ -138,9 +139,9 @@ def read_chrom_sizes(path: Union[str, os.PathLike]) -> list:
     return out
 
 
-def from_bedgraph(bedgraph: Union[str, os.PathLike], chrom_sizes: Union[str, os.PathLike, Chroms],
-                  out: Union[str, os.PathLike], *, type: str = "bedGraph", compress: bool = True,
-                  endian: str = "little", items_per_section: int = 1024, zoom_levels: Optional[int] = None,
+def from_bedgraph(bedgraph: str | os.PathLike, chrom_sizes: str | os.PathLike | Chroms,
+                  out: str | os.PathLike, *, type: str = "bedGraph", compress: bool = True,
+                  endian: str = "little", items_per_section: int = 1024, zoom_levels: int | None = None,
                   progress: bool = True) -> int:
     """Convert a bedGraph (plain or .gz text) to bigWig, like UCSC's bedGraphToBigWig.
 

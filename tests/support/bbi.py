@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import struct
 import zlib
-from typing import Iterable, Iterator, List, NamedTuple, Optional, Sequence, Tuple, Union
+from collections.abc import Iterable, Iterator, Sequence
+from typing import NamedTuple
 
 BIGWIG_MAGIC = 0x888FFC26
 BIGWIG_MAGIC_SWAPPED = 0x26FC8F88  # a big-endian file's magic read little-endian
@@ -35,7 +36,7 @@ BED_RECORD_FIXED = 12        # a bigBed record's chromId, start, end; then the r
 # ----------------------------------------------------------------- reading
 
 
-def byte_order(data: bytes) -> Optional[str]:
+def byte_order(data: bytes) -> str | None:
     """"<" or ">" from a bigWig's or bigBed's magic; None for anything else."""
     if len(data) < 4:
         return None
@@ -49,7 +50,7 @@ def is_bigbed(data: bytes) -> bool:
     return len(data) >= 4 and struct.unpack_from("<I", data, 0)[0] in (BIGBED_MAGIC, BIGBED_MAGIC_SWAPPED)
 
 
-def header(data: bytes) -> Tuple[str, dict]:
+def header(data: bytes) -> tuple[str, dict]:
     """(byte order, the 64-byte header's fields by name) of a bigWig or
     bigBed; ValueError when ``data`` does not start with one."""
     e = byte_order(data)
@@ -58,13 +59,13 @@ def header(data: bytes) -> Tuple[str, dict]:
     return e, dict(zip(HEADER_FIELDS, struct.unpack_from(e + HEADER_FORMAT, data, 0)))
 
 
-def read_header(path) -> Tuple[str, dict]:
+def read_header(path) -> tuple[str, dict]:
     """:func:`header` of the file at ``path``."""
     with open(path, "rb") as fh:
         return header(fh.read(64))
 
 
-def zoom_headers(data: bytes, e: str, count: int) -> List[dict]:
+def zoom_headers(data: bytes, e: str, count: int) -> list[dict]:
     """The ``count`` zoom-level headers after the file header (24 bytes each
     from byte 64): reductionLevel, dataOffset, indexOffset, and ``at``, the
     header's own position."""
@@ -102,7 +103,7 @@ class RItem(NamedTuple):
     ec: int
     eb: int
     offset: int
-    size: Optional[int]
+    size: int | None
 
 
 class CItem(NamedTuple):
@@ -112,12 +113,12 @@ class CItem(NamedTuple):
     pos: int
     is_leaf: bool
     key: bytes
-    chrom_id: Optional[int]
-    size: Optional[int]
-    child: Optional[int]
+    chrom_id: int | None
+    size: int | None
+    child: int | None
 
 
-def rtree(data: bytes, index_offset: int, e: str, max_depth: Optional[int] = None) -> Iterator[Union[Node, RItem]]:
+def rtree(data: bytes, index_offset: int, e: str, max_depth: int | None = None) -> Iterator[Node | RItem]:
     """Walks the R-tree whose header is at ``index_offset`` (the root node
     follows it) depth first in file order, reading as it goes: yields a
     :class:`Node` on entering a node, then its :class:`RItem` s, a branch
@@ -144,12 +145,12 @@ def rtree(data: bytes, index_offset: int, e: str, max_depth: Optional[int] = Non
     yield from node(index_offset + RTREE_HEADER_SIZE, 0)
 
 
-def rtree_blocks(data: bytes, index_offset: int, e: str) -> List[RItem]:
+def rtree_blocks(data: bytes, index_offset: int, e: str) -> list[RItem]:
     """The R-tree's leaf items (data blocks), in file order."""
     return [x for x in rtree(data, index_offset, e) if isinstance(x, RItem) and x.is_leaf]
 
 
-def chrom_tree(data: bytes, tree_offset: int, e: str, max_depth: Optional[int] = None) -> Iterator[Union[Node, CItem]]:
+def chrom_tree(data: bytes, tree_offset: int, e: str, max_depth: int | None = None) -> Iterator[Node | CItem]:
     """Walks the chromosome B+ tree whose header is at ``tree_offset``, as
     :func:`rtree` walks an R-tree: :class:`Node` then its :class:`CItem` s,
     a branch item followed by the walk of its child; nodes deeper than
@@ -182,7 +183,7 @@ def chrom_ids(data: bytes, tree_offset: int, e: str) -> dict:
             if isinstance(x, CItem) and x.is_leaf}
 
 
-def autosql(data: bytes, h: dict) -> Optional[bytes]:
+def autosql(data: bytes, h: dict) -> bytes | None:
     """A bigBed's autoSql text (without its NUL) from header fields ``h``;
     None when autoSqlOffset is 0, or the text has no NUL before the end."""
     off = h["autoSqlOffset"]
@@ -199,7 +200,7 @@ def extension(data: bytes, offset: int, e: str) -> dict:
     return dict(extensionSize=size, extraIndexCount=count, extraIndexListOffset=list_off)
 
 
-def extra_indexes(data: bytes, list_offset: int, e: str, count: int) -> List[dict]:
+def extra_indexes(data: bytes, list_offset: int, e: str, count: int) -> list[dict]:
     """The extra-index list (bigBed -extraIndex): per index its ``type``,
     ``fieldCount``, ``fileOffset`` (a B+ tree header, keys -> (block
     offset, block size)), ``fieldIds``, and ``at``, the entry's position."""
@@ -241,13 +242,13 @@ def bed_records_in(block: bytes, e: str) -> Iterator[BedRecord]:
 # ----------------------------------------------------------------- building
 
 
-def build_bbi(chroms: Sequence[Tuple[str, int]], blocks: Iterable[Tuple[int, int, int, int, bytes]] = (),
-              *, endian: str = "<", compress: bool = False, key_size: Optional[int] = None,
-              uncompress_buf_size: Optional[int] = None, chrom_ids: Optional[Sequence[int]] = None,
-              rtree_item_count: Optional[int] = None, chrom_item_count: Optional[int] = None,
-              version: int = 4, bigbed: bool = False, autosql: Union[None, str, bytes] = None,
-              field_count: Optional[int] = None, defined_field_count: Optional[int] = None,
-              zooms: Sequence[Tuple[int, Sequence[tuple]]] = (), name_index: bool = False) -> Tuple[bytes, dict]:
+def build_bbi(chroms: Sequence[tuple[str, int]], blocks: Iterable[tuple[int, int, int, int, bytes]] = (),
+              *, endian: str = "<", compress: bool = False, key_size: int | None = None,
+              uncompress_buf_size: int | None = None, chrom_ids: Sequence[int] | None = None,
+              rtree_item_count: int | None = None, chrom_item_count: int | None = None,
+              version: int = 4, bigbed: bool = False, autosql: None | str | bytes = None,
+              field_count: int | None = None, defined_field_count: int | None = None,
+              zooms: Sequence[tuple[int, Sequence[tuple]]] = (), name_index: bool = False) -> tuple[bytes, dict]:
     """A bigWig file (a bigBed with ``bigbed``: blocks of :func:`bed_records`)
     from parts, one-node trees (<= 65535 chroms and blocks).
 
@@ -294,7 +295,7 @@ def build_bbi(chroms: Sequence[Tuple[str, int]], blocks: Iterable[Tuple[int, int
                        len(chroms) if chrom_item_count is None else chrom_item_count, 0)
     off["chromNode"] = len(out)
     out += struct.pack(e + "BBH", 1, 0, len(chroms))
-    for (name, size), raw, cid in zip(chroms, names, ids):
+    for (_name, size), raw, cid in zip(chroms, names, ids):
         out += raw[:ks].ljust(ks, b"\0") + struct.pack(e + "II", cid, size)
     off["data"] = len(out)
     out += struct.pack(e + "Q", len(blocks))
@@ -307,7 +308,7 @@ def build_bbi(chroms: Sequence[Tuple[str, int]], blocks: Iterable[Tuple[int, int
         out += b
     off["blocks"] = [(o, s) for *_, o, s in placed]
 
-    def rtree_at(items, count=None) -> Tuple[int, int]:
+    def rtree_at(items, count=None) -> tuple[int, int]:
         at = len(out)
         out.extend(struct.pack(e + "IIQIIIIQII", RTREE_MAGIC, 256, len(items) if count is None else count,
                                0, 0, 0, 0, at, 1, 0))
@@ -363,12 +364,12 @@ def zoom_records(records: Sequence[tuple], e: str = "<") -> bytes:
     return b"".join(struct.pack(e + ZOOM_RECORD_FORMAT, *r) for r in records)
 
 
-def bed_records(records: Sequence[Tuple[int, int, int, str]], e: str = "<") -> bytes:
+def bed_records(records: Sequence[tuple[int, int, int, str]], e: str = "<") -> bytes:
     """A bigBed data block: (chromId, start, end, rest) records, rest NUL-terminated."""
     return b"".join(struct.pack(e + "III", c, s, t) + r.encode() + b"\0" for c, s, t, r in records)
 
 
-def bedgraph_section(chrom_id: int, items: Sequence[Tuple[int, int, float]], e: str = "<") -> bytes:
+def bedgraph_section(chrom_id: int, items: Sequence[tuple[int, int, float]], e: str = "<") -> bytes:
     """A bedGraph section (type 1) of (start, end, value) items."""
     lo = min((s for s, _, _ in items), default=0)
     hi = max((t for _, t, _ in items), default=0)

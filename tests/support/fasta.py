@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import struct
 import zlib
-from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 
@@ -35,8 +34,8 @@ def random_sequence(rng: np.random.Generator, n: int, p_lower: float = 0.2, p_n:
     return "".join(b.tolist())
 
 
-def fasta_bytes(seqs: Dict[str, str], width: int, crlf: bool = False,
-                descriptions: Optional[Dict[str, str]] = None) -> bytes:
+def fasta_bytes(seqs: dict[str, str], width: int, crlf: bool = False,
+                descriptions: dict[str, str] | None = None) -> bytes:
     """FASTA text: lines of ``width`` bases, the last line of each sequence short."""
     nl = "\r\n" if crlf else "\n"
     out = []
@@ -48,8 +47,8 @@ def fasta_bytes(seqs: Dict[str, str], width: int, crlf: bool = False,
     return "".join(out).encode()
 
 
-def expected_fai(seqs: Dict[str, str], width: int, crlf: bool = False,
-                 descriptions: Optional[Dict[str, str]] = None) -> List[Tuple[str, int, int, int, int]]:
+def expected_fai(seqs: dict[str, str], width: int, crlf: bool = False,
+                 descriptions: dict[str, str] | None = None) -> list[tuple[str, int, int, int, int]]:
     """samtools faidx fields (name, length, offset, linebases, linewidth)
     computed from the layout ``fasta_bytes`` writes (not by scanning)."""
     nlw = 2 if crlf else 1
@@ -65,7 +64,7 @@ def expected_fai(seqs: Dict[str, str], width: int, crlf: bool = False,
     return rows
 
 
-def parse_fai(path: str) -> List[Tuple[str, int, int, int, int]]:
+def parse_fai(path: str) -> list[tuple[str, int, int, int, int]]:
     rows = []
     with open(path) as fh:
         for line in fh:
@@ -93,7 +92,7 @@ def bgzf_member(data: bytes, level: int = 6) -> bytes:
 
 
 def write_bgzf(path: str, data: bytes, rng: np.random.Generator, max_member: int = 65536,
-               min_member: int = 1000) -> List[Tuple[int, int]]:
+               min_member: int = 1000) -> list[tuple[int, int]]:
     """Writes ``data`` as BGZF members of random sizes (<= ``max_member``
     uncompressed) plus the empty EOF member. Returns the (compressed,
     uncompressed) start offset of every data member."""
@@ -111,7 +110,7 @@ def write_bgzf(path: str, data: bytes, rng: np.random.Generator, max_member: int
     return starts
 
 
-def read_gzi(path: str) -> List[Tuple[int, int]]:
+def read_gzi(path: str) -> list[tuple[int, int]]:
     """samtools .gzi: u64 count, then (compressed, uncompressed) u64 pairs, little-endian."""
     raw = open(path, "rb").read()
     (n,) = struct.unpack_from("<Q", raw, 0)

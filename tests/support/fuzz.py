@@ -30,7 +30,8 @@ import os
 import struct
 import time
 import zlib
-from typing import Callable, Dict, List, Optional, Sequence
+from collections.abc import Sequence
+from typing import Callable
 
 import numpy as np
 
@@ -72,7 +73,7 @@ def surface(data: bytes) -> str:
     return "bigbed" if bbi.is_bigbed(data) else "bigwig"
 
 
-def seed_files(directory: str, small: bool = False, fmt: str = "bigwig") -> Dict[str, str]:
+def seed_files(directory: str, small: bool = False, fmt: str = "bigwig") -> dict[str, str]:
     """Valid files into ``directory``; returns name -> path. ``fmt``
     "bigwig": every type/endian/compression, written with bwl.write;
     "bigbed": support.fuzz_bigbed.seed_files; "all": both. ``small`` uses
@@ -324,8 +325,8 @@ def _mutate_once(m: bytearray, rng: np.random.Generator, loc, others: Sequence[b
 
 
 def fuzz_loop(seeds: Sequence[bytes], path: str, runs: int, seed: int = 0,
-              on_finding: Optional[Callable[[bytes, Finding], None]] = None,
-              deadline: Optional[float] = None, collection: bool = True, slow_s: float = 5.0) -> dict:
+              on_finding: Callable[[bytes, Finding], None] | None = None,
+              deadline: float | None = None, collection: bool = True, slow_s: float = 5.0) -> dict:
     """Deterministic mutation loop (no coverage feedback): ``runs`` inputs
     from ``seeds``. Returns counts, with ``surfaces``: per :func:`surface`
     of the inputs run, their runs, ok, error, finding and seconds. A
@@ -360,14 +361,15 @@ def fuzz_loop(seeds: Sequence[bytes], path: str, runs: int, seed: int = 0,
 # ----------------------------------------------------------------- atheris
 
 
-def atheris_main(argv: List[str], seed_dir: str, work_path: str, fmt: str = "bigwig",
-                 stats_path: Optional[str] = None) -> None:  # pragma: no cover - bench/fuzz.py
+def atheris_main(argv: list[str], seed_dir: str, work_path: str, fmt: str = "bigwig",
+                 stats_path: str | None = None) -> None:  # pragma: no cover - bench/fuzz.py
     """libFuzzer via atheris over :func:`exercise` (never returns), seeded
     with :func:`seed_files` of ``fmt``. Every second or so the executions
     and seconds per :func:`surface` so far go to ``stats_path`` (JSON):
     libFuzzer ends the process without running Python's exit handlers."""
-    import atheris
     import json
+
+    import atheris
 
     seeds = [open(p, "rb").read() for p in seed_files(seed_dir, small=True, fmt=fmt).values()]
     per = {k: {"runs": 0, "seconds": 0.0} for k in SURFACES}

@@ -36,7 +36,8 @@ import itertools
 import os
 import struct
 import zlib
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from collections.abc import Sequence
+from typing import Callable
 
 import numpy as np
 
@@ -66,7 +67,7 @@ lstring note;       "Free text"
 AUTOSQL_FIELDS = 8  # fieldCount of AUTOSQL's table; definedFieldCount 6 (BED6)
 
 
-def seed_records(seed: int = 11, small: bool = True) -> List[Tuple[str, int, int, str]]:
+def seed_records(seed: int = 11, small: bool = True) -> list[tuple[str, int, int, str]]:
     """Sorted (chrom, start, end, rest) records: overlapping, of 1 to 1,500
     bases, a whole-chromosome one on chrM, rest strings of BED6+2 fields."""
     rng = np.random.default_rng(seed)
@@ -85,7 +86,7 @@ def seed_records(seed: int = 11, small: bool = True) -> List[Tuple[str, int, int
     return out
 
 
-def zoom_levels(records: Sequence[Tuple[str, int, int, str]], reductions: Sequence[int]) -> list:
+def zoom_levels(records: Sequence[tuple[str, int, int, str]], reductions: Sequence[int]) -> list:
     """Zoom records of ``records``' coverage depth as UCSC writes a bigBed's:
     per reduction window with data, (chromId, start, end, bases covered, min,
     max, sum and sum of squares of the depth over the covered bases)."""
@@ -127,7 +128,7 @@ def hand_built(records, endian: str = "<", compress: bool = True, per_block: int
     return data
 
 
-def seed_files(directory: str, small: bool = False) -> Dict[str, str]:
+def seed_files(directory: str, small: bool = False) -> dict[str, str]:
     """Valid bigBeds in ``directory`` (name -> path): pybigtools-written
     (BED6+2 with its autoSql; BED3), and hand-built little / big endian x
     zlib / raw. ``small``: fewer records (faster inputs for fuzzing)."""
@@ -202,7 +203,7 @@ def _entries(f, chrom: str, start: int, end: int, with_string: bool = True):
     if not (len(s) == len(e) == len(rest)) or s.dtype != np.uint32 or e.dtype != np.uint32:
         raise AssertionError(f"entries: {len(s)} starts, {len(e)} ends, {len(rest)} strings ({s.dtype}, {e.dtype})")
     if not all(isinstance(r, str) for r in rest) or (not with_string and any(rest)):
-        raise AssertionError("entries: rest strings wrong for with_string=%s" % with_string)
+        raise AssertionError(f"entries: rest strings wrong for with_string={with_string}")
     if len(s) and not (np.all(e.astype(np.int64) > start) and np.all(s.astype(np.int64) < end)):
         raise AssertionError(f"entries({chrom}, {start}, {end}) gave an entry outside the range")
     return s, e, rest
@@ -219,7 +220,7 @@ def _pybigwig_call(fn: Callable, what: str):
         raise AssertionError(f"bwl.pybigwig {what} raised {type(e).__name__} (not RuntimeError): {e}") from e
 
 
-def _exercise_pybigwig(path: str, chroms: Dict[str, int], seen: dict) -> None:
+def _exercise_pybigwig(path: str, chroms: dict[str, int], seen: dict) -> None:
     from bwl import pybigwig
 
     g = _pybigwig_call(lambda: pybigwig.open(path), "open")
@@ -301,7 +302,7 @@ def exercise(path: str, collection: bool = True, threads: int = 2) -> dict:
     return digest
 
 
-def _runs(mask: np.ndarray) -> List[Tuple[int, int]]:
+def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
     """[start, end) runs of True in ``mask``."""
     d = np.diff(np.concatenate(([0], mask.astype(np.int8), [0])))
     return list(zip(np.flatnonzero(d == 1).tolist(), np.flatnonzero(d == -1).tolist()))
@@ -310,7 +311,7 @@ def _runs(mask: np.ndarray) -> List[Tuple[int, int]]:
 WINDOW = 1000  # the Collection's window length (oob="pad": windows may pass the chromosome's ends)
 
 
-def _windows(chroms: Dict[str, int], names: List[str], seen: dict) -> List[Tuple[str, int]]:
+def _windows(chroms: dict[str, int], names: list[str], seen: dict) -> list[tuple[str, int]]:
     """Four (chrom, start) windows aimed at records, on the largest, second
     largest, largest and smallest chromosome: the i-th at the start of one
     of its chromosome's entries (spread over them, so over blocks), shifted
@@ -326,7 +327,7 @@ def _windows(chroms: Dict[str, int], names: List[str], seen: dict) -> List[Tuple
     return out
 
 
-def _exercise_collection(f, path: str, chroms: Dict[str, int], threads: int, seen: dict) -> None:
+def _exercise_collection(f, path: str, chroms: dict[str, int], threads: int, seen: dict) -> None:
     """Collection [bigBed, bigWig] in mode "coverage" with a decoded-block
     cache (values per base, twice, the second from the cache; pooled;
     region stats), [bigBed] in mode "mask" with cache="host" (values,
@@ -415,7 +416,7 @@ def _exercise_collection(f, path: str, chroms: Dict[str, int], threads: int, see
 # ----------------------------------------------------------------- mutation
 
 
-def _leaves(data: bytes, index_offset: int, e: str) -> List[Tuple[int, int, int]]:
+def _leaves(data: bytes, index_offset: int, e: str) -> list[tuple[int, int, int]]:
     """(leaf item offset field position, block offset, block size) of the
     R-tree at ``index_offset``, blocks inside the file only; tolerant."""
     out = []
@@ -435,7 +436,7 @@ def _rtree_items(data: bytes, index_offset: int, e: str) -> list:
         return []
 
 
-def locate(data: bytes) -> Optional[dict]:
+def locate(data: bytes) -> dict | None:
     """The parts of a bigBed (tolerant of damage): byte order ``e``, header
     ``h``, data ``blocks`` [(leaf pos, offset, size)], ``zooms`` (headers
     with their ``blocks``), chromosome tree ``citems`` (nodes and items),
@@ -511,7 +512,7 @@ def _put_block(m: bytearray, loc: dict, leaf: int, off: int, size: int, raw: byt
     return m
 
 
-def _inflate(block: bytes, comp: bool) -> Tuple[Optional[bytearray], bool]:
+def _inflate(block: bytes, comp: bool) -> tuple[bytearray | None, bool]:
     if not comp:
         return bytearray(block), False
     try:
@@ -520,7 +521,7 @@ def _inflate(block: bytes, comp: bool) -> Tuple[Optional[bytearray], bool]:
         return None, True
 
 
-def _chrom_ids(loc: dict) -> List[int]:
+def _chrom_ids(loc: dict) -> list[int]:
     return [x.chrom_id for x in loc["citems"] if isinstance(x, bbi.CItem) and x.is_leaf]
 
 
@@ -805,7 +806,7 @@ MUTATORS = (_mutate_header, _mutate_zoom_header, _mutate_zoom_block, _mutate_chr
             _mutate_autosql, _mutate_records, _mutate_records, _mutate_extension, _mutate_summary)
 
 
-def mutate_once(m: bytearray, rng: np.random.Generator, loc: Optional[dict] = None) -> bytearray:
+def mutate_once(m: bytearray, rng: np.random.Generator, loc: dict | None = None) -> bytearray:
     """One mutation of a bigBed part (``loc``: :func:`locate` of ``m``,
     computed when None); ``m`` unchanged when it is not a bigBed."""
     loc = loc if loc is not None else locate(bytes(m))

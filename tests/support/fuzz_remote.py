@@ -50,9 +50,10 @@ import tempfile
 import threading
 import time
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from email.utils import formatdate
-from typing import Callable, Dict, List, Optional, Sequence
+from typing import Callable
 
 import numpy as np
 
@@ -103,9 +104,9 @@ class Script:
     whole_file_limit: int = 64 << 20
     readahead: int = 4096
     max_request: int = 16 << 20
-    steps: List[Step] = field(default_factory=list)
+    steps: list[Step] = field(default_factory=list)
 
-    def options(self, cache_dir: Optional[str] = None) -> bwl.RemoteOptions:
+    def options(self, cache_dir: str | None = None) -> bwl.RemoteOptions:
         return bwl.RemoteOptions(timeout=TIMEOUT, deadline=DEADLINE, retries=self.retries, backoff=BACKOFF,
                                  readahead=self.readahead, gap=self.gap, max_request=self.max_request,
                                  whole_file_limit=self.whole_file_limit, cache_dir=cache_dir)
@@ -159,7 +160,7 @@ class Track:
     size; 2: other size) and what the server says about it now."""
 
     name: str
-    versions: List[bytes]
+    versions: list[bytes]
     content: int = 0  # the version served
     tag: int = 0  # the validators' version: changes with the content unless the server lies
 
@@ -179,7 +180,7 @@ class Stage:
     (per run and file: which versions, any lie, any size claim that was not
     the file's size, any answer without validators)."""
 
-    def __init__(self, s: Script, files: Dict[str, List[bytes]], other: Callable[[], str]) -> None:
+    def __init__(self, s: Script, files: dict[str, list[bytes]], other: Callable[[], str]) -> None:
         self.script = s
         self.tracks = {n: Track(n, v) for n, v in files.items()}
         self.other = other  # the other server's base URL (another origin)
@@ -187,11 +188,11 @@ class Stage:
         self.next = 0
         self.run = 0
         self.tags = iter(range(1, 1 << 30))
-        self.served: Dict[tuple, set] = {}
+        self.served: dict[tuple, set] = {}
         self.lied: set = set()
         self.size_lie: set = set()
         self.dropped: set = set()
-        self.log: List[tuple] = []  # (request, path, fault, arg, status)
+        self.log: list[tuple] = []  # (request, path, fault, arg, status)
 
     def take(self) -> tuple[int, Step]:
         with self.lock:
@@ -238,7 +239,7 @@ class Answer:
     body: bytes = b""
     how: str = "normal"  # normal, reset, truncate, trickle_head, trickle_body, hang, close, hold
     arg: int = 0
-    status_line: Optional[bytes] = None
+    status_line: bytes | None = None
     extra: bytes = b""  # raw header lines after the others
 
 
@@ -269,7 +270,7 @@ class ScriptServer(FaultServer):
 
     def __init__(self, root) -> None:
         super().__init__(root)
-        self.stage: Optional[Stage] = None
+        self.stage: Stage | None = None
         # socketserver listens with a backlog of 5: a Collection's prefetch
         # opens more connections at once, and a dropped SYN is retried after
         # 1 s, past the 0.4 s timeout (a "timed out" that is the test's own).
@@ -406,7 +407,7 @@ class ScriptServer(FaultServer):
     def _redirect(self, stage: Stage, t: Track, f: str, arg: int) -> Answer:
         code = (301, 302, 303, 307, 308)[arg % 5]
         if f == "redirect":
-            loc: Optional[str] = ("/r/" + t.name, "r/" + t.name, "./r/" + t.name)[arg // 5 % 3]
+            loc: str | None = ("/r/" + t.name, "r/" + t.name, "./r/" + t.name)[arg // 5 % 3]
         elif f == "redirect_other":
             loc = stage.other() + ("r/" if arg & 128 else "") + t.name
         elif f == "redirect_loop":
@@ -477,7 +478,7 @@ class ScriptServer(FaultServer):
 # ----------------------------------------------------------------- the rig
 
 
-def _track_versions(chroms: dict, kind: str, compress: bool, work: str, seed: int) -> List[bytes]:
+def _track_versions(chroms: dict, kind: str, compress: bool, work: str, seed: int) -> list[bytes]:
     """A bigWig, one with other values padded to its size (trailing bytes
     are outside every offset), and one with other values 1,000 bytes longer."""
     rng = np.random.default_rng(seed)
@@ -502,7 +503,7 @@ def _track_versions(chroms: dict, kind: str, compress: bool, work: str, seed: in
     return [v0, v1 + bytes(len(v0) - len(v1)), v2 + bytes(1000)]
 
 
-def _fasta_files(work: str) -> Dict[str, List[bytes]]:
+def _fasta_files(work: str) -> dict[str, list[bytes]]:
     """g.fa (versions: the sequence, its complement: same .fai), its .fai;
     g.fa.gz (bgzip) with .fai and .gzi."""
     from .fasta import fasta_bytes, random_sequence, write_bgzf
@@ -511,7 +512,7 @@ def _fasta_files(work: str) -> Dict[str, List[bytes]]:
     seqs = {"s1": random_sequence(rng, 20_000), "s2": random_sequence(rng, 77), "s3": random_sequence(rng, 3_000)}
     plain = fasta_bytes(seqs, 60, False, None)
     comp = fasta_bytes({k: v.translate(str.maketrans("ACGTacgt", "TGCAtgca")) for k, v in seqs.items()}, 60, False, None)
-    out: Dict[str, List[bytes]] = {}
+    out: dict[str, list[bytes]] = {}
     for name, data in (("g.fa", plain), ("gc.fa", comp)):
         with open(os.path.join(work, name), "wb") as fh:
             fh.write(data)
@@ -535,7 +536,7 @@ TRACKS = ("a.bw", "b.bw")  # a: raw bedGraph; b: zlib variableStep
 FASTAS = ("g.fa", "g.fa.gz")
 
 
-def _bigwig_ops(f) -> "iter":
+def _bigwig_ops(f) -> iter:
     """What the file and disk scenarios read of one bigWig, in order (an
     error on the way ends the list there)."""
     chroms = f.chroms()
@@ -557,7 +558,7 @@ def _windows(seed: int = 5, n: int = 12, length: int = 240):
     return chroms, starts, starts + length
 
 
-def _collection_ops(c) -> "iter":
+def _collection_ops(c) -> iter:
     """A batch per base and a pooled one; one column per track."""
     yield "chroms", c.chroms()
     chroms, starts, ends = _windows()
@@ -567,7 +568,7 @@ def _collection_ops(c) -> "iter":
             yield ("batch", window, t), out[:, t]
 
 
-def _fasta_ops(fa) -> "iter":
+def _fasta_ops(fa) -> iter:
     yield "chroms", fa.chroms()
     for chrom, s, e in (("s1", 0, 20_000), ("s1", 12_345, 12_400), ("s2", 0, 77), ("s3", 2_990, 3_000)):
         yield ("fetch", chrom, s, e), fa.fetch(chrom, s, e)
@@ -600,11 +601,11 @@ class Rig:
             rig.run(data)   # "ok" / "error", or raises Finding
     """
 
-    def __init__(self, directory: Optional[str] = None) -> None:
+    def __init__(self, directory: str | None = None) -> None:
         self._tmp = None if directory else tempfile.TemporaryDirectory(prefix="bwl-fuzz-remote-")
         self.dir = directory or self._tmp.name
         os.makedirs(self.dir, exist_ok=True)
-        self.files: Dict[str, List[bytes]] = {
+        self.files: dict[str, list[bytes]] = {
             "a.bw": _track_versions(CHROMS, "bedGraph", False, self.dir, 1),
             "b.bw": _track_versions(CHROMS, "variableStep", True, self.dir, 2),
         }
@@ -615,7 +616,7 @@ class Rig:
         self.counts = {"ok": 0, "error": 0, "finding": 0, "runs": 0}
         self._inputs = 0
 
-    def _local_paths(self) -> Dict[tuple, str]:
+    def _local_paths(self) -> dict[tuple, str]:
         """(name, version) -> a local copy (FASTA versions get their .fai next to them)."""
         out = {}
         for name, versions in self.files.items():
@@ -633,10 +634,10 @@ class Rig:
                 fh.write(self.files["g.fa.gz" + ext][0])
         return out
 
-    def _expected(self) -> Dict[tuple, dict]:
+    def _expected(self) -> dict[tuple, dict]:
         """(name, version) -> {op: value} of the local file; for the
         collection, ("collection", name, version) -> its column's ops."""
-        exp: Dict[tuple, dict] = {}
+        exp: dict[tuple, dict] = {}
         for name in TRACKS:
             for v in range(3):
                 with bwl.open(self.local[(name, v)]) as f:
@@ -648,7 +649,7 @@ class Rig:
                 exp[(name, v)] = dict(_fasta_ops(bwl.Fasta(self.local[(name, v)])))
         return exp
 
-    def __enter__(self) -> "Rig":
+    def __enter__(self) -> Rig:
         for s in self.servers:
             s.__enter__()
         return self
@@ -711,7 +712,7 @@ class Rig:
             if cache:  # (a prefetch still in flight may write on: not this input's error)
                 shutil.rmtree(cache, ignore_errors=True)
 
-    def _read(self, s: Script, run: int, box: dict, cache: Optional[str]) -> None:
+    def _read(self, s: Script, run: int, box: dict, cache: str | None) -> None:
         got = box["got"].setdefault(run, [])
         opts = s.options(cache)
         if s.scenario in ("file", "disk"):
@@ -783,7 +784,7 @@ def time_bound(s: Script) -> float:
 # ----------------------------------------------------------------- loops
 
 
-def leak_check(before: dict, slack_fds: int = 24, slack_threads: int = 8) -> Optional[str]:
+def leak_check(before: dict, slack_fds: int = 24, slack_threads: int = 8) -> str | None:
     """A description of descriptors or threads left over since ``before``
     (:func:`resources`), after collecting garbage and letting the servers'
     connection threads see their clients gone; None when nothing leaked."""
@@ -818,8 +819,8 @@ def random_input(rng: np.random.Generator) -> bytes:
     return head + steps
 
 
-def fuzz_loop(rig: Rig, runs: int, seed: int = 0, on_finding: Optional[Callable[[bytes, Finding], None]] = None,
-              deadline: Optional[float] = None, inputs: Sequence[bytes] = ()) -> dict:
+def fuzz_loop(rig: Rig, runs: int, seed: int = 0, on_finding: Callable[[bytes, Finding], None] | None = None,
+              deadline: float | None = None, inputs: Sequence[bytes] = ()) -> dict:
     """``inputs`` then ``runs`` random scripts (seeded: the same scripts
     every time; the server's answers too, though concurrent requests may
     arrive in another order). A Finding goes to ``on_finding``, or is
@@ -857,7 +858,7 @@ def fuzz_loop(rig: Rig, runs: int, seed: int = 0, on_finding: Optional[Callable[
     return counts
 
 
-def corpus(directory: str) -> List[bytes]:
+def corpus(directory: str) -> list[bytes]:
     """The stored inputs (``*.bin``) of a corpus folder, in name order."""
     if not os.path.isdir(directory):
         return []
@@ -876,8 +877,8 @@ def finding_name(data: bytes) -> str:
 # ----------------------------------------------------------------- atheris
 
 
-def atheris_main(argv: List[str], on_finding: Callable[[bytes, Finding], None],
-                 stats_path: Optional[str] = None) -> None:  # pragma: no cover - bench/fuzz.py --format remote
+def atheris_main(argv: list[str], on_finding: Callable[[bytes, Finding], None],
+                 stats_path: str | None = None) -> None:  # pragma: no cover - bench/fuzz.py --format remote
     """libFuzzer via atheris over :meth:`Rig.run` (never returns): the
     script bytes mutated by libFuzzer's own mutators (a byte pair per
     request: a mutation changes an answer), guided by the coverage of the
@@ -910,7 +911,7 @@ def atheris_main(argv: List[str], on_finding: Callable[[bytes, Finding], None],
     atheris.Fuzz()
 
 
-def seed_inputs() -> List[bytes]:
+def seed_inputs() -> list[bytes]:
     """A seed per scenario and option set, no faults, and one of each fault."""
     out = [bytes([sc | v << 2, val | r << 2, ra]) for sc in range(4) for v in range(2) for val in range(4)
            for r in (1,) for ra in (0, 2)]

@@ -34,11 +34,10 @@ import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Optional
 
 
 class FaultServer:
-    def __init__(self, root: "os.PathLike[str] | str") -> None:
+    def __init__(self, root: os.PathLike[str] | str) -> None:
         self.root = os.fspath(root)
         self.ranges = True
         self.delay = 0.0
@@ -47,15 +46,15 @@ class FaultServer:
         self.truncate_next = 0
         self.hang_next = 0
         self.wrong_range_next = 0
-        self.etag: Optional[str] = "v1"
-        self.last_modified: Optional[str] = None
+        self.etag: str | None = "v1"
+        self.last_modified: str | None = None
         self.trickle = 0.0
         self.trickle_body = False
         self.short = 0
         self.html = False
         self.gzip = False
-        self.claim_size: Optional[int] = None
-        self.redirect_base: Optional[str] = None
+        self.claim_size: int | None = None
+        self.redirect_base: str | None = None
         self.log: list[tuple[str, int, int]] = []
         self.headers: list[dict] = []
         self._lock = threading.Lock()
@@ -81,7 +80,7 @@ class FaultServer:
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
 
     # -- lifetime ----------------------------------------------------------
-    def __enter__(self) -> "FaultServer":
+    def __enter__(self) -> FaultServer:
         self._thread.start()
         return self
 

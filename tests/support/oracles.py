@@ -4,7 +4,7 @@ regions the reader tests ask about.
 """
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from typing import Dict, List, Optional, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -29,8 +29,8 @@ def open_fds() -> int:
     return len(os.listdir("/proc/self/fd"))
 
 
-def make_inputs(directory: str, n_tracks: int, chroms: Dict[str, int] = SOAK_CHROMS, seed: int = 11,
-                fasta: bool = True) -> tuple[List[str], Optional[str]]:
+def make_inputs(directory: str, n_tracks: int, chroms: dict[str, int] = SOAK_CHROMS, seed: int = 11,
+                fasta: bool = True) -> tuple[list[str], str | None]:
     """bedGraph tracks (~1 item per 20 bp, random gaps) and a random FASTA,
     written once into ``directory`` (kept if already there)."""
     os.makedirs(directory, exist_ok=True)
@@ -75,9 +75,9 @@ def make_inputs(directory: str, n_tracks: int, chroms: Dict[str, int] = SOAK_CHR
     return paths, fa
 
 
-def soak(paths: Sequence[str], fasta: Optional[str], batches: int, batch_size: int = 8, length: int = 2000,
-         batches_per_epoch: int = 500, max_open_files: Optional[int] = None, reuse_buffers: bool = False,
-         checkpoints: int = 10, threads: int = 2, verbose: bool = False) -> List[dict]:
+def soak(paths: Sequence[str], fasta: str | None, batches: int, batch_size: int = 8, length: int = 2000,
+         batches_per_epoch: int = 500, max_open_files: int | None = None, reuse_buffers: bool = False,
+         checkpoints: int = 10, threads: int = 2, verbose: bool = False) -> list[dict]:
     """Runs ``batches`` Loader batches; returns one row per checkpoint:
     batch, seconds, rss_mb, fds, bwl_fds, threads (the first row: after the
     first batch, the warm-up; the last: after the last batch and the
@@ -93,7 +93,7 @@ def soak(paths: Sequence[str], fasta: Optional[str], batches: int, batch_size: i
                             batches_per_epoch=batches_per_epoch, reverse_complement=True, default=0.0,
                             reuse_buffers=reuse_buffers, seed=5)
         marks = sorted({1} | {max(1, batches * k // checkpoints) for k in range(1, checkpoints + 1)})
-        rows: List[dict] = []
+        rows: list[dict] = []
         done = 0
         t0 = time.perf_counter()
         checksum = 0.0
@@ -128,7 +128,7 @@ def soak(paths: Sequence[str], fasta: Optional[str], batches: int, batch_size: i
         bwl.set_max_open_files(old_limit)
 
 
-def summarize(rows: List[dict]) -> dict:
+def summarize(rows: list[dict]) -> dict:
     first, last = rows[0], rows[-1]
     tenth = rows[min(1, len(rows) - 1)]
     return dict(batches=last["batch"], seconds=last["seconds"], rss_start_mb=first["rss_mb"],

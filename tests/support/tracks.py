@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 
@@ -39,7 +38,7 @@ TYPES = ("bedGraph", "variableStep", "fixedStep")
 
 # name -> size, bytewise-sorted (pyBigWig needs its chrom list in this order
 # for its B+ tree to be searchable).
-CHROMS: Dict[str, int] = {
+CHROMS: dict[str, int] = {
     "chr1": 400_000,         # many intervals -> many blocks
     "chr10": 6_000,          # data from base 0 to the last base
     "chr2": 3_000,           # single-base items, gaps
@@ -49,7 +48,7 @@ CHROMS: Dict[str, int] = {
 }
 EMPTY_CHROM = "chr3_empty"
 
-Truth = Dict[str, Tuple[np.ndarray, np.ndarray, np.ndarray]]
+Truth = dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]
 
 
 @dataclasses.dataclass
@@ -66,7 +65,7 @@ class BW:
     twin: str = ""       # name of a little-endian file with the same data (for big-endian files)
 
     @property
-    def chroms(self) -> Dict[str, int]:
+    def chroms(self) -> dict[str, int]:
         """Chromosomes of the file, in file order (pybigtools drops chroms without data)."""
         if self.writer == "pybigtools":
             return {c: n for c, n in CHROMS.items() if c in self.truth}
@@ -86,7 +85,7 @@ def _values(rng: np.random.Generator, n: int) -> np.ndarray:
 
 
 def _bedgraph_chrom(rng, size: int, n: int, max_len: int, max_gap: int,
-                    from_zero: bool, to_end: bool) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+                    from_zero: bool, to_end: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     lens = rng.integers(1, max_len + 1, n)
     gaps = rng.integers(0, max_gap + 1, n)
     gaps[rng.random(n) < 0.3] = 0  # many adjacent intervals
@@ -182,7 +181,7 @@ def _runs(s: np.ndarray, e: np.ndarray, fixed: bool):
     return [(cuts[k], cuts[k + 1]) for k in range(len(cuts) - 1)]
 
 
-def write_pybigwig(path: str, kind: str, truth: Truth, chroms: Optional[Dict[str, int]] = None,
+def write_pybigwig(path: str, kind: str, truth: Truth, chroms: dict[str, int] | None = None,
                    max_zooms: int = 10) -> None:
     """``truth`` written by pyBigWig as sections of type ``kind``: one
     bedGraph call per chrom, or one variableStep / fixedStep call per run
@@ -231,12 +230,12 @@ LITTLE_FILES = tuple(n for n in ALL_FILES if "_big_" not in n)
 BIG_FILES = tuple(n for n in ALL_FILES if "_big_" in n)
 
 
-def write_fixture_files(d) -> Dict[str, BW]:
+def write_fixture_files(d) -> dict[str, BW]:
     """Writes every fixture file into the folder ``d`` (a pathlib.Path);
     returns them by name (see the module docstring)."""
     import bwl
 
-    out: Dict[str, BW] = {}
+    out: dict[str, BW] = {}
     for kind in TYPES:
         truth = make_truth(kind)
         p = str(d / f"pybw_{kind}.bw")
@@ -258,16 +257,16 @@ def write_fixture_files(d) -> Dict[str, BW]:
 
 # ---------------------------------------------------------------- the pipeline tests' genome
 
-GENOME_CHROMS: Dict[str, int] = {"chr1": 60_000, "chr2": 25_000, "chr3": 4_000}
+GENOME_CHROMS: dict[str, int] = {"chr1": 60_000, "chr2": 25_000, "chr3": 4_000}
 
 
 @dataclasses.dataclass
 class Genome:
     dir: str
     fasta: str                   # plain FASTA with the chromosomes above
-    bigwigs: List[str]           # pyBigWig-written tracks
-    chroms: Dict[str, int]
-    seqs: Dict[str, str]
+    bigwigs: list[str]           # pyBigWig-written tracks
+    chroms: dict[str, int]
+    seqs: dict[str, str]
 
 
 def _track_intervals(rng: np.random.Generator, size: int, p_gap: float):
@@ -282,7 +281,7 @@ def _track_intervals(rng: np.random.Generator, size: int, p_gap: float):
     return s.astype(np.int64), e.astype(np.int64), v
 
 
-def write_pybigwig_track(path: str, chroms: Dict[str, int], rng: np.random.Generator, p_gap: float = 0.3) -> None:
+def write_pybigwig_track(path: str, chroms: dict[str, int], rng: np.random.Generator, p_gap: float = 0.3) -> None:
     """A bedGraph track of :func:`_track_intervals` on every chrom (in sorted order), by pyBigWig."""
     chroms = dict(sorted(chroms.items()))
     write_pybigwig(path, "bedGraph", {c: _track_intervals(rng, n, p_gap) for c, n in chroms.items()}, chroms)

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import errno as _errno
 import os
-from typing import Any, Optional
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from bwl import _check
@@ -46,7 +46,7 @@ def is_remote(src: Any) -> bool:
     return hasattr(src, "read")
 
 
-def options(opts: Optional[RemoteOptions]) -> RemoteOptions:
+def options(opts: RemoteOptions | None) -> RemoteOptions:
     """``remote=`` checked: None (the defaults) or a RemoteOptions."""
     if opts is None:
         return DEFAULT_OPTIONS
@@ -55,7 +55,7 @@ def options(opts: Optional[RemoteOptions]) -> RemoteOptions:
     return opts
 
 
-def open_source(src: Any, opts: Optional[RemoteOptions] = None) -> tuple[str, Optional[Source]]:
+def open_source(src: Any, opts: RemoteOptions | None = None) -> tuple[str, Source | None]:
     """``(name, source)``: a local path gives ``(path, None)`` (the core's
     pread path); a URL or file object gives its source."""
     opts = options(opts)
@@ -74,7 +74,7 @@ def open_source(src: Any, opts: Optional[RemoteOptions] = None) -> tuple[str, Op
     raise TypeError(f"expected a path, a URL or a binary file object, got {type(src).__name__}")
 
 
-def open_sources(srcs: list, opts: Optional[RemoteOptions] = None) -> list[tuple[str, Optional[Source]]]:
+def open_sources(srcs: list, opts: RemoteOptions | None = None) -> list[tuple[str, Source | None]]:
     """:func:`open_source` of each; the remote ones concurrently (each
     costs a round trip)."""
     opts = options(opts)
@@ -83,7 +83,7 @@ def open_sources(srcs: list, opts: Optional[RemoteOptions] = None) -> list[tuple
     return list(pool(opts.concurrency).map(lambda s: open_source(s, opts), srcs))
 
 
-def fetch_small(src: Any, suffix: str, opts: Optional[RemoteOptions] = None) -> Optional[bytes]:
+def fetch_small(src: Any, suffix: str, opts: RemoteOptions | None = None) -> bytes | None:
     """The whole file at URL ``src + suffix`` (an index next to a remote
     file), or None when it does not exist."""
     try:

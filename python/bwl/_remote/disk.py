@@ -8,7 +8,6 @@ import threading
 import weakref
 import zlib
 from bisect import bisect_right
-from typing import Optional
 
 
 class DiskError(Exception):
@@ -21,7 +20,7 @@ def _line(a: int, b: int, where: int) -> bytes:
     return f"{text} {zlib.crc32(text.encode()):08x}\n".encode()
 
 
-def _parse(line: str) -> Optional[tuple[int, int, int]]:
+def _parse(line: str) -> tuple[int, int, int] | None:
     f = line.split(" ")
     if not line.endswith("\n") or len(f) != 4 or not all(x.isdigit() for x in f[:3]):
         return None

@@ -7,8 +7,8 @@ import threading
 from typing import Any
 
 from bwl._remote.errors import RemoteError, RemoteFileNotFoundError
-from bwl._remote.options import DEFAULT_OPTIONS, RemoteOptions
 from bwl._remote.http import redact
+from bwl._remote.options import DEFAULT_OPTIONS, RemoteOptions
 from bwl._remote.source import Source
 
 

@@ -8,7 +8,6 @@ import ssl
 import threading
 import time
 import warnings
-from typing import Optional
 from urllib.parse import unquote, urljoin, urlsplit
 
 from bwl._remote import watchdog
@@ -26,7 +25,7 @@ def origin(url: str) -> tuple:
     return p.scheme.lower(), (p.hostname or "").lower(), p.port or {"http": 80, "https": 443}.get(p.scheme.lower())
 
 
-def basic_auth(url: str) -> Optional[str]:
+def basic_auth(url: str) -> str | None:
     """The Authorization header for credentials in the URL (user:pass@host), or None."""
     p = urlsplit(url)
     if p.username is None:
@@ -37,7 +36,7 @@ def basic_auth(url: str) -> Optional[str]:
     return "Basic " + base64.b64encode(cred).decode()
 
 
-def looks_like_html(first: bytes, content_type: Optional[str]) -> bool:
+def looks_like_html(first: bytes, content_type: str | None) -> bool:
     """A web page where a data file was expected (a login, error or index
     page answered with 200): no bigWig, bigBed, FASTA or index starts with '<'."""
     head = first[:512].lstrip().lower()
@@ -86,11 +85,11 @@ class HttpSource(Source):
         # Credentials in the URL go to its origin only: never to a host a
         # redirect names (as curl and requests do).
         self._auth = (origin(url), basic_auth(url))
-        self._content_type: Optional[str] = None
+        self._content_type: str | None = None
         self._idle_lock = threading.Lock()
         self._idle: dict[tuple, list[http.client.HTTPConnection]] = {}  # keep-alive connections not in use
-        self._validators: Optional[tuple[Optional[str], Optional[str]]] = None
-        self._whole: Optional[bytes] = None
+        self._validators: tuple[str | None, str | None] | None = None
+        self._whole: bytes | None = None
         self._size = -1
         # The first request learns the size and brings the header, zoom
         # headers and usually the chromosome tree.
@@ -300,7 +299,7 @@ class HttpSource(Source):
         return b"".join(parts)
 
 
-def content_range(value: Optional[str], name: str) -> tuple[int, int, int]:
+def content_range(value: str | None, name: str) -> tuple[int, int, int]:
     try:
         unit, rest = value.split(" ", 1)  # "bytes a-b/total"
         span, total = rest.split("/", 1)

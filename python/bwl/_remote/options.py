@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Optional
 
 from bwl import _check
 
@@ -49,8 +48,8 @@ class RemoteOptions:
     max_request: int = 16 << 20
     concurrency: int = 16
     whole_file_limit: int = 64 << 20
-    storage_options: Optional[dict] = None  # passed to fsspec for its URLs (credentials, endpoints)
-    cache_dir: Optional[str] = os.environ.get("BWL_REMOTE_CACHE_DIR") or None
+    storage_options: dict | None = None  # passed to fsspec for its URLs (credentials, endpoints)
+    cache_dir: str | None = os.environ.get("BWL_REMOTE_CACHE_DIR") or None
 
     def __post_init__(self) -> None:
         for name in ("timeout", "deadline"):

@@ -14,7 +14,6 @@ import weakref
 from bisect import bisect_right
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
-from typing import Optional
 
 from bwl import _check
 from bwl._remote.disk import DiskCache, DiskError
@@ -50,7 +49,7 @@ class _Cache:
 
 CACHE = _Cache(int(os.environ.get("BWL_REMOTE_CACHE", 1 << 30)))
 _IDS = itertools.count()
-_POOL: Optional[ThreadPoolExecutor] = None
+_POOL: ThreadPoolExecutor | None = None
 _POOL_LOCK = threading.Lock()
 
 
@@ -107,10 +106,10 @@ class Source:
         self._data: dict[int, bytes] = {}
         self._fl_starts: list[int] = []  # claims (ranges in flight): sorted starts, non-overlapping
         self._fl: dict[int, tuple[int, threading.Event]] = {}  # start -> (end, done)
-        self._failure: Optional[tuple[float, BaseException]] = None
+        self._failure: tuple[float, BaseException] | None = None
         self.requests = 0  # requests made (attempts included)
         self.bytes_fetched = 0
-        self._disk: Optional[DiskCache] = None
+        self._disk: DiskCache | None = None
         with CACHE.lock:
             CACHE.owners[self._sid] = self
         self._finalizer = weakref.finalize(self, CACHE.purge, self._sid, self._starts)
@@ -219,7 +218,7 @@ class Source:
                 nxt = min(nxt, starts[i])
         return nxt
 
-    def _claim_at(self, a: int) -> Optional[threading.Event]:
+    def _claim_at(self, a: int) -> threading.Event | None:
         """The event of the claim holding position a, if any."""
         i = bisect_right(self._fl_starts, a) - 1
         if i >= 0:

@@ -15,7 +15,6 @@ import os
 import socket
 import threading
 import time
-from typing import Optional
 
 
 class Guard:
@@ -29,7 +28,7 @@ class Guard:
     def remaining(self) -> float:
         return self.deadline - time.monotonic()
 
-    def __enter__(self) -> "Guard":
+    def __enter__(self) -> Guard:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -42,7 +41,7 @@ class _Watchdog:
         self.cv = threading.Condition()
         self.heap: list = []
         self.seq = itertools.count()
-        self.thread: Optional[threading.Thread] = None
+        self.thread: threading.Thread | None = None
 
     def add(self, g: Guard) -> None:
         with self.cv:
