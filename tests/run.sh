@@ -17,11 +17,12 @@ fi
 VENV=${BWL_TEST_VENV:-build/test-venv}
 [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
 PY="$VENV/bin/python"
-"$PY" -m pip install -q --disable-pip-version-check ".[test]"
+# Warnings are errors here (BWL_WERROR), never in a user's plain `pip install .`.
+"$PY" -m pip install -q --disable-pip-version-check ".[test]" -C cmake.define.BWL_WERROR=ON
 "$PY" -c "import bwl; print(bwl.build_summary())"
 
 # C++ tests (ctest) against the same core.
-cmake -S . -B build/ctest -DBWL_TESTS=ON -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake -S . -B build/ctest -DBWL_TESTS=ON -DBWL_WERROR=ON -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build/ctest -j "$(nproc)" >/dev/null
 (cd build/ctest && ctest --output-on-failure)
 

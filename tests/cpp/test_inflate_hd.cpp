@@ -951,7 +951,7 @@ void test_densify_rows() {
         std::vector<DensifyBlock> blocks(nb);
         std::vector<uint32_t> rb(nb);
         for (int i = 0; i < nb; ++i) {
-            blocks[i] = DensifyBlock{data[i].data(), data[i].size(), 0, 0, 0, swap, 0};
+            blocks[i] = DensifyBlock{data[i].data(), data[i].size(), 0, 0, 0, swap, 0, 0};
             rb[i] = uint32_t(i);
         }
         std::vector<uint64_t> scratch(2 * lanes);
