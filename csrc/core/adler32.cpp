@@ -17,14 +17,15 @@ namespace {
 // overflowing before the modulo, as in zlib.
 __attribute__((target("avx2"))) uint32_t adler32_avx2(uint32_t adler, const uint8_t* p, uint64_t n) {
     uint32_t a = adler & 0xFFFF, b = adler >> 16;
-    const __m256i weights = _mm256_setr_epi8(32, 31, 30, 29, 28, 27, 26, 25, 24, 23, 22, 21, 20, 19, 18, 17, 16, 15,
-                                             14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1);
+    const __m256i weights = _mm256_setr_epi8(32, 31, 30, 29, 28, 27, 26, 25, 24, 23, 22, 21, 20, 19, 18, 17, 16, 15, 14,
+                                             13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1);
     const __m256i ones = _mm256_set1_epi16(1), zero = _mm256_setzero_si256();
     while (n >= 32) {
         uint64_t chunk = n < kAdlerNmax ? n : kAdlerNmax;
         chunk &= ~uint64_t(31);
         n -= chunk;
-        __m256i vs1 = _mm256_setr_epi32(int(a), 0, 0, 0, 0, 0, 0, 0), vs2 = _mm256_setr_epi32(int(b), 0, 0, 0, 0, 0, 0, 0);
+        __m256i vs1 = _mm256_setr_epi32(int(a), 0, 0, 0, 0, 0, 0, 0),
+                vs2 = _mm256_setr_epi32(int(b), 0, 0, 0, 0, 0, 0, 0);
         __m256i vs1_sum = zero;  // sum of vs1 before each step, times 32 at the end
         for (uint64_t i = 0; i < chunk; i += 32) {
             __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + i));

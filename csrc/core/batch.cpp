@@ -56,9 +56,9 @@ void stream_fence() {
 
 // One thread's staging rows, reused from task to task.
 struct Staging {
-    std::vector<std::vector<float>> rows;    // per-base staging (window == 1, converted)
-    std::vector<std::vector<double>> bins;   // (sum, bases) per bin (window > 1)
-    std::vector<std::vector<int32_t>> diffs; // bigBed coverage difference arrays (bed.hpp)
+    std::vector<std::vector<float>> rows;     // per-base staging (window == 1, converted)
+    std::vector<std::vector<double>> bins;    // (sum, bases) per bin (window > 1)
+    std::vector<std::vector<int32_t>> diffs;  // bigBed coverage difference arrays (bed.hpp)
 };
 
 Staging& staging() {
@@ -85,7 +85,13 @@ struct SlotPool {
 class Batcher {
 public:
     Batcher(Collection& c, const BatchSpec& s, void* out)
-        : c_(c), s_(s), out_(out), plan_(c, s, c.pool()), src_(c), T_(plan_.slots()), Lout_(s.length / s.window),
+        : c_(c),
+          s_(s),
+          out_(out),
+          plan_(c, s, c.pool()),
+          src_(c),
+          T_(plan_.slots()),
+          Lout_(s.length / s.window),
           pooled_(s.window > 1) {}
 
     void run() {
@@ -174,7 +180,8 @@ private:
             return;
         }
         for (uint64_t j = 0; j < Lout_; ++j) {
-            float v = bins ? summary_value(s_.summary, bins + 2 * j, s_.window, s_.default_value, s_.transform) : row[j];
+            float v =
+                bins ? summary_value(s_.summary, bins + 2 * j, s_.window, s_.default_value, s_.transform) : row[j];
             store(out_, out_index(b, t, j), v, s_.dtype);
         }
     }
@@ -252,10 +259,10 @@ private:
     // pooling) in this thread's cache, written out when finished.
     struct RowOpen {
         const Range* r;
-        float* row;      // per-base staging row, or null when pooled
-        double* bins;    // (sum, bases) per bin when pooled
-        size_t staging;  // index into Staging::rows / bins, returned to the slot pool when finished
-        uint64_t budget; // bases its items may still write (see spend())
+        float* row;       // per-base staging row, or null when pooled
+        double* bins;     // (sum, bases) per bin when pooled
+        size_t staging;   // index into Staging::rows / bins, returned to the slot pool when finished
+        uint64_t budget;  // bases its items may still write (see spend())
     };
 
     void run_task(const Task& task) {

@@ -86,8 +86,10 @@ void validate_batch(const Collection& c, const BatchSpec& s) {
                              " out of range");
         uint64_t size = c.chrom_sizes()[s.chrom[b]];
         if (s.pad) {
-            if (s.start[b] < -(int64_t(1) << 62) || s.start[b] > (int64_t(1) << 62))  // far beyond any genome: overflow guard
-                throw RangeError("window " + std::to_string(b) + ": start " + std::to_string(s.start[b]) + " is out of range");
+            if (s.start[b] < -(int64_t(1) << 62) ||
+                s.start[b] > (int64_t(1) << 62))  // far beyond any genome: overflow guard
+                throw RangeError("window " + std::to_string(b) + ": start " + std::to_string(s.start[b]) +
+                                 " is out of range");
             continue;
         }
         if (s.start[b] < 0 || uint64_t(s.start[b]) + s.length > size)

@@ -103,7 +103,8 @@ void BedGraphReader::parse_line(const char* p, const char* end) {
     if (stop != vs.c_str() + vs.size() || std::isnan(v)) fail("bad value '" + vs + "'");
     ChromData& c = chroms_[it->second];
     if (s >= e) fail("start must be < end");
-    if (e > c.size) fail("end " + std::to_string(e) + " is past the end of " + chrom + " (" + std::to_string(c.size) + ")");
+    if (e > c.size)
+        fail("end " + std::to_string(e) + " is past the end of " + chrom + " (" + std::to_string(c.size) + ")");
     if (!c.start.empty() && s < c.start.back()) sorted_[it->second] = false;
     c.start.push_back(s);
     c.end.push_back(e);

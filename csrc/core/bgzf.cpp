@@ -113,7 +113,9 @@ void Bgzf::read(uint64_t off, uint64_t n, uint8_t* dst) const {
 
 std::pair<uint64_t, uint64_t> Bgzf::compressed_range(uint64_t off, uint64_t n) const {
     if (n == 0 || off + n > size()) return {0, 0};
-    auto member = [&](uint64_t u) { return size_t(std::upper_bound(ustart_.begin(), ustart_.end(), u) - ustart_.begin()) - 1; };
+    auto member = [&](uint64_t u) {
+        return size_t(std::upper_bound(ustart_.begin(), ustart_.end(), u) - ustart_.begin()) - 1;
+    };
     size_t a = member(off), b = member(off + n - 1);
     return {cstart_[a], cstart_[b] + csize_[b] - cstart_[a]};
 }

@@ -127,9 +127,10 @@ void BigWigFile::fail_block(uint64_t offset, const std::string& what) const {
 
 void BigWigFile::need_kind(bool bigbed, const char* what) const {
     if (hdr_.bigbed != bigbed)
-        throw RangeError(path() + ": " + what + (bigbed ? " needs a bigBed file; this is a bigWig (use values or intervals)"
-                                                        : " needs a bigWig file; this is a bigBed (use entries, or a "
-                                                          "Collection for coverage)"));
+        throw RangeError(path() + ": " + what +
+                         (bigbed ? " needs a bigBed file; this is a bigWig (use values or intervals)"
+                                 : " needs a bigWig file; this is a bigBed (use entries, or a "
+                                   "Collection for coverage)"));
 }
 
 // Calls f(data, n) -> SectionStatus with each block of chrom that reaches
@@ -147,7 +148,8 @@ void BigWigFile::each_block(uint32_t chrom, uint64_t start, uint64_t end, F&& f)
         uint64_t n = load_block(cb.offset[i], cb.size[i], raw, buf);
         int st = f(buf.data(), n);
         if (st != kSectionOk)
-            fail_block(cb.offset[i], hdr_.bigbed ? "BED record runs past the end of its block" : section_status_text(st));
+            fail_block(cb.offset[i],
+                       hdr_.bigbed ? "BED record runs past the end of its block" : section_status_text(st));
     }
 }
 
@@ -184,12 +186,13 @@ BedEntries BigWigFile::entries(uint32_t chrom, uint64_t start, uint64_t end, boo
     BedEntries r;
     uint32_t id = chroms_.at(chrom).id;
     each_block(chrom, start, end, [&](const uint8_t* data, uint64_t n) {
-        return for_each_bed(data, n, hdr_.swap, [&](uint32_t c, uint32_t s, uint32_t e, const char* rest, uint64_t len) {
-            if (c != id || e <= start || s >= end) return;
-            r.start.push_back(s);
-            r.end.push_back(e);
-            r.rest.emplace_back(with_rest ? std::string(rest, len) : std::string());
-        });
+        return for_each_bed(data, n, hdr_.swap,
+                            [&](uint32_t c, uint32_t s, uint32_t e, const char* rest, uint64_t len) {
+                                if (c != id || e <= start || s >= end) return;
+                                r.start.push_back(s);
+                                r.end.push_back(e);
+                                r.rest.emplace_back(with_rest ? std::string(rest, len) : std::string());
+                            });
     });
     return r;
 }

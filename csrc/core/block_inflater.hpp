@@ -47,7 +47,7 @@ public:
     static void extend_pair(BlockInflater& a, uint64_t stop_a, BlockInflater& b, uint64_t stop_b);
 
 private:
-    int settle(int st);  // after a run: checks a finished stream; returns the status, kept if an error
+    int settle(int st);               // after a run: checks a finished stream; returns the status, kept if an error
     bool wants(uint64_t stop) const;  // no error, not done, short of stop
 
     std::unique_ptr<InflateState> st_;

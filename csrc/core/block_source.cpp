@@ -42,9 +42,9 @@ struct InflateSlot {
 struct Lane {
     ByteBuffer raw, buf;  // whole blocks (bigBed, uncompressed files)
     InflateSlot slot[2];
-    uint32_t cur = 0;                   // slot[cur]: the block read now
-    std::vector<PlannedInflate> plan;   // the blocks this thread inflates next (begin_plan)
-    size_t cursor = 0;                  // plan[cursor]: the next one to read
+    uint32_t cur = 0;                  // slot[cur]: the block read now
+    std::vector<PlannedInflate> plan;  // the blocks this thread inflates next (begin_plan)
+    size_t cursor = 0;                 // plan[cursor]: the next one to read
     uint64_t preloaded_hits = 0;
 };
 
@@ -225,7 +225,8 @@ LoadedBlock BlockSource::load(BlockAt at, uint64_t qe, bool many) {
     Block shorter;  // a cached prefix too short for these windows: inflated on from its end
     if (cache && (r.keep = cache->get(at.track, off, size))) {
         const CachedBlock& c = *r.keep;
-        uint64_t need = c.complete ? c.bytes.size() : block_bytes_needed(c.bytes.data(), c.bytes.size(), swap, chrom_id, qe);
+        uint64_t need =
+            c.complete ? c.bytes.size() : block_bytes_needed(c.bytes.data(), c.bytes.size(), swap, chrom_id, qe);
         if (need <= c.bytes.size()) {
             r.data = c.bytes.data();
             r.size = need;
@@ -247,7 +248,9 @@ LoadedBlock BlockSource::load(BlockAt at, uint64_t qe, bool many) {
         point = s.inflater.point();
         if (shorter && s.resumed) cache->add_resume();  // shorter came from the cache
     }
-    const auto sorted = [&](uint64_t n) { return block_sorted(r.data, n, swap, r.extent) ? Order::Sorted : Order::Unknown; };
+    const auto sorted = [&](uint64_t n) {
+        return block_sorted(r.data, n, swap, r.extent) ? Order::Sorted : Order::Unknown;
+    };
     if (cache) {
         r.order = sorted(keep);
         cache->put(at.track, off, size,

@@ -28,8 +28,8 @@ struct LoadedBlock {
     const uint8_t* data = nullptr;
     uint64_t size = 0;
     Extent extent = Extent::Whole;  // Prefix: the sections up to what its windows read
-    Order order = Order::Unknown;    // Sorted: its items may be binary-searched
-    Block keep;           // a cached block, alive while data is read
+    Order order = Order::Unknown;   // Sorted: its items may be binary-searched
+    Block keep;                     // a cached block, alive while data is read
 };
 
 // A compressed block a thread will inflate (BlockSource::inflates), with the

@@ -76,7 +76,8 @@ std::vector<Chrom> read_chrom_tree(const FileSource& f, uint64_t offset, bool sw
     ByteCursor c(hb, kBptHeaderSize, swap);
     uint32_t magic = c.u32();
     if (magic != kBptMagic)
-        throw FormatError(f.path() + ": chromosome tree: bad magic (the chromosome tree offset is wrong or the file is corrupt)");
+        throw FormatError(f.path() +
+                          ": chromosome tree: bad magic (the chromosome tree offset is wrong or the file is corrupt)");
     c.u32();  // blockSize: only the writer needs it
     uint32_t key_size = c.u32();
     uint32_t val_size = c.u32();

@@ -100,8 +100,8 @@ uint32_t Collection::chrom_index(const std::string& name) const {
 
 void Collection::set_scale(std::vector<float> s) {
     if (s.size() != files_.size())
-        throw RangeError("scale has " + std::to_string(s.size()) + " factors for " +
-                         std::to_string(files_.size()) + " tracks");
+        throw RangeError("scale has " + std::to_string(s.size()) + " factors for " + std::to_string(files_.size()) +
+                         " tracks");
     scale_ = std::move(s);
 }
 

@@ -1,14 +1,14 @@
 // FASTA: .fai parsing and building, base fetch, batched one-hot.
 #include "bwl/fasta.hpp"
 
+#include <sys/stat.h>
+#include <unistd.h>
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <sstream>
-#include <sys/stat.h>
-#include <unistd.h>
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
@@ -167,12 +167,15 @@ void Fasta::build_fai(const std::string& fai_path) {
             blank_seen = true;
             return;
         }
-        if (blank_seen) throw FormatError(path_ + ": sequence '" + cur.name + "' has a blank line inside it; it cannot be indexed");
+        if (blank_seen)
+            throw FormatError(path_ + ": sequence '" + cur.name + "' has a blank line inside it; it cannot be indexed");
         if (cur.line_bases == 0) {
             cur.line_bases = line_bases;
             cur.line_width = line_len;
-        } else if (short_line_seen || line_bases > cur.line_bases || (line_bases == cur.line_bases && line_len != cur.line_width)) {
-            throw FormatError(path_ + ": sequence '" + cur.name + "' has lines of different lengths; it cannot be indexed");
+        } else if (short_line_seen || line_bases > cur.line_bases ||
+                   (line_bases == cur.line_bases && line_len != cur.line_width)) {
+            throw FormatError(path_ + ": sequence '" + cur.name +
+                              "' has lines of different lengths; it cannot be indexed");
         }
         if (line_bases < cur.line_bases) short_line_seen = true;
     };
@@ -256,7 +259,8 @@ void Fasta::read_bases(uint32_t chrom, uint64_t start, uint64_t end, std::string
     if (bgzf_) bgzf_->read(first, last - first, p);
     else src_.read(first, last - first, p, "FASTA sequence");
     out.erase(std::remove_if(out.begin(), out.end(), [](char c) { return c == '\n' || c == '\r'; }), out.end());
-    if (out.size() != end - start) throw FormatError(path_ + ": sequence '" + e.name + "' does not match its .fai index");
+    if (out.size() != end - start)
+        throw FormatError(path_ + ": sequence '" + e.name + "' does not match its .fai index");
 }
 
 void Fasta::prefetch(const uint32_t* chrom, const int64_t* start, size_t B, uint64_t L) const {
@@ -291,8 +295,7 @@ namespace {
 // 6-entry table (A, C, G, T, other, outside the chromosome), streamed to the
 // output with non-temporal stores where it is aligned (a batch's one-hot is
 // the largest array it writes, and nothing here reads it back).
-void onehot_row_f32(float* dst, const char* seq, int64_t s, int64_t cs, int64_t ce, uint64_t L, float other,
-                    bool rc) {
+void onehot_row_f32(float* dst, const char* seq, int64_t s, int64_t cs, int64_t ce, uint64_t L, float other, bool rc) {
     alignas(16) float table[6][4] = {};
     for (int c = 0; c < 4; ++c) table[c][rc ? 3 - c : c] = 1;  // reverse complement: A<->T, C<->G
     for (int c = 0; c < 4; ++c) table[4][c] = other;

@@ -71,8 +71,8 @@ int FdCache::acquire(const void* key, const std::string& path, uint64_t size) {
     struct stat st;
     if (::fstat(fd, &st) != 0 || uint64_t(st.st_size) != size) {
         ::close(fd);
-        throw FormatError(path + ": file changed since it was opened (was " + std::to_string(size) +
-                          " bytes, now " + std::to_string(uint64_t(st.st_size)) + ")");
+        throw FormatError(path + ": file changed since it was opened (was " + std::to_string(size) + " bytes, now " +
+                          std::to_string(uint64_t(st.st_size)) + ")");
     }
     std::lock_guard<std::mutex> lock(mu_);
     auto it = map_.find(key);

@@ -40,9 +40,9 @@ FileSource::~FileSource() {
 
 void FileSource::read(uint64_t off, uint64_t n, void* dst, const char* what) const {
     if (off > size_ || n > size_ - off)
-        throw FormatError(path_ + ": " + what + " at offset " + std::to_string(off) + " (" +
-                          std::to_string(n) + " bytes) runs past the end of the file (" +
-                          std::to_string(size_) + " bytes); the file is truncated or corrupt");
+        throw FormatError(path_ + ": " + what + " at offset " + std::to_string(off) + " (" + std::to_string(n) +
+                          " bytes) runs past the end of the file (" + std::to_string(size_) +
+                          " bytes); the file is truncated or corrupt");
     if (!mem_.empty() && off >= mem_off_ && off + n <= mem_off_ + mem_.size()) {
         std::memcpy(dst, mem_.data() + (off - mem_off_), n);
         return;

@@ -45,17 +45,14 @@ Header read_header(const FileSource& f) {
     h.uncompress_buf_size = c.u32();
     h.extension_offset = c.u64();
 
-    if (h.version < 1)
-        throw FormatError(path + ": invalid bigWig version " + std::to_string(h.version));
+    if (h.version < 1) throw FormatError(path + ": invalid bigWig version " + std::to_string(h.version));
     // libBigWig writes a file with no data (a header, no entries) with index
     // offset 0; pyBigWig and UCSC read it as empty, and so do we.
-    for (auto [off, name] : {std::pair{h.chrom_tree_offset, "chromosome tree"},
-                             std::pair{h.full_data_offset, "data"},
+    for (auto [off, name] : {std::pair{h.chrom_tree_offset, "chromosome tree"}, std::pair{h.full_data_offset, "data"},
                              std::pair{h.full_index_offset ? h.full_index_offset : kHeaderSize, "index"}}) {
         if (off < kHeaderSize || off >= f.size())
-            throw FormatError(path + ": " + name + " offset " + std::to_string(off) +
-                              " lies outside the file (" + std::to_string(f.size()) +
-                              " bytes); the file is truncated or corrupt");
+            throw FormatError(path + ": " + name + " offset " + std::to_string(off) + " lies outside the file (" +
+                              std::to_string(f.size()) + " bytes); the file is truncated or corrupt");
     }
 
     // Zoom headers follow the main header; their count is bounded by the

@@ -18,8 +18,8 @@ namespace {
 int fast_loop_plain(InflateState* s, uint8_t* out, uint64_t cap, uint64_t stop) {
     return fast_loop<0>(s, out, cap, stop);
 }
-void fast_pair_plain(InflateState* a, uint8_t* oa, uint64_t ca, uint64_t sa, InflateState* b, uint8_t* ob,
-                     uint64_t cb, uint64_t sb, int* ra, int* rb) {
+void fast_pair_plain(InflateState* a, uint8_t* oa, uint64_t ca, uint64_t sa, InflateState* b, uint8_t* ob, uint64_t cb,
+                     uint64_t sb, int* ra, int* rb) {
     fast_loop_pair<0>(a, oa, ca, sa, b, ob, cb, sb, ra, rb);
 }
 
@@ -28,8 +28,8 @@ __attribute__((target("bmi,bmi2"))) int fast_loop_bmi2(InflateState* s, uint8_t*
     return fast_loop<1>(s, out, cap, stop);
 }
 __attribute__((target("bmi,bmi2"))) void fast_pair_bmi2(InflateState* a, uint8_t* oa, uint64_t ca, uint64_t sa,
-                                                        InflateState* b, uint8_t* ob, uint64_t cb, uint64_t sb,
-                                                        int* ra, int* rb) {
+                                                        InflateState* b, uint8_t* ob, uint64_t cb, uint64_t sb, int* ra,
+                                                        int* rb) {
     fast_loop_pair<1>(a, oa, ca, sa, b, ob, cb, sb, ra, rb);
 }
 #endif

@@ -198,7 +198,7 @@ struct FastLane {
             }
         }
         if (__builtin_expect(!entry_is_match(e), 0)) {  // a match is next likeliest: test it first
-            if (entry_kind(e) == kEntryLink) {  // codes longer than the primary table
+            if (entry_kind(e) == kEntryLink) {          // codes longer than the primary table
                 e = litlen[entry_value(e) + low_bits(buf, entry_code(e))];
                 saved = buf;
                 consume(e);
@@ -264,8 +264,7 @@ template <int kVariant>  // only to give each instruction-set copy its own symbo
 inline __attribute__((always_inline)) int fast_loop(InflateState* s, uint8_t* out, uint64_t cap, uint64_t stop) {
     FastLane a{};
     if (!a.begin(s, out, cap, stop)) return kInflateOk;
-    while (a.item<true>() && a.more()) {
-    }
+    while (a.item<true>() && a.more()) {}
     return a.end();
 }
 
@@ -276,15 +275,14 @@ inline __attribute__((always_inline)) int fast_loop(InflateState* s, uint8_t* ou
 // statuses.
 template <int kVariant>
 inline __attribute__((always_inline)) void fast_loop_pair(InflateState* sa, uint8_t* outa, uint64_t capa,
-                                                         uint64_t stopa, InflateState* sb, uint8_t* outb,
-                                                         uint64_t capb, uint64_t stopb, int* sta, int* stb) {
+                                                          uint64_t stopa, InflateState* sb, uint8_t* outb,
+                                                          uint64_t capb, uint64_t stopb, int* sta, int* stb) {
     FastLane a{}, b{};
     *sta = *stb = kInflateOk;
     bool go_a = a.begin(sa, outa, capa, stopa);
     bool go_b = b.begin(sb, outb, capb, stopb);
     if (go_a && go_b) {
-        while (a.item<false>() && b.item<false>() && a.more() && b.more()) {
-        }
+        while (a.item<false>() && b.item<false>() && a.more() && b.more()) {}
     }
     if (go_a) *sta = a.end();
     if (go_b) *stb = b.end();

@@ -20,12 +20,14 @@ struct Decompressor {
 
 uint64_t finish(libdeflate_result r, size_t out, uint64_t cap) {
     switch (r) {
-        case LIBDEFLATE_SUCCESS: return out;
+        case LIBDEFLATE_SUCCESS:
+            return out;
         case LIBDEFLATE_INSUFFICIENT_SPACE:
             throw FormatError("compressed block inflates past its declared size (" + std::to_string(cap) + " bytes)");
         case LIBDEFLATE_SHORT_OUTPUT:
         case LIBDEFLATE_BAD_DATA:
-        default: throw FormatError("corrupt or truncated compressed stream");
+        default:
+            throw FormatError("corrupt or truncated compressed stream");
     }
 }
 

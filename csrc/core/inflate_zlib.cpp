@@ -21,8 +21,14 @@ uint64_t inflate_with(int window_bits, const uint8_t* src, uint64_t n, uint8_t* 
     z.next_out = dst;
     int rc = Z_OK;
     while (rc == Z_OK) {
-        if (z.avail_in == 0 && in_left) { z.avail_in = uInt(in_left < kChunk ? in_left : kChunk); in_left -= z.avail_in; }
-        if (z.avail_out == 0 && out_left) { z.avail_out = uInt(out_left < kChunk ? out_left : kChunk); out_left -= z.avail_out; }
+        if (z.avail_in == 0 && in_left) {
+            z.avail_in = uInt(in_left < kChunk ? in_left : kChunk);
+            in_left -= z.avail_in;
+        }
+        if (z.avail_out == 0 && out_left) {
+            z.avail_out = uInt(out_left < kChunk ? out_left : kChunk);
+            out_left -= z.avail_out;
+        }
         rc = inflate(&z, Z_FINISH);
         if (rc == Z_BUF_ERROR && (z.avail_in || in_left) && (z.avail_out || out_left)) rc = Z_OK;
     }

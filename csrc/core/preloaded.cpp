@@ -57,7 +57,8 @@ PreloadedTrack::PreloadedTrack(const BigWigFile& file, ThreadPool& pool) {
     for (size_t c = 0; c < chroms.size(); ++c) {
         first_[c] = table_.size();
         for (size_t i = 0; i < chroms[c].offset.size(); ++i) {
-            auto at_k = std::lower_bound(blocks.begin(), blocks.end(), std::make_pair(chroms[c].offset[i], chroms[c].size[i]));
+            auto at_k =
+                std::lower_bound(blocks.begin(), blocks.end(), std::make_pair(chroms[c].offset[i], chroms[c].size[i]));
             size_t k = size_t(at_k - blocks.begin());
             table_.push_back({arena_.get() + at[k], at[k + 1] - at[k], sorted[k] != 0});
         }

@@ -18,7 +18,7 @@ class ThreadPool;
 struct PreloadedBlock {
     const uint8_t* data = nullptr;  // the whole inflated block
     uint64_t size = 0;
-    bool sorted = false;            // section.hpp's block_sorted: windows binary-search its items
+    bool sorted = false;  // section.hpp's block_sorted: windows binary-search its items
 };
 
 class PreloadedTrack {

@@ -38,9 +38,7 @@ struct RtreeWalk {
     std::unordered_set<uint64_t> seen;
     uint64_t node_bytes = 0;  // nodes of a valid tree are disjoint: at most the file
 
-    [[noreturn]] void fail(const std::string& what) const {
-        throw FormatError(f.path() + ": R-tree index: " + what);
-    }
+    [[noreturn]] void fail(const std::string& what) const { throw FormatError(f.path() + ": R-tree index: " + what); }
 
     // Level by level: a remote file fetches each level's nodes in one go
     // (UCSC writes them next to each other) instead of one node per request.
@@ -50,7 +48,8 @@ struct RtreeWalk {
             if (depth > kMaxTreeDepth) fail("deeper than " + std::to_string(kMaxTreeDepth) + " levels");
             if (f.remote()) {
                 ByteRanges nodes;
-                for (uint64_t off : level) nodes.emplace_back(off, kNodeHeaderSize + uint64_t(block_size) * kCirLeafItemSize);
+                for (uint64_t off : level)
+                    nodes.emplace_back(off, kNodeHeaderSize + uint64_t(block_size) * kCirLeafItemSize);
                 f.prefetch(std::move(nodes));
             }
             next.clear();

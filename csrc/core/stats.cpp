@@ -65,12 +65,18 @@ struct Acc {
     double get(Stat s, double bin_len) const {
         if (!any) return kNaN;
         switch (s) {
-            case Stat::Mean: return n > 0 ? sum / n : kNaN;
-            case Stat::Min: return lo;
-            case Stat::Max: return hi;
-            case Stat::Coverage: return n / bin_len;
-            case Stat::Sum: return sum;
-            case Stat::Std: return std_dev();
+            case Stat::Mean:
+                return n > 0 ? sum / n : kNaN;
+            case Stat::Min:
+                return lo;
+            case Stat::Max:
+                return hi;
+            case Stat::Coverage:
+                return n / bin_len;
+            case Stat::Sum:
+                return sum;
+            case Stat::Std:
+                return std_dev();
         }
         return kNaN;
     }
@@ -93,11 +99,12 @@ uint64_t bin_end(uint64_t start, uint64_t end, uint32_t nbins, uint32_t i) {
 
 }  // namespace
 
-std::vector<double> BigWigFile::stats(uint32_t chrom, uint64_t start, uint64_t end, Stat stat,
-                                      uint32_t nbins, bool exact) const {
+std::vector<double> BigWigFile::stats(uint32_t chrom, uint64_t start, uint64_t end, Stat stat, uint32_t nbins,
+                                      bool exact) const {
     check_range(chrom, start, end);
     if (nbins == 0 || nbins > end - start)
-        throw RangeError(path() + ": nBins must be between 1 and the range length (" + std::to_string(end - start) + ")");
+        throw RangeError(path() + ": nBins must be between 1 and the range length (" + std::to_string(end - start) +
+                         ")");
     if (!exact) {
         // The coarsest zoom level no wider than half a bin, as UCSC and libBigWig pick it.
         int64_t half = int64_t((end - start) / nbins) / 2;
@@ -145,8 +152,8 @@ const BlockIndex& BigWigFile::zoom_index(size_t level) const {
     return *zoom_index_[level];
 }
 
-std::vector<double> BigWigFile::zoom_stats(size_t level, uint32_t chrom, uint64_t start, uint64_t end,
-                                           Stat stat, uint32_t nbins) const {
+std::vector<double> BigWigFile::zoom_stats(size_t level, uint32_t chrom, uint64_t start, uint64_t end, Stat stat,
+                                           uint32_t nbins) const {
     const ChromBlocks& cb = zoom_index(level).chroms[chrom];
     uint32_t id = chroms_[chrom].id;
     std::vector<Acc> acc(nbins);

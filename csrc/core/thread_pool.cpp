@@ -28,10 +28,7 @@ struct ThreadPool::Job {
     // Claims indices until none are left; returns when this thread is done.
     // (UBSan's null check flags the catch of abi::__forced_unwind, which
     // has no object: the idiom libstdc++ itself uses.)
-#if defined(__GNUC__) || defined(__clang__)
-    __attribute__((no_sanitize("null")))
-#endif
-    void run() {
+    [[gnu::no_sanitize("null")]] void run() {
         size_t mine = 0;
         for (size_t i; (i = next.fetch_add(1)) < n; ++mine) {
             if (failed.load(std::memory_order_relaxed)) continue;

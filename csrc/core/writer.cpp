@@ -33,9 +33,9 @@ namespace {
 
 constexpr uint16_t kBbiVersion = 4;  // bbiCurrentVersion
 constexpr int kZlibLevel = 6;
-constexpr uint32_t kBptValSize = 8;  // chromId u32, chromSize u32
-constexpr size_t kMaxThreads = 16;            // compression threads
-constexpr size_t kBatchBytes = 16 << 20;      // raw bytes compressed per batch
+constexpr uint32_t kBptValSize = 8;                                          // chromId u32, chromSize u32
+constexpr size_t kMaxThreads = 16;                                           // compression threads
+constexpr size_t kBatchBytes = 16 << 20;                                     // raw bytes compressed per batch
 constexpr uint32_t kMaxItemsPerSlot = std::numeric_limits<uint16_t>::max();  // itemCount is u16
 
 // ---- byte sink: the store-side twin of byteio.hpp ---------------------------
@@ -47,8 +47,16 @@ public:
     void u16(uint16_t v) { put(v, 2); }
     void u32(uint32_t v) { put(v, 4); }
     void u64(uint64_t v) { put(v, 8); }
-    void f32(float v) { uint32_t u; memcpy(&u, &v, 4); put(u, 4); }
-    void f64(double v) { uint64_t u; memcpy(&u, &v, 8); put(u, 8); }
+    void f32(float v) {
+        uint32_t u;
+        memcpy(&u, &v, 4);
+        put(u, 4);
+    }
+    void f64(double v) {
+        uint64_t u;
+        memcpy(&u, &v, 8);
+        put(u, 8);
+    }
     void zeros(size_t n) { buf.insert(buf.end(), n, 0); }
     void raw(const void* p, size_t n) {
         const uint8_t* b = static_cast<const uint8_t*>(p);
@@ -223,8 +231,8 @@ std::vector<std::vector<T>> tree_levels(const std::vector<T>& items, uint32_t bs
 // offsets follow from the fixed node sizes). leaf_slot / branch_slot: bytes
 // of one slot.
 template <class Entry, class PutLeaf, class PutBranch>
-void write_tree_nodes(OutFile& out, Bytes& b, const std::vector<std::vector<Entry>>& levels, size_t n_items, uint32_t bs,
-                      uint64_t leaf_slot, uint64_t branch_slot, PutLeaf put_leaf, PutBranch put_branch) {
+void write_tree_nodes(OutFile& out, Bytes& b, const std::vector<std::vector<Entry>>& levels, size_t n_items,
+                      uint32_t bs, uint64_t leaf_slot, uint64_t branch_slot, PutLeaf put_leaf, PutBranch put_branch) {
     auto node_size = [&](size_t k) { return kNodeHeaderSize + uint64_t(bs) * (k == 0 ? leaf_slot : branch_slot); };
     const size_t depth = levels.size();
     std::vector<uint64_t> level_offset(depth);
@@ -260,8 +268,8 @@ void put_bounds(Bytes& b, const Bounds& x) {
 }
 
 // The R-tree of blocks: a node's bounds are the merge of its children's.
-void write_rtree(OutFile& out, const std::vector<BlockEntry>& items, uint32_t bs,
-                 uint32_t items_per_slot, uint64_t end_file_offset, bool big) {
+void write_rtree(OutFile& out, const std::vector<BlockEntry>& items, uint32_t bs, uint32_t items_per_slot,
+                 uint64_t end_file_offset, bool big) {
     std::vector<Bounds> bounds;
     bounds.reserve(items.size());
     for (const BlockEntry& e : items) bounds.push_back(e.bounds);
@@ -343,8 +351,7 @@ size_t section_end(const ChromData& c, size_t i, uint8_t type, size_t max) {
     if (type == kBedGraph) return n;
     uint32_t span = span_of(c, i);
     uint32_t step = j < n ? c.start[j] - c.start[i] : 0;
-    while (j < n && span_of(c, j) == span && (type == kVariableStep || c.start[j] - c.start[j - 1] == step))
-        ++j;
+    while (j < n && span_of(c, j) == span && (type == kVariableStep || c.start[j] - c.start[j - 1] == step)) ++j;
     return j;
 }
 
@@ -398,14 +405,12 @@ void encode_record(Bytes& b, const ZoomRecord& r) {
 
 // ---- validation ----------------------------------------------------------
 
-[[noreturn]] void bad(const std::string& path, const std::string& what) {
-    throw RangeError(path + ": " + what);
-}
+[[noreturn]] void bad(const std::string& path, const std::string& what) { throw RangeError(path + ": " + what); }
 
 void check_options(const std::string& path, const WriteOptions& o) {
     if (o.type != kBedGraph && o.type != kVariableStep && o.type != kFixedStep)
-        bad(path, "section type must be 1 (bedGraph), 2 (variableStep) or 3 (fixedStep), got " +
-                      std::to_string(o.type));
+        bad(path,
+            "section type must be 1 (bedGraph), 2 (variableStep) or 3 (fixedStep), got " + std::to_string(o.type));
     if (o.items_per_slot < 1 || o.items_per_slot > kMaxItemsPerSlot)
         bad(path, "items per section must be in 1..65535, got " + std::to_string(o.items_per_slot));
     if (o.block_size < 2 || o.block_size > kMaxItemsPerSlot)
@@ -461,7 +466,9 @@ struct ZoomHeaderOut {
 class Writer {
 public:
     Writer(const std::string& path, const ChromsById& chroms, const WriteOptions& opt)
-        : out_(path), chroms_(chroms), opt_(opt),
+        : out_(path),
+          chroms_(chroms),
+          opt_(opt),
           pool_(std::min<size_t>(kMaxThreads, std::max(1u, std::thread::hardware_concurrency()))) {}
 
     void run() {

@@ -11,8 +11,8 @@ namespace bwl {
 namespace {
 
 constexpr uint64_t kMaxReduction = std::numeric_limits<uint32_t>::max();  // stored as u32
-constexpr uint64_t kStopCandidates = 1000000000;  // UCSC stops trying past 1e9 bases
-constexpr double kInitialSpanFactor = 10;        // first candidate: 10 x average span
+constexpr uint64_t kStopCandidates = 1000000000;                          // UCSC stops trying past 1e9 bases
+constexpr double kInitialSpanFactor = 10;                                 // first candidate: 10 x average span
 
 // Reduction levels to try, finest first.
 std::vector<uint64_t> candidate_reductions(double avg_span) {

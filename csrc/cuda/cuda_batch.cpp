@@ -66,12 +66,14 @@ std::string cuda_unavailable_reason() {
     cudaGetLastError();
     auto ver = [](int v) { return std::to_string(v / 1000) + "." + std::to_string(v % 1000 / 10); };
     switch (e) {
-        case cudaErrorNoDevice: return "no CUDA GPU found";
+        case cudaErrorNoDevice:
+            return "no CUDA GPU found";
         case cudaErrorInsufficientDriver:
             if (driver == 0) return "no NVIDIA driver is installed (libcuda was not found)";
             return "the NVIDIA driver supports CUDA " + ver(driver) + ", older than the CUDA " + ver(CUDART_VERSION) +
                    " this build needs: update the driver";
-        default: return std::string("CUDA could not start: ") + cudaGetErrorString(e);
+        default:
+            return std::string("CUDA could not start: ") + cudaGetErrorString(e);
     }
 }
 
@@ -110,7 +112,7 @@ struct CudaBatcher::Impl {
             if (opt.device_cache) fill_cache();
         } catch (...) {
             if (own) cudaStreamSynchronize(own);  // no copy may still read the pinned pieces as they are freed
-            release();  // no destructor runs for a constructor that throws
+            release();                            // no destructor runs for a constructor that throws
             throw;
         }
     }
@@ -233,7 +235,8 @@ struct CudaBatcher::Impl {
         uint64_t meta_max = 0;
         for (const auto& ch : plan.chunks)
             meta_max = std::max(meta_max, MetaLayout(ch.compressed_blocks, ch.block_end - ch.block_begin,
-                                                     ch.row_end - ch.row_begin, ch.rb_end - ch.rb_begin).total);
+                                                     ch.row_end - ch.row_begin, ch.rb_end - ch.rb_begin)
+                                              .total);
         // Nothing of ours is in flight here (the last call synchronized), so buffers may move.
         d_src.ensure(plan.max_src + 16);
         d_dst.ensure(plan.max_dst + 16);
@@ -288,9 +291,15 @@ struct CudaBatcher::Impl {
                 b.sorted = 0;  // extent_kernel decides
                 b.prefix = 0;  // the inflate kernel decides
                 if (pb.compressed)
-                    jobs[nj++] = cuda::InflateJob{src, d_dst.bytes() + pb.dst_off, pb.size, pb.cap, &dblocks[i].len,
-                                                  &dblocks[i].status, &dblocks[i].prefix,
-                                                  BlockNeed{pb.qe, pb.chrom_id, pb.swap != 0}, ch.block_begin + i};
+                    jobs[nj++] = cuda::InflateJob{src,
+                                                  d_dst.bytes() + pb.dst_off,
+                                                  pb.size,
+                                                  pb.cap,
+                                                  &dblocks[i].len,
+                                                  &dblocks[i].status,
+                                                  &dblocks[i].prefix,
+                                                  BlockNeed{pb.qe, pb.chrom_id, pb.swap != 0},
+                                                  ch.block_begin + i};
             }
             std::memcpy(hm + lay.rows, plan.rows.data() + ch.row_begin, nrows * sizeof(DensifyRow));
             std::memcpy(hm + lay.rb, plan.row_blocks.data() + ch.rb_begin, nrb * sizeof(uint32_t));
@@ -303,7 +312,8 @@ struct CudaBatcher::Impl {
 
             cudaGetLastError();  // a launch error left by earlier work on this thread is not these launches'
             if (timing) check(cudaEventRecord(marks[0], stream), "cudaEventRecord");
-            cuda::launch_inflate(reinterpret_cast<const cuda::InflateJob*>(dm + lay.jobs), nj, Wrapper::Zlib, err, stream);
+            cuda::launch_inflate(reinterpret_cast<const cuda::InflateJob*>(dm + lay.jobs), nj, Wrapper::Zlib, err,
+                                 stream);
             if (timing) check(cudaEventRecord(marks[1], stream), "cudaEventRecord");
             cuda::launch_extent(dblocks, nblocks, ch.block_begin, err, stream);
             if (timing) check(cudaEventRecord(marks[2], stream), "cudaEventRecord");
@@ -314,7 +324,8 @@ struct CudaBatcher::Impl {
                 check(cudaEventRecord(marks[3], stream), "cudaEventRecord");
                 check(cudaEventSynchronize(marks[3]), "cudaEventSynchronize");
                 float ms[3];
-                for (int k = 0; k < 3; ++k) check(cudaEventElapsedTime(&ms[k], marks[k], marks[k + 1]), "cudaEventElapsedTime");
+                for (int k = 0; k < 3; ++k)
+                    check(cudaEventElapsedTime(&ms[k], marks[k], marks[k + 1]), "cudaEventElapsedTime");
                 last.inflate_s += ms[0] / 1e3;
                 last.scan_s += ms[1] / 1e3;
                 last.densify_s += ms[2] / 1e3;
@@ -326,8 +337,8 @@ struct CudaBatcher::Impl {
         check(cudaStreamSynchronize(stream), "cudaStreamSynchronize");
         if (herr->flag) {
             const cuda::PlanBlock& pb = plan.blocks[herr->block];
-            std::string what = herr->kind == cuda::kErrorInflate ? inflate_status_text(herr->code)
-                                                                 : section_status_text(herr->code);
+            std::string what =
+                herr->kind == cuda::kErrorInflate ? inflate_status_text(herr->code) : section_status_text(herr->code);
             throw FormatError(c.file(pb.track).path() + ": " + what + " (block at offset " + std::to_string(pb.offset) +
                               ")");
         }
@@ -394,8 +405,15 @@ CudaInflateResult cuda_inflate_streams(const std::vector<const uint8_t*>& src, c
     auto* lens = static_cast<uint64_t*>(d_len.p);
     auto* status = static_cast<int32_t*>(d_status.p);
     for (size_t i = 0; i < n; ++i)
-        jobs[i] = cuda::InflateJob{d_in.bytes() + in_off[i], d_out.bytes() + out_off[i], src_len[i], cap[i], lens + i,
-                                   status + i, nullptr, BlockNeed{0, 0, false}, i};
+        jobs[i] = cuda::InflateJob{d_in.bytes() + in_off[i],
+                                   d_out.bytes() + out_off[i],
+                                   src_len[i],
+                                   cap[i],
+                                   lens + i,
+                                   status + i,
+                                   nullptr,
+                                   BlockNeed{0, 0, false},
+                                   i};
     check(cudaMemcpyAsync(d_jobs.p, jobs.data(), n * sizeof(cuda::InflateJob), cudaMemcpyHostToDevice, h.s),
           "cudaMemcpyAsync");
     check(cudaStreamSynchronize(h.s), "cudaStreamSynchronize");  // staging and jobs are pageable host memory

@@ -58,8 +58,8 @@ public:
     // Where the last values() call spent its time, when timing is on (for
     // benchmarks: it synchronizes after each chunk to read the GPU events).
     struct Timing {
-        double plan_s = 0, stage_s = 0, total_s = 0;        // host wall clock
-        double inflate_s = 0, scan_s = 0, densify_s = 0;    // GPU, summed over chunks
+        double plan_s = 0, stage_s = 0, total_s = 0;      // host wall clock
+        double inflate_s = 0, scan_s = 0, densify_s = 0;  // GPU, summed over chunks
         uint64_t chunks = 0, blocks = 0, rows = 0;
     };
     void set_timing(bool on);

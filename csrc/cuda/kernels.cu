@@ -61,7 +61,8 @@ __device__ void report(ErrorRecord* e, int kind, int code, uint64_t block) {
     }
 }
 
-__global__ void __launch_bounds__(kThreads) inflate_kernel(const InflateJob* jobs, uint32_t n, Wrapper wrapper, ErrorRecord* err) {
+__global__ void __launch_bounds__(kThreads)
+    inflate_kernel(const InflateJob* jobs, uint32_t n, Wrapper wrapper, ErrorRecord* err) {
     __shared__ InflateShared sh[kWarpsPerCta];
     WarpGroup g;
     for_each_warp_item(n, [&](uint64_t j, uint32_t warp) {
@@ -78,8 +79,8 @@ __global__ void __launch_bounds__(kThreads) inflate_kernel(const InflateJob* job
     });
 }
 
-__global__ void __launch_bounds__(kThreads) extent_kernel(DensifyBlock* blocks, uint32_t n, uint64_t block_base,
-                                                         ErrorRecord* err) {
+__global__ void __launch_bounds__(kThreads)
+    extent_kernel(DensifyBlock* blocks, uint32_t n, uint64_t block_base, ErrorRecord* err) {
     __shared__ uint64_t scratch[kWarpsPerCta][64];
     WarpGroup g;
     for_each_warp_item(n, [&](uint64_t j, uint32_t warp) {
@@ -101,9 +102,9 @@ __global__ void __launch_bounds__(kThreads) extent_kernel(DensifyBlock* blocks, 
     });
 }
 
-__global__ void __launch_bounds__(kThreads) densify_kernel(DensifyParams p, const DensifyRow* rows, uint32_t n,
-                                                          const uint32_t* row_blocks, const DensifyBlock* blocks,
-                                                          uint64_t block_base, ErrorRecord* err) {
+__global__ void __launch_bounds__(kThreads)
+    densify_kernel(DensifyParams p, const DensifyRow* rows, uint32_t n, const uint32_t* row_blocks,
+                   const DensifyBlock* blocks, uint64_t block_base, ErrorRecord* err) {
     __shared__ double tiles[kWarpsPerCta][kTileBases / 2];  // doubles: 8-byte aligned for pooled rows
     __shared__ PoolItems items[kWarpsPerCta];
     WarpGroup g;

@@ -22,7 +22,7 @@ uint64_t align_up(uint64_t x) { return (x + kPlanAlign - 1) / kPlanAlign * kPlan
 // A window of one track: its bases and candidate blocks (block_select.hpp).
 struct RowRef {
     uint32_t b;
-    int32_t fc;      // file chrom, -1: none
+    int32_t fc;  // file chrom, -1: none
     WindowSpan span;
     BlockRun run;
 };
@@ -33,7 +33,7 @@ struct Unit {
     std::vector<uint64_t> keys;  // fc << 32 | block index, sorted
     std::vector<uint64_t> qe;    // per key: the furthest window end of the rows that read it
     std::vector<DensifyRow> rows;
-    std::vector<uint32_t> rb;    // per row, indices into keys
+    std::vector<uint32_t> rb;  // per row, indices into keys
     uint64_t src = 0, dst = 0;
 };
 
@@ -137,7 +137,8 @@ std::vector<Unit> plan_track(Collection& c, const BatchSpec& s, size_t slot, uin
 // Packs pieces into chunks in order, laying out blocks and offsets.
 class ChunkPacker {
 public:
-    ChunkPacker(Plan& plan, uint64_t budget, bool device_cache) : plan_(plan), budget_(budget), device_cache_(device_cache) {
+    ChunkPacker(Plan& plan, uint64_t budget, bool device_cache)
+        : plan_(plan), budget_(budget), device_cache_(device_cache) {
         start();
     }
 

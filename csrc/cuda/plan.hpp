@@ -18,10 +18,10 @@ namespace cuda {
 constexpr uint64_t kPlanAlign = 16;
 
 struct PlanBlock {
-    uint32_t track;       // file index in the collection
-    uint32_t compressed;  // zlib stream (else the section bytes as stored)
-    uint32_t swap;        // big-endian file
-    uint32_t chrom_id;    // the chrom its rows read, as the file's sections write it
+    uint32_t track;         // file index in the collection
+    uint32_t compressed;    // zlib stream (else the section bytes as stored)
+    uint32_t swap;          // big-endian file
+    uint32_t chrom_id;      // the chrom its rows read, as the file's sections write it
     uint64_t offset, size;  // in the file
     uint64_t start, end;    // bases covered (R-tree)
     uint64_t qe;            // the furthest end of the windows that read it: inflate no further
@@ -56,8 +56,7 @@ struct Plan {
 // Fills `plan`. `budget`: bytes of compressed staging + inflate scratch per
 // chunk (a single track piece may exceed it only when one row needs more);
 // `device_cache`: compressed bytes are already on the device (not counted).
-void make_plan(Collection& c, const BatchSpec& spec, uint64_t budget, bool device_cache,
-               Plan& plan);
+void make_plan(Collection& c, const BatchSpec& spec, uint64_t budget, bool device_cache, Plan& plan);
 
 DensifyParams densify_params(const BatchSpec& spec, const Plan& plan, void* out);
 

@@ -50,16 +50,49 @@ struct ByteCursor {
 
     BWL_HD ByteCursor(const uint8_t* b, uint64_t n, bool s) : p(b), end(b + n), swap(s) {}
     BWL_HD bool take(uint64_t n) {
-        if (!ok || uint64_t(end - p) < n) { ok = false; return false; }
+        if (!ok || uint64_t(end - p) < n) {
+            ok = false;
+            return false;
+        }
         return true;
     }
-    BWL_HD uint8_t u8() { if (!take(1)) return 0; return *p++; }
-    BWL_HD uint16_t u16() { if (!take(2)) return 0; uint16_t v = load_u16(p, swap); p += 2; return v; }
-    BWL_HD uint32_t u32() { if (!take(4)) return 0; uint32_t v = load_u32(p, swap); p += 4; return v; }
-    BWL_HD uint64_t u64() { if (!take(8)) return 0; uint64_t v = load_u64(p, swap); p += 8; return v; }
-    BWL_HD float f32() { if (!take(4)) return 0; float v = load_f32(p, swap); p += 4; return v; }
-    BWL_HD double f64() { if (!take(8)) return 0; double v = load_f64(p, swap); p += 8; return v; }
-    BWL_HD void skip(uint64_t n) { if (take(n)) p += n; }
+    BWL_HD uint8_t u8() {
+        if (!take(1)) return 0;
+        return *p++;
+    }
+    BWL_HD uint16_t u16() {
+        if (!take(2)) return 0;
+        uint16_t v = load_u16(p, swap);
+        p += 2;
+        return v;
+    }
+    BWL_HD uint32_t u32() {
+        if (!take(4)) return 0;
+        uint32_t v = load_u32(p, swap);
+        p += 4;
+        return v;
+    }
+    BWL_HD uint64_t u64() {
+        if (!take(8)) return 0;
+        uint64_t v = load_u64(p, swap);
+        p += 8;
+        return v;
+    }
+    BWL_HD float f32() {
+        if (!take(4)) return 0;
+        float v = load_f32(p, swap);
+        p += 4;
+        return v;
+    }
+    BWL_HD double f64() {
+        if (!take(8)) return 0;
+        double v = load_f64(p, swap);
+        p += 8;
+        return v;
+    }
+    BWL_HD void skip(uint64_t n) {
+        if (take(n)) p += n;
+    }
     BWL_HD uint64_t left() const { return uint64_t(end - p); }
 };
 

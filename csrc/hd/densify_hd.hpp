@@ -54,10 +54,10 @@ struct BlockNeed {
 
 // One output row and the blocks that can touch it, in file order.
 struct DensifyRow {
-    uint64_t qs;               // window start (0 when the window starts before the chromosome)
-    uint64_t lead;             // bases of the window before base 0 (BatchSpec::pad): no data there
-    uint32_t b, slot;          // output coordinates
-    uint32_t chrom_id;         // chrom id as the file's sections write it
+    uint64_t qs;                  // window start (0 when the window starts before the chromosome)
+    uint64_t lead;                // bases of the window before base 0 (BatchSpec::pad): no data there
+    uint32_t b, slot;             // output coordinates
+    uint32_t chrom_id;            // chrom id as the file's sections write it
     uint32_t blk_begin, blk_end;  // into the row_blocks list
     float scale;
 };
@@ -102,18 +102,18 @@ BWL_HD int block_extent(G& g, const DensifyBlock& blk, uint64_t* scratch, uint64
     bool in_order = true;
     int st = for_each_section(blk.data, blk.len, swap, blk.prefix ? Extent::Prefix : Extent::Whole,
                               [&](const SectionHeader& h, const uint8_t* items) {
-        for (uint32_t i = rank; i < h.item_count; i += size) {
-            uint64_t s, e;
-            float v;
-            section_item(h, items, swap, i, &s, &e, &v);
-            if (s < e) {
-                a = s < a ? s : a;
-                b = e > b ? e : b;
-            }
-            in_order = in_order && item_follows(h, items, swap, i);
-        }
-        return true;
-    });
+                                  for (uint32_t i = rank; i < h.item_count; i += size) {
+                                      uint64_t s, e;
+                                      float v;
+                                      section_item(h, items, swap, i, &s, &e, &v);
+                                      if (s < e) {
+                                          a = s < a ? s : a;
+                                          b = e > b ? e : b;
+                                      }
+                                      in_order = in_order && item_follows(h, items, swap, i);
+                                  }
+                                  return true;
+                              });
     scratch[rank] = a;
     scratch[size + rank] = b;
     g.sync();
@@ -179,7 +179,9 @@ BWL_HD int densify_tile_block(G& g, float* tile, uint64_t ts, uint64_t te, const
                 uint64_t bases = g.sum(have && v == v ? clipped(s, e, ts, te) : 0);
                 if (!spend(budget, bases)) return kSectionOverlap;
                 if (g.all(ok)) {  // sorted, disjoint, non-empty: no two threads write one base
-                    if (have && v == v) densify_write(tile, ts, te, s, e, transform_value(tr, v * r.scale), 0, 1);  // NaN: no data, as on the CPU
+                    if (have && v == v)
+                        densify_write(tile, ts, te, s, e, transform_value(tr, v * r.scale), 0,
+                                      1);  // NaN: no data, as on the CPU
                 } else {
                     uint32_t m = last - i0 < size ? last - i0 : size;
                     for (uint32_t k = 0; k < m; ++k) {
@@ -258,8 +260,8 @@ struct PoolItems {
 // added in the CPU's order and the result is the same to the bit.
 // `acc` holds 2 * bin_cap doubles shared by the group; `items` is shared.
 template <class G>
-BWL_HD int pool_row(G& g, double* acc, uint32_t bin_cap, PoolItems* items, const DensifyParams& p,
-                    const DensifyRow& r, const uint32_t* row_blocks, const DensifyBlock* blocks, uint32_t* bad_block) {
+BWL_HD int pool_row(G& g, double* acc, uint32_t bin_cap, PoolItems* items, const DensifyParams& p, const DensifyRow& r,
+                    const uint32_t* row_blocks, const DensifyBlock* blocks, uint32_t* bad_block) {
     const uint32_t rank = g.rank(), size = g.size();
     // Window bases are genome bases from qs - lead (lead: before base 0, no data).
     const uint64_t w = p.window, qs = r.qs, lead = r.lead, qe = lead < p.length ? qs + p.length - lead : qs;
@@ -352,9 +354,11 @@ BWL_HD int pool_row(G& g, double* acc, uint32_t bin_cap, PoolItems* items, const
 // it as doubles, 2 per bin).
 template <class G>
 BWL_HD int row_values(G& g, float* tile, uint32_t tile_floats, PoolItems* items, const DensifyParams& p,
-                      const DensifyRow& r, const uint32_t* row_blocks, const DensifyBlock* blocks, uint32_t* bad_block) {
+                      const DensifyRow& r, const uint32_t* row_blocks, const DensifyBlock* blocks,
+                      uint32_t* bad_block) {
     if (p.window > 1)
-        return pool_row(g, reinterpret_cast<double*>(tile), tile_floats / 4, items, p, r, row_blocks, blocks, bad_block);
+        return pool_row(g, reinterpret_cast<double*>(tile), tile_floats / 4, items, p, r, row_blocks, blocks,
+                        bad_block);
     return densify_row(g, tile, tile_floats, p, r, row_blocks, blocks, bad_block);
 }
 

@@ -33,15 +33,24 @@ enum InflateStatus : int {
 
 BWL_HD const char* inflate_status_text(int s) {
     switch (s) {
-        case kInflateOk: return "ok";
-        case kInflateTruncated: return "truncated compressed stream";
-        case kInflateBadHeader: return "bad zlib header";
-        case kInflateBadBlock: return "bad deflate block header";
-        case kInflateBadCodes: return "invalid Huffman codes in compressed stream";
-        case kInflateBadDistance: return "invalid distance in compressed stream";
-        case kInflateOverflow: return "compressed block inflates past its declared size";
-        case kInflateBadChecksum: return "adler32 checksum mismatch in compressed stream";
-        default: return "unknown inflate error";
+        case kInflateOk:
+            return "ok";
+        case kInflateTruncated:
+            return "truncated compressed stream";
+        case kInflateBadHeader:
+            return "bad zlib header";
+        case kInflateBadBlock:
+            return "bad deflate block header";
+        case kInflateBadCodes:
+            return "invalid Huffman codes in compressed stream";
+        case kInflateBadDistance:
+            return "invalid distance in compressed stream";
+        case kInflateOverflow:
+            return "compressed block inflates past its declared size";
+        case kInflateBadChecksum:
+            return "adler32 checksum mismatch in compressed stream";
+        default:
+            return "unknown inflate error";
     }
 }
 
@@ -50,23 +59,23 @@ BWL_HD const char* inflate_status_text(int s) {
 enum class Wrapper : uint32_t { Raw = 0, Zlib = 1 };
 
 // RFC 1950 (zlib stream).
-constexpr uint32_t kZlibHeaderSize = 2;        // CMF, FLG
-constexpr uint32_t kZlibTrailerSize = 4;       // ADLER32, big-endian
-constexpr uint32_t kZlibMethodDeflate = 8;     // CM
-constexpr uint32_t kZlibMaxCinfo = 7;          // CINFO: log2(window) - 8, at most 32K
-constexpr uint32_t kZlibFlagDict = 0x20;       // FDICT: a preset dictionary we do not have
-constexpr uint32_t kZlibCheckDivisor = 31;     // (CMF * 256 + FLG) % 31 == 0
-constexpr uint32_t kAdlerBase = 65521;         // largest prime below 2^16
-constexpr uint32_t kAdlerNmax = 5552;          // bytes before the 32-bit sums could overflow
+constexpr uint32_t kZlibHeaderSize = 2;     // CMF, FLG
+constexpr uint32_t kZlibTrailerSize = 4;    // ADLER32, big-endian
+constexpr uint32_t kZlibMethodDeflate = 8;  // CM
+constexpr uint32_t kZlibMaxCinfo = 7;       // CINFO: log2(window) - 8, at most 32K
+constexpr uint32_t kZlibFlagDict = 0x20;    // FDICT: a preset dictionary we do not have
+constexpr uint32_t kZlibCheckDivisor = 31;  // (CMF * 256 + FLG) % 31 == 0
+constexpr uint32_t kAdlerBase = 65521;      // largest prime below 2^16
+constexpr uint32_t kAdlerNmax = 5552;       // bytes before the 32-bit sums could overflow
 
 // RFC 1951 (deflate).
-constexpr uint32_t kDeflateMaxBits = 15;       // longest code
-constexpr uint32_t kDeflateNumLitLen = 288;    // lit/len alphabet incl. the 2 unused codes of the fixed code
-constexpr uint32_t kDeflateMaxLitLen = 286;    // HLIT + 257 may not exceed this
-constexpr uint32_t kDeflateNumDist = 32;       // distance alphabet incl. the 2 unused codes
-constexpr uint32_t kDeflateMaxDist = 30;       // HDIST + 1 may not exceed this
-constexpr uint32_t kDeflateNumPrecode = 19;    // code-length alphabet
-constexpr uint32_t kDeflatePrecodeBits = 7;    // longest code-length code
+constexpr uint32_t kDeflateMaxBits = 15;     // longest code
+constexpr uint32_t kDeflateNumLitLen = 288;  // lit/len alphabet incl. the 2 unused codes of the fixed code
+constexpr uint32_t kDeflateMaxLitLen = 286;  // HLIT + 257 may not exceed this
+constexpr uint32_t kDeflateNumDist = 32;     // distance alphabet incl. the 2 unused codes
+constexpr uint32_t kDeflateMaxDist = 30;     // HDIST + 1 may not exceed this
+constexpr uint32_t kDeflateNumPrecode = 19;  // code-length alphabet
+constexpr uint32_t kDeflatePrecodeBits = 7;  // longest code-length code
 constexpr uint32_t kDeflateEndOfBlock = 256;
 constexpr uint32_t kDeflateFirstLength = 257;
 constexpr uint32_t kDeflateStored = 0, kDeflateFixed = 1, kDeflateDynamic = 2;  // BTYPE
@@ -127,13 +136,25 @@ BWL_HD uint32_t entry_decode(uint32_t e, uint64_t in) {
 // RFC 1951 3.2.5 length and distance bases, from their regular pattern
 // rather than tables (nothing to place in device constant memory).
 BWL_HD constexpr void length_base(uint32_t i, uint32_t* base, uint32_t* extra) {  // i = symbol - 257, 0..28
-    if (i < 8) { *base = 3 + i; *extra = 0; }
-    else if (i < 28) { *extra = (i >> 2) - 1; *base = ((4 + (i & 3)) << *extra) + 3; }
-    else { *base = 258; *extra = 0; }
+    if (i < 8) {
+        *base = 3 + i;
+        *extra = 0;
+    } else if (i < 28) {
+        *extra = (i >> 2) - 1;
+        *base = ((4 + (i & 3)) << *extra) + 3;
+    } else {
+        *base = 258;
+        *extra = 0;
+    }
 }
 BWL_HD constexpr void distance_base(uint32_t i, uint32_t* base, uint32_t* extra) {  // i = symbol, 0..29
-    if (i < 4) { *base = 1 + i; *extra = 0; }
-    else { *extra = (i >> 1) - 1; *base = ((2 + (i & 1)) << *extra) + 1; }
+    if (i < 4) {
+        *base = 1 + i;
+        *extra = 0;
+    } else {
+        *extra = (i >> 1) - 1;
+        *base = ((2 + (i & 1)) << *extra) + 1;
+    }
 }
 // RFC 1951 3.2.7 order of code-length code lengths:
 // 16 17 18 0 8 7 9 6 10 5 11 4 12 3 13 2 14 1 15.
@@ -363,7 +384,10 @@ struct InflateBits {
         }
     }
     BWL_HD uint32_t peek(uint32_t k) const { return uint32_t(buf) & ((1u << k) - 1); }
-    BWL_HD void drop(uint32_t k) { buf >>= k; cnt -= k; }
+    BWL_HD void drop(uint32_t k) {
+        buf >>= k;
+        cnt -= k;
+    }
     BWL_HD uint32_t take(uint32_t k) {  // k <= 16
         if (cnt < k) refill();
         uint32_t v = peek(k);
@@ -421,7 +445,8 @@ BWL_HD int build_fixed_tables(InflateState* s) {
     for (uint32_t i = 144; i < 256; ++i) l[i] = 9;
     for (uint32_t i = 256; i < 280; ++i) l[i] = 7;
     for (uint32_t i = 280; i < kDeflateNumLitLen; ++i) l[i] = 8;
-    int st = build_table(l, kDeflateNumLitLen, kLitLenTableBits, kTableLitLen, true, s->litlen, kLitLenEnough, s->sorted);
+    int st =
+        build_table(l, kDeflateNumLitLen, kLitLenTableBits, kTableLitLen, true, s->litlen, kLitLenEnough, s->sorted);
     if (st != kInflateOk) return st;
     for (uint32_t i = 0; i < kDeflateNumDist; ++i) l[i] = 5;
     return build_table(l, kDeflateNumDist, kDistTableBits, kTableDist, true, s->dist, kDistEnough, s->sorted);
@@ -461,7 +486,10 @@ BWL_HD int read_dynamic_tables(InflateState* s, InflateBits& br) {
         uint32_t e = s->dist[br.peek(kDeflatePrecodeBits)];
         br.drop(entry_bits(e));
         uint32_t sym = entry_value(e);
-        if (sym < 16) { lens[i++] = uint8_t(sym); continue; }
+        if (sym < 16) {
+            lens[i++] = uint8_t(sym);
+            continue;
+        }
         uint32_t rep, v = 0, k;
         if (sym == 16) {  // repeat the previous length 3..6 times
             if (i == 0) return br.overrun() ? kInflateTruncated : kInflateBadCodes;
@@ -578,21 +606,39 @@ BWL_HD int inflate_decode(InflateState* s, uint8_t* out, uint64_t cap, InflateCo
     int st = kInflateOk;
     while (s->mode != kModeDone && k < qcap && op < stop) {
         if (s->mode == kModeHeader) {
-            if (s->last) { s->mode = kModeDone; break; }
+            if (s->last) {
+                s->mode = kModeDone;
+                break;
+            }
             s->block_bit = br.bit_pos();  // not overrun: checked after every read
             if (br.cnt < 3) br.refill();
             s->last = br.take(1);
             uint32_t type = br.take(2);
-            if (br.overrun()) { st = kInflateTruncated; break; }
+            if (br.overrun()) {
+                st = kInflateTruncated;
+                break;
+            }
             if (type == kDeflateStored) {
                 br.align();
-                if (br.n - br.pos < 4) { st = kInflateTruncated; break; }
+                if (br.n - br.pos < 4) {
+                    st = kInflateTruncated;
+                    break;
+                }
                 const uint8_t* p = br.in + br.pos;
                 uint32_t len = p[0] | uint32_t(p[1]) << 8, nlen = p[2] | uint32_t(p[3]) << 8;
-                if (len != (~nlen & 0xFFFFu)) { st = kInflateBadBlock; break; }
+                if (len != (~nlen & 0xFFFFu)) {
+                    st = kInflateBadBlock;
+                    break;
+                }
                 br.pos += 4;
-                if (br.n - br.pos < len) { st = kInflateTruncated; break; }
-                if (cap - op < len) { st = kInflateOverflow; break; }
+                if (br.n - br.pos < len) {
+                    st = kInflateTruncated;
+                    break;
+                }
+                if (cap - op < len) {
+                    st = kInflateOverflow;
+                    break;
+                }
                 if (len) q[k++] = InflateCopy{op, br.pos, len, 1};
                 op += len;
                 br.pos += len;
@@ -605,21 +651,45 @@ BWL_HD int inflate_decode(InflateState* s, uint8_t* out, uint64_t cap, InflateCo
         if (br.cnt < 48) br.refill();
         uint32_t v;
         uint32_t e = decode_entry(br, s->litlen, kLitLenTableBits, &v);
-        if (br.overrun()) { st = kInflateTruncated; break; }
+        if (br.overrun()) {
+            st = kInflateTruncated;
+            break;
+        }
         uint32_t kind = entry_kind(e);
         if (kind == kEntryLiteral) {
-            if (op >= cap) { st = kInflateOverflow; break; }
+            if (op >= cap) {
+                st = kInflateOverflow;
+                break;
+            }
             out[op++] = uint8_t(v);
             continue;
         }
-        if (kind == kEntryEnd) { s->mode = kModeHeader; continue; }
-        if (kind != kEntryMatch) { st = kInflateBadCodes; break; }
+        if (kind == kEntryEnd) {
+            s->mode = kModeHeader;
+            continue;
+        }
+        if (kind != kEntryMatch) {
+            st = kInflateBadCodes;
+            break;
+        }
         uint32_t len = v, dist;
         e = decode_entry(br, s->dist, kDistTableBits, &dist);
-        if (entry_kind(e) != kEntryMatch) { st = br.overrun() ? kInflateTruncated : kInflateBadDistance; break; }
-        if (br.overrun()) { st = kInflateTruncated; break; }
-        if (dist > op) { st = kInflateBadDistance; break; }
-        if (len > cap - op) { st = kInflateOverflow; break; }
+        if (entry_kind(e) != kEntryMatch) {
+            st = br.overrun() ? kInflateTruncated : kInflateBadDistance;
+            break;
+        }
+        if (br.overrun()) {
+            st = kInflateTruncated;
+            break;
+        }
+        if (dist > op) {
+            st = kInflateBadDistance;
+            break;
+        }
+        if (len > cap - op) {
+            st = kInflateOverflow;
+            break;
+        }
         q[k++] = InflateCopy{op, op - dist, len, 0};
         op += len;
     }
@@ -671,7 +741,10 @@ BWL_HD uint32_t adler32_hd(uint32_t adler, const uint8_t* p, uint64_t n) {
     while (n) {
         uint32_t k = n < kAdlerNmax ? uint32_t(n) : kAdlerNmax;
         n -= k;
-        while (k--) { a += *p++; b += a; }
+        while (k--) {
+            a += *p++;
+            b += a;
+        }
         a %= kAdlerBase;
         b %= kAdlerBase;
     }
@@ -697,7 +770,10 @@ BWL_HD void adler32_partial(const uint8_t* p, uint64_t n, uint32_t lane, uint32_
 }
 BWL_HD uint32_t adler32_join(uint64_t n, const uint32_t* pa, const uint32_t* pb, uint32_t lanes) {
     uint64_t a = 1, b = n % kAdlerBase;
-    for (uint32_t l = 0; l < lanes; ++l) { a += pa[l]; b += pb[l]; }
+    for (uint32_t l = 0; l < lanes; ++l) {
+        a += pa[l];
+        b += pb[l];
+    }
     return uint32_t(b % kAdlerBase) << 16 | uint32_t(a % kAdlerBase);
 }
 

@@ -14,16 +14,17 @@ namespace bwl {
 
 enum SectionStatus : int {
     kSectionOk = 0,
-    kSectionTruncated = 1,   // header or items run past the block
-    kSectionBadType = 2,     // type is not 1, 2 or 3
-    kSectionOverlap = 3,     // items write far more bases than the query has
+    kSectionTruncated = 1,  // header or items run past the block
+    kSectionBadType = 2,    // type is not 1, 2 or 3
+    kSectionOverlap = 3,    // items write far more bases than the query has
 };
 
 BWL_HD const char* section_status_text(int s) {
     return s == kSectionTruncated ? "section runs past the end of its block"
-         : s == kSectionBadType   ? "unknown section type (not bedGraph, variableStep or fixedStep)"
-         : s == kSectionOverlap   ? "items overlap: they cover the query more than 64 times over (a valid file covers each base once)"
-                                  : "ok";
+           : s == kSectionBadType ? "unknown section type (not bedGraph, variableStep or fixedStep)"
+           : s == kSectionOverlap
+               ? "items overlap: they cover the query more than 64 times over (a valid file covers each base once)"
+               : "ok";
 }
 
 // What a block's bytes are: its whole data, or a prefix inflated only as
@@ -65,8 +66,8 @@ BWL_HD uint64_t section_bytes(const SectionHeader& h) {
 
 // Item i of a section: [*s, *e) has value *v. 64-bit positions, so a hostile
 // step or span cannot wrap around.
-BWL_HD void section_item(const SectionHeader& h, const uint8_t* items, bool swap, uint32_t i,
-                         uint64_t* s, uint64_t* e, float* v) {
+BWL_HD void section_item(const SectionHeader& h, const uint8_t* items, bool swap, uint32_t i, uint64_t* s, uint64_t* e,
+                         float* v) {
     if (h.type == kBedGraph) {
         const uint8_t* q = items + 12ull * i;
         *s = load_u32(q, swap);
@@ -166,7 +167,8 @@ BWL_HD uint32_t gallop_search(uint32_t lo, uint32_t hi, uint32_t guess, Pred&& p
     }
     while (a < b) {
         uint32_t m = a + (b - a) / 2;
-        if (pred(m)) b = m; else a = m + 1;
+        if (pred(m)) b = m;
+        else a = m + 1;
     }
     return a;
 }
@@ -300,7 +302,9 @@ BWL_HD uint64_t block_bytes_needed(const uint8_t* p, uint64_t avail, bool swap, 
                 // An item starting past its section's end is corrupt data
                 // that decoded without a Huffman error: only the whole
                 // stream (its adler32) can tell, so ask for all of it.
-                if (lo < have) return load_u32(p + body + uint64_t(isz) * lo, swap) > end ? ~uint64_t(0) : body + uint64_t(isz) * lo;
+                if (lo < have)
+                    return load_u32(p + body + uint64_t(isz) * lo, swap) > end ? ~uint64_t(0)
+                                                                               : body + uint64_t(isz) * lo;
                 if (have < count) return body + uint64_t(isz) * items_to_try(p + body, isz, have, count, swap, qe);
             }
         }
@@ -331,22 +335,25 @@ BWL_HD bool spend(uint64_t* budget, uint64_t bases) {
 // and items whose value is NaN are left untouched, so the caller fills `out`
 // with the default first (NaN, for a single file's values()). Later items
 // win, as in pyBigWig.
-BWL_HD int densify_block(const uint8_t* p, uint64_t n, bool swap, uint32_t chrom, uint64_t qs,
-                         uint64_t qe, float* out, float scale = 1.0f, uint64_t* budget = nullptr,
-                         Extent extent = Extent::Whole, const ValueTransform* tr = nullptr, Order order = Order::Unknown) {
+BWL_HD int densify_block(const uint8_t* p, uint64_t n, bool swap, uint32_t chrom, uint64_t qs, uint64_t qe, float* out,
+                         float scale = 1.0f, uint64_t* budget = nullptr, Extent extent = Extent::Whole,
+                         const ValueTransform* tr = nullptr, Order order = Order::Unknown) {
     const ItemSpan span{chrom, qs, qe};
     bool over = false;
-    int st = for_each_item(p, n, swap, [&](uint32_t c, uint64_t s, uint64_t e, float v) {
-        if (over || c != chrom || e <= s || e <= qs || s >= qe || v != v) return;
-        uint64_t a = s < qs ? qs : s, b = e > qe ? qe : e;
-        if (!spend(budget, b - a)) {
-            over = true;
-            return;
-        }
-        v *= scale;
-        if (tr) v = transform_value(*tr, v);
-        for (uint64_t x = a; x < b; ++x) out[x - qs] = v;
-    }, extent, order == Order::Sorted ? &span : nullptr);
+    int st = for_each_item(
+        p, n, swap,
+        [&](uint32_t c, uint64_t s, uint64_t e, float v) {
+            if (over || c != chrom || e <= s || e <= qs || s >= qe || v != v) return;
+            uint64_t a = s < qs ? qs : s, b = e > qe ? qe : e;
+            if (!spend(budget, b - a)) {
+                over = true;
+                return;
+            }
+            v *= scale;
+            if (tr) v = transform_value(*tr, v);
+            for (uint64_t x = a; x < b; ++x) out[x - qs] = v;
+        },
+        extent, order == Order::Sorted ? &span : nullptr);
     return st != kSectionOk ? st : over ? kSectionOverlap : kSectionOk;
 }
 
@@ -361,21 +368,24 @@ BWL_HD int pool_block(const uint8_t* p, uint64_t n, bool swap, uint32_t chrom, u
                       uint64_t lead = 0) {
     const ItemSpan span{chrom, qs, qe};
     bool over = false;
-    int st = for_each_item(p, n, swap, [&](uint32_t c, uint64_t s, uint64_t e, float v) {
-        if (over || c != chrom || e <= s || e <= qs || s >= qe || v != v) return;
-        // Bins count from `lead` bases before qs (a window that starts before
-        // its chromosome does).
-        uint64_t a = (s < qs ? qs : s) - qs + lead, b = (e > qe ? qe : e) - qs + lead;
-        if (!spend(budget, b - a)) {
-            over = true;
-            return;
-        }
-        double x = double(v * scale);
-        for (uint64_t j = a / window; j * window < b; ++j) {
-            uint64_t lo = j * window > a ? j * window : a, hi = (j + 1) * window < b ? (j + 1) * window : b;
-            summary_add(summary, acc + 2 * j, x, double(hi - lo));
-        }
-    }, extent, order == Order::Sorted ? &span : nullptr);
+    int st = for_each_item(
+        p, n, swap,
+        [&](uint32_t c, uint64_t s, uint64_t e, float v) {
+            if (over || c != chrom || e <= s || e <= qs || s >= qe || v != v) return;
+            // Bins count from `lead` bases before qs (a window that starts before
+            // its chromosome does).
+            uint64_t a = (s < qs ? qs : s) - qs + lead, b = (e > qe ? qe : e) - qs + lead;
+            if (!spend(budget, b - a)) {
+                over = true;
+                return;
+            }
+            double x = double(v * scale);
+            for (uint64_t j = a / window; j * window < b; ++j) {
+                uint64_t lo = j * window > a ? j * window : a, hi = (j + 1) * window < b ? (j + 1) * window : b;
+                summary_add(summary, acc + 2 * j, x, double(hi - lo));
+            }
+        },
+        extent, order == Order::Sorted ? &span : nullptr);
     return st != kSectionOk ? st : over ? kSectionOverlap : kSectionOk;
 }
 

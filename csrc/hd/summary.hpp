@@ -52,9 +52,9 @@ BWL_HD float transform_value(const ValueTransform& t, float x) {
 BWL_HD float summary_value(Summary s, const double* acc, uint32_t window, float dflt,
                            const ValueTransform& tr = ValueTransform()) {
     if (!(acc[1] > 0)) return s == Summary::Mean0 ? 0.0f : dflt;  // no data: a fill, never transformed
-    float v = s == Summary::Mean0 ? float(acc[0] / double(window))
-            : s == Summary::Mean  ? float(acc[0] / acc[1])
-                                  : float(acc[0]);
+    float v = s == Summary::Mean0  ? float(acc[0] / double(window))
+              : s == Summary::Mean ? float(acc[0] / acc[1])
+                                   : float(acc[0]);
     return transform_value(tr, v);
 }
 

@@ -10,8 +10,8 @@
 #include "bwl/error.hpp"
 #include "python/arrays.hpp"
 #include "python/bindings.hpp"
-#include "python/range_reader.hpp"
 #include "python/gil.hpp"
+#include "python/range_reader.hpp"
 
 namespace bwl_py {
 
@@ -69,73 +69,90 @@ void bind_bigwig(py::module_& m) {
              }),
              py::arg("path"), py::arg("reader") = py::none())
         .def_property_readonly("path", &BigWigFile::path)
-        .def("chroms", [](const BigWigFile& f) {
-            py::list out;
-            for (const auto& c : f.chroms()) out.append(py::make_tuple(c.name, c.size));
-            return out;
-        })
+        .def("chroms",
+             [](const BigWigFile& f) {
+                 py::list out;
+                 for (const auto& c : f.chroms()) out.append(py::make_tuple(c.name, c.size));
+                 return out;
+             })
         .def("header", &header_dict)
-        .def("chrom_size", [](const BigWigFile& f, const std::string& chrom) {
-            return f.chroms()[f.chrom_index(chrom)].size;
-        })
-        .def("values", [](const BigWigFile& f, const std::string& chrom, int64_t start, int64_t end) {
-            uint32_t c = f.chrom_index(chrom);
-            uint64_t s = position(f, start, "start"), e = position(f, end, "end");
-            f.check_range(c, s, e);
-            py::array_t<float> out(py::ssize_t(e - s));
-            float* p = out.mutable_data();
-            {
-                NoGil nogil;
-                f.values(c, s, e, p);
-            }
-            return out;
-        }, py::arg("chrom"), py::arg("start"), py::arg("end"))
-        .def("intervals", [](const BigWigFile& f, const std::string& chrom, int64_t start, int64_t end) {
-            uint32_t c = f.chrom_index(chrom);
-            uint64_t s = position(f, start, "start"), e = position(f, end, "end");
-            bwl::Intervals iv;
-            {
-                NoGil nogil;
-                iv = f.intervals(c, s, e);
-            }
-            return py::make_tuple(to_array(iv.start), to_array(iv.end), to_array(iv.value));
-        }, py::arg("chrom"), py::arg("start"), py::arg("end"))
-        .def("entries", [](const BigWigFile& f, const std::string& chrom, int64_t start, int64_t end, bool with_rest) {
-            uint32_t c = f.chrom_index(chrom);
-            uint64_t s = position(f, start, "start"), e = position(f, end, "end");
-            bwl::BedEntries be;
-            {
-                NoGil nogil;
-                be = f.entries(c, s, e, with_rest);
-            }
-            py::list rest;
-            if (with_rest)
-                for (const auto& r : be.rest) rest.append(py::reinterpret_steal<py::str>(PyUnicode_DecodeUTF8(r.data(), py::ssize_t(r.size()), "replace")));
-            else
-                for (size_t i = 0; i < be.start.size(); ++i) rest.append(py::str());  // one per record, as documented
-            return py::make_tuple(to_array(be.start), to_array(be.end), rest);
-        }, py::arg("chrom"), py::arg("start"), py::arg("end"), py::arg("with_rest") = true)
-        .def("auto_sql", [](const BigWigFile& f) {
-            std::string s;
-            {
-                NoGil nogil;
-                s = f.auto_sql();
-            }
-            return py::reinterpret_steal<py::str>(PyUnicode_DecodeUTF8(s.data(), py::ssize_t(s.size()), "replace"));
-        })
+        .def("chrom_size",
+             [](const BigWigFile& f, const std::string& chrom) { return f.chroms()[f.chrom_index(chrom)].size; })
+        .def(
+            "values",
+            [](const BigWigFile& f, const std::string& chrom, int64_t start, int64_t end) {
+                uint32_t c = f.chrom_index(chrom);
+                uint64_t s = position(f, start, "start"), e = position(f, end, "end");
+                f.check_range(c, s, e);
+                py::array_t<float> out(py::ssize_t(e - s));
+                float* p = out.mutable_data();
+                {
+                    NoGil nogil;
+                    f.values(c, s, e, p);
+                }
+                return out;
+            },
+            py::arg("chrom"), py::arg("start"), py::arg("end"))
+        .def(
+            "intervals",
+            [](const BigWigFile& f, const std::string& chrom, int64_t start, int64_t end) {
+                uint32_t c = f.chrom_index(chrom);
+                uint64_t s = position(f, start, "start"), e = position(f, end, "end");
+                bwl::Intervals iv;
+                {
+                    NoGil nogil;
+                    iv = f.intervals(c, s, e);
+                }
+                return py::make_tuple(to_array(iv.start), to_array(iv.end), to_array(iv.value));
+            },
+            py::arg("chrom"), py::arg("start"), py::arg("end"))
+        .def(
+            "entries",
+            [](const BigWigFile& f, const std::string& chrom, int64_t start, int64_t end, bool with_rest) {
+                uint32_t c = f.chrom_index(chrom);
+                uint64_t s = position(f, start, "start"), e = position(f, end, "end");
+                bwl::BedEntries be;
+                {
+                    NoGil nogil;
+                    be = f.entries(c, s, e, with_rest);
+                }
+                py::list rest;
+                if (with_rest)
+                    for (const auto& r : be.rest)
+                        rest.append(py::reinterpret_steal<py::str>(
+                            PyUnicode_DecodeUTF8(r.data(), py::ssize_t(r.size()), "replace")));
+                else
+                    for (size_t i = 0; i < be.start.size(); ++i)
+                        rest.append(py::str());  // one per record, as documented
+                return py::make_tuple(to_array(be.start), to_array(be.end), rest);
+            },
+            py::arg("chrom"), py::arg("start"), py::arg("end"), py::arg("with_rest") = true)
+        .def(
+            "auto_sql",
+            [](const BigWigFile& f) {
+                std::string s;
+                {
+                    NoGil nogil;
+                    s = f.auto_sql();
+                }
+                return py::reinterpret_steal<py::str>(PyUnicode_DecodeUTF8(s.data(), py::ssize_t(s.size()), "replace"));
+            })
         .def_property_readonly("bigbed", &BigWigFile::bigbed)
-        .def("stats", [](const BigWigFile& f, const std::string& chrom, int64_t start, int64_t end,
-                         bwl::Stat st, int64_t nbins, bool exact) {
-            uint32_t c = f.chrom_index(chrom);
-            uint64_t s = position(f, start, "start"), e = position(f, end, "end");
-            if (nbins < 1 || nbins > INT32_MAX) throw bwl::RangeError(f.path() + ": nBins must be >= 1");
-            std::vector<double> v;
-            {
-                NoGil nogil;
-                v = f.stats(c, s, e, st, uint32_t(nbins), exact);
-            }
-            return to_array(v);
-        }, py::arg("chrom"), py::arg("start"), py::arg("end"), py::arg("type"), py::arg("nbins"), py::arg("exact"));
+        .def(
+            "stats",
+            [](const BigWigFile& f, const std::string& chrom, int64_t start, int64_t end, bwl::Stat st, int64_t nbins,
+               bool exact) {
+                uint32_t c = f.chrom_index(chrom);
+                uint64_t s = position(f, start, "start"), e = position(f, end, "end");
+                if (nbins < 1 || nbins > INT32_MAX) throw bwl::RangeError(f.path() + ": nBins must be >= 1");
+                std::vector<double> v;
+                {
+                    NoGil nogil;
+                    v = f.stats(c, s, e, st, uint32_t(nbins), exact);
+                }
+                return to_array(v);
+            },
+            py::arg("chrom"), py::arg("start"), py::arg("end"), py::arg("type"), py::arg("nbins"), py::arg("exact"));
 }
 
 }  // namespace bwl_py

@@ -96,34 +96,36 @@ void bind_cuda(py::module_& m) {
         .def("device_cache_bytes", &bwl::CudaBatcher::device_cache_bytes)
         .def("set_timing", &bwl::CudaBatcher::set_timing, py::arg("on"),
              "Record where each values() call spends its time (synchronizes after each chunk).")
-        .def("last_timing",
-             [](const bwl::CudaBatcher& cb) {
-                 auto t = cb.last_timing();
-                 py::dict d;
-                 d["plan_s"] = t.plan_s;
-                 d["stage_s"] = t.stage_s;
-                 d["total_s"] = t.total_s;
-                 d["inflate_s"] = t.inflate_s;
-                 d["scan_s"] = t.scan_s;
-                 d["densify_s"] = t.densify_s;
-                 d["chunks"] = t.chunks;
-                 d["blocks"] = t.blocks;
-                 d["rows"] = t.rows;
-                 return d;
-             },
-             "The last values() call's time split (set_timing(True) first): seconds and counts.")
-        .def("values",
-             [](bwl::CudaBatcher& cb, const py::handle& chroms, const py::handle& starts, uint64_t length,
-                const bwl::BatchOptions& options, const py::handle& tracks, uintptr_t out, uintptr_t stream) {
-                 BatchArgs a = batch_args(cb.collection().size(), chroms, starts, length, options, tracks);
-                 const bwl::BatchSpec& s = a.spec;
-                 // The caller (bwl.Collection) allocated `out` with the batch's
-                 // shape and dtype; it is checked to be device memory here.
-                 NoGil nogil;
-                 cb.values(s, reinterpret_cast<void*>(out), reinterpret_cast<void*>(stream));
-             },
-             py::arg("chroms"), py::arg("starts"), py::arg("length"), py::arg("options"), py::arg("tracks"),
-             py::arg("out"), py::arg("stream"));
+        .def(
+            "last_timing",
+            [](const bwl::CudaBatcher& cb) {
+                auto t = cb.last_timing();
+                py::dict d;
+                d["plan_s"] = t.plan_s;
+                d["stage_s"] = t.stage_s;
+                d["total_s"] = t.total_s;
+                d["inflate_s"] = t.inflate_s;
+                d["scan_s"] = t.scan_s;
+                d["densify_s"] = t.densify_s;
+                d["chunks"] = t.chunks;
+                d["blocks"] = t.blocks;
+                d["rows"] = t.rows;
+                return d;
+            },
+            "The last values() call's time split (set_timing(True) first): seconds and counts.")
+        .def(
+            "values",
+            [](bwl::CudaBatcher& cb, const py::handle& chroms, const py::handle& starts, uint64_t length,
+               const bwl::BatchOptions& options, const py::handle& tracks, uintptr_t out, uintptr_t stream) {
+                BatchArgs a = batch_args(cb.collection().size(), chroms, starts, length, options, tracks);
+                const bwl::BatchSpec& s = a.spec;
+                // The caller (bwl.Collection) allocated `out` with the batch's
+                // shape and dtype; it is checked to be device memory here.
+                NoGil nogil;
+                cb.values(s, reinterpret_cast<void*>(out), reinterpret_cast<void*>(stream));
+            },
+            py::arg("chroms"), py::arg("starts"), py::arg("length"), py::arg("options"), py::arg("tracks"),
+            py::arg("out"), py::arg("stream"));
 
     py::class_<DeviceArray>(m, "DeviceArray")
         .def(py::init<std::vector<py::ssize_t>, std::string, int>(), py::arg("shape"), py::arg("typestr"),
@@ -136,33 +138,34 @@ void bind_cuda(py::module_& m) {
         .def_property_readonly("nbytes", &DeviceArray::nbytes)
         .def("get", &DeviceArray::to_host, "Copy to a new numpy array");
 
-    m.def("cuda_inflate_streams",
-          [](const std::vector<py::bytes>& streams, const std::vector<uint64_t>& caps, bool zlib, int repeats,
-             bool want_output, int device) {
-              if (streams.size() != caps.size()) throw bwl::RangeError("streams and caps differ in length");
-              std::vector<std::string> held(streams.begin(), streams.end());
-              std::vector<const uint8_t*> src;
-              std::vector<uint64_t> len;
-              for (auto& s : held) {
-                  src.push_back(reinterpret_cast<const uint8_t*>(s.data()));
-                  len.push_back(s.size());
-              }
-              bwl::CudaInflateResult r;
-              {
-                  NoGil nogil;
-                  r = bwl::cuda_inflate_streams(src, len, caps, zlib ? bwl::Wrapper::Zlib : bwl::Wrapper::Raw, repeats,
-                                                want_output, device);
-              }
-              py::list outs;
-              if (want_output)
-                  for (size_t i = 0; i < held.size(); ++i)
-                      outs.append(py::bytes(reinterpret_cast<const char*>(r.output.data() + r.out_offset[i]),
-                                            r.out_len[i]));
-              return py::make_tuple(r.seconds, to_array(r.status), to_array(r.out_len), outs);
-          },
-          py::arg("streams"), py::arg("caps"), py::arg("zlib") = true, py::arg("repeats") = 3,
-          py::arg("want_output") = false, py::arg("device") = -1,
-          "Inflate each stream on the GPU (one launch, a warp per stream): (best seconds, status, out_len, outputs)");
+    m.def(
+        "cuda_inflate_streams",
+        [](const std::vector<py::bytes>& streams, const std::vector<uint64_t>& caps, bool zlib, int repeats,
+           bool want_output, int device) {
+            if (streams.size() != caps.size()) throw bwl::RangeError("streams and caps differ in length");
+            std::vector<std::string> held(streams.begin(), streams.end());
+            std::vector<const uint8_t*> src;
+            std::vector<uint64_t> len;
+            for (auto& s : held) {
+                src.push_back(reinterpret_cast<const uint8_t*>(s.data()));
+                len.push_back(s.size());
+            }
+            bwl::CudaInflateResult r;
+            {
+                NoGil nogil;
+                r = bwl::cuda_inflate_streams(src, len, caps, zlib ? bwl::Wrapper::Zlib : bwl::Wrapper::Raw, repeats,
+                                              want_output, device);
+            }
+            py::list outs;
+            if (want_output)
+                for (size_t i = 0; i < held.size(); ++i)
+                    outs.append(
+                        py::bytes(reinterpret_cast<const char*>(r.output.data() + r.out_offset[i]), r.out_len[i]));
+            return py::make_tuple(r.seconds, to_array(r.status), to_array(r.out_len), outs);
+        },
+        py::arg("streams"), py::arg("caps"), py::arg("zlib") = true, py::arg("repeats") = 3,
+        py::arg("want_output") = false, py::arg("device") = -1,
+        "Inflate each stream on the GPU (one launch, a warp per stream): (best seconds, status, out_len, outputs)");
 }
 
 }  // namespace bwl_py

@@ -55,14 +55,16 @@ void bind_writer(py::module_& m) {
     py::class_<bwl::BedGraphReader>(m, "BedGraphReader")
         .def(py::init<const std::string&, const std::vector<std::pair<std::string, uint32_t>>&>(), py::arg("path"),
              py::arg("chrom_sizes"))
-        .def("step", &bwl::BedGraphReader::step, py::arg("bytes") = size_t(16) << 20,
-             py::call_guard<NoGil>())
+        .def("step", &bwl::BedGraphReader::step, py::arg("bytes") = size_t(16) << 20, py::call_guard<NoGil>())
         .def_property_readonly("bytes_read", &bwl::BedGraphReader::bytes_read)
         .def_property_readonly("lines", &bwl::BedGraphReader::lines)
-        .def("write", [](bwl::BedGraphReader& r, const std::string& path, const bwl::WriteOptions& opt) {
-            NoGil nogil;
-            bwl::write_bigwig(path, r.take(), opt);
-        }, py::arg("path"), py::arg("options"));
+        .def(
+            "write",
+            [](bwl::BedGraphReader& r, const std::string& path, const bwl::WriteOptions& opt) {
+                NoGil nogil;
+                bwl::write_bigwig(path, r.take(), opt);
+            },
+            py::arg("path"), py::arg("options"));
 }
 
 }  // namespace bwl_py

@@ -18,7 +18,7 @@ void bind_writer(py::module_& m);      // write, BedGraphReader (bind_writer.cpp
 void bind_collection(py::module_& m);  // Collection, open-file limits (bind_collection.cpp)
 void bind_fasta(py::module_& m);       // Fasta (bind_fasta.cpp)
 #ifdef BWL_HAVE_CUDA
-void bind_cuda(py::module_& m);        // CudaBatcher, DeviceArray (bind_cuda.cpp)
+void bind_cuda(py::module_& m);  // CudaBatcher, DeviceArray (bind_cuda.cpp)
 #endif
 
 }  // namespace bwl_py

@@ -135,47 +135,55 @@ void bind_build_info(py::module_& m) {
         return d;
     });
 
-    m.def("inflate_zlib", [](py::buffer data, uint64_t cap, int64_t stop) {
-        py::buffer_info in = data.request();
-        BytesOut out(cap);
-        uint64_t n;
-        {
-            NoGil nogil;
-            const auto* src = static_cast<const uint8_t*>(in.ptr);
-            if (stop < 0) {
-                n = bwl::inflate_zlib(src, uint64_t(in.size), out.data(), cap);
-            } else {
-                thread_local bwl::BlockInflater inf;
-                inf.begin(src, uint64_t(in.size), out.data(), cap);
-                n = inf.extend(uint64_t(stop));
+    m.def(
+        "inflate_zlib",
+        [](py::buffer data, uint64_t cap, int64_t stop) {
+            py::buffer_info in = data.request();
+            BytesOut out(cap);
+            uint64_t n;
+            {
+                NoGil nogil;
+                const auto* src = static_cast<const uint8_t*>(in.ptr);
+                if (stop < 0) {
+                    n = bwl::inflate_zlib(src, uint64_t(in.size), out.data(), cap);
+                } else {
+                    thread_local bwl::BlockInflater inf;
+                    inf.begin(src, uint64_t(in.size), out.data(), cap);
+                    n = inf.extend(uint64_t(stop));
+                }
             }
-        }
-        return out.take(n);
-    }, py::arg("data"), py::arg("cap"), py::arg("stop") = -1,
-       "Inflates a zlib stream into at most cap bytes (stop >= 0: bwl's decoder, stopping once it has stop bytes)");
-    m.def("inflate_zlib_pair", [](py::buffer a, py::buffer b, uint64_t cap) {
-        py::buffer_info ia = a.request(), ib = b.request();
-        BytesOut oa(cap), ob(cap);
-        uint64_t na, nb;
-        {
-            NoGil nogil;
-            thread_local bwl::BlockInflater x, y;
-            x.begin(static_cast<const uint8_t*>(ia.ptr), uint64_t(ia.size), oa.data(), cap);
-            y.begin(static_cast<const uint8_t*>(ib.ptr), uint64_t(ib.size), ob.data(), cap);
-            bwl::BlockInflater::extend_pair(x, ~uint64_t(0), y, ~uint64_t(0));
-            na = x.extend(~uint64_t(0));
-            nb = y.extend(~uint64_t(0));
-        }
-        return py::make_tuple(oa.take(na), ob.take(nb));
-    }, py::arg("a"), py::arg("b"), py::arg("cap"),
-       "Inflates two zlib streams with bwl's decoder, the two in turn on one thread (as the batch engine pairs blocks)");
+            return out.take(n);
+        },
+        py::arg("data"), py::arg("cap"), py::arg("stop") = -1,
+        "Inflates a zlib stream into at most cap bytes (stop >= 0: bwl's decoder, stopping once it has stop bytes)");
+    m.def(
+        "inflate_zlib_pair",
+        [](py::buffer a, py::buffer b, uint64_t cap) {
+            py::buffer_info ia = a.request(), ib = b.request();
+            BytesOut oa(cap), ob(cap);
+            uint64_t na, nb;
+            {
+                NoGil nogil;
+                thread_local bwl::BlockInflater x, y;
+                x.begin(static_cast<const uint8_t*>(ia.ptr), uint64_t(ia.size), oa.data(), cap);
+                y.begin(static_cast<const uint8_t*>(ib.ptr), uint64_t(ib.size), ob.data(), cap);
+                bwl::BlockInflater::extend_pair(x, ~uint64_t(0), y, ~uint64_t(0));
+                na = x.extend(~uint64_t(0));
+                nb = y.extend(~uint64_t(0));
+            }
+            return py::make_tuple(oa.take(na), ob.take(nb));
+        },
+        py::arg("a"), py::arg("b"), py::arg("cap"),
+        "Inflates two zlib streams with bwl's decoder, the two in turn on one thread (as the batch engine pairs "
+        "blocks)");
 }
 
 }  // namespace bwl_py
 
 PYBIND11_MODULE(_core, m) {
     m.doc() = "bwl C++ core (internal; use the bwl package)";
-    bwl_py::main_thread_ident = pybind11::module_::import("threading").attr("main_thread")().attr("ident").cast<unsigned long>();
+    bwl_py::main_thread_ident =
+        pybind11::module_::import("threading").attr("main_thread")().attr("ident").cast<unsigned long>();
     bwl_py::bind_errors(m);
     bwl_py::bind_build_info(m);
     bwl_py::bind_types(m);

@@ -43,8 +43,8 @@ public:
             py::buffer_info b = py::buffer(got).request();
             if (uint64_t(b.size) * uint64_t(b.itemsize) != n)
                 throw bwl::RemoteIoError(name() + ": got " + std::to_string(b.size * b.itemsize) + " bytes at offset " +
-                                       std::to_string(off) + ", asked for " + std::to_string(n),
-                                   EIO);
+                                             std::to_string(off) + ", asked for " + std::to_string(n),
+                                         EIO);
             std::memcpy(dst, b.ptr, n);
             return 0;
         });

@@ -10,17 +10,18 @@
 namespace {
 
 int usage() {
-    std::fprintf(stderr, "usage: bwl-dump FILE [CHROM[:START-END]]\n"
-                         "  without a region: header, zoom levels and chromosomes\n"
-                         "  with a region: its items as bedGraph (chrom, start, end, value)\n");
+    std::fprintf(stderr,
+                 "usage: bwl-dump FILE [CHROM[:START-END]]\n"
+                 "  without a region: header, zoom levels and chromosomes\n"
+                 "  with a region: its items as bedGraph (chrom, start, end, value)\n");
     return 2;
 }
 
 void info(const bwl::BigWigFile& f) {
     const bwl::Header& h = f.header();
     std::printf("version\t%u\nbyte_order\t%s\ncompressed\t%s\nsections\t%llu\nzoom_levels\t%zu\n", h.version,
-                h.swap ? "big" : "little", h.uncompress_buf_size ? "yes" : "no",
-                (unsigned long long)h.section_count, h.zooms.size());
+                h.swap ? "big" : "little", h.uncompress_buf_size ? "yes" : "no", (unsigned long long)h.section_count,
+                h.zooms.size());
     for (const auto& z : h.zooms) std::printf("zoom\t%u\n", z.reduction_level);
     for (const auto& c : f.chroms()) std::printf("chrom\t%s\t%u\n", c.name.c_str(), c.size);
 }

@@ -55,8 +55,7 @@ int main() {
                     bad[rng() % bad.size()] ^= uint8_t(1 + rng() % 255);
                     try {
                         inflate_zlib(bad.data(), bad.size(), out.data(), out.size());
-                    } catch (const FormatError&) {
-                    }
+                    } catch (const FormatError&) {}
                 }
             }
     // BlockInflater (bwl's decoder, whatever inflate_zlib uses): stopped at
@@ -86,8 +85,7 @@ int main() {
                     try {
                         inf.begin(bad.data(), bad.size(), out.data(), out.size());
                         for (uint64_t stop = 1000; !inf.done(); stop += 3000) inf.extend(stop);
-                    } catch (const FormatError&) {
-                    }
+                    } catch (const FormatError&) {}
                 }
             }
     // Two streams inflated in turn (BlockInflater::extend_pair), stopped at
@@ -200,7 +198,10 @@ int main() {
         gz_header h{};
         uint8_t extra[] = {'B', 'C', 2, 0, 0, 0};
         char name[] = "x.txt";
-        if (flags & 1) { h.extra = extra; h.extra_len = sizeof extra; }
+        if (flags & 1) {
+            h.extra = extra;
+            h.extra_len = sizeof extra;
+        }
         if (flags & 2) h.name = reinterpret_cast<Bytef*>(name);
         h.hcrc = (flags & 4) ? 1 : 0;
         deflateSetHeader(&zs, &h);

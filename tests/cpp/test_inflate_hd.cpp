@@ -139,7 +139,9 @@ Bytes repetitive_bytes(std::mt19937& rng, size_t n) {
     while (v.size() < n) {
         size_t left = n - v.size();
         switch (rng() % 4) {
-            case 0: v.insert(v.end(), std::min<size_t>(left, 1 + rng() % 600), uint8_t(rng() % 3)); break;
+            case 0:
+                v.insert(v.end(), std::min<size_t>(left, 1 + rng() % 600), uint8_t(rng() % 3));
+                break;
             case 1: {
                 size_t period = 1 + rng() % 9, len = std::min<size_t>(left, 1 + rng() % 1000);
                 size_t start = v.size();
@@ -148,20 +150,28 @@ Bytes repetitive_bytes(std::mt19937& rng, size_t n) {
             }
             case 2:
                 if (v.size() > 100) {
-                    size_t back = 1 + rng() % std::min<size_t>(v.size(), 32768), len = std::min<size_t>(left, 3 + rng() % 300);
+                    size_t back = 1 + rng() % std::min<size_t>(v.size(), 32768),
+                           len = std::min<size_t>(left, 3 + rng() % 300);
                     size_t from = v.size() - back;
                     for (size_t i = 0; i < len; ++i) v.push_back(v[from + i]);
                     break;
                 }
                 [[fallthrough]];
-            default: v.push_back(uint8_t(rng()));
+            default:
+                v.push_back(uint8_t(rng()));
         }
     }
     return v;
 }
 
-void put_u32(Bytes& v, uint32_t x) { for (int i = 0; i < 4; ++i) v.push_back(uint8_t(x >> (8 * i))); }
-void put_f32(Bytes& v, float f) { uint32_t u; std::memcpy(&u, &f, 4); put_u32(v, u); }
+void put_u32(Bytes& v, uint32_t x) {
+    for (int i = 0; i < 4; ++i) v.push_back(uint8_t(x >> (8 * i)));
+}
+void put_f32(Bytes& v, float f) {
+    uint32_t u;
+    std::memcpy(&u, &f, 4);
+    put_u32(v, u);
+}
 
 // Uncompressed bigWig data blocks: bedGraph, variableStep and fixedStep
 // sections as a writer lays them out.
@@ -183,8 +193,16 @@ Bytes section_bytes(std::mt19937& rng, size_t n) {
         v.push_back(uint8_t(count >> 8));
         for (uint16_t i = 0; i < count; ++i) {
             float val = (rng() % 5 == 0) ? 0.0f : float(rng() % 2000) / 16.0f;
-            if (type == 1) { put_u32(v, pos); pos += 1 + rng() % 40; put_u32(v, pos); pos += rng() % 10; }
-            if (type == 2) { put_u32(v, pos); pos += step; }
+            if (type == 1) {
+                put_u32(v, pos);
+                pos += 1 + rng() % 40;
+                put_u32(v, pos);
+                pos += rng() % 10;
+            }
+            if (type == 2) {
+                put_u32(v, pos);
+                pos += step;
+            }
             if (type == 3) pos += step;
             put_f32(v, val);
         }
@@ -195,10 +213,14 @@ Bytes section_bytes(std::mt19937& rng, size_t n) {
 
 Bytes make_data(int kind, std::mt19937& rng, size_t n) {
     switch (kind) {
-        case 0: return random_bytes(rng, n);
-        case 1: return signal_bytes(rng, n);
-        case 2: return repetitive_bytes(rng, n);
-        default: return section_bytes(rng, n);
+        case 0:
+            return random_bytes(rng, n);
+        case 1:
+            return signal_bytes(rng, n);
+        case 2:
+            return repetitive_bytes(rng, n);
+        default:
+            return section_bytes(rng, n);
     }
 }
 
@@ -259,7 +281,8 @@ void agree(const Bytes& z, size_t cap, const char* what) {
 }
 
 // The cooperative driver on `lanes` host threads.
-int run_group_inflate(const Bytes& z, Bytes& out, size_t cap, uint64_t* len, uint32_t lanes, Wrapper wrapper = Wrapper::Zlib) {
+int run_group_inflate(const Bytes& z, Bytes& out, size_t cap, uint64_t* len, uint32_t lanes,
+                      Wrapper wrapper = Wrapper::Zlib) {
     auto sh = std::make_unique<InflateShared>();
     out.assign(cap + 1, 0xAB);
     std::atomic<int> status{-1};
@@ -267,8 +290,10 @@ int run_group_inflate(const Bytes& z, Bytes& out, size_t cap, uint64_t* len, uin
     run_group(lanes, [&](HostGroup& g) {
         uint64_t l;
         int st = inflate_group(g, sh.get(), z.data(), z.size(), out.data(), cap, &l, wrapper);
-        if (g.rank() == 0) { status = st; olen = l; }
-        else if (status.load() >= 0) CHECK(status.load() == st);
+        if (g.rank() == 0) {
+            status = st;
+            olen = l;
+        } else if (status.load() >= 0) CHECK(status.load() == st);
     });
     CHECK(out[cap] == 0xAB);
     *len = olen;
@@ -369,9 +394,9 @@ void test_inflate() {
         return b;
     };
     auto fix_check = [](uint8_t cmf, uint8_t flg) { return uint8_t(flg + (31 - (cmf * 256 + flg) % 31) % 31); };
-    CHECK(run_hd(with_header(0x77, fix_check(0x77, 0)), out, 5000, &len) == kInflateBadHeader);  // CM 7
-    CHECK(run_hd(with_header(0x88, fix_check(0x88, 0)), out, 5000, &len) == kInflateBadHeader);  // CINFO 8
-    CHECK(run_hd(with_header(0x78, 0x9D), out, 5000, &len) == kInflateBadHeader);                // check bits off
+    CHECK(run_hd(with_header(0x77, fix_check(0x77, 0)), out, 5000, &len) == kInflateBadHeader);     // CM 7
+    CHECK(run_hd(with_header(0x88, fix_check(0x88, 0)), out, 5000, &len) == kInflateBadHeader);     // CINFO 8
+    CHECK(run_hd(with_header(0x78, 0x9D), out, 5000, &len) == kInflateBadHeader);                   // check bits off
     CHECK(run_hd(with_header(0x78, fix_check(0x78, 0x20)), out, 5000, &len) == kInflateBadHeader);  // FDICT
     CHECK(run_hd(with_header(0x18, fix_check(0x18, 0)), out, 5000, &len) == kInflateOk);  // 256-byte window is fine
     CHECK(run_hd(Bytes{0x78}, out, 10, &len) == kInflateTruncated);
@@ -388,7 +413,13 @@ void test_inflate() {
         std::vector<int> bits = {1, 1, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 0};
         Bytes b = {0x78, 0x9C};
         uint32_t acc = 0, nb = 0;
-        for (int x : bits) { acc |= uint32_t(x) << nb; if (++nb == 8) { b.push_back(uint8_t(acc)); acc = nb = 0; } }
+        for (int x : bits) {
+            acc |= uint32_t(x) << nb;
+            if (++nb == 8) {
+                b.push_back(uint8_t(acc));
+                acc = nb = 0;
+            }
+        }
         b.push_back(uint8_t(acc));
         b.insert(b.end(), {0, 0, 0, 0, 0, 0});
         CHECK(run_hd(b, out, 100, &len) == kInflateBadDistance);
@@ -396,7 +427,13 @@ void test_inflate() {
         bits = {1, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0};
         b = {0x78, 0x9C};
         acc = nb = 0;
-        for (int x : bits) { acc |= uint32_t(x) << nb; if (++nb == 8) { b.push_back(uint8_t(acc)); acc = nb = 0; } }
+        for (int x : bits) {
+            acc |= uint32_t(x) << nb;
+            if (++nb == 8) {
+                b.push_back(uint8_t(acc));
+                acc = nb = 0;
+            }
+        }
         b.push_back(uint8_t(acc));
         b.insert(b.end(), {0, 0, 0, 0, 0, 0});
         CHECK(run_hd(b, out, 100, &len) == kInflateBadDistance);
@@ -412,7 +449,9 @@ void test_inflate() {
 // entry, and every entry's kind must agree with the fast loop's tests.
 void test_build_table() {
     std::mt19937 rng(5);
-    struct Kind { uint32_t table, root, cap, n_max; };
+    struct Kind {
+        uint32_t table, root, cap, n_max;
+    };
     const Kind kinds[] = {{kTableLitLen, kLitLenTableBits, kLitLenEnough, kDeflateNumLitLen},
                           {kTableDist, kDistTableBits, kDistEnough, kDeflateNumDist},
                           {kTablePrecode, kDeflatePrecodeBits, kPrecodeEnough, kDeflateNumPrecode}};
@@ -454,7 +493,8 @@ void test_build_table() {
             const uint32_t want = symbol_entry(k.table, s, code_bits);
             CHECK(e == want);
             CHECK(entry_code(e) == code_bits);
-            if (entry_is_literal(e) != (entry_kind(e) == kEntryLiteral) || entry_is_match(e) != (entry_kind(e) == kEntryMatch)) {
+            if (entry_is_literal(e) != (entry_kind(e) == kEntryLiteral) ||
+                entry_is_match(e) != (entry_kind(e) == kEntryMatch)) {
                 std::printf("entry %08x of symbol %u: kind tests disagree\n", e, s);
                 CHECK(false);
             }
@@ -474,7 +514,11 @@ void test_random_headers() {
         auto put = [&](uint32_t v, uint32_t n) {
             acc |= uint64_t(v) << nb;
             nb += n;
-            while (nb >= 8) { b.push_back(uint8_t(acc)); acc >>= 8; nb -= 8; }
+            while (nb >= 8) {
+                b.push_back(uint8_t(acc));
+                acc >>= 8;
+                nb -= 8;
+            }
         };
         put(1, 1);
         put(2, 2);  // dynamic
@@ -549,8 +593,8 @@ ChromData chrom_data(const std::string& name, uint32_t size, std::mt19937& rng, 
         c.end.push_back(e);
         float v = float(int(rng() % 4000) - 2000) / 8.0f;
         if (rng() % 20 == 0) v = 0.0f;
-        if (rng() % 50 == 0) v = 1e5f;       // past float16's range
-        if (rng() % 50 == 0) v = -3.3e-6f;   // a float16 subnormal
+        if (rng() % 50 == 0) v = 1e5f;      // past float16's range
+        if (rng() % 50 == 0) v = -3.3e-6f;  // a float16 subnormal
         c.value.push_back(v);
         pos = style == 0 ? e : s + step;
     }
@@ -575,8 +619,7 @@ struct Emulated {
     uint64_t cut = 0;  // blocks inflated only in part (BlockNeed)
 };
 
-Emulated emulate(Collection& c, const BatchSpec& spec, void* out, uint64_t budget,
-                 uint32_t lanes, uint32_t tile) {
+Emulated emulate(Collection& c, const BatchSpec& spec, void* out, uint64_t budget, uint32_t lanes, uint32_t tile) {
     cuda::Plan plan;
     cuda::make_plan(c, spec, budget, false, plan);
     Emulated err;
@@ -709,8 +752,13 @@ void test_pipeline(const std::string& dir) {
             while (c.chrom_sizes()[chrom[b]] < L);
             uint64_t size = c.chrom_sizes()[chrom[b]];
             start[b] = int64_t(rng() % (size - L + 1));
-            if (b > 0 && rng() % 4 == 0) { chrom[b] = chrom[b - 1]; start[b] = std::max<int64_t>(0, std::min<int64_t>(start[b - 1] + int64_t(rng() % 300) - 150, int64_t(c.chrom_sizes()[chrom[b]] - L))); }
-            if (s.pad && rng() % 2) start[b] = rng() % 2 ? -int64_t(rng() % (L + 10)) : int64_t(size) - int64_t(rng() % L);
+            if (b > 0 && rng() % 4 == 0) {
+                chrom[b] = chrom[b - 1];
+                start[b] = std::max<int64_t>(0, std::min<int64_t>(start[b - 1] + int64_t(rng() % 300) - 150,
+                                                                  int64_t(c.chrom_sizes()[chrom[b]] - L)));
+            }
+            if (s.pad && rng() % 2)
+                start[b] = rng() % 2 ? -int64_t(rng() % (L + 10)) : int64_t(size) - int64_t(rng() % L);
         }
         s.chrom = chrom.data();
         s.start = start.data();
@@ -726,18 +774,22 @@ void test_pipeline(const std::string& dir) {
         c.values(s, want.data());
         uint64_t budget = trial % 4 == 0 ? 4000 : trial % 4 == 1 ? 60000 : uint64_t(1) << 30;
         uint32_t tile = trial % 2 ? 64 : 2048;
-        uint32_t lanes = L <= 96 ? 1 + trial % 5 : L == 4096 && tile < 1000 ? 1 : 1 + trial % 2;  // host barriers are slow: few lanes on long rows
+        uint32_t lanes = L <= 96                    ? 1 + trial % 5
+                         : L == 4096 && tile < 1000 ? 1
+                                                    : 1 + trial % 2;  // host barriers are slow: few lanes on long rows
         Emulated e = emulate(c, s, got.data(), budget, lanes, tile);
-        if (e.kind) std::fprintf(stderr, "pipeline trial %d: error kind %d code %d block %llu\n", trial, e.kind, e.code,
-                                 (unsigned long long)e.block);
+        if (e.kind)
+            std::fprintf(stderr, "pipeline trial %d: error kind %d code %d block %llu\n", trial, e.kind, e.code,
+                         (unsigned long long)e.block);
         CHECK(e.kind == 0);
         cut_blocks += e.cut;
         uint64_t bad = 0;
         for (uint64_t i = 0; i < n; ++i) bad += !same_value(want.data(), got.data(), i, s.dtype);
         if (bad) {
-            std::fprintf(stderr, "pipeline trial %d: %llu of %llu values differ (L %llu window %u dtype %d layout %d)\n",
-                         trial, (unsigned long long)bad, (unsigned long long)n, (unsigned long long)L, s.window,
-                         int(s.dtype), int(s.layout));
+            std::fprintf(stderr,
+                         "pipeline trial %d: %llu of %llu values differ (L %llu window %u dtype %d layout %d)\n", trial,
+                         (unsigned long long)bad, (unsigned long long)n, (unsigned long long)L, s.window, int(s.dtype),
+                         int(s.layout));
             ++g_failures;
         }
         ++configs;
@@ -793,7 +845,11 @@ void test_pipeline(const std::string& dir) {
         s.length = 5000;
         std::vector<float> out(4 * 5000);
         bool cpu_throws = false;
-        try { bad.values(s, out.data()); } catch (const FormatError&) { cpu_throws = true; }
+        try {
+            bad.values(s, out.data());
+        } catch (const FormatError&) {
+            cpu_throws = true;
+        }
         Emulated e = emulate(bad, s, out.data(), 1 << 20, 4, 2048);
         CHECK(cpu_throws);
         CHECK(e.kind == (comp ? 1 : 2));
@@ -852,7 +908,10 @@ Bytes hand_block(std::mt19937& rng, bool swap, uint64_t qs, uint64_t L, uint32_t
         for (uint16_t i = 0; i < count; ++i) {
             uint32_t s = sorted ? pos : uint32_t(qs + rng() % (L + 60)) - 30;
             int len = int(rng() % 30) - (rng() % 8 == 0 ? 5 : 0);
-            if (type == 1) { put32(v, s, swap); put32(v, uint32_t(int64_t(s) + len), swap); }
+            if (type == 1) {
+                put32(v, s, swap);
+                put32(v, uint32_t(int64_t(s) + len), swap);
+            }
             if (type == 2) put32(v, s, swap);
             float f = float(int(rng() % 200) - 100) / 4.0f;
             if (rng() % 40 == 0) f = NAN;
@@ -920,21 +979,22 @@ void test_densify_rows() {
         bool over = false;
         for (auto& d : data) {
             if (want_st) break;
-            int st = w == 1 ? densify_block(d.data(), d.size(), swap, chrom, qs, qs + L, row.data(), r.scale, &budget,
-                                            Extent::Whole, &p.transform)
-                            : for_each_item(d.data(), d.size(), swap, [&](uint32_t c, uint64_t s, uint64_t e, float v) {
-                                  if (over || c != chrom || e <= qs || s >= qs + L || e <= s || v != v) return;
-                                  uint64_t a = (s < qs ? qs : s) - qs, b = (e > qs + L ? qs + L : e) - qs;
-                                  if (!spend(&budget, b - a)) {
-                                      over = true;
-                                      return;
-                                  }
-                                  double x = double(v * r.scale);
-                                  for (uint64_t j = a / w; j * w < b; ++j) {
-                                      uint64_t lo = std::max<uint64_t>(j * w, a), hi = std::min<uint64_t>((j + 1) * w, b);
-                                      summary_add(p.summary, &acc[2 * j], x, double(hi - lo));
-                                  }
-                              });
+            int st = w == 1
+                         ? densify_block(d.data(), d.size(), swap, chrom, qs, qs + L, row.data(), r.scale, &budget,
+                                         Extent::Whole, &p.transform)
+                         : for_each_item(d.data(), d.size(), swap, [&](uint32_t c, uint64_t s, uint64_t e, float v) {
+                               if (over || c != chrom || e <= qs || s >= qs + L || e <= s || v != v) return;
+                               uint64_t a = (s < qs ? qs : s) - qs, b = (e > qs + L ? qs + L : e) - qs;
+                               if (!spend(&budget, b - a)) {
+                                   over = true;
+                                   return;
+                               }
+                               double x = double(v * r.scale);
+                               for (uint64_t j = a / w; j * w < b; ++j) {
+                                   uint64_t lo = std::max<uint64_t>(j * w, a), hi = std::min<uint64_t>((j + 1) * w, b);
+                                   summary_add(p.summary, &acc[2 * j], x, double(hi - lo));
+                               }
+                           });
             if (over && !st) st = kSectionOverlap;
             if (st && !want_st) want_st = st;
         }
@@ -967,7 +1027,12 @@ void test_densify_rows() {
                 int st = block_extent(g, blocks[i], scratch.data(), &lo, &hi, &sorted);
                 if (st && !first) first = st;
                 g.sync();
-                if (g.rank() == 0) { blocks[i].lo = lo; blocks[i].hi = hi; blocks[i].status = st; blocks[i].sorted = sorted; }
+                if (g.rank() == 0) {
+                    blocks[i].lo = lo;
+                    blocks[i].hi = hi;
+                    blocks[i].status = st;
+                    blocks[i].sorted = sorted;
+                }
                 g.sync();
             }
             uint32_t bad;
@@ -984,16 +1049,18 @@ void test_densify_rows() {
         bool same = true;
         for (uint64_t j = 0; j < p.Lout; ++j) same = same && same_value(want.data(), got.data(), j, p.dtype);
         if (!same) {
-            std::fprintf(stderr, "densify trial %d differs (L %llu w %u tile %u lanes %u)\n", t, (unsigned long long)L, w,
-                         tile, lanes);
+            std::fprintf(stderr, "densify trial %d differs (L %llu w %u tile %u lanes %u)\n", t, (unsigned long long)L,
+                         w, tile, lanes);
             ++g_failures;
         }
         ++runs;
         pooled += w > 1;
     }
     CHECK(overlaps > 0 && runs > 0);
-    std::printf("row_values: %d hand-made rows (%d pooled) match the CPU's densify / pooling, %d bad ones rejected "
-                "(%d over the write budget)\n", runs, pooled, errors, overlaps);
+    std::printf(
+        "row_values: %d hand-made rows (%d pooled) match the CPU's densify / pooling, %d bad ones rejected "
+        "(%d over the write budget)\n",
+        runs, pooled, errors, overlaps);
 }
 
 }  // namespace
@@ -1023,4 +1090,3 @@ int main(int argc, char** argv) {
     lap("pipeline");
     TEST_MAIN_END();
 }
-

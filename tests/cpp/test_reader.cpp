@@ -33,7 +33,8 @@ ChromData make_chrom(const std::string& name, uint32_t size, uint32_t step, uint
 std::vector<float> truth(const ChromData& c, uint64_t s, uint64_t e) {
     std::vector<float> v(e - s, NAN);
     for (size_t i = 0; i < c.start.size(); ++i)
-        for (uint64_t x = std::max<uint64_t>(c.start[i], s); x < std::min<uint64_t>(c.end[i], e); ++x) v[x - s] = c.value[i];
+        for (uint64_t x = std::max<uint64_t>(c.start[i], s); x < std::min<uint64_t>(c.end[i], e); ++x)
+            v[x - s] = c.value[i];
     return v;
 }
 

@@ -1,7 +1,7 @@
 // Section decoding and densifying (the BWL_HD code the kernels share),
 // checked on hand-built sections of all three types in both byte orders.
-#include <cmath>
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <random>
 #include <vector>
@@ -19,13 +19,24 @@ struct Builder {
     void u8(uint8_t v) { b.push_back(v); }
     void u16(uint16_t v) { put(&v, 2); }
     void u32(uint32_t v) { put(&v, 4); }
-    void f32(float v) { uint32_t u; std::memcpy(&u, &v, 4); put(&u, 4); }
+    void f32(float v) {
+        uint32_t u;
+        std::memcpy(&u, &v, 4);
+        put(&u, 4);
+    }
     void put(const void* p, int n) {  // host is little-endian on every target we build
         const uint8_t* q = static_cast<const uint8_t*>(p);
         for (int i = 0; i < n; ++i) b.push_back(big ? q[n - 1 - i] : q[i]);
     }
     void header(uint32_t chrom, uint32_t s, uint32_t e, uint32_t step, uint32_t span, uint8_t type, uint16_t n) {
-        u32(chrom); u32(s); u32(e); u32(step); u32(span); u8(type); u8(0); u16(n);
+        u32(chrom);
+        u32(s);
+        u32(e);
+        u32(step);
+        u32(span);
+        u8(type);
+        u8(0);
+        u16(n);
     }
 };
 
@@ -47,13 +58,20 @@ void test_types(bool big) {
     // fixedStep start 20 step 3 span 2: [20,22)=5 [23,25)=6 — in one block.
     Builder bd{big, {}};
     bd.header(3, 2, 8, 0, 0, kBedGraph, 2);
-    bd.u32(2); bd.u32(5); bd.f32(1);
-    bd.u32(7); bd.u32(8); bd.f32(2);
+    bd.u32(2);
+    bd.u32(5);
+    bd.f32(1);
+    bd.u32(7);
+    bd.u32(8);
+    bd.f32(2);
     bd.header(3, 10, 15, 0, 2, kVariableStep, 2);
-    bd.u32(10); bd.f32(3);
-    bd.u32(13); bd.f32(4);
+    bd.u32(10);
+    bd.f32(3);
+    bd.u32(13);
+    bd.f32(4);
     bd.header(3, 20, 25, 3, 2, kFixedStep, 2);
-    bd.f32(5); bd.f32(6);
+    bd.f32(5);
+    bd.f32(6);
 
     int st;
     auto v = dense(bd.b, big, 3, 0, 26, &st);
@@ -75,7 +93,10 @@ void test_types(bool big) {
     // Items come back through for_each_item with their positions.
     int n = 0;
     uint64_t last_end = 0;
-    for_each_item(bd.b.data(), bd.b.size(), big, [&](uint32_t, uint64_t, uint64_t e, float) { ++n; last_end = e; });
+    for_each_item(bd.b.data(), bd.b.size(), big, [&](uint32_t, uint64_t, uint64_t e, float) {
+        ++n;
+        last_end = e;
+    });
     CHECK(n == 6 && last_end == 25);
 
     // Truncation inside a section is reported, never read past; a cut at a
@@ -97,7 +118,9 @@ void test_fixedstep_no_wrap() {
     // A hostile step cannot wrap positions around 2^32 into the query.
     Builder bd{false, {}};
     bd.header(0, 0xFFFFFFF0u, 0xFFFFFFFFu, 0x80000000u, 4, kFixedStep, 3);
-    bd.f32(1); bd.f32(2); bd.f32(3);
+    bd.f32(1);
+    bd.f32(2);
+    bd.f32(3);
     int st;
     auto v = dense(bd.b, false, 0, 0, 16, &st);
     CHECK(st == kSectionOk && same(v, std::vector<float>(16, NAN)));
@@ -116,14 +139,29 @@ std::vector<uint8_t> random_block(std::mt19937& rng, bool big) {
             uint32_t step = 1 + rng() % 9, span = 1 + rng() % step;
             if (type == kBedGraph) {
                 std::vector<uint32_t> s(n), e(n);
-                for (int i = 0; i < n; ++i) { pos += rng() % 6; s[i] = pos; pos += 1 + rng() % 8; e[i] = pos; }
+                for (int i = 0; i < n; ++i) {
+                    pos += rng() % 6;
+                    s[i] = pos;
+                    pos += 1 + rng() % 8;
+                    e[i] = pos;
+                }
                 bd.header(chrom, s[0], e[n - 1], 0, 0, type, n);
-                for (int i = 0; i < n; ++i) { bd.u32(s[i]); bd.u32(e[i]); bd.f32(float(rng() % 100)); }
+                for (int i = 0; i < n; ++i) {
+                    bd.u32(s[i]);
+                    bd.u32(e[i]);
+                    bd.f32(float(rng() % 100));
+                }
             } else if (type == kVariableStep) {
                 std::vector<uint32_t> s(n);
-                for (int i = 0; i < n; ++i) { s[i] = pos; pos += span + rng() % 5; }
+                for (int i = 0; i < n; ++i) {
+                    s[i] = pos;
+                    pos += span + rng() % 5;
+                }
                 bd.header(chrom, s[0], s[n - 1] + span, 0, span, type, n);
-                for (int i = 0; i < n; ++i) { bd.u32(s[i]); bd.f32(float(rng() % 100)); }
+                for (int i = 0; i < n; ++i) {
+                    bd.u32(s[i]);
+                    bd.f32(float(rng() % 100));
+                }
             } else {
                 bd.header(chrom, pos, pos + step * (n - 1) + span, step, span, type, n);
                 for (int i = 0; i < n; ++i) bd.f32(float(rng() % 100));
@@ -155,7 +193,8 @@ void test_prefix_needed(bool big) {
             CHECK(need == std::min<uint64_t>(block_bytes_needed(blk.data(), blk.size(), big, chrom, qe), blk.size()));
             std::vector<float> whole(qe - qs, NAN), part(qe - qs, NAN);
             CHECK(densify_block(blk.data(), blk.size(), big, chrom, qs, qe, whole.data()) == kSectionOk);
-            CHECK(densify_block(blk.data(), need, big, chrom, qs, qe, part.data(), 1.0f, nullptr, Extent::Prefix) == kSectionOk);
+            CHECK(densify_block(blk.data(), need, big, chrom, qs, qe, part.data(), 1.0f, nullptr, Extent::Prefix) ==
+                  kSectionOk);
             CHECK(same(whole, part));
             // Sorted blocks (all of these): binary-searched items give the same
             // rows, whole or prefix.
@@ -173,7 +212,12 @@ void test_prefix_needed(bool big) {
         Builder bd{big, {}};
         bd.header(1, 0, 100, 0, 0, kBedGraph, 2);
         uint32_t s0[] = {10, 30, 10}, e0[] = {20, 40, 10}, s1[] = {15, 5, 12}, e1[] = {25, 9, 18};
-        bd.u32(s0[k]); bd.u32(e0[k]); bd.f32(1); bd.u32(s1[k]); bd.u32(e1[k]); bd.f32(2);
+        bd.u32(s0[k]);
+        bd.u32(e0[k]);
+        bd.f32(1);
+        bd.u32(s1[k]);
+        bd.u32(e1[k]);
+        bd.f32(2);
         CHECK(!block_sorted(bd.b.data(), bd.b.size(), big));
     }
 }
@@ -202,7 +246,11 @@ void test_needed_guess_and_corrupt(bool big) {
     Builder bd{big, {}};
     const uint16_t n = 100;
     bd.header(1, 0, 1000, 0, 0, kBedGraph, n);  // items [10i, 10i + 5), i < 100
-    for (uint32_t i = 0; i < n; ++i) { bd.u32(10 * i); bd.u32(10 * i + 5); bd.f32(float(i)); }
+    for (uint32_t i = 0; i < n; ++i) {
+        bd.u32(10 * i);
+        bd.u32(10 * i + 5);
+        bd.f32(float(i));
+    }
     const uint64_t body = kSectionHeaderSize, isz = 12;
     // 10 items inflated, the query ends at 505 (item 51 is the first at or
     // after it): the guess goes 7/8 of the way there, never past it.

@@ -12,12 +12,12 @@
 #include <vector>
 
 struct Flush {
-    size_t at;   // input offset
-    int mode;    // Z_FULL_FLUSH, Z_SYNC_FLUSH, Z_PARTIAL_FLUSH, Z_BLOCK, or -level to change the level
+    size_t at;  // input offset
+    int mode;   // Z_FULL_FLUSH, Z_SYNC_FLUSH, Z_PARTIAL_FLUSH, Z_BLOCK, or -level to change the level
 };
 
-inline std::vector<uint8_t> deflate_zlib(const std::vector<uint8_t>& in, int level, int strategy,
-                                         int window_bits = 15, const std::vector<Flush>& flushes = {}) {
+inline std::vector<uint8_t> deflate_zlib(const std::vector<uint8_t>& in, int level, int strategy, int window_bits = 15,
+                                         const std::vector<Flush>& flushes = {}) {
     z_stream z{};
     if (deflateInit2(&z, level, Z_DEFLATED, window_bits, 8, strategy) != Z_OK) std::abort();
     std::vector<uint8_t> out(deflateBound(&z, in.size()) + 64 + 16 * flushes.size());

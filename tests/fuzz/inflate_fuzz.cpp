@@ -84,7 +84,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         for (size_t i = cap; i < o->size(); ++i) require((*o)[i] == 0xAB, "paired lane wrote past capacity");
     }
     if (ok_ref)
-        require(a.size() == ref.size() && b.size() == ref.size() && std::memcmp(pa.data(), ref.data(), ref.size()) == 0 &&
+        require(a.size() == ref.size() && b.size() == ref.size() &&
+                    std::memcmp(pa.data(), ref.data(), ref.size()) == 0 &&
                     std::memcmp(pb.data(), ref.data(), ref.size()) == 0,
                 "paired output differs");
 
@@ -117,10 +118,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     } catch (const bwl::FormatError&) {
         ok_r = false;
     }
-    require(ok_r == ok_ref, ok_r ? "resumed lane accepted a stream zlib rejects" : "resumed lane rejected a stream zlib accepts");
+    require(ok_r == ok_ref,
+            ok_r ? "resumed lane accepted a stream zlib rejects" : "resumed lane rejected a stream zlib accepts");
     for (auto* o : {&ra, &rb}) {
         for (size_t i = cap; i < o->size(); ++i) require((*o)[i] == 0xAB, "resumed lane wrote past capacity");
     }
-    if (ok_ref) require(rgot == ref.size() && std::memcmp(cur->data(), ref.data(), ref.size()) == 0, "resumed output differs");
+    if (ok_ref)
+        require(rgot == ref.size() && std::memcmp(cur->data(), ref.data(), ref.size()) == 0, "resumed output differs");
     return 0;
 }

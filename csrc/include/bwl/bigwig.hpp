@@ -38,7 +38,8 @@ struct BedEntries {
 class BigWigFile {
 public:
     // A local path, or `path` naming what `reader` reads (file_source.hpp).
-    explicit BigWigFile(const std::string& path, std::shared_ptr<RangeReader> reader = nullptr);  // throws IoError / FormatError
+    explicit BigWigFile(const std::string& path,
+                        std::shared_ptr<RangeReader> reader = nullptr);  // throws IoError / FormatError
 
     const std::string& path() const { return src_.path(); }
     const Header& header() const { return hdr_; }
@@ -66,8 +67,8 @@ public:
 
     // nbins summaries of [start, end); from the best zoom level unless exact
     // (or no level is fine enough). NaN where a bin has no data.
-    std::vector<double> stats(uint32_t chrom, uint64_t start, uint64_t end, Stat stat,
-                              uint32_t nbins, bool exact) const;
+    std::vector<double> stats(uint32_t chrom, uint64_t start, uint64_t end, Stat stat, uint32_t nbins,
+                              bool exact) const;
 
     // Reads the block at (offset, size) and inflates it when the file is
     // compressed; the first (returned) bytes of `buf` are the section bytes.
@@ -100,8 +101,8 @@ public:
 
 private:
     const BlockIndex& zoom_index(size_t level) const;
-    std::vector<double> zoom_stats(size_t level, uint32_t chrom, uint64_t start, uint64_t end,
-                                   Stat stat, uint32_t nbins) const;
+    std::vector<double> zoom_stats(size_t level, uint32_t chrom, uint64_t start, uint64_t end, Stat stat,
+                                   uint32_t nbins) const;
     [[noreturn]] void fail(const std::string& what) const;
     void need_kind(bool bigbed, const char* what) const;  // RangeError when the file is the other kind
     template <class F>

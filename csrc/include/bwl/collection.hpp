@@ -17,21 +17,21 @@
 namespace bwl {
 
 struct CollectionOptions {
-    size_t threads = 0;               // 0: all hardware threads
-    bool host_cache = false;          // read every file's compressed blocks into RAM at open
-    uint64_t decoded_cache_bytes = 0; // LRU of inflated blocks; 0: none
-    ChromAliases aliases;             // names that are one chromosome across tracks and queries
-    bool bed_mask = false;            // bigBed tracks: 1 where a record covers, not the coverage depth
+    size_t threads = 0;                // 0: all hardware threads
+    bool host_cache = false;           // read every file's compressed blocks into RAM at open
+    uint64_t decoded_cache_bytes = 0;  // LRU of inflated blocks; 0: none
+    ChromAliases aliases;              // names that are one chromosome across tracks and queries
+    bool bed_mask = false;             // bigBed tracks: 1 where a record covers, not the coverage depth
 };
 
 // One batch: window b is chrom[b]:[start[b], start[b] + length).
-struct BatchSpec : BatchOptions {   // window, summary, transform, pad, default, dtype, layout
+struct BatchSpec : BatchOptions {     // window, summary, transform, pad, default, dtype, layout
     const uint32_t* chrom = nullptr;  // indices into Collection::chrom_names()
     const int64_t* start = nullptr;
     size_t batch = 0;
     uint64_t length = 0;
-    const uint32_t* tracks = nullptr; // subset of tracks, or null for all
-    size_t n_tracks = 0;              // length of `tracks` (ignored when null)
+    const uint32_t* tracks = nullptr;  // subset of tracks, or null for all
+    size_t n_tracks = 0;               // length of `tracks` (ignored when null)
     // Reverse complement (CPU path): window b's bins are written last to
     // first where reverse[b] != 0, and its slot t reads track
     // reverse_tracks[t] instead (a strand partner; null: the slot's own).
@@ -76,15 +76,15 @@ public:
     // (mean = false) or the mean over tracks, missing data counting 0. A
     // bigBed track's signal is its coverage depth (1 with bed_mask).
     // Stretches separated by at most merge_distance bases are merged.
-    void intervals(uint32_t chrom, float threshold, bool mean, uint64_t merge_distance,
-                   std::vector<uint64_t>& starts, std::vector<uint64_t>& ends);
+    void intervals(uint32_t chrom, float threshold, bool mean, uint64_t merge_distance, std::vector<uint64_t>& starts,
+                   std::vector<uint64_t>& ends);
 
     // One summary of each region [start[i], end[i]) of collection chrom
     // chrom[i] for each track: out[i * T + t] (row-major, T tracks), NaN
     // where the track has no data there or not that chromosome. Regions are
     // clipped to each file's chromosome; parallel over regions x tracks.
-    void region_stats(const uint32_t* chrom, const int64_t* start, const int64_t* end, size_t n, Stat stat,
-                      bool exact, const uint32_t* tracks, size_t T, double* out);
+    void region_stats(const uint32_t* chrom, const int64_t* start, const int64_t* end, size_t n, Stat stat, bool exact,
+                      const uint32_t* tracks, size_t T, double* out);
 
     // Inflates every data block of track t (in parallel) and keeps them, so
     // later batches inflate nothing and look nothing up in the LRU; their

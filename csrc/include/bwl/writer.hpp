@@ -40,7 +40,6 @@ struct ChromData {
 // duplicate or empty chrom names, bad options) before touching the file, and
 // IoError when the file cannot be written (a partial file is removed). Every
 // message names the path.
-void write_bigwig(const std::string& path, const std::vector<ChromData>& chroms,
-                  const WriteOptions& opt);
+void write_bigwig(const std::string& path, const std::vector<ChromData>& chroms, const WriteOptions& opt);
 
 }  // namespace bwl

@@ -43,7 +43,7 @@ struct BatchOptions {
     bool pad = false;                 // windows may leave their chromosome: no data there
     float default_value = 0;          // bases (bins) without data
     DType dtype = DType::F32;
-    Layout layout = Layout::BTL;      // (B, T, L/window) or (B, L/window, T)
+    Layout layout = Layout::BTL;  // (B, T, L/window) or (B, L/window, T)
 };
 
 }  // namespace bwl

@@ -53,7 +53,9 @@ public:
     uint64_t hits() const { return hits_.load(); }
     uint64_t misses() const { return misses_.load(); }
     uint64_t resumes() const { return resumes_.load(); }  // prefixes inflated on from where they stopped
-    uint64_t evictions() const { return evictions_.load(); }  // blocks dropped for room, or refused (bigger than the cache)
+    uint64_t evictions() const {
+        return evictions_.load();
+    }  // blocks dropped for room, or refused (bigger than the cache)
 
 private:
     struct Key {

@@ -13,23 +13,23 @@ constexpr uint32_t kBigWigMagic = 0x888FFC26;
 constexpr uint32_t kBigWigMagicSwapped = 0x26FC8F88;
 constexpr uint32_t kBigBedMagic = 0x8789F2EB;
 constexpr uint32_t kBigBedMagicSwapped = 0xEBF28987;
-constexpr uint32_t kBedRecordFixed = 12;   // chromId, chromStart, chromEnd; then rest, NUL-terminated
-constexpr uint64_t kMaxAutoSql = 1 << 20;  // longest autoSql text read
-constexpr uint32_t kBptMagic = 0x78CA8C91;    // chromosome B+ tree
+constexpr uint32_t kBedRecordFixed = 12;        // chromId, chromStart, chromEnd; then rest, NUL-terminated
+constexpr uint64_t kMaxAutoSql = 1 << 20;       // longest autoSql text read
+constexpr uint32_t kBptMagic = 0x78CA8C91;      // chromosome B+ tree
 constexpr uint32_t kCirTreeMagic = 0x2468ACE0;  // R-tree index
 
 // Fixed sizes of on-disk records.
-constexpr uint32_t kHeaderSize = 64;          // main header
-constexpr uint32_t kZoomHeaderSize = 24;      // one per zoom level, right after the header
-constexpr uint32_t kTotalSummarySize = 40;    // basesCovered, min, max, sum, sumSquares
+constexpr uint32_t kHeaderSize = 64;        // main header
+constexpr uint32_t kZoomHeaderSize = 24;    // one per zoom level, right after the header
+constexpr uint32_t kTotalSummarySize = 40;  // basesCovered, min, max, sum, sumSquares
 constexpr uint32_t kExtensionHeaderSize = 64;
 constexpr uint32_t kBptHeaderSize = 32;
 constexpr uint32_t kCirTreeHeaderSize = 48;
-constexpr uint32_t kNodeHeaderSize = 4;       // isLeaf u8, reserved u8, count u16
-constexpr uint32_t kCirLeafItemSize = 32;     // 4 x u32 bounds, u64 offset, u64 size
-constexpr uint32_t kCirBranchItemSize = 24;   // 4 x u32 bounds, u64 child offset
+constexpr uint32_t kNodeHeaderSize = 4;      // isLeaf u8, reserved u8, count u16
+constexpr uint32_t kCirLeafItemSize = 32;    // 4 x u32 bounds, u64 offset, u64 size
+constexpr uint32_t kCirBranchItemSize = 24;  // 4 x u32 bounds, u64 child offset
 constexpr uint32_t kSectionHeaderSize = 24;
-constexpr uint32_t kZoomRecordSize = 32;      // chromId, start, end, validCount, min, max, sum, sumSq
+constexpr uint32_t kZoomRecordSize = 32;  // chromId, start, end, validCount, min, max, sum, sumSq
 
 // Section (data block) types of bigWig.
 enum SectionType : uint8_t {
