@@ -158,6 +158,19 @@ const InflateSlot& inflate_prefix(Lane& l, const BigWigFile& file, uint64_t off,
     }
 }
 
+// Block `at` of a preloaded track into r (counted as a cache hit); false
+// when the track is not preloaded.
+bool from_preloaded(const Collection& c, BlockAt at, LoadedBlock& r) {
+    const PreloadedTrack* pre = c.preloaded(at.track);
+    if (!pre) return false;
+    ++lane().preloaded_hits;
+    const PreloadedBlock& b = pre->block(at.file_chrom, at.blk);
+    r.data = b.data;
+    r.size = b.size;
+    r.order = b.sorted ? Order::Sorted : Order::Unknown;
+    return true;
+}
+
 }  // namespace
 
 std::vector<PlannedInflate>& BlockSource::begin_plan() {
@@ -181,13 +194,7 @@ bool BlockSource::inflates(BlockAt at) const {
 LoadedBlock BlockSource::load_whole(BlockAt at) {
     Lane& l = lane();
     LoadedBlock r;
-    if (const PreloadedTrack* pre = c_.preloaded(at.track)) {
-        ++l.preloaded_hits;
-        const PreloadedBlock& b = pre->block(at.file_chrom, at.blk);
-        r.data = b.data;
-        r.size = b.size;
-        return r;
-    }
+    if (from_preloaded(c_, at, r)) return r;
     const BigWigFile& file = c_.file(at.track);
     const ChromBlocks& cb = file.index().chroms[at.file_chrom];
     const uint64_t off = cb.offset[at.blk], size = cb.size[at.blk];
@@ -208,14 +215,7 @@ LoadedBlock BlockSource::load_whole(BlockAt at) {
 LoadedBlock BlockSource::load(BlockAt at, uint64_t qe, bool many) {
     Lane& l = lane();
     LoadedBlock r;
-    if (const PreloadedTrack* pre = c_.preloaded(at.track)) {
-        ++l.preloaded_hits;
-        const PreloadedBlock& b = pre->block(at.file_chrom, at.blk);
-        r.data = b.data;
-        r.size = b.size;
-        r.order = b.sorted ? Order::Sorted : Order::Unknown;
-        return r;
-    }
+    if (from_preloaded(c_, at, r)) return r;
     const BigWigFile& file = c_.file(at.track);
     const ChromBlocks& cb = file.index().chroms[at.file_chrom];
     const uint64_t off = cb.offset[at.blk], size = cb.size[at.blk];
