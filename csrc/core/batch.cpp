@@ -19,6 +19,7 @@
 #include "core/batch_plan.hpp"
 #include "core/block_select.hpp"
 #include "core/block_source.hpp"
+#include "core/collection_impl.hpp"
 #include "hd/bed.hpp"
 #include "hd/convert.hpp"
 #include "hd/section.hpp"
@@ -85,11 +86,11 @@ struct SlotPool {
 class Batcher {
 public:
     Batcher(Collection& c, const BatchSpec& s, void* out)
-        : c_(c),
+        : e_(c.impl()),
           s_(s),
           out_(out),
-          plan_(c, s, c.pool()),
-          src_(c),
+          plan_(c, s, e_.pool),
+          src_(e_),
           T_(plan_.slots()),
           Lout_(s.length / s.window),
           pooled_(s.window > 1) {}
@@ -101,16 +102,16 @@ public:
         // run's preloaded hits instead of one per task (a warm batch has
         // thousands of small tasks).
         const auto& tasks = plan_.tasks();
-        const size_t n = tasks.size(), run = std::clamp<size_t>(n / (8 * c_.pool().size()), 1, 16);
+        const size_t n = tasks.size(), run = std::clamp<size_t>(n / (8 * e_.pool.size()), 1, 16);
         std::atomic<uint64_t> hits{0};
-        c_.pool().parallel_for((n + run - 1) / run, [&](size_t r) {
+        e_.pool.parallel_for((n + run - 1) / run, [&](size_t r) {
             uint64_t before = BlockSource::preloaded_hits();
             plan_inflates(r * run, std::min(n, (r + 1) * run));
             for (size_t k = r * run; k < std::min(n, (r + 1) * run); ++k) run_task(tasks[k]);
             stream_fence();
             if (uint64_t now = BlockSource::preloaded_hits(); now != before) hits += now - before;
         });
-        if (hits && c_.decoded_cache()) c_.decoded_cache()->add_hits(hits);
+        if (hits && e_.decoded_cache()) e_.decoded_cache()->add_hits(hits);
     }
 
 private:
@@ -123,10 +124,10 @@ private:
     void write_unread() {
         const auto& un = plan_.unread();
         constexpr size_t kChunk = 64;
-        c_.pool().parallel_for((un.size() + kChunk - 1) / kChunk, [&](size_t i) {
+        e_.pool.parallel_for((un.size() + kChunk - 1) / kChunk, [&](size_t i) {
             for (size_t k = i * kChunk; k < std::min(un.size(), (i + 1) * kChunk); ++k) {
                 const Unread& u = un[k];
-                if (c_.file(u.file).bigbed()) bed_finish(u.window, u.slot, u.file, nullptr);
+                if (e_.file(u.file).bigbed()) bed_finish(u.window, u.slot, u.file, nullptr);
                 else fill_default(u.window, u.slot);
             }
         });
@@ -137,11 +138,11 @@ private:
     // cannot serve) is requested before any is read, so each track costs a
     // few coalesced, concurrent requests instead of one round trip per block.
     void prefetch() {
-        std::vector<ByteRanges> want(c_.size());
-        const BlockCache* cache = c_.decoded_cache();
+        std::vector<ByteRanges> want(e_.files.size());
+        const BlockCache* cache = e_.decoded_cache();
         for (const Task& t : plan_.tasks()) {
-            const BigWigFile& file = c_.file(t.file);
-            if (!file.source().remote() || c_.preloaded(t.file)) continue;  // preloaded: nothing to fetch
+            const BigWigFile& file = e_.file(t.file);
+            if (!file.source().remote() || e_.preloaded_track(t.file)) continue;  // preloaded: nothing to fetch
             const ChromBlocks& cb = file.index().chroms[t.file_chrom];
             for (uint32_t i = t.begin; i < t.end; ++i) {
                 const Range& r = plan_.ranges(t.group)[i];
@@ -152,7 +153,7 @@ private:
             }
         }
         for (size_t f = 0; f < want.size(); ++f)
-            if (!want[f].empty()) c_.file(f).source().prefetch(std::move(want[f]));
+            if (!want[f].empty()) e_.file(f).source().prefetch(std::move(want[f]));
     }
 
     // ---- output ------------------------------------------------------------
@@ -215,8 +216,8 @@ private:
         };
         for (size_t k = k0; k < k1; ++k) {
             const Task& task = plan_.tasks()[k];
-            const BigWigFile& file = c_.file(task.file);
-            if (file.bigbed() || c_.preloaded(task.file) || file.header().uncompress_buf_size == 0) continue;
+            const BigWigFile& file = e_.file(task.file);
+            if (file.bigbed() || e_.preloaded_track(task.file) || file.header().uncompress_buf_size == 0) continue;
             const ChromBlocks& cb = file.index().chroms[task.file_chrom];
             const uint32_t chrom_id = file.chroms()[task.file_chrom].id;
             walk_task<Open>(
@@ -266,7 +267,7 @@ private:
     };
 
     void run_task(const Task& task) {
-        const BigWigFile& file = c_.file(task.file);
+        const BigWigFile& file = e_.file(task.file);
         if (file.bigbed()) return run_bed_task(task);
         Staging& st = staging();
         SlotPool slots;
@@ -308,7 +309,7 @@ private:
         if (!readers) return;
         const uint32_t chrom_id = file.chroms()[task.file_chrom].id;
         const bool swap = file.header().swap;
-        const float scale = c_.scale()[task.file];
+        const float scale = e_.scale[task.file];
         const LoadedBlock b = src_.load(at(task, blk), qe, readers > 1);
         for (RowOpen& o : open) {
             WindowSpan sp = span(o.r->window);
@@ -333,7 +334,7 @@ private:
     };
 
     void run_bed_task(const Task& task) {
-        const BigWigFile& file = c_.file(task.file);
+        const BigWigFile& file = e_.file(task.file);
         Staging& st = staging();
         SlotPool slots;
         walk_task<BedOpen>(
@@ -375,10 +376,10 @@ private:
     // (null: no record): coverage (or mask) x scale inside the chromosome,
     // transformed as values from data; the default outside it (pad).
     void bed_finish(size_t b, size_t t, uint32_t f, const int32_t* diff) {
-        uint64_t size = c_.chrom_sizes()[s_.chrom[b]];
+        uint64_t size = e_.sizes[s_.chrom[b]];
         int64_t s0 = s_.start[b];
-        float scale = c_.scale()[f];
-        bool mask = c_.bed_mask();
+        float scale = e_.scale[f];
+        bool mask = e_.bed_mask;
         thread_local std::vector<double> acc;
         if (pooled_) {
             acc.resize(2 * Lout_);
@@ -402,7 +403,7 @@ private:
                       summary_value(s_.summary, &acc[2 * j], s_.window, s_.default_value, s_.transform), s_.dtype);
     }
 
-    Collection& c_;
+    Collection::Impl& e_;
     const BatchSpec& s_;
     void* out_;
     BatchPlan plan_;

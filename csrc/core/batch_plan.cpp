@@ -6,10 +6,11 @@
 
 #include "bwl/error.hpp"
 #include "core/block_select.hpp"
+#include "core/collection_impl.hpp"
 
 namespace bwl {
 
-BatchPlan::BatchPlan(const Collection& c, const BatchSpec& s, ThreadPool& pool) : c_(c), s_(s) {
+BatchPlan::BatchPlan(const Collection& c, const BatchSpec& s, ThreadPool& pool) : e_(c.impl()), s_(s) {
     validate_batch(c, s);
     T_ = s.tracks ? s.n_tracks : c.size();
     groups_ = s.reverse && s.reverse_tracks ? 2 * T_ : T_;
@@ -35,11 +36,11 @@ uint32_t BatchPlan::last_block(const Task& task) const {
 // Each window of group g: its candidate blocks, or, when it has none, an Unread.
 void BatchPlan::select_ranges(size_t g, std::vector<Unread>& unread) {
     uint32_t f = file_of_group(g), slot = uint32_t(g % T_);
-    const BigWigFile& file = c_.file(f);
+    const BigWigFile& file = e_.file(f);
     auto& rs = ranges_[g];
     for (size_t b = 0; b < s_.batch; ++b) {
         if (!in_group(g, b)) continue;
-        BlockRun run = select_blocks(file, c_.file_chrom(f, s_.chrom[b]), window_span(s_.start[b], s_.length));
+        BlockRun run = select_blocks(file, e_.file_chrom(f, s_.chrom[b]), window_span(s_.start[b], s_.length));
         if (run.empty()) unread.push_back({uint32_t(b), slot, f});
         else rs.push_back({run.first, run.last, uint32_t(b)});
     }
@@ -59,7 +60,7 @@ void BatchPlan::make_tasks(size_t g, std::vector<Task>& out) {
             reach = std::max(reach, rs[j].last);
             ++j;
         }
-        out.push_back({slot, uint32_t(g), f, uint32_t(c_.file_chrom(f, chrom)), i, j});
+        out.push_back({slot, uint32_t(g), f, uint32_t(e_.file_chrom(f, chrom)), i, j});
         i = j;
     }
 }

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "bwl/collection.hpp"
+#include "core/thread_pool.hpp"
 
 namespace bwl {
 
@@ -33,6 +34,11 @@ struct Unread {
     uint32_t window, slot, file;
 };
 
+// Throws RangeError unless every window of the spec lies inside its
+// chromosome (or the spec pads), L is a multiple of the window and the
+// track indices exist. The CPU plan and the GPU plan both check so.
+void validate_batch(const Collection& c, const BatchSpec& s);
+
 class BatchPlan {
 public:
     // Checks the spec (validate_batch) and plans it on the pool.
@@ -54,7 +60,7 @@ private:
     void select_ranges(size_t g, std::vector<Unread>& unread);
     void make_tasks(size_t g, std::vector<Task>& out);
 
-    const Collection& c_;
+    const Collection::Impl& e_;
     const BatchSpec& s_;
     size_t T_ = 0, groups_ = 0;
     std::vector<std::vector<Range>> ranges_;

@@ -1,4 +1,4 @@
-#include "bwl/detail/block_cache.hpp"
+#include "core/block_cache.hpp"
 
 namespace bwl {
 

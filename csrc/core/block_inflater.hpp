@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <memory>
 
-#include "bwl/detail/inflate_point.hpp"
+#include "hd/inflate_point.hpp"
 
 namespace bwl {
 

@@ -6,9 +6,9 @@
 #include <cstring>
 #include <exception>
 
-#include "bwl/collection.hpp"
 #include "bwl/error.hpp"
 #include "core/block_inflater.hpp"
+#include "core/collection_impl.hpp"
 #include "core/preloaded.hpp"
 #include "hd/section.hpp"
 
@@ -160,8 +160,8 @@ const InflateSlot& inflate_prefix(Lane& l, const BigWigFile& file, uint64_t off,
 
 // Block `at` of a preloaded track into r (counted as a cache hit); false
 // when the track is not preloaded.
-bool from_preloaded(const Collection& c, BlockAt at, LoadedBlock& r) {
-    const PreloadedTrack* pre = c.preloaded(at.track);
+bool from_preloaded(const Collection::Impl& e, BlockAt at, LoadedBlock& r) {
+    const PreloadedTrack* pre = e.preloaded_track(at.track);
     if (!pre) return false;
     ++lane().preloaded_hits;
     const PreloadedBlock& b = pre->block(at.file_chrom, at.blk);
@@ -184,21 +184,21 @@ std::vector<PlannedInflate>& BlockSource::begin_plan() {
 uint64_t BlockSource::preloaded_hits() { return lane().preloaded_hits; }
 
 bool BlockSource::inflates(BlockAt at) const {
-    const BigWigFile& file = c_.file(at.track);
-    if (file.bigbed() || c_.preloaded(at.track) || file.header().uncompress_buf_size == 0) return false;
+    const BigWigFile& file = e_.file(at.track);
+    if (file.bigbed() || e_.preloaded_track(at.track) || file.header().uncompress_buf_size == 0) return false;
     const ChromBlocks& cb = file.index().chroms[at.file_chrom];
-    const BlockCache* cache = c_.decoded_cache();
+    const BlockCache* cache = e_.decoded_cache();
     return !(cache && cache->contains(at.track, cb.offset[at.blk], cb.size[at.blk]));
 }
 
 LoadedBlock BlockSource::load_whole(BlockAt at) {
     Lane& l = lane();
     LoadedBlock r;
-    if (from_preloaded(c_, at, r)) return r;
-    const BigWigFile& file = c_.file(at.track);
+    if (from_preloaded(e_, at, r)) return r;
+    const BigWigFile& file = e_.file(at.track);
     const ChromBlocks& cb = file.index().chroms[at.file_chrom];
     const uint64_t off = cb.offset[at.blk], size = cb.size[at.blk];
-    BlockCache* cache = c_.decoded_cache();
+    BlockCache* cache = e_.decoded_cache();
     if (cache && (r.keep = cache->get(at.track, off, size))) {
         r.data = r.keep->bytes.data();
         r.size = r.keep->bytes.size();
@@ -215,13 +215,13 @@ LoadedBlock BlockSource::load_whole(BlockAt at) {
 LoadedBlock BlockSource::load(BlockAt at, uint64_t qe, bool many) {
     Lane& l = lane();
     LoadedBlock r;
-    if (from_preloaded(c_, at, r)) return r;
-    const BigWigFile& file = c_.file(at.track);
+    if (from_preloaded(e_, at, r)) return r;
+    const BigWigFile& file = e_.file(at.track);
     const ChromBlocks& cb = file.index().chroms[at.file_chrom];
     const uint64_t off = cb.offset[at.blk], size = cb.size[at.blk];
     const uint32_t chrom_id = file.chroms()[at.file_chrom].id;
     const bool swap = file.header().swap;
-    BlockCache* cache = c_.decoded_cache();
+    BlockCache* cache = e_.decoded_cache();
     Block shorter;  // a cached prefix too short for these windows: inflated on from its end
     if (cache && (r.keep = cache->get(at.track, off, size))) {
         const CachedBlock& c = *r.keep;

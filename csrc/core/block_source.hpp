@@ -8,13 +8,13 @@
 #include <cstdint>
 #include <vector>
 
-#include "bwl/detail/block_cache.hpp"
+#include "bwl/collection.hpp"
+#include "core/block_cache.hpp"
 #include "hd/section.hpp"
 
 namespace bwl {
 
 class BigWigFile;
-class Collection;
 
 // Block `blk` of chromosome position `file_chrom` of collection track `track`.
 struct BlockAt {
@@ -45,7 +45,7 @@ struct PlannedInflate {
 // lives in the calling thread, so one BlockSource serves every pool thread.
 class BlockSource {
 public:
-    explicit BlockSource(Collection& c) : c_(c) {}
+    explicit BlockSource(const Collection::Impl& e) : e_(e) {}
 
     // Whether reading block `at` would inflate it here: a compressed bigWig
     // block that is neither preloaded nor in the decoded cache.
@@ -71,7 +71,7 @@ public:
     static uint64_t preloaded_hits();
 
 private:
-    Collection& c_;
+    const Collection::Impl& e_;
 };
 
 }  // namespace bwl

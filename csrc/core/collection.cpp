@@ -7,64 +7,66 @@
 #include <limits>
 
 #include "bwl/error.hpp"
-#include "core/preloaded.hpp"
+#include "core/collection_impl.hpp"
 #include "hd/section.hpp"
 
 namespace bwl {
 
 Collection::Collection(const std::vector<std::string>& paths, const CollectionOptions& opt,
                        const std::vector<std::shared_ptr<RangeReader>>& readers)
-    : pool_(opt.threads), aliases_(opt.aliases), bed_mask_(opt.bed_mask) {
+    : impl_(std::make_unique<Impl>(opt)) {
+    Impl& m = *impl_;
     if (paths.empty()) throw RangeError("a Collection needs at least one bigWig file");
     if (!readers.empty() && readers.size() != paths.size()) throw RangeError("one reader per path, or none");
-    files_.resize(paths.size());
+    m.files.resize(paths.size());
     // Headers, chromosome trees and R-trees of all files, in parallel.
-    pool_.parallel_for(paths.size(), [&](size_t i) {
-        files_[i] = std::make_unique<BigWigFile>(paths[i], readers.empty() ? nullptr : readers[i]);
-        if (opt.host_cache) files_[i]->cache_data_blocks();
+    m.pool.parallel_for(paths.size(), [&](size_t i) {
+        m.files[i] = std::make_unique<BigWigFile>(paths[i], readers.empty() ? nullptr : readers[i]);
+        if (opt.host_cache) m.files[i]->cache_data_blocks();
     });
     if (opt.host_cache)
-        for (auto& f : files_) host_bytes_ += f->source().in_memory() ? f->source().memory_bytes() : 0;
+        for (auto& f : m.files) m.host_bytes += f->source().in_memory() ? f->source().memory_bytes() : 0;
 
-    chrom_map_.resize(files_.size());
-    for (size_t t = 0; t < files_.size(); ++t) {
-        for (const Chrom& c : files_[t]->chroms()) {
-            auto [it, fresh] = by_name_.emplace(aliases_.key(c.name), uint32_t(names_.size()));
+    m.chrom_map.resize(m.files.size());
+    for (size_t t = 0; t < m.files.size(); ++t) {
+        for (const Chrom& c : m.files[t]->chroms()) {
+            auto [it, fresh] = m.by_name.emplace(m.aliases.key(c.name), uint32_t(m.names.size()));
             if (fresh) {
-                names_.push_back(c.name);
-                sizes_.push_back(c.size);
-                counts_.push_back(0);
+                m.names.push_back(c.name);
+                m.sizes.push_back(c.size);
+                m.counts.push_back(0);
             }
-            sizes_[it->second] = std::max<uint64_t>(sizes_[it->second], c.size);
-            ++counts_[it->second];
+            m.sizes[it->second] = std::max<uint64_t>(m.sizes[it->second], c.size);
+            ++m.counts[it->second];
         }
     }
-    for (size_t t = 0; t < files_.size(); ++t) {
-        chrom_map_[t].assign(names_.size(), -1);
-        const auto& cs = files_[t]->chroms();
+    for (size_t t = 0; t < m.files.size(); ++t) {
+        m.chrom_map[t].assign(m.names.size(), -1);
+        const auto& cs = m.files[t]->chroms();
         for (size_t i = 0; i < cs.size(); ++i) {
-            int32_t& slot = chrom_map_[t][by_name_[aliases_.key(cs[i].name)]];
+            int32_t& slot = m.chrom_map[t][m.by_name[m.aliases.key(cs[i].name)]];
             if (slot >= 0)  // two names of one file fall on one key
                 throw RangeError(paths[t] + ": chromosomes '" + cs[size_t(slot)].name + "' and '" + cs[i].name +
                                  "' are one chromosome under the chrom aliases");
             slot = int32_t(i);
         }
     }
-    scale_.assign(files_.size(), 1.0f);
-    if (opt.decoded_cache_bytes) cache_ = std::make_unique<BlockCache>(opt.decoded_cache_bytes);
-    preloaded_.resize(files_.size());
+    m.scale.assign(m.files.size(), 1.0f);
+    if (opt.decoded_cache_bytes) m.cache = std::make_unique<BlockCache>(opt.decoded_cache_bytes);
+    m.preloaded.resize(m.files.size());
 }
 
 void Collection::region_stats(const uint32_t* chrom, const int64_t* start, const int64_t* end, size_t n, Stat stat,
                               bool exact, const uint32_t* tracks, size_t T, double* out) {
+    Impl& m = *impl_;
     for (size_t i = 0; i < n; ++i)
-        if (chrom[i] >= names_.size()) throw RangeError("region " + std::to_string(i) + ": chrom index out of range");
+        if (chrom[i] >= m.names.size()) throw RangeError("region " + std::to_string(i) + ": chrom index out of range");
     for (size_t t = 0; t < T; ++t)
-        if (tracks[t] >= files_.size()) throw RangeError("track index " + std::to_string(tracks[t]) + " out of range");
-    pool_.parallel_for(n * T, [&](size_t k) {
+        if (tracks[t] >= m.files.size()) throw RangeError("track index " + std::to_string(tracks[t]) + " out of range");
+    m.pool.parallel_for(n * T, [&](size_t k) {
         size_t i = k / T;
-        const BigWigFile& f = *files_[tracks[k % T]];
-        int32_t fc = chrom_map_[tracks[k % T]][chrom[i]];
+        const BigWigFile& f = *m.files[tracks[k % T]];
+        int32_t fc = m.chrom_map[tracks[k % T]][chrom[i]];
         double v = std::numeric_limits<double>::quiet_NaN();
         if (fc >= 0) {
             uint64_t size = f.chroms()[size_t(fc)].size;
@@ -77,47 +79,74 @@ void Collection::region_stats(const uint32_t* chrom, const int64_t* start, const
 }
 
 uint64_t Collection::preload(size_t t) {
-    if (!cache_) throw RangeError("preload needs a decoded cache (decoded_cache=bytes) to hold the blocks");
-    if (t >= files_.size()) throw RangeError("track index " + std::to_string(t) + " out of range");
-    if (preloaded_[t]) return 0;
-    auto track = std::make_unique<PreloadedTrack>(*files_[t], pool_);
-    uint64_t held = cache_->bytes();
-    if (!cache_->reserve(track->bytes()))
-        throw RangeError(files_[t]->path() + ": preload: its decoded blocks (" + std::to_string(track->bytes()) +
-                         " bytes) do not fit in decoded_cache=" + std::to_string(cache_->max_bytes()) + " bytes (" +
+    Impl& m = *impl_;
+    if (!m.cache) throw RangeError("preload needs a decoded cache (decoded_cache=bytes) to hold the blocks");
+    if (t >= m.files.size()) throw RangeError("track index " + std::to_string(t) + " out of range");
+    if (m.preloaded[t]) return 0;
+    auto track = std::make_unique<PreloadedTrack>(*m.files[t], m.pool);
+    uint64_t held = m.cache->bytes();
+    if (!m.cache->reserve(track->bytes()))
+        throw RangeError(m.files[t]->path() + ": preload: its decoded blocks (" + std::to_string(track->bytes()) +
+                         " bytes) do not fit in decoded_cache=" + std::to_string(m.cache->max_bytes()) + " bytes (" +
                          std::to_string(held) + " held): raise decoded_cache or preload fewer tracks");
-    preloaded_[t] = std::move(track);
-    return preloaded_[t]->bytes();
+    m.preloaded[t] = std::move(track);
+    return m.preloaded[t]->bytes();
 }
 
 Collection::~Collection() = default;
 
+size_t Collection::size() const { return impl_->files.size(); }
+const BigWigFile& Collection::file(size_t t) const { return *impl_->files[t]; }
+size_t Collection::threads() const { return impl_->pool.size(); }
+const std::vector<std::string>& Collection::chrom_names() const { return impl_->names; }
+const std::vector<uint64_t>& Collection::chrom_sizes() const { return impl_->sizes; }
+const std::vector<uint32_t>& Collection::chrom_track_counts() const { return impl_->counts; }
+const std::vector<float>& Collection::scale() const { return impl_->scale; }
+uint64_t Collection::host_cache_bytes() const { return impl_->host_bytes; }
+
+DecodedCacheStats Collection::decoded_cache_stats() const {
+    DecodedCacheStats st;
+    if (const BlockCache* c = impl_->cache.get()) {
+        st.enabled = true;
+        st.bytes = c->bytes();
+        st.max_bytes = c->max_bytes();
+        st.hits = c->hits();
+        st.misses = c->misses();
+        st.evictions = c->evictions();
+        st.resumes = c->resumes();
+    }
+    return st;
+}
+
 uint32_t Collection::chrom_index(const std::string& name) const {
-    auto it = by_name_.find(aliases_.key(name));
-    if (it == by_name_.end()) throw KeyError("no track of the collection has chromosome '" + name + "'");
+    const Impl& m = *impl_;
+    auto it = m.by_name.find(m.aliases.key(name));
+    if (it == m.by_name.end()) throw KeyError("no track of the collection has chromosome '" + name + "'");
     return it->second;
 }
 
 void Collection::set_scale(std::vector<float> s) {
-    if (s.size() != files_.size())
-        throw RangeError("scale has " + std::to_string(s.size()) + " factors for " + std::to_string(files_.size()) +
+    Impl& m = *impl_;
+    if (s.size() != m.files.size())
+        throw RangeError("scale has " + std::to_string(s.size()) + " factors for " + std::to_string(m.files.size()) +
                          " tracks");
-    scale_ = std::move(s);
+    m.scale = std::move(s);
 }
 
 void Collection::intervals(uint32_t chrom, float threshold, bool mean, uint64_t merge_distance,
                            std::vector<uint64_t>& starts, std::vector<uint64_t>& ends) {
+    Impl& m = *impl_;
     // Per track, the items of this chromosome (read in parallel; a bigBed
     // track's signal is what values() gives for it: its coverage depth, or 1
     // where a record covers in mask mode); then a sweep over their edges.
     // "any": a base passes when some track's scaled value >= threshold.
     // "mean": when the sum over tracks >= threshold * T.
-    size_t T = files_.size();
+    size_t T = m.files.size();
     std::vector<Intervals> per(T);
-    pool_.parallel_for(T, [&](size_t t) {
-        int32_t fc = chrom_map_[t][chrom];
+    m.pool.parallel_for(T, [&](size_t t) {
+        int32_t fc = m.chrom_map[t][chrom];
         if (fc < 0) return;
-        const BigWigFile& f = *files_[t];
+        const BigWigFile& f = *m.files[t];
         uint64_t size = f.chroms()[fc].size;
         if (size == 0) return;  // no bases, no signal (reads of [0, 0) are an error)
         if (!f.bigbed()) {
@@ -125,7 +154,7 @@ void Collection::intervals(uint32_t chrom, float threshold, bool mean, uint64_t 
             return;
         }
         per[t] = f.coverage(uint32_t(fc), 0, size);
-        if (bed_mask_) std::fill(per[t].value.begin(), per[t].value.end(), 1.0f);
+        if (m.bed_mask) std::fill(per[t].value.begin(), per[t].value.end(), 1.0f);
     });
     struct Edge {
         uint64_t pos;
@@ -135,7 +164,7 @@ void Collection::intervals(uint32_t chrom, float threshold, bool mean, uint64_t 
     std::vector<Edge> edges;
     for (size_t t = 0; t < T; ++t)
         for (size_t i = 0; i < per[t].start.size(); ++i) {
-            double v = double(per[t].value[i]) * scale_[t];
+            double v = double(per[t].value[i]) * m.scale[t];
             if (std::isnan(v)) continue;
             if (mean) {
                 edges.push_back({per[t].start[i], v, 1});

@@ -15,6 +15,7 @@
 
 #include "bwl/detail/format.hpp"
 #include "bwl/error.hpp"
+#include "core/thread_pool.hpp"
 #include "hd/convert.hpp"
 #include "hd/onehot.hpp"
 
@@ -28,7 +29,10 @@ bool exists(const std::string& p) {
 }  // namespace
 
 Fasta::Fasta(const std::string& path, size_t threads, ChromAliases aliases, const FastaRemote* remote)
-    : path_(path), src_(path, remote ? remote->reader : nullptr), aliases_(std::move(aliases)), pool_(threads) {
+    : path_(path),
+      src_(path, remote ? remote->reader : nullptr),
+      aliases_(std::move(aliases)),
+      pool_(std::make_unique<ThreadPool>(threads)) {
     if (Bgzf::is_bgzf(src_)) {
         bgzf_ = std::make_unique<Bgzf>(src_, remote ? remote->gzi : std::string());
         if (!remote && !exists(path + ".gzi")) bgzf_->write_gzi(path + ".gzi");
@@ -144,6 +148,8 @@ std::string Fasta::fai_mismatch() const {
         if (!blank(t[i])) return "more sequence after the last one it lists";
     return {};
 }
+
+Fasta::~Fasta() = default;
 
 uint32_t Fasta::index(const std::string& name) const {
     auto it = by_name_.find(aliases_.key(name));
@@ -325,7 +331,7 @@ void Fasta::onehot(const uint32_t* chrom, const int64_t* start, size_t B, uint64
     for (size_t b = 0; b < B; ++b)
         if (chrom[b] >= fai_.size()) throw RangeError("sequence index out of range");
     prefetch(chrom, start, B, L);
-    pool_.parallel_for(B, [&](size_t b) {
+    pool_->parallel_for(B, [&](size_t b) {
         thread_local std::string seq;
         int64_t s = start[b], e = s + int64_t(L);
         int64_t len = int64_t(fai_[chrom[b]].length);
@@ -360,7 +366,7 @@ void Fasta::n_fraction(const uint32_t* chrom, const int64_t* start, size_t B, ui
     for (size_t b = 0; b < B; ++b)
         if (chrom[b] >= fai_.size()) throw RangeError("sequence index out of range");
     prefetch(chrom, start, B, L);
-    pool_.parallel_for(B, [&](size_t b) {
+    pool_->parallel_for(B, [&](size_t b) {
         thread_local std::string seq;
         int64_t len = int64_t(fai_[chrom[b]].length);
         int64_t cs = std::clamp<int64_t>(start[b], 0, len), ce = std::clamp<int64_t>(start[b] + int64_t(L), 0, len);

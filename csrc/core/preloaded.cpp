@@ -6,7 +6,7 @@
 #include <new>
 
 #include "bwl/bigwig.hpp"
-#include "bwl/detail/thread_pool.hpp"
+#include "core/thread_pool.hpp"
 #include "hd/section.hpp"
 
 #ifdef __linux__

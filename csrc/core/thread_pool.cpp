@@ -1,4 +1,4 @@
-#include "bwl/detail/thread_pool.hpp"
+#include "core/thread_pool.hpp"
 
 #include <unistd.h>
 

@@ -24,8 +24,8 @@
 #include <vector>
 
 #include "bwl/detail/format.hpp"
-#include "bwl/detail/thread_pool.hpp"
 #include "bwl/error.hpp"
+#include "core/thread_pool.hpp"
 #include "core/zoom_builder.hpp"
 
 namespace bwl {

@@ -17,6 +17,7 @@
 #include <string>
 
 #include "bwl/error.hpp"
+#include "core/collection_impl.hpp"
 #include "cuda/cuda_util.hpp"
 #include "cuda/kernels.hpp"
 #include "cuda/plan.hpp"
@@ -204,7 +205,7 @@ struct CudaBatcher::Impl {
         }
         for (size_t t = 0; t < want.size(); ++t)
             if (!want[t].empty()) c.file(t).source().prefetch(std::move(want[t]));
-        c.pool().parallel_for(runs.size(), [&](size_t r) {
+        c.impl().pool.parallel_for(runs.size(), [&](size_t r) {
             const cuda::PlanBlock& a = plan.blocks[runs[r].first];
             const cuda::PlanBlock& z = plan.blocks[runs[r].second - 1];
             c.file(a.track).source().read(a.offset, z.offset + z.size - a.offset, dst + a.src_off, "data block");

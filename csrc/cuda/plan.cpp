@@ -9,7 +9,9 @@
 #include <string>
 
 #include "bwl/error.hpp"
+#include "core/batch_plan.hpp"  // validate_batch
 #include "core/block_select.hpp"
+#include "core/collection_impl.hpp"
 #include "core/inflate.hpp"
 
 namespace bwl {
@@ -55,7 +57,7 @@ std::vector<RowRef> select_rows(Collection& c, const BatchSpec& s, uint32_t f) {
     const BigWigFile& file = c.file(f);
     std::vector<RowRef> refs(s.batch);
     for (size_t b = 0; b < s.batch; ++b) {
-        int32_t fc = c.file_chrom(f, s.chrom[b]);
+        int32_t fc = c.impl().file_chrom(f, s.chrom[b]);
         WindowSpan w = window_span(s.start[b], s.length);
         refs[b] = {uint32_t(b), fc, w, select_blocks(file, fc, w)};
     }
@@ -240,7 +242,8 @@ void make_plan(Collection& c, const BatchSpec& s, uint64_t budget, bool device_c
     plan.Lout = s.length / s.window;
     if (budget == 0) budget = 1;
     std::vector<std::vector<Unit>> units(plan.T);
-    c.pool().parallel_for(plan.T, [&](size_t slot) { units[slot] = plan_track(c, s, slot, budget, device_cache); });
+    c.impl().pool.parallel_for(plan.T,
+                               [&](size_t slot) { units[slot] = plan_track(c, s, slot, budget, device_cache); });
     ChunkPacker pack(plan, budget, device_cache);
     for (size_t slot = 0; slot < plan.T; ++slot)
         for (Unit& u : units[slot]) pack.add(c.file(file_of(s, slot)), file_of(s, slot), u);

@@ -15,8 +15,8 @@
 
 #include <cstdint>
 
-#include "bwl/detail/inflate_point.hpp"
 #include "hd/hd.hpp"
+#include "hd/inflate_point.hpp"
 
 namespace bwl {
 

@@ -6,6 +6,7 @@
 #include "bwl/collection.hpp"
 #include "bwl/error.hpp"
 #include "core/fd_cache.hpp"
+#include "core/thread_pool.hpp"  // kMaxThreads
 #include "python/arrays.hpp"
 #include "python/batch_args.hpp"
 #include "python/bindings.hpp"
@@ -42,7 +43,7 @@ void bind_collection(py::module_& m) {
              py::arg("alias_map") = std::unordered_map<std::string, std::string>(), py::arg("ucsc_ensembl") = false,
              py::arg("readers") = std::vector<py::object>(), py::arg("bed_mask") = false)
         .def("__len__", &Collection::size)
-        .def("threads", [](Collection& c) { return c.pool().size(); })
+        .def("threads", &Collection::threads)
         .def("paths",
              [](const Collection& c) {
                  std::vector<std::string> p;
@@ -75,13 +76,14 @@ void bind_collection(py::module_& m) {
              [](const Collection& c) {
                  py::dict d;
                  d["host_bytes"] = c.host_cache_bytes();
-                 if (auto* dc = c.decoded_cache()) {
-                     d["decoded_bytes"] = dc->bytes();
-                     d["decoded_max_bytes"] = dc->max_bytes();
-                     d["decoded_hits"] = dc->hits();
-                     d["decoded_misses"] = dc->misses();
-                     d["decoded_resumes"] = dc->resumes();
-                     d["decoded_evictions"] = dc->evictions();
+                 bwl::DecodedCacheStats dc = c.decoded_cache_stats();
+                 if (dc.enabled) {
+                     d["decoded_bytes"] = dc.bytes;
+                     d["decoded_max_bytes"] = dc.max_bytes;
+                     d["decoded_hits"] = dc.hits;
+                     d["decoded_misses"] = dc.misses;
+                     d["decoded_resumes"] = dc.resumes;
+                     d["decoded_evictions"] = dc.evictions;
                  }
                  return d;
              })

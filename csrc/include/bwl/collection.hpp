@@ -10,9 +10,7 @@
 
 #include "bwl/bigwig.hpp"
 #include "bwl/detail/batch_types.hpp"
-#include "bwl/detail/block_cache.hpp"
 #include "bwl/detail/chrom_alias.hpp"
-#include "bwl/detail/thread_pool.hpp"
 
 namespace bwl {
 
@@ -39,12 +37,13 @@ struct BatchSpec : BatchOptions {     // window, summary, transform, pad, defaul
     const uint32_t* reverse_tracks = nullptr;  // T entries, with reverse
 };
 
-class Collection;
-class PreloadedTrack;  // core/preloaded.hpp
-
-// Throws RangeError unless every window of the spec lies inside its
-// chromosome, L is a multiple of the window and track indices exist.
-void validate_batch(const Collection& c, const BatchSpec& s);
+// What the decoded-block cache holds and has done (CollectionOptions::decoded_cache_bytes).
+struct DecodedCacheStats {
+    bool enabled = false;  // a decoded cache was asked for
+    uint64_t bytes = 0, max_bytes = 0;
+    uint64_t hits = 0, misses = 0, evictions = 0;
+    uint64_t resumes = 0;  // cached prefixes a later window inflated on from where they stopped
+};
 
 class Collection {
 public:
@@ -52,21 +51,21 @@ public:
     Collection(const std::vector<std::string>& paths, const CollectionOptions& opt,
                const std::vector<std::shared_ptr<RangeReader>>& readers = {});
     ~Collection();
+    Collection(const Collection&) = delete;
+    Collection& operator=(const Collection&) = delete;
 
-    size_t size() const { return files_.size(); }
-    const BigWigFile& file(size_t t) const { return *files_[t]; }
+    size_t size() const;
+    const BigWigFile& file(size_t t) const;
+    size_t threads() const;  // of its pool (CollectionOptions::threads)
 
     // Union of all tracks' chromosomes: name, largest size, tracks having it.
-    const std::vector<std::string>& chrom_names() const { return names_; }
-    const std::vector<uint64_t>& chrom_sizes() const { return sizes_; }
-    const std::vector<uint32_t>& chrom_track_counts() const { return counts_; }
+    const std::vector<std::string>& chrom_names() const;
+    const std::vector<uint64_t>& chrom_sizes() const;
+    const std::vector<uint32_t>& chrom_track_counts() const;
     uint32_t chrom_index(const std::string& name) const;  // throws KeyError
 
-    // Position of collection chrom `chrom` in track t's file, or -1.
-    int32_t file_chrom(size_t t, uint32_t chrom) const { return chrom_map_[t][chrom]; }
-
     void set_scale(std::vector<float> s);  // one factor per track
-    const std::vector<float>& scale() const { return scale_; }
+    const std::vector<float>& scale() const;
 
     // Fills `out` (sized by the caller from the spec) with the batch. Throws
     // RangeError for a bad window, FormatError naming the file for a bad block.
@@ -93,29 +92,17 @@ public:
     // silent eviction storm), or when there is no decoded cache. Not while
     // batches are read.
     uint64_t preload(size_t t);
-    const PreloadedTrack* preloaded(size_t t) const { return preloaded_[t].get(); }  // null: not preloaded
 
-    uint64_t host_cache_bytes() const { return host_bytes_; }
-    // The decoded-block LRU (CollectionOptions::decoded_cache_bytes), or null.
-    const BlockCache* decoded_cache() const { return cache_.get(); }
-    BlockCache* decoded_cache() { return cache_.get(); }
-    bool bed_mask() const { return bed_mask_; }  // CollectionOptions::bed_mask
-    ThreadPool& pool() { return pool_; }
+    uint64_t host_cache_bytes() const;  // CollectionOptions::host_cache
+    DecodedCacheStats decoded_cache_stats() const;
+
+    // The engine's state (core/collection_impl.hpp); opaque here.
+    struct Impl;
+    Impl& impl() { return *impl_; }
+    const Impl& impl() const { return *impl_; }
 
 private:
-    ThreadPool pool_;
-    std::vector<std::unique_ptr<BigWigFile>> files_;
-    std::vector<std::string> names_;
-    std::vector<uint64_t> sizes_;
-    std::vector<uint32_t> counts_;
-    std::unordered_map<std::string, uint32_t> by_name_;  // alias key -> collection chrom
-    ChromAliases aliases_;
-    std::vector<std::vector<int32_t>> chrom_map_;  // [track][collection chrom] -> file chrom or -1
-    std::vector<float> scale_;
-    uint64_t host_bytes_ = 0;
-    bool bed_mask_ = false;
-    std::unique_ptr<BlockCache> cache_;
-    std::vector<std::unique_ptr<PreloadedTrack>> preloaded_;  // per track
+    std::unique_ptr<Impl> impl_;
 };
 
 }  // namespace bwl

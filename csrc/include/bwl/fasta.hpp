@@ -10,10 +10,11 @@
 
 #include "bwl/detail/batch_types.hpp"
 #include "bwl/detail/chrom_alias.hpp"
-#include "bwl/detail/thread_pool.hpp"
 #include "bwl/file_source.hpp"
 
 namespace bwl {
+
+class ThreadPool;
 
 struct FaiEntry {
     std::string name;
@@ -53,6 +54,7 @@ struct FastaRemote {
 class Fasta {
 public:
     Fasta(const std::string& path, size_t threads, ChromAliases aliases = {}, const FastaRemote* remote = nullptr);
+    ~Fasta();
 
     const std::vector<FaiEntry>& entries() const { return fai_; }
     uint32_t index(const std::string& name) const;  // throws KeyError
@@ -85,7 +87,7 @@ private:
     std::vector<FaiEntry> fai_;
     std::unordered_map<std::string, uint32_t> by_name_;  // alias key -> entry
     ChromAliases aliases_;
-    ThreadPool pool_;
+    std::unique_ptr<ThreadPool> pool_;
 };
 
 }  // namespace bwl

@@ -1,8 +1,6 @@
 // A fixed pool of worker threads with one primitive: parallel_for. The
 // calling thread works too, so nested or concurrent calls from several user
 // threads cannot deadlock waiting for a free worker.
-//
-// Installed only because bwl/collection.hpp and bwl/fasta.hpp include it: include those, not this.
 #pragma once
 
 #include <condition_variable>

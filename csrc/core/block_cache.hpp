@@ -6,8 +6,6 @@
 // one. A block is its (offset, size) in the file: two R-tree leaves of a
 // damaged file may name one offset with different sizes, and those are
 // different blocks (as BigWigFile reads them), never one entry.
-//
-// Installed only because bwl/collection.hpp includes it: include that, not this.
 #pragma once
 
 #include <atomic>
@@ -18,7 +16,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "bwl/detail/inflate_point.hpp"
+#include "hd/inflate_point.hpp"
 
 namespace bwl {
 
