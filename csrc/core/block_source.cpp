@@ -1,6 +1,7 @@
 // The batch engine's blocks: preloaded, from the decoded cache, or read and
 // inflated only as far as their windows read, two blocks at once.
 #include "core/block_source.hpp"
+#include "core/file_engine.hpp"
 
 #include <algorithm>
 #include <cstring>
@@ -62,7 +63,7 @@ Lane& lane() {
 void start(InflateSlot& s, const BigWigFile& file, uint64_t off, uint64_t size, uint64_t qe, uint32_t chrom_id,
            const CachedBlock* from = nullptr) {
     s.live = s.resumed = false;
-    uint64_t cap = file.read_compressed_block(off, size, s.raw, s.buf);
+    uint64_t cap = FileEngine::read_compressed_block(file, off, size, s.raw, s.buf);
     s.got = 0;
     if (from && from->resume.valid && from->resume.out_pos == from->bytes.size() && from->bytes.size() <= cap) {
         std::memcpy(s.buf.data(), from->bytes.data(), from->bytes.size());
@@ -77,7 +78,7 @@ void start(InflateSlot& s, const BigWigFile& file, uint64_t off, uint64_t size, 
         try {
             s.inflater.begin(s.raw.data(), size, s.buf.data(), cap);
         } catch (const FormatError& e) {
-            file.fail_block(off, e.what());
+            FileEngine::fail_block(file, off, e.what());
         }
     }
     s.file = &file;
@@ -154,7 +155,7 @@ const InflateSlot& inflate_prefix(Lane& l, const BigWigFile& file, uint64_t off,
         return a;
     } catch (const FormatError& e) {
         a.live = false;
-        file.fail_block(off, e.what());
+        FileEngine::fail_block(file, off, e.what());
     }
 }
 
@@ -204,7 +205,7 @@ LoadedBlock BlockSource::load_whole(BlockAt at) {
         r.size = r.keep->bytes.size();
         return r;
     }
-    r.size = file.load_block(off, size, l.raw, l.buf);
+    r.size = FileEngine::load_block(file, off, size, l.raw, l.buf);
     r.data = l.buf.data();
     if (cache)
         cache->put(at.track, off, size,
@@ -239,7 +240,7 @@ LoadedBlock BlockSource::load(BlockAt at, uint64_t qe, bool many) {
     uint64_t keep;       // all that was inflated, for later windows
     InflatePoint point;  // where that stopped
     if (file.header().uncompress_buf_size == 0) {
-        keep = r.size = file.load_block(off, size, l.raw, l.buf);
+        keep = r.size = FileEngine::load_block(file, off, size, l.raw, l.buf);
         r.data = l.buf.data();
     } else {
         const InflateSlot& s = inflate_prefix(l, file, off, size, chrom_id, qe, &r.size, &r.extent, shorter.get());

@@ -8,6 +8,7 @@
 
 #include "bwl/error.hpp"
 #include "core/collection_impl.hpp"
+#include "core/file_engine.hpp"
 #include "hd/section.hpp"
 
 namespace bwl {
@@ -22,7 +23,7 @@ Collection::Collection(const std::vector<std::string>& paths, const CollectionOp
     // Headers, chromosome trees and R-trees of all files, in parallel.
     m.pool.parallel_for(paths.size(), [&](size_t i) {
         m.files[i] = std::make_unique<BigWigFile>(paths[i], readers.empty() ? nullptr : readers[i]);
-        if (opt.host_cache) m.files[i]->cache_data_blocks();
+        if (opt.host_cache) FileEngine::cache_data_blocks(*m.files[i]);
     });
     if (opt.host_cache)
         for (auto& f : m.files) m.host_bytes += f->source().in_memory() ? f->source().memory_bytes() : 0;

@@ -1,4 +1,5 @@
 #include "core/preloaded.hpp"
+#include "core/file_engine.hpp"
 
 #include <algorithm>
 #include <cstdlib>
@@ -26,14 +27,14 @@ PreloadedTrack::PreloadedTrack(const BigWigFile& file, ThreadPool& pool) {
     // its own buffer, then pack them into one allocation. A block is its
     // (offset, size): leaves of a damaged file that name one offset with
     // different sizes get what BigWigFile reads for each.
-    ByteRanges blocks = file.data_blocks();
+    ByteRanges blocks = FileEngine::data_blocks(file);
     file.source().prefetch(blocks);
     std::vector<std::vector<uint8_t>> bytes(blocks.size());
     std::vector<uint8_t> sorted(blocks.size(), 0);
     const bool swap = file.header().swap, bed = file.bigbed();
     pool.parallel_for(blocks.size(), [&](size_t k) {
         thread_local ByteBuffer raw, buf;
-        uint64_t n = file.load_block(blocks[k].first, blocks[k].second, raw, buf);
+        uint64_t n = FileEngine::load_block(file, blocks[k].first, blocks[k].second, raw, buf);
         bytes[k].assign(buf.data(), buf.data() + n);
         sorted[k] = !bed && block_sorted(buf.data(), n, swap);
     });

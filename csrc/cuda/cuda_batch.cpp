@@ -18,6 +18,7 @@
 
 #include "bwl/error.hpp"
 #include "core/collection_impl.hpp"
+#include "core/file_engine.hpp"
 #include "cuda/cuda_util.hpp"
 #include "cuda/kernels.hpp"
 #include "cuda/plan.hpp"
@@ -155,7 +156,7 @@ struct CudaBatcher::Impl {
         cache_off.assign(T, 0);
         std::vector<uint64_t> len(T, 0);
         for (size_t t = 0; t < T; ++t) {
-            auto [lo, hi] = c.file(t).data_extent();
+            auto [lo, hi] = FileEngine::data_extent(c.file(t));
             cache_lo[t] = lo;
             len[t] = hi - lo;
             cache_off[t] = cache_bytes;

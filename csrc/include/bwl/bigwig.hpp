@@ -70,6 +70,13 @@ public:
     std::vector<double> stats(uint32_t chrom, uint64_t start, uint64_t end, Stat stat, uint32_t nbins,
                               bool exact) const;
 
+    // Throws RangeError unless 0 <= start < end <= size of chrom.
+    void check_range(uint32_t chrom, uint64_t start, uint64_t end) const;
+
+private:
+    // The batch engine's access (core/file_engine.hpp): reading blocks.
+    friend struct FileEngine;
+
     // Reads the block at (offset, size) and inflates it when the file is
     // compressed; the first (returned) bytes of `buf` are the section bytes.
     uint64_t load_block(uint64_t offset, uint64_t size, ByteBuffer& raw, ByteBuffer& buf) const;
@@ -86,9 +93,6 @@ public:
     // Throws FormatError naming the file, the block and `what`.
     [[noreturn]] void fail_block(uint64_t offset, const std::string& what) const;
 
-    // Throws RangeError unless 0 <= start < end <= size of chrom.
-    void check_range(uint32_t chrom, uint64_t start, uint64_t end) const;
-
     // Reads all data blocks into memory once, so later reads do no I/O.
     // Returns the bytes held.
     uint64_t cache_data_blocks();
@@ -99,7 +103,6 @@ public:
     // [lo, hi) of the file holding all data blocks; lo == hi without data.
     std::pair<uint64_t, uint64_t> data_extent() const;
 
-private:
     const BlockIndex& zoom_index(size_t level) const;
     std::vector<double> zoom_stats(size_t level, uint32_t chrom, uint64_t start, uint64_t end, Stat stat,
                                    uint32_t nbins) const;
