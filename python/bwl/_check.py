@@ -104,14 +104,28 @@ def int_array(name: str, a: Any, lo: int | None = None, hi: int | None = None,
     if arr.dtype.kind not in "iu":
         raise TypeError(f"{name} must hold integers, got dtype {arr.dtype}"
                         + (" (cast with .astype(int) if the values are whole)" if arr.dtype.kind == "f" else ""))
-    info = np.iinfo(dtype)
-    lo = info.min if lo is None else max(lo, info.min)
-    hi = info.max if hi is None else min(hi, info.max)
-    mn, mx = int(arr.min()), int(arr.max())
-    if mn < lo or mx > hi:
-        bad = mn if mn < lo else mx
-        raise ValueError(f"{name}: {bad} is outside [{lo}, {hi}]")
+    want = _limits(dtype)
+    lo = want.min if lo is None else max(lo, want.min)
+    hi = want.max if hi is None else min(hi, want.max)
+    have = _limits(arr.dtype)
+    if have.min < lo or have.max > hi:  # else every value of arr's type fits: no pass over it
+        mn, mx = int(arr.min()), int(arr.max())
+        if mn < lo or mx > hi:
+            bad = mn if mn < lo else mx
+            raise ValueError(f"{name}: {bad} is outside [{lo}, {hi}]")
     return np.ascontiguousarray(arr, dtype=dtype)
+
+
+_LIMITS: dict = {}
+
+
+def _limits(dtype: Any) -> np.iinfo:
+    """np.iinfo of an integer dtype, kept (iinfo costs microseconds a call)."""
+    d = np.dtype(dtype)
+    info = _LIMITS.get(d)
+    if info is None:
+        info = _LIMITS[d] = np.iinfo(d)
+    return info
 
 
 def index_array(name: str, a: Any, n: int) -> np.ndarray:

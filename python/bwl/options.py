@@ -7,6 +7,7 @@ call from its keywords, a :class:`bwl.Loader` one for all its batches.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from collections.abc import Mapping
 from typing import Any
@@ -132,11 +133,22 @@ def _same(a: Any, b: Any) -> bool:
     return a == b or (isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b))
 
 
+@functools.lru_cache(maxsize=64, typed=True)  # typed: window=True must not hit window=1's entry
+def _from_keywords(window, default, dtype, layout, summary, transform, oob) -> BatchOptions:
+    return BatchOptions(window, default, dtype, layout, summary, transform, oob)
+
+
 def batch_options(options: BatchOptions | None, **keywords: Any) -> BatchOptions:
-    """``options``, or a BatchOptions of the keywords; both given (a keyword
-    other than its default beside ``options=``) is a TypeError."""
+    """``options``, or a BatchOptions of the keywords (the same keywords
+    call after call reuse one: a batch's Python cost stays small); both
+    given (a keyword other than its default beside ``options=``) is a
+    TypeError."""
     if options is None:
-        return BatchOptions(**keywords)
+        try:
+            hash(tuple(keywords.values()))
+        except TypeError:  # a transform given as a dict: not kept
+            return BatchOptions(**keywords)
+        return _from_keywords(**keywords)
     if not isinstance(options, BatchOptions):
         raise TypeError(f"options must be a bwl.BatchOptions, got {type(options).__name__}")
     defaults = BatchOptions()
