@@ -172,6 +172,19 @@ bool from_preloaded(const Collection::Impl& e, BlockAt at, LoadedBlock& r) {
     return true;
 }
 
+// Block `at`: its file, where it lies, and the decoded cache (or null).
+struct Located {
+    const BigWigFile& file;
+    uint64_t offset, size;
+    BlockCache* cache;
+};
+
+Located locate(const Collection::Impl& e, BlockAt at) {
+    const BigWigFile& file = e.file(at.track);
+    const ChromBlocks& cb = file.index().chroms[at.file_chrom];
+    return {file, cb.offset[at.blk], cb.size[at.blk], e.decoded_cache()};
+}
+
 }  // namespace
 
 std::vector<PlannedInflate>& BlockSource::begin_plan() {
@@ -196,10 +209,7 @@ LoadedBlock BlockSource::load_whole(BlockAt at) {
     Lane& l = lane();
     LoadedBlock r;
     if (from_preloaded(e_, at, r)) return r;
-    const BigWigFile& file = e_.file(at.track);
-    const ChromBlocks& cb = file.index().chroms[at.file_chrom];
-    const uint64_t off = cb.offset[at.blk], size = cb.size[at.blk];
-    BlockCache* cache = e_.decoded_cache();
+    const auto [file, off, size, cache] = locate(e_, at);
     if (cache && (r.keep = cache->get(at.track, off, size))) {
         r.data = r.keep->bytes.data();
         r.size = r.keep->bytes.size();
@@ -217,12 +227,9 @@ LoadedBlock BlockSource::load(BlockAt at, uint64_t qe, bool many) {
     Lane& l = lane();
     LoadedBlock r;
     if (from_preloaded(e_, at, r)) return r;
-    const BigWigFile& file = e_.file(at.track);
-    const ChromBlocks& cb = file.index().chroms[at.file_chrom];
-    const uint64_t off = cb.offset[at.blk], size = cb.size[at.blk];
+    const auto [file, off, size, cache] = locate(e_, at);
     const uint32_t chrom_id = file.chroms()[at.file_chrom].id;
     const bool swap = file.header().swap;
-    BlockCache* cache = e_.decoded_cache();
     Block shorter;  // a cached prefix too short for these windows: inflated on from its end
     if (cache && (r.keep = cache->get(at.track, off, size))) {
         const CachedBlock& c = *r.keep;
