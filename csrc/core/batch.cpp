@@ -141,7 +141,7 @@ private:
         std::vector<ByteRanges> want(e_.files.size());
         const BlockCache* cache = e_.decoded_cache();
         for (const Task& t : plan_.tasks()) {
-            const BigWigFile& file = e_.file(t.file);
+            const BbiFile& file = e_.file(t.file);
             if (!file.source().remote() || e_.preloaded_track(t.file)) continue;  // preloaded: nothing to fetch
             const ChromBlocks& cb = file.index().chroms[t.file_chrom];
             for (uint32_t i = t.begin; i < t.end; ++i) {
@@ -216,7 +216,7 @@ private:
         };
         for (size_t k = k0; k < k1; ++k) {
             const Task& task = plan_.tasks()[k];
-            const BigWigFile& file = e_.file(task.file);
+            const BbiFile& file = e_.file(task.file);
             if (file.bigbed() || e_.preloaded_track(task.file) || file.header().uncompress_buf_size == 0) continue;
             const ChromBlocks& cb = file.index().chroms[task.file_chrom];
             const uint32_t chrom_id = file.chroms()[task.file_chrom].id;
@@ -267,7 +267,7 @@ private:
     };
 
     void run_task(const Task& task) {
-        const BigWigFile& file = e_.file(task.file);
+        const BbiFile& file = e_.file(task.file);
         if (file.bigbed()) return run_bed_task(task);
         Staging& st = staging();
         SlotPool slots;
@@ -302,7 +302,7 @@ private:
 
     // Block blk into every open window it overlaps: loaded (inflated only as
     // far as the furthest of them reads), then densified or pooled.
-    void read_rows(const Task& task, const BigWigFile& file, uint32_t blk, std::vector<RowOpen>& open) {
+    void read_rows(const Task& task, const BbiFile& file, uint32_t blk, std::vector<RowOpen>& open) {
         const ChromBlocks& cb = file.index().chroms[task.file_chrom];
         size_t readers;
         const uint64_t qe = furthest_end(cb, blk, open, &readers);
@@ -334,7 +334,7 @@ private:
     };
 
     void run_bed_task(const Task& task) {
-        const BigWigFile& file = e_.file(task.file);
+        const BbiFile& file = e_.file(task.file);
         Staging& st = staging();
         SlotPool slots;
         walk_task<BedOpen>(
@@ -353,7 +353,7 @@ private:
     }
 
     // Block blk's records into every open window it overlaps.
-    void read_beds(const Task& task, const BigWigFile& file, uint32_t blk, std::vector<BedOpen>& open, Staging& st) {
+    void read_beds(const Task& task, const BbiFile& file, uint32_t blk, std::vector<BedOpen>& open, Staging& st) {
         const ChromBlocks& cb = file.index().chroms[task.file_chrom];
         bool any = false;
         for (const BedOpen& o : open) any |= reads_block(cb, blk, span(o.r->window));

@@ -36,7 +36,7 @@ uint32_t BatchPlan::last_block(const Task& task) const {
 // Each window of group g: its candidate blocks, or, when it has none, an Unread.
 void BatchPlan::select_ranges(size_t g, std::vector<Unread>& unread) {
     uint32_t f = file_of_group(g), slot = uint32_t(g % T_);
-    const BigWigFile& file = e_.file(f);
+    const BbiFile& file = e_.file(f);
     auto& rs = ranges_[g];
     for (size_t b = 0; b < s_.batch; ++b) {
         if (!in_group(g, b)) continue;

@@ -5,7 +5,7 @@
 #include <cstdio>
 
 #include "bwl/error.hpp"
-#include "bwl/fasta.hpp"
+#include "core/bgzf.hpp"
 #include "core/inflate.hpp"
 #include "hd/byteio.hpp"
 

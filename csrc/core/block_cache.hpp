@@ -5,7 +5,7 @@
 // that reads further inflates on from there and replaces it with a longer
 // one. A block is its (offset, size) in the file: two R-tree leaves of a
 // damaged file may name one offset with different sizes, and those are
-// different blocks (as BigWigFile reads them), never one entry.
+// different blocks (as BbiFile reads them), never one entry.
 #pragma once
 
 #include <atomic>

@@ -11,7 +11,7 @@
 
 #include <cstdint>
 
-#include "bwl/bigwig.hpp"
+#include "core/bbi_file.hpp"
 
 namespace bwl {
 
@@ -35,7 +35,7 @@ struct BlockRun {
     bool empty() const { return first == last; }
 };
 
-inline BlockRun select_blocks(const BigWigFile& file, int32_t file_chrom, const WindowSpan& w) {
+inline BlockRun select_blocks(const BbiFile& file, int32_t file_chrom, const WindowSpan& w) {
     size_t first = 0, last = 0;
     if (file_chrom >= 0 && w.hi > w.lo) file.index().chroms[size_t(file_chrom)].overlapping(w.lo, w.hi, &first, &last);
     return {uint32_t(first), uint32_t(last)};

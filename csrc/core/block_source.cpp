@@ -1,7 +1,7 @@
 // The batch engine's blocks: preloaded, from the decoded cache, or read and
 // inflated only as far as their windows read, two blocks at once.
 #include "core/block_source.hpp"
-#include "core/file_engine.hpp"
+#include "core/bbi_file.hpp"
 
 #include <algorithm>
 #include <cstring>
@@ -28,13 +28,13 @@ constexpr uint64_t kInflateStep = 512;
 struct InflateSlot {
     BlockInflater inflater;
     ByteBuffer raw, buf;
-    const BigWigFile* file = nullptr;
+    const BbiFile* file = nullptr;
     uint64_t offset = 0, qe = 0, got = 0;  // got: bytes of buf inflated so far
     uint32_t chrom_id = 0;
     bool live = false;     // the inflater holds this block's stream
     bool resumed = false;  // started from a cached prefix's point (not from the stream's start)
 
-    bool holds(const BigWigFile* f, uint64_t off, uint64_t end) const {
+    bool holds(const BbiFile* f, uint64_t off, uint64_t end) const {
         return live && file == f && offset == off && qe >= end;
     }
 };
@@ -60,10 +60,10 @@ Lane& lane() {
 // the point its stream stopped at), the prefix is copied in and inflating
 // goes on from that point: only the current deflate block's header is read
 // again.
-void start(InflateSlot& s, const BigWigFile& file, uint64_t off, uint64_t size, uint64_t qe, uint32_t chrom_id,
+void start(InflateSlot& s, const BbiFile& file, uint64_t off, uint64_t size, uint64_t qe, uint32_t chrom_id,
            const CachedBlock* from = nullptr) {
     s.live = s.resumed = false;
-    uint64_t cap = FileEngine::read_compressed_block(file, off, size, s.raw, s.buf);
+    uint64_t cap = file.read_compressed_block(off, size, s.raw, s.buf);
     s.got = 0;
     if (from && from->resume.valid && from->resume.out_pos == from->bytes.size() && from->bytes.size() <= cap) {
         std::memcpy(s.buf.data(), from->bytes.data(), from->bytes.size());
@@ -78,7 +78,7 @@ void start(InflateSlot& s, const BigWigFile& file, uint64_t off, uint64_t size, 
         try {
             s.inflater.begin(s.raw.data(), size, s.buf.data(), cap);
         } catch (const FormatError& e) {
-            FileEngine::fail_block(file, off, e.what());
+            file.fail_block(off, e.what());
         }
     }
     s.file = &file;
@@ -106,7 +106,7 @@ uint64_t next_stop(const InflateSlot& s, uint64_t* n, Extent* extent) {
 }
 
 // The block this thread reads after `off` of `file` (its plan), or null.
-const PlannedInflate* read_next(Lane& l, const BigWigFile& file, uint64_t off) {
+const PlannedInflate* read_next(Lane& l, const BbiFile& file, uint64_t off) {
     constexpr size_t kLook = 4;  // a block the plan missed (a short cached prefix) is read alone
     for (size_t i = l.cursor; i < l.plan.size() && i < l.cursor + kLook; ++i) {
         if (l.plan[i].file != &file || l.plan[i].offset != off) continue;
@@ -121,7 +121,7 @@ const PlannedInflate* read_next(Lane& l, const BigWigFile& file, uint64_t off) {
 // this thread reads next, which waits in the other slot; from the end of
 // `from`, a cached prefix of it, where there is one. Returns the slot
 // holding the block.
-const InflateSlot& inflate_prefix(Lane& l, const BigWigFile& file, uint64_t off, uint64_t size, uint32_t chrom_id,
+const InflateSlot& inflate_prefix(Lane& l, const BbiFile& file, uint64_t off, uint64_t size, uint32_t chrom_id,
                                   uint64_t qe, uint64_t* n, Extent* extent, const CachedBlock* from) {
     if (l.slot[1 - l.cur].holds(&file, off, qe)) l.cur = 1 - l.cur;  // inflated (in part) with the last one
     InflateSlot& a = l.slot[l.cur];
@@ -155,7 +155,7 @@ const InflateSlot& inflate_prefix(Lane& l, const BigWigFile& file, uint64_t off,
         return a;
     } catch (const FormatError& e) {
         a.live = false;
-        FileEngine::fail_block(file, off, e.what());
+        file.fail_block(off, e.what());
     }
 }
 
@@ -174,13 +174,13 @@ bool from_preloaded(const Collection::Impl& e, BlockAt at, LoadedBlock& r) {
 
 // Block `at`: its file, where it lies, and the decoded cache (or null).
 struct Located {
-    const BigWigFile& file;
+    const BbiFile& file;
     uint64_t offset, size;
     BlockCache* cache;
 };
 
 Located locate(const Collection::Impl& e, BlockAt at) {
-    const BigWigFile& file = e.file(at.track);
+    const BbiFile& file = e.file(at.track);
     const ChromBlocks& cb = file.index().chroms[at.file_chrom];
     return {file, cb.offset[at.blk], cb.size[at.blk], e.decoded_cache()};
 }
@@ -198,7 +198,7 @@ std::vector<PlannedInflate>& BlockSource::begin_plan() {
 uint64_t BlockSource::preloaded_hits() { return lane().preloaded_hits; }
 
 bool BlockSource::inflates(BlockAt at) const {
-    const BigWigFile& file = e_.file(at.track);
+    const BbiFile& file = e_.file(at.track);
     if (file.bigbed() || e_.preloaded_track(at.track) || file.header().uncompress_buf_size == 0) return false;
     const ChromBlocks& cb = file.index().chroms[at.file_chrom];
     const BlockCache* cache = e_.decoded_cache();
@@ -215,7 +215,7 @@ LoadedBlock BlockSource::load_whole(BlockAt at) {
         r.size = r.keep->bytes.size();
         return r;
     }
-    r.size = FileEngine::load_block(file, off, size, l.raw, l.buf);
+    r.size = file.load_block(off, size, l.raw, l.buf);
     r.data = l.buf.data();
     if (cache)
         cache->put(at.track, off, size,
@@ -247,7 +247,7 @@ LoadedBlock BlockSource::load(BlockAt at, uint64_t qe, bool many) {
     uint64_t keep;       // all that was inflated, for later windows
     InflatePoint point;  // where that stopped
     if (file.header().uncompress_buf_size == 0) {
-        keep = r.size = FileEngine::load_block(file, off, size, l.raw, l.buf);
+        keep = r.size = file.load_block(off, size, l.raw, l.buf);
         r.data = l.buf.data();
     } else {
         const InflateSlot& s = inflate_prefix(l, file, off, size, chrom_id, qe, &r.size, &r.extent, shorter.get());

@@ -14,7 +14,7 @@
 
 namespace bwl {
 
-class BigWigFile;
+class BbiFile;
 
 // Block `blk` of chromosome position `file_chrom` of collection track `track`.
 struct BlockAt {
@@ -35,7 +35,7 @@ struct LoadedBlock {
 // A compressed block a thread will inflate (BlockSource::inflates), with the
 // furthest end its windows read.
 struct PlannedInflate {
-    const BigWigFile* file;
+    const BbiFile* file;
     uint64_t offset, size, qe;
     uint32_t chrom_id;
 };

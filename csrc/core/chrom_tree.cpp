@@ -1,7 +1,7 @@
 // Chromosome B+ tree (UCSC bPlusTree.c layout). Leaf and branch items have
 // the same size, keySize + 8: a leaf holds (chromId u32, chromSize u32), a
 // branch a child offset u64. We read every leaf once at open.
-#include "bwl/detail/chrom_tree.hpp"
+#include "core/chrom_tree.hpp"
 
 #include <algorithm>
 #include <unordered_set>

@@ -7,8 +7,8 @@
 #include <limits>
 
 #include "bwl/error.hpp"
+#include "core/bbi_file.hpp"
 #include "core/collection_impl.hpp"
-#include "core/file_engine.hpp"
 #include "hd/section.hpp"
 
 namespace bwl {
@@ -22,8 +22,8 @@ Collection::Collection(const std::vector<std::string>& paths, const CollectionOp
     m.files.resize(paths.size());
     // Headers, chromosome trees and R-trees of all files, in parallel.
     m.pool.parallel_for(paths.size(), [&](size_t i) {
-        m.files[i] = std::make_unique<BigWigFile>(paths[i], readers.empty() ? nullptr : readers[i]);
-        if (opt.host_cache) FileEngine::cache_data_blocks(*m.files[i]);
+        m.files[i] = std::make_unique<BbiFile>(paths[i], readers.empty() ? nullptr : readers[i]);
+        if (opt.host_cache) m.files[i]->cache_data_blocks();
     });
     if (opt.host_cache)
         for (auto& f : m.files) m.host_bytes += f->source().in_memory() ? f->source().memory_bytes() : 0;
@@ -66,7 +66,7 @@ void Collection::region_stats(const uint32_t* chrom, const int64_t* start, const
         if (tracks[t] >= m.files.size()) throw RangeError("track index " + std::to_string(tracks[t]) + " out of range");
     m.pool.parallel_for(n * T, [&](size_t k) {
         size_t i = k / T;
-        const BigWigFile& f = *m.files[tracks[k % T]];
+        const BbiFile& f = *m.files[tracks[k % T]];
         int32_t fc = m.chrom_map[tracks[k % T]][chrom[i]];
         double v = std::numeric_limits<double>::quiet_NaN();
         if (fc >= 0) {
@@ -97,7 +97,9 @@ uint64_t Collection::preload(size_t t) {
 Collection::~Collection() = default;
 
 size_t Collection::size() const { return impl_->files.size(); }
-const BigWigFile& Collection::file(size_t t) const { return *impl_->files[t]; }
+const std::string& Collection::path(size_t t) const { return impl_->files.at(t)->path(); }
+const BbiInfo& Collection::info(size_t t) const { return impl_->files.at(t)->info(); }
+const std::vector<Chrom>& Collection::chroms(size_t t) const { return impl_->files.at(t)->chroms(); }
 size_t Collection::threads() const { return impl_->pool.size(); }
 const std::vector<std::string>& Collection::chrom_names() const { return impl_->names; }
 const std::vector<uint64_t>& Collection::chrom_sizes() const { return impl_->sizes; }
@@ -147,7 +149,7 @@ void Collection::intervals(uint32_t chrom, float threshold, bool mean, uint64_t 
     m.pool.parallel_for(T, [&](size_t t) {
         int32_t fc = m.chrom_map[t][chrom];
         if (fc < 0) return;
-        const BigWigFile& f = *m.files[t];
+        const BbiFile& f = *m.files[t];
         uint64_t size = f.chroms()[fc].size;
         if (size == 0) return;  // no bases, no signal (reads of [0, 0) are an error)
         if (!f.bigbed()) {

@@ -18,7 +18,7 @@ namespace bwl {
 struct Collection::Impl {
     explicit Impl(const CollectionOptions& opt) : pool(opt.threads), aliases(opt.aliases), bed_mask(opt.bed_mask) {}
 
-    const BigWigFile& file(size_t t) const { return *files[t]; }
+    const BbiFile& file(size_t t) const { return *files[t]; }
     // Position of collection chrom `chrom` in track t's file, or -1.
     int32_t file_chrom(size_t t, uint32_t chrom) const { return chrom_map[t][chrom]; }
     // Track t's blocks inflated at open (Collection::preload), or null.
@@ -29,7 +29,7 @@ struct Collection::Impl {
     ThreadPool pool;
     ChromAliases aliases;
     bool bed_mask;  // bigBed tracks: 1 where a record covers, not the coverage depth
-    std::vector<std::unique_ptr<BigWigFile>> files;
+    std::vector<std::unique_ptr<BbiFile>> files;
     std::vector<std::string> names;  // collection chromosomes: the union of the tracks'
     std::vector<uint64_t> sizes;
     std::vector<uint32_t> counts;                       // tracks having each

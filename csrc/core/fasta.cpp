@@ -15,6 +15,8 @@
 
 #include "bwl/detail/format.hpp"
 #include "bwl/error.hpp"
+#include "core/bgzf.hpp"
+#include "core/file_source.hpp"
 #include "core/thread_pool.hpp"
 #include "hd/convert.hpp"
 #include "hd/onehot.hpp"
@@ -30,15 +32,15 @@ bool exists(const std::string& p) {
 
 Fasta::Fasta(const std::string& path, size_t threads, ChromAliases aliases, const FastaRemote* remote)
     : path_(path),
-      src_(path, remote ? remote->reader : nullptr),
+      src_(std::make_unique<FileSource>(path, remote ? remote->reader : nullptr)),
       aliases_(std::move(aliases)),
       pool_(std::make_unique<ThreadPool>(threads)) {
-    if (Bgzf::is_bgzf(src_)) {
-        bgzf_ = std::make_unique<Bgzf>(src_, remote ? remote->gzi : std::string());
+    if (Bgzf::is_bgzf(*src_)) {
+        bgzf_ = std::make_unique<Bgzf>(*src_, remote ? remote->gzi : std::string());
         if (!remote && !exists(path + ".gzi")) bgzf_->write_gzi(path + ".gzi");
-    } else if (src_.size() >= 2) {
+    } else if (src_->size() >= 2) {
         uint8_t m[2];
-        src_.read(0, 2, m, "magic");
+        src_->read(0, 2, m, "magic");
         if (m[0] == 0x1f && m[1] == 0x8b)
             throw FormatError(path + ": gzip-compressed but not with bgzip; run `bgzip -d` then `bgzip` on it");
     }
@@ -110,7 +112,7 @@ std::string Fasta::fai_mismatch() const {
     // a description after a space) ending right where the next sequence's
     // bases begin; after the last sequence, only blank space. One small read
     // per sequence, through a 1 MiB window (many short contigs share it).
-    const uint64_t size = bgzf_ ? bgzf_->size() : src_.size(), kGapMax = kMaxKeySize + (64 << 10);
+    const uint64_t size = bgzf_ ? bgzf_->size() : src_->size(), kGapMax = kMaxKeySize + (64 << 10);
     if (fai_.empty()) return "it lists no sequence";
     std::vector<uint8_t> window;
     uint64_t win_off = 0;
@@ -119,7 +121,7 @@ std::string Fasta::fai_mismatch() const {
             uint64_t len = std::min<uint64_t>(size - off, std::max<uint64_t>(n, 1 << 20));
             window.resize(len);
             if (bgzf_) bgzf_->read(off, len, window.data());
-            else src_.read(off, len, window.data(), "FASTA text");
+            else src_->read(off, len, window.data(), "FASTA text");
             win_off = off;
         }
         return window.data() + (off - win_off);
@@ -159,7 +161,7 @@ uint32_t Fasta::index(const std::string& name) const {
 
 void Fasta::build_fai(const std::string& fai_path) {
     // One pass over the (uncompressed) text, like `samtools faidx`.
-    uint64_t total = bgzf_ ? bgzf_->size() : src_.size(), pos = 0;
+    uint64_t total = bgzf_ ? bgzf_->size() : src_->size(), pos = 0;
     const uint64_t kChunk = 1 << 22;
     std::vector<uint8_t> buf;
     FaiEntry cur{};
@@ -195,7 +197,7 @@ void Fasta::build_fai(const std::string& fai_path) {
         uint64_t n = std::min(kChunk, total - pos);
         buf.resize(n);
         if (bgzf_) bgzf_->read(pos, n, buf.data());
-        else src_.read(pos, n, buf.data(), "FASTA text");
+        else src_->read(pos, n, buf.data(), "FASTA text");
         for (uint64_t i = 0; i < n; ++i, ++pos) {
             uint8_t c = buf[i];
             if (in_header) {
@@ -263,14 +265,14 @@ void Fasta::read_bases(uint32_t chrom, uint64_t start, uint64_t end, std::string
     out.resize(last - first);
     auto* p = reinterpret_cast<uint8_t*>(&out[0]);
     if (bgzf_) bgzf_->read(first, last - first, p);
-    else src_.read(first, last - first, p, "FASTA sequence");
+    else src_->read(first, last - first, p, "FASTA sequence");
     out.erase(std::remove_if(out.begin(), out.end(), [](char c) { return c == '\n' || c == '\r'; }), out.end());
     if (out.size() != end - start)
         throw FormatError(path_ + ": sequence '" + e.name + "' does not match its .fai index");
 }
 
 void Fasta::prefetch(const uint32_t* chrom, const int64_t* start, size_t B, uint64_t L) const {
-    if (!src_.remote()) return;
+    if (!src_->remote()) return;
     ByteRanges r;
     for (size_t b = 0; b < B; ++b) {
         const FaiEntry& e = fai_[chrom[b]];
@@ -282,7 +284,7 @@ void Fasta::prefetch(const uint32_t* chrom, const int64_t* start, size_t B, uint
         r.push_back(bgzf_ ? bgzf_->compressed_range(first, last - first) : std::make_pair(first, last - first));
     }
     std::sort(r.begin(), r.end());
-    src_.prefetch(std::move(r));
+    src_->prefetch(std::move(r));
 }
 
 std::string Fasta::fetch(uint32_t chrom, uint64_t start, uint64_t end) const {

@@ -1,7 +1,7 @@
 // File access: pread for local files (one descriptor per open file; pread
 // keeps reads from several threads independent of any shared position), a
 // RangeReader for the rest.
-#include "bwl/file_source.hpp"
+#include "core/file_source.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>

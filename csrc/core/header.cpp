@@ -1,5 +1,5 @@
 // Main header, zoom headers, total summary, extension header.
-#include "bwl/detail/header.hpp"
+#include "core/header.hpp"
 
 #include <cstdio>
 

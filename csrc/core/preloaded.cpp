@@ -1,12 +1,12 @@
 #include "core/preloaded.hpp"
-#include "core/file_engine.hpp"
+#include "core/bbi_file.hpp"
 
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <new>
 
-#include "bwl/bigwig.hpp"
+#include "core/bbi_file.hpp"
 #include "core/thread_pool.hpp"
 #include "hd/section.hpp"
 
@@ -22,19 +22,19 @@ constexpr uint64_t kHugePage = uint64_t(2) << 20;
 
 void PreloadedTrack::Free::operator()(uint8_t* p) const { std::free(p); }
 
-PreloadedTrack::PreloadedTrack(const BigWigFile& file, ThreadPool& pool) {
+PreloadedTrack::PreloadedTrack(const BbiFile& file, ThreadPool& pool) {
     // Inflate each distinct block (a bigBed block may serve two chroms) into
     // its own buffer, then pack them into one allocation. A block is its
     // (offset, size): leaves of a damaged file that name one offset with
-    // different sizes get what BigWigFile reads for each.
-    ByteRanges blocks = FileEngine::data_blocks(file);
+    // different sizes get what BbiFile reads for each.
+    ByteRanges blocks = file.data_blocks();
     file.source().prefetch(blocks);
     std::vector<std::vector<uint8_t>> bytes(blocks.size());
     std::vector<uint8_t> sorted(blocks.size(), 0);
     const bool swap = file.header().swap, bed = file.bigbed();
     pool.parallel_for(blocks.size(), [&](size_t k) {
         thread_local ByteBuffer raw, buf;
-        uint64_t n = FileEngine::load_block(file, blocks[k].first, blocks[k].second, raw, buf);
+        uint64_t n = file.load_block(blocks[k].first, blocks[k].second, raw, buf);
         bytes[k].assign(buf.data(), buf.data() + n);
         sorted[k] = !bed && block_sorted(buf.data(), n, swap);
     });

@@ -12,7 +12,7 @@
 
 namespace bwl {
 
-class BigWigFile;
+class BbiFile;
 class ThreadPool;
 
 struct PreloadedBlock {
@@ -25,7 +25,7 @@ class PreloadedTrack {
 public:
     // Inflates every data block of `file` on `pool`; throws FormatError
     // naming the file for a bad block.
-    PreloadedTrack(const BigWigFile& file, ThreadPool& pool);
+    PreloadedTrack(const BbiFile& file, ThreadPool& pool);
 
     // Block `blk` of the file's chrom at position `chrom` (its ChromBlocks).
     const PreloadedBlock& block(uint32_t chrom, uint32_t blk) const { return table_[first_[chrom] + blk]; }

@@ -1,7 +1,7 @@
 // R-tree (UCSC cirTree.c layout) flattened into per-chromosome block arrays.
 // A leaf item is (startChrom, startBase, endChrom, endBase, offset, size); a
 // branch item has a child offset in place of (offset, size).
-#include "bwl/detail/rtree.hpp"
+#include "core/rtree.hpp"
 
 #include <algorithm>
 #include <numeric>

@@ -5,9 +5,9 @@
 #include <cmath>
 #include <limits>
 
-#include "bwl/bigwig.hpp"
 #include "bwl/detail/format.hpp"
 #include "bwl/error.hpp"
+#include "core/bbi_file.hpp"
 #include "hd/byteio.hpp"
 #include "hd/section.hpp"
 
@@ -99,8 +99,8 @@ uint64_t bin_end(uint64_t start, uint64_t end, uint32_t nbins, uint32_t i) {
 
 }  // namespace
 
-std::vector<double> BigWigFile::stats(uint32_t chrom, uint64_t start, uint64_t end, Stat stat, uint32_t nbins,
-                                      bool exact) const {
+std::vector<double> BbiFile::stats(uint32_t chrom, uint64_t start, uint64_t end, Stat stat, uint32_t nbins,
+                                   bool exact) const {
     check_range(chrom, start, end);
     if (nbins == 0 || nbins > end - start)
         throw RangeError(path() + ": nBins must be between 1 and the range length (" + std::to_string(end - start) +
@@ -141,7 +141,7 @@ std::vector<double> BigWigFile::stats(uint32_t chrom, uint64_t start, uint64_t e
     return out;
 }
 
-const BlockIndex& BigWigFile::zoom_index(size_t level) const {
+const BlockIndex& BbiFile::zoom_index(size_t level) const {
     std::lock_guard<std::mutex> lock(zoom_mu_);
     if (!zoom_index_[level]) {
         std::vector<uint32_t> ids;
@@ -152,8 +152,8 @@ const BlockIndex& BigWigFile::zoom_index(size_t level) const {
     return *zoom_index_[level];
 }
 
-std::vector<double> BigWigFile::zoom_stats(size_t level, uint32_t chrom, uint64_t start, uint64_t end, Stat stat,
-                                           uint32_t nbins) const {
+std::vector<double> BbiFile::zoom_stats(size_t level, uint32_t chrom, uint64_t start, uint64_t end, Stat stat,
+                                        uint32_t nbins) const {
     const ChromBlocks& cb = zoom_index(level).chroms[chrom];
     uint32_t id = chroms_[chrom].id;
     std::vector<Acc> acc(nbins);

@@ -17,8 +17,8 @@
 #include <string>
 
 #include "bwl/error.hpp"
+#include "core/bbi_file.hpp"
 #include "core/collection_impl.hpp"
-#include "core/file_engine.hpp"
 #include "cuda/cuda_util.hpp"
 #include "cuda/kernels.hpp"
 #include "cuda/plan.hpp"
@@ -100,8 +100,8 @@ struct CudaBatcher::Impl {
 
     Impl(Collection& col, const CudaOptions& o) : c(col), opt(o) {
         for (size_t t = 0; t < c.size(); ++t)
-            if (c.file(t).bigbed())
-                throw RangeError(c.file(t).path() + ": bigBed tracks are read on the CPU only (device='cpu')");
+            if (c.impl().file(t).bigbed())
+                throw RangeError(c.impl().file(t).path() + ": bigBed tracks are read on the CPU only (device='cpu')");
         if (cuda_device_count() == 0) throw std::runtime_error("no CUDA device available");
         if (opt.device < 0) check(cudaGetDevice(&dev), "cudaGetDevice");
         else dev = opt.device;
@@ -145,7 +145,7 @@ struct CudaBatcher::Impl {
     }
 
     // Every file's data blocks, one contiguous region per file (the range
-    // BigWigFile::data_extent, as cache_data_blocks reads), copied through
+    // BbiFile::data_extent, as cache_data_blocks reads), copied through
     // two pinned pieces on the internal stream: a piece is read while the
     // other one copies, and nothing waits on the legacy default stream. The
     // cache is allocated exactly (no growth slack: it is sized once); the
@@ -156,7 +156,7 @@ struct CudaBatcher::Impl {
         cache_off.assign(T, 0);
         std::vector<uint64_t> len(T, 0);
         for (size_t t = 0; t < T; ++t) {
-            auto [lo, hi] = FileEngine::data_extent(c.file(t));
+            auto [lo, hi] = c.impl().file(t).data_extent();
             cache_lo[t] = lo;
             len[t] = hi - lo;
             cache_off[t] = cache_bytes;
@@ -170,7 +170,7 @@ struct CudaBatcher::Impl {
             for (uint64_t off = 0; off < len[t]; off += piece, k ^= 1) {
                 uint64_t n = std::min(piece, len[t] - off);
                 check(cudaEventSynchronize(staged[k]), "cudaEventSynchronize (device cache)");  // piece k is free
-                c.file(t).source().read(cache_lo[t] + off, n, h_src[k].bytes(), "data block");
+                c.impl().file(t).source().read(cache_lo[t] + off, n, h_src[k].bytes(), "data block");
                 check(cudaMemcpyAsync(cache.bytes() + cache_off[t] + off, h_src[k].bytes(), n, cudaMemcpyHostToDevice,
                                       own),
                       "cudaMemcpyAsync (device cache)");
@@ -202,14 +202,15 @@ struct CudaBatcher::Impl {
         for (auto [i, j] : runs) {
             const cuda::PlanBlock& a = plan.blocks[i];
             const cuda::PlanBlock& z = plan.blocks[j - 1];
-            if (c.file(a.track).source().remote()) want[a.track].emplace_back(a.offset, z.offset + z.size - a.offset);
+            if (c.impl().file(a.track).source().remote())
+                want[a.track].emplace_back(a.offset, z.offset + z.size - a.offset);
         }
         for (size_t t = 0; t < want.size(); ++t)
-            if (!want[t].empty()) c.file(t).source().prefetch(std::move(want[t]));
+            if (!want[t].empty()) c.impl().file(t).source().prefetch(std::move(want[t]));
         c.impl().pool.parallel_for(runs.size(), [&](size_t r) {
             const cuda::PlanBlock& a = plan.blocks[runs[r].first];
             const cuda::PlanBlock& z = plan.blocks[runs[r].second - 1];
-            c.file(a.track).source().read(a.offset, z.offset + z.size - a.offset, dst + a.src_off, "data block");
+            c.impl().file(a.track).source().read(a.offset, z.offset + z.size - a.offset, dst + a.src_off, "data block");
         });
     }
 
@@ -341,8 +342,8 @@ struct CudaBatcher::Impl {
             const cuda::PlanBlock& pb = plan.blocks[herr->block];
             std::string what =
                 herr->kind == cuda::kErrorInflate ? inflate_status_text(herr->code) : section_status_text(herr->code);
-            throw FormatError(c.file(pb.track).path() + ": " + what + " (block at offset " + std::to_string(pb.offset) +
-                              ")");
+            throw FormatError(c.impl().file(pb.track).path() + ": " + what + " (block at offset " +
+                              std::to_string(pb.offset) + ")");
         }
     }
 };

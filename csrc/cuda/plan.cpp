@@ -46,7 +46,7 @@ uint32_t file_of(const BatchSpec& s, size_t slot) { return s.tracks ? s.tracks[s
 struct BlockCost {
     uint64_t src, dst;
 };
-BlockCost block_cost(const BigWigFile& file, const ChromBlocks& cb, size_t k, bool device_cache) {
+BlockCost block_cost(const BbiFile& file, const ChromBlocks& cb, size_t k, bool device_cache) {
     const uint64_t ubuf = file.header().uncompress_buf_size;
     return {device_cache ? 0 : cb.size[k], ubuf ? align_up(inflated_capacity(ubuf, cb.size[k])) : 0};
 }
@@ -54,7 +54,7 @@ BlockCost block_cost(const BigWigFile& file, const ChromBlocks& cb, size_t k, bo
 // The track's windows with their blocks, in position order (so a piece
 // holds neighbouring windows).
 std::vector<RowRef> select_rows(Collection& c, const BatchSpec& s, uint32_t f) {
-    const BigWigFile& file = c.file(f);
+    const BbiFile& file = c.impl().file(f);
     std::vector<RowRef> refs(s.batch);
     for (size_t b = 0; b < s.batch; ++b) {
         int32_t fc = c.impl().file_chrom(f, s.chrom[b]);
@@ -69,7 +69,7 @@ std::vector<RowRef> select_rows(Collection& c, const BatchSpec& s, uint32_t f) {
 
 // Finishes a piece: its distinct blocks (sort + unique of the rows' keys),
 // each row's list of them, each block's furthest window end, and its bytes.
-void close_unit(Unit& u, std::vector<std::vector<uint64_t>>& row_keys, const BatchSpec& s, const BigWigFile& file,
+void close_unit(Unit& u, std::vector<std::vector<uint64_t>>& row_keys, const BatchSpec& s, const BbiFile& file,
                 bool device_cache) {
     for (auto& rk : row_keys) u.keys.insert(u.keys.end(), rk.begin(), rk.end());
     std::sort(u.keys.begin(), u.keys.end());
@@ -98,7 +98,7 @@ void close_unit(Unit& u, std::vector<std::vector<uint64_t>>& row_keys, const Bat
 // piece holds at least one row; a block shared across a cut is fetched twice).
 std::vector<Unit> plan_track(Collection& c, const BatchSpec& s, size_t slot, uint64_t budget, bool device_cache) {
     const uint32_t f = file_of(s, slot);
-    const BigWigFile& file = c.file(f);
+    const BbiFile& file = c.impl().file(f);
     std::vector<Unit> out(1);
     out.back().slot = uint32_t(slot);
     uint64_t est = 0;  // the current piece's bytes, counting shared blocks once per row (an upper bound)
@@ -144,7 +144,7 @@ public:
         start();
     }
 
-    void add(const BigWigFile& file, uint32_t f, Unit& u) {
+    void add(const BbiFile& file, uint32_t f, Unit& u) {
         if (ch_.unit_count && ch_.src_bytes + ch_.dst_bytes + u.src + u.dst > budget_) {
             finish();
             start();
@@ -184,7 +184,7 @@ private:
         ch_.rb_begin = uint32_t(plan_.row_blocks.size());
     }
 
-    void add_block(const BigWigFile& file, uint32_t f, uint64_t key, uint64_t qe) {
+    void add_block(const BbiFile& file, uint32_t f, uint64_t key, uint64_t qe) {
         const ChromBlocks& cb = file.index().chroms[key >> 32];
         const size_t k = size_t(key & 0xFFFFFFFFu);
         const uint64_t ubuf = file.header().uncompress_buf_size;
@@ -246,7 +246,7 @@ void make_plan(Collection& c, const BatchSpec& s, uint64_t budget, bool device_c
                                [&](size_t slot) { units[slot] = plan_track(c, s, slot, budget, device_cache); });
     ChunkPacker pack(plan, budget, device_cache);
     for (size_t slot = 0; slot < plan.T; ++slot)
-        for (Unit& u : units[slot]) pack.add(c.file(file_of(s, slot)), file_of(s, slot), u);
+        for (Unit& u : units[slot]) pack.add(c.impl().file(file_of(s, slot)), file_of(s, slot), u);
     pack.finish();
 }
 

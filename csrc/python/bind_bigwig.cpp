@@ -1,4 +1,5 @@
-// bwl._core.BigWigFile: one bigWig or bigBed file (bwl.open), pyBigWig-like.
+// bwl._core.BbiFile: one bigWig or bigBed file (bwl.open), pyBigWig-like:
+// one object for both kinds, as pyBigWig has it (the C++ API splits them).
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
@@ -6,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "bwl/bigwig.hpp"
 #include "bwl/error.hpp"
+#include "core/bbi_file.hpp"
 #include "python/arrays.hpp"
 #include "python/bindings.hpp"
 #include "python/gil.hpp"
@@ -17,15 +18,15 @@ namespace bwl_py {
 
 namespace {
 
-using bwl::BigWigFile;
+using bwl::BbiFile;
 
 // Python ints may be negative or huge; the core takes unsigned positions.
-uint64_t position(const BigWigFile& f, int64_t v, const char* name) {
+uint64_t position(const BbiFile& f, int64_t v, const char* name) {
     if (v < 0) throw bwl::RangeError(f.path() + ": " + name + " must be >= 0, got " + std::to_string(v));
     return uint64_t(v);
 }
 
-py::dict header_dict(const BigWigFile& f) {
+py::dict header_dict(const BbiFile& f) {
     const bwl::Header& h = f.header();
     py::dict d;
     // pyBigWig's keys first, so code written for it keeps working.
@@ -48,7 +49,7 @@ py::dict header_dict(const BigWigFile& f) {
     d["totalSummaryOffset"] = h.total_summary_offset;
     d["extensionOffset"] = h.extension_offset;
     d["sectionCount"] = h.section_count;
-    d["blockCount"] = f.index().block_count;
+    d["blockCount"] = f.info().block_count;
     py::list zooms;
     for (const auto& z : h.zooms)
         zooms.append(py::dict(py::arg("reductionLevel") = z.reduction_level, py::arg("dataOffset") = z.data_offset,
@@ -61,26 +62,26 @@ py::dict header_dict(const BigWigFile& f) {
 }  // namespace
 
 void bind_bigwig(py::module_& m) {
-    py::class_<BigWigFile>(m, "BigWigFile")
+    py::class_<BbiFile>(m, "BbiFile")
         .def(py::init([](const std::string& path, const py::object& reader) {
                  auto r = bwl_py::range_reader(reader);
                  NoGil nogil;
-                 return std::make_unique<BigWigFile>(path, std::move(r));
+                 return std::make_unique<BbiFile>(path, std::move(r));
              }),
              py::arg("path"), py::arg("reader") = py::none())
-        .def_property_readonly("path", &BigWigFile::path)
+        .def_property_readonly("path", &BbiFile::path)
         .def("chroms",
-             [](const BigWigFile& f) {
+             [](const BbiFile& f) {
                  py::list out;
                  for (const auto& c : f.chroms()) out.append(py::make_tuple(c.name, c.size));
                  return out;
              })
         .def("header", &header_dict)
         .def("chrom_size",
-             [](const BigWigFile& f, const std::string& chrom) { return f.chroms()[f.chrom_index(chrom)].size; })
+             [](const BbiFile& f, const std::string& chrom) { return f.chroms()[f.chrom_index(chrom)].size; })
         .def(
             "values",
-            [](const BigWigFile& f, const std::string& chrom, int64_t start, int64_t end) {
+            [](const BbiFile& f, const std::string& chrom, int64_t start, int64_t end) {
                 uint32_t c = f.chrom_index(chrom);
                 uint64_t s = position(f, start, "start"), e = position(f, end, "end");
                 f.check_range(c, s, e);
@@ -95,7 +96,7 @@ void bind_bigwig(py::module_& m) {
             py::arg("chrom"), py::arg("start"), py::arg("end"))
         .def(
             "intervals",
-            [](const BigWigFile& f, const std::string& chrom, int64_t start, int64_t end) {
+            [](const BbiFile& f, const std::string& chrom, int64_t start, int64_t end) {
                 uint32_t c = f.chrom_index(chrom);
                 uint64_t s = position(f, start, "start"), e = position(f, end, "end");
                 bwl::Intervals iv;
@@ -108,7 +109,7 @@ void bind_bigwig(py::module_& m) {
             py::arg("chrom"), py::arg("start"), py::arg("end"))
         .def(
             "entries",
-            [](const BigWigFile& f, const std::string& chrom, int64_t start, int64_t end, bool with_rest) {
+            [](const BbiFile& f, const std::string& chrom, int64_t start, int64_t end, bool with_rest) {
                 uint32_t c = f.chrom_index(chrom);
                 uint64_t s = position(f, start, "start"), e = position(f, end, "end");
                 bwl::BedEntries be;
@@ -129,7 +130,7 @@ void bind_bigwig(py::module_& m) {
             py::arg("chrom"), py::arg("start"), py::arg("end"), py::arg("with_rest") = true)
         .def(
             "auto_sql",
-            [](const BigWigFile& f) {
+            [](const BbiFile& f) {
                 std::string s;
                 {
                     NoGil nogil;
@@ -137,10 +138,10 @@ void bind_bigwig(py::module_& m) {
                 }
                 return py::reinterpret_steal<py::str>(PyUnicode_DecodeUTF8(s.data(), py::ssize_t(s.size()), "replace"));
             })
-        .def_property_readonly("bigbed", &BigWigFile::bigbed)
+        .def_property_readonly("bigbed", &BbiFile::bigbed)
         .def(
             "stats",
-            [](const BigWigFile& f, const std::string& chrom, int64_t start, int64_t end, bwl::Stat st, int64_t nbins,
+            [](const BbiFile& f, const std::string& chrom, int64_t start, int64_t end, bwl::Stat st, int64_t nbins,
                bool exact) {
                 uint32_t c = f.chrom_index(chrom);
                 uint64_t s = position(f, start, "start"), e = position(f, end, "end");

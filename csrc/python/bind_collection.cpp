@@ -47,7 +47,7 @@ void bind_collection(py::module_& m) {
         .def("paths",
              [](const Collection& c) {
                  std::vector<std::string> p;
-                 for (size_t i = 0; i < c.size(); ++i) p.push_back(c.file(i).path());
+                 for (size_t i = 0; i < c.size(); ++i) p.push_back(c.path(i));
                  return p;
              })
         .def("chroms",
@@ -60,7 +60,7 @@ void bind_collection(py::module_& m) {
         .def("track_chroms",
              [](const Collection& c, size_t t) {
                  std::vector<std::string> n;
-                 for (const auto& ch : c.file(t).chroms()) n.push_back(ch.name);
+                 for (const auto& ch : c.chroms(t)) n.push_back(ch.name);
                  return n;
              })
         .def("chrom_indices",

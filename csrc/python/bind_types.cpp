@@ -1,6 +1,6 @@
 // bwl._core's enums and option structs: the core's DType, Layout, Summary,
 // ValueTransform and BatchOptions (bwl/detail/batch_types.hpp), Stat
-// (bwl/bigwig.hpp) and the writer's SectionType and WriteOptions, bound
+// (bwl/bbi.hpp) and the writer's SectionType and WriteOptions, bound
 // before any function that takes them so that pybind11's signatures name
 // them (bwl._core.DType, not bwl::DType). bwl/_types.py maps the user's
 // strings to the enums; bwl/_options.py builds the structs.
@@ -8,7 +8,7 @@
 
 #include <cmath>
 
-#include "bwl/bigwig.hpp"
+#include "bwl/bbi.hpp"
 #include "bwl/collection.hpp"
 #include "bwl/writer.hpp"
 #include "python/bindings.hpp"

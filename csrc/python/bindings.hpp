@@ -13,7 +13,7 @@ namespace py = pybind11;
 void bind_errors(py::module_& m);      // bwl's C++ errors -> Python exceptions (module.cpp)
 void bind_build_info(py::module_& m);  // build_info, inflate_zlib (module.cpp)
 void bind_types(py::module_& m);       // DType, Layout, Summary, SectionType enums (bind_types.cpp)
-void bind_bigwig(py::module_& m);      // BigWigFile (bind_bigwig.cpp)
+void bind_bigwig(py::module_& m);      // BbiFile (bind_bigwig.cpp)
 void bind_writer(py::module_& m);      // write, BedGraphReader (bind_writer.cpp)
 void bind_collection(py::module_& m);  // Collection, open-file limits (bind_collection.cpp)
 void bind_fasta(py::module_& m);       // Fasta (bind_fasta.cpp)

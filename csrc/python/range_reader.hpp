@@ -12,7 +12,7 @@
 #include <memory>
 
 #include "bwl/error.hpp"
-#include "bwl/file_source.hpp"
+#include "bwl/range_reader.hpp"
 #include "python/gil.hpp"
 
 namespace bwl_py {

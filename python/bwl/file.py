@@ -22,7 +22,7 @@ class BigWigFile:
 
     def __init__(self, path, remote: RemoteOptions | None = None) -> None:
         self.path, self._source = open_source(path, remote)
-        self._f: _core.BigWigFile | None = _core.BigWigFile(self.path, self._source)
+        self._f: _core.BbiFile | None = _core.BbiFile(self.path, self._source)
         self._chroms: dict[str, int] = dict(self._f.chroms())
 
     # -- metadata ---------------------------------------------------------
@@ -155,7 +155,7 @@ class BigWigFile:
         state = "closed" if self._f is None else f"{len(self._chroms)} chroms"
         return f"<bwl.BigWigFile {self.path!r} ({state})>"
 
-    def _open(self) -> _core.BigWigFile:
+    def _open(self) -> _core.BbiFile:
         f = self._f
         if f is None:
             raise ValueError(f"{self.path}: I/O operation on a closed bigWig file")

@@ -35,7 +35,9 @@
 #include "bwl/error.hpp"
 #include "bwl/writer.hpp"
 #include "check.hpp"
+#include "core/bbi_file.hpp"
 #include "core/block_inflater.hpp"
+#include "core/collection_impl.hpp"
 #include "core/inflate.hpp"
 #include "cuda/plan.hpp"
 #include "hd/densify_hd.hpp"
@@ -629,7 +631,7 @@ Emulated emulate(Collection& c, const BatchSpec& spec, void* out, uint64_t budge
         std::vector<DensifyBlock> blocks(ch.block_end - ch.block_begin);
         for (uint32_t i = ch.block_begin; i < ch.block_end; ++i) {
             const cuda::PlanBlock& pb = plan.blocks[i];
-            c.file(pb.track).source().read(pb.offset, pb.size, src.data() + pb.src_off, "data block");
+            c.impl().file(pb.track).source().read(pb.offset, pb.size, src.data() + pb.src_off, "data block");
             DensifyBlock& db = blocks[i - ch.block_begin];
             db.status = 0;
             db.swap = pb.swap;
@@ -822,7 +824,7 @@ void test_pipeline(const std::string& dir) {
         write_bigwig(p, cs, o);
         uint64_t off, size;
         {
-            BigWigFile f(p);
+            BbiFile f(p);
             const ChromBlocks& cb = f.index().chroms[0];
             off = cb.offset[3];
             size = cb.size[3];

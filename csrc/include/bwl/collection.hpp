@@ -8,7 +8,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "bwl/bigwig.hpp"
+#include "bwl/bbi.hpp"
 #include "bwl/detail/batch_types.hpp"
 #include "bwl/detail/chrom_alias.hpp"
 
@@ -55,7 +55,10 @@ public:
     Collection& operator=(const Collection&) = delete;
 
     size_t size() const;
-    const BigWigFile& file(size_t t) const;
+    // Track t: its path, kind, what its header says and its own chromosomes.
+    const std::string& path(size_t t) const;
+    const BbiInfo& info(size_t t) const;
+    const std::vector<Chrom>& chroms(size_t t) const;
     size_t threads() const;  // of its pool (CollectionOptions::threads)
 
     // Union of all tracks' chromosomes: name, largest size, tracks having it.

@@ -1,6 +1,8 @@
 // Writes a file and reads it back through the installed headers and library:
 // one file (bigwig.hpp) and a batch (collection.hpp). Only the public
-// headers are included; what they need comes from bwl/detail/.
+// headers are included (each must build alone against the installed tree);
+// what they need comes from bwl/detail/.
+#include <bwl/bigbed.hpp>
 #include <bwl/bigwig.hpp>
 #include <bwl/collection.hpp>
 #include <bwl/fasta.hpp>
@@ -20,7 +22,8 @@ int main(int argc, char** argv) {
     bwl::BigWigFile f(path);
     float v[200];
     f.values(f.chrom_index("chr1"), 0, 200, v);
-    bool ok = v[15] == 1.5f && v[120] == -2.0f && v[50] != v[50];
+    bool ok = bwl::bbi_kind(path) == bwl::BbiKind::BigWig && f.info().kind == bwl::BbiKind::BigWig;
+    ok = ok && v[15] == 1.5f && v[120] == -2.0f && v[50] != v[50];
 
     bwl::Collection col({path}, bwl::CollectionOptions{});
     uint32_t chrom = col.chrom_index("chr1");
@@ -32,7 +35,8 @@ int main(int argc, char** argv) {
     spec.length = 200;
     float batch[200];
     col.values(spec, batch);
-    ok = ok && batch[15] == 1.5f && batch[120] == -2.0f && batch[50] == 0.0f;
+    ok = ok && col.path(0) == path && col.chroms(0).size() == 1 && batch[15] == 1.5f && batch[120] == -2.0f &&
+         batch[50] == 0.0f;
 
     std::printf("%s\n", ok ? "consumer OK" : "consumer FAILED");
     return ok ? 0 : 1;

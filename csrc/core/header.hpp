@@ -1,13 +1,12 @@
 // The fixed parts of a bigWig or bigBed: main header, zoom headers, total summary and
 // extension header. Parsed once at open.
-//
-// Installed only because bwl/bigwig.hpp includes it: include that, not this.
 #pragma once
 
 #include <cstdint>
 #include <vector>
 
-#include "bwl/file_source.hpp"
+#include "bwl/bbi.hpp"  // TotalSummary
+#include "core/file_source.hpp"
 
 namespace bwl {
 
@@ -15,11 +14,6 @@ struct ZoomHeader {
     uint32_t reduction_level;
     uint64_t data_offset;
     uint64_t index_offset;
-};
-
-struct TotalSummary {
-    uint64_t bases_covered = 0;
-    double min_val = 0, max_val = 0, sum_data = 0, sum_squares = 0;
 };
 
 struct Header {

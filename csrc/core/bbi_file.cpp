@@ -1,5 +1,5 @@
-// BigWigFile: open-time parsing, block loading, values and intervals.
-#include "bwl/bigwig.hpp"
+// BbiFile: open-time parsing, block loading, values, intervals and records.
+#include "core/bbi_file.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -25,7 +25,7 @@ Scratch& scratch() {
 }
 }  // namespace
 
-BigWigFile::BigWigFile(const std::string& path, std::shared_ptr<RangeReader> reader) : src_(path, std::move(reader)) {
+BbiFile::BbiFile(const std::string& path, std::shared_ptr<RangeReader> reader) : src_(path, std::move(reader)) {
     hdr_ = read_header(src_);
     chroms_ = read_chrom_tree(src_, hdr_.chrom_tree_offset, hdr_.swap);
     std::vector<uint32_t> ids;
@@ -48,9 +48,21 @@ BigWigFile::BigWigFile(const std::string& path, std::shared_ptr<RangeReader> rea
         index_.chroms.resize(chroms_.size());
     }
     zoom_index_.resize(hdr_.zooms.size());
+
+    info_.kind = hdr_.bigbed ? BbiKind::BigBed : BbiKind::BigWig;
+    info_.version = hdr_.version;
+    info_.big_endian = hdr_.swap;  // fields are read little-endian on any host, then swapped
+    info_.uncompress_buf_size = hdr_.uncompress_buf_size;
+    info_.field_count = hdr_.field_count;
+    info_.defined_field_count = hdr_.defined_field_count;
+    info_.section_count = hdr_.section_count;
+    info_.block_count = index_.block_count;
+    for (const ZoomHeader& z : hdr_.zooms) info_.zoom_reductions.push_back(z.reduction_level);
+    info_.summary = hdr_.summary;
+    info_.file_size = src_.size();
 }
 
-ByteRanges BigWigFile::data_blocks() const {
+ByteRanges BbiFile::data_blocks() const {
     ByteRanges b;
     for (const ChromBlocks& cb : index_.chroms)
         for (size_t i = 0; i < cb.offset.size(); ++i) b.emplace_back(cb.offset[i], cb.size[i]);
@@ -59,7 +71,7 @@ ByteRanges BigWigFile::data_blocks() const {
     return b;
 }
 
-std::pair<uint64_t, uint64_t> BigWigFile::data_extent() const {
+std::pair<uint64_t, uint64_t> BbiFile::data_extent() const {
     uint64_t lo = UINT64_MAX, hi = 0;
     for (const ChromBlocks& cb : index_.chroms)
         for (size_t i = 0; i < cb.offset.size(); ++i) {
@@ -69,29 +81,29 @@ std::pair<uint64_t, uint64_t> BigWigFile::data_extent() const {
     return hi > lo ? std::make_pair(lo, hi) : std::make_pair(uint64_t(0), uint64_t(0));
 }
 
-uint64_t BigWigFile::cache_data_blocks() {
+uint64_t BbiFile::cache_data_blocks() {
     auto [lo, hi] = data_extent();
     if (hi <= lo) return 0;
     src_.load_into_memory(lo, hi - lo);
     return hi - lo;
 }
 
-void BigWigFile::fail(const std::string& what) const { throw FormatError(path() + ": " + what); }
+void BbiFile::fail(const std::string& what) const { throw FormatError(path() + ": " + what); }
 
-uint32_t BigWigFile::chrom_index(const std::string& name) const {
+uint32_t BbiFile::chrom_index(const std::string& name) const {
     auto it = by_name_.find(name);
     if (it == by_name_.end()) throw KeyError(path() + ": no chromosome '" + name + "'");
     return it->second;
 }
 
-void BigWigFile::check_range(uint32_t chrom, uint64_t start, uint64_t end) const {
+void BbiFile::check_range(uint32_t chrom, uint64_t start, uint64_t end) const {
     const Chrom& c = chroms_.at(chrom);
     if (start >= end || end > c.size)
         throw RangeError(path() + ": invalid range " + c.name + ":" + std::to_string(start) + "-" +
                          std::to_string(end) + " (need 0 <= start < end <= " + std::to_string(c.size) + ")");
 }
 
-uint64_t BigWigFile::load_block(uint64_t offset, uint64_t size, ByteBuffer& raw, ByteBuffer& buf) const {
+uint64_t BbiFile::load_block(uint64_t offset, uint64_t size, ByteBuffer& raw, ByteBuffer& buf) const {
     if (hdr_.uncompress_buf_size == 0) {
         buf.reserve(size);
         src_.read(offset, size, buf.data(), "data block");
@@ -105,7 +117,7 @@ uint64_t BigWigFile::load_block(uint64_t offset, uint64_t size, ByteBuffer& raw,
     }
 }
 
-uint64_t BigWigFile::read_compressed_block(uint64_t offset, uint64_t size, ByteBuffer& raw, ByteBuffer& buf) const {
+uint64_t BbiFile::read_compressed_block(uint64_t offset, uint64_t size, ByteBuffer& raw, ByteBuffer& buf) const {
     raw.reserve(size);
     src_.read(offset, size, raw.data(), "data block");
     uint64_t cap = inflated_capacity(hdr_.uncompress_buf_size, size);
@@ -113,7 +125,7 @@ uint64_t BigWigFile::read_compressed_block(uint64_t offset, uint64_t size, ByteB
     return cap;
 }
 
-void BigWigFile::prefetch_blocks(const ChromBlocks& cb, size_t first, size_t last, uint64_t start) const {
+void BbiFile::prefetch_blocks(const ChromBlocks& cb, size_t first, size_t last, uint64_t start) const {
     if (!src_.remote()) return;
     ByteRanges r;
     for (size_t i = first; i < last; ++i)
@@ -121,11 +133,11 @@ void BigWigFile::prefetch_blocks(const ChromBlocks& cb, size_t first, size_t las
     src_.prefetch(std::move(r));
 }
 
-void BigWigFile::fail_block(uint64_t offset, const std::string& what) const {
+void BbiFile::fail_block(uint64_t offset, const std::string& what) const {
     fail(what + " (block at offset " + std::to_string(offset) + ")");
 }
 
-void BigWigFile::need_kind(bool bigbed, const char* what) const {
+void BbiFile::need_kind(bool bigbed, const char* what) const {
     if (hdr_.bigbed != bigbed)
         throw RangeError(path() + ": " + what +
                          (bigbed ? " needs a bigBed file; this is a bigWig (use values or intervals)"
@@ -137,7 +149,7 @@ void BigWigFile::need_kind(bool bigbed, const char* what) const {
 // into [start, end) (inflated, in index order; a remote file fetches them
 // all first); a bad status fails naming the block. Callers check the range.
 template <class F>
-void BigWigFile::each_block(uint32_t chrom, uint64_t start, uint64_t end, F&& f) const {
+void BbiFile::each_block(uint32_t chrom, uint64_t start, uint64_t end, F&& f) const {
     const ChromBlocks& cb = index_.chroms[chrom];
     size_t first, last;
     cb.overlapping(start, end, &first, &last);
@@ -153,7 +165,7 @@ void BigWigFile::each_block(uint32_t chrom, uint64_t start, uint64_t end, F&& f)
     }
 }
 
-void BigWigFile::values(uint32_t chrom, uint64_t start, uint64_t end, float* out) const {
+void BbiFile::values(uint32_t chrom, uint64_t start, uint64_t end, float* out) const {
     need_kind(false, "values");
     check_range(chrom, start, end);
     std::fill(out, out + (end - start), std::numeric_limits<float>::quiet_NaN());
@@ -163,7 +175,7 @@ void BigWigFile::values(uint32_t chrom, uint64_t start, uint64_t end, float* out
     });
 }
 
-Intervals BigWigFile::intervals(uint32_t chrom, uint64_t start, uint64_t end) const {
+Intervals BbiFile::intervals(uint32_t chrom, uint64_t start, uint64_t end) const {
     need_kind(false, "intervals");
     check_range(chrom, start, end);
     Intervals r;
@@ -180,7 +192,7 @@ Intervals BigWigFile::intervals(uint32_t chrom, uint64_t start, uint64_t end) co
     return r;
 }
 
-BedEntries BigWigFile::entries(uint32_t chrom, uint64_t start, uint64_t end, bool with_rest) const {
+BedEntries BbiFile::entries(uint32_t chrom, uint64_t start, uint64_t end, bool with_rest) const {
     need_kind(true, "entries");
     check_range(chrom, start, end);
     BedEntries r;
@@ -197,7 +209,7 @@ BedEntries BigWigFile::entries(uint32_t chrom, uint64_t start, uint64_t end, boo
     return r;
 }
 
-Intervals BigWigFile::coverage(uint32_t chrom, uint64_t start, uint64_t end) const {
+Intervals BbiFile::coverage(uint32_t chrom, uint64_t start, uint64_t end) const {
     // A sweep over the records' edges: O(records log records), whatever the depth.
     BedEntries e = entries(chrom, start, end, false);
     std::vector<std::pair<uint64_t, int>> edges;
@@ -226,7 +238,7 @@ Intervals BigWigFile::coverage(uint32_t chrom, uint64_t start, uint64_t end) con
     return r;
 }
 
-std::string BigWigFile::auto_sql() const {
+std::string BbiFile::auto_sql() const {
     if (!hdr_.autosql_offset) return {};
     uint64_t off = hdr_.autosql_offset, n = std::min<uint64_t>(kMaxAutoSql, src_.size() - std::min(off, src_.size()));
     std::vector<uint8_t> b = src_.read(off, n, "autoSql");

@@ -1,13 +1,11 @@
 // The R-tree (cirTree) index, flattened at open into sorted per-chromosome
 // arrays of blocks, so a lookup is two binary searches and no tree walk.
-//
-// Installed only because bwl/bigwig.hpp includes it: include that, not this.
 #pragma once
 
 #include <cstdint>
 #include <vector>
 
-#include "bwl/file_source.hpp"
+#include "core/file_source.hpp"
 
 namespace bwl {
 

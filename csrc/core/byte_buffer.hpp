@@ -1,8 +1,6 @@
 // A growable byte buffer that does not zero what it allocates: a block
 // buffer sized from a hostile uncompressBufSize then costs address space,
 // not memory, until inflate actually writes to it.
-//
-// Installed only because bwl/bigwig.hpp includes it: include that, not this.
 #pragma once
 
 #include <cstdint>

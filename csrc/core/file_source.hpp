@@ -8,27 +8,11 @@
 #include <cstdint>
 #include <memory>
 #include <string>
-#include <utility>
 #include <vector>
 
+#include "bwl/range_reader.hpp"
+
 namespace bwl {
-
-// (offset, length) byte ranges.
-using ByteRanges = std::vector<std::pair<uint64_t, uint64_t>>;
-
-// The bytes of a file that is not a local path (an http(s) URL, an fsspec
-// URL, a Python file object): implemented by the bindings over
-// bwl/_remote/, which does the transfers and keeps the fetched ranges.
-class RangeReader {
-public:
-    virtual ~RangeReader() = default;
-    virtual uint64_t size() = 0;
-    // Exactly n bytes at off into dst; throws IoError naming the source.
-    virtual void read(uint64_t off, uint64_t n, void* dst) = 0;
-    // Ranges about to be read: fetch them now, coalesced and concurrently,
-    // without waiting (reads of them wait for what is in flight).
-    virtual void prefetch(const ByteRanges& ranges) { (void)ranges; }
-};
 
 class FileSource {
 public:
