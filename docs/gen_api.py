@@ -26,7 +26,7 @@ SECTIONS = [
     ("Sampling windows", [bwl.samplers.Sampler, bwl.samplers.RandomRegions, bwl.samplers.PeakRegions, bwl.samplers.Tiles,
                           bwl.samplers.Tracks, bwl.regions.as_regions, bwl.regions.read_bed, bwl.regions.merge,
                           bwl.regions.subtract]),
-    ("Training", [bwl.Loader, bwl.Batch]),
+    ("Training", [bwl.Loader, bwl.LoaderOptions, bwl.Batch]),
     ("Build", [bwl.build_info, bwl.build_summary]),
 ]
 

@@ -623,6 +623,40 @@ def test_options_object(genome):
     a = list(_loader(genome, options=o))
     b = list(_loader(genome, window=10, summary="mean0", dtype="float16", layout="BLT", default=0.0))
     assert all(x.values.tobytes() == y.values.tobytes() for x, y in zip(a, b)) and len(a) == 4
-    assert _loader(genome, options=o).options == o
+    assert _loader(genome, options=o).options.batch == o
     with pytest.raises(TypeError, match="either options= or dtype="):
         _loader(genome, options=o, dtype="bfloat16")
+
+
+def test_loader_options_object(genome):
+    """Loader(options=LoaderOptions(...)) gives the batches its keywords
+    give; a keyword beside it is a TypeError naming it; each field is
+    checked when the options are made."""
+    c = bwl.Collection(genome.bigwigs)
+    fa = bwl.Fasta(genome.fasta)
+    s = RandomRegions(c.chroms(), 1000, c.chroms(), seed=1)
+    lo = bwl.LoaderOptions(batch=bwl.BatchOptions(window=10, default=0.0), target_crop=2, reverse_complement=True,
+                           batches_per_epoch=4, seed=3, prefetch=0, shard=[1, 2])
+    a = bwl.Loader(c, s, 8, fasta=fa, options=lo)
+    b = bwl.Loader(c, s, 8, fasta=fa, window=10, default=0.0, target_crop=2, reverse_complement=True,
+                   batches_per_epoch=4, seed=3, prefetch=0, shard=(1, 2))
+    assert a.options == lo == b.options and a.shard == (1, 2) and len(a) == 2
+    got, want = list(a), list(b)
+    assert len(got) == 2 and any(x.reverse.any() for x in got)
+    for x, y in zip(got, want):
+        assert x.values.shape == (8, len(genome.bigwigs), 100 - 4)
+        assert x.values.tobytes() == y.values.tobytes() and x.sequence.tobytes() == y.sequence.tobytes()
+    with pytest.raises(TypeError, match="either options= or seed="):
+        bwl.Loader(c, s, 8, options=lo, seed=5)
+    with pytest.raises(TypeError, match="either options= or window="):
+        bwl.Loader(c, s, 8, options=lo, window=5)
+    with pytest.raises(ValueError, match="prefetch"):
+        bwl.LoaderOptions(prefetch=-1)
+    with pytest.raises(ValueError, match="shard rank"):
+        bwl.LoaderOptions(shard=(2, 2))
+    with pytest.raises(TypeError, match="tracks must be"):
+        bwl.LoaderOptions(tracks=[1, 2])
+    with pytest.raises(TypeError, match="batch must be a bwl.BatchOptions"):
+        bwl.LoaderOptions(batch={"window": 2})
+    with pytest.raises(TypeError, match="options must be a bwl.LoaderOptions or bwl.BatchOptions"):
+        bwl.Loader(c, s, 8, options={"window": 2})

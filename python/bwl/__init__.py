@@ -14,7 +14,7 @@ from bwl.collection import Collection
 from bwl.fasta import Fasta
 from bwl.file import BigWigFile, open
 from bwl.loader import Batch, Loader
-from bwl.options import BatchOptions, Transform
+from bwl.options import BatchOptions, LoaderOptions, Transform
 from bwl.writer import write
 
 __version__: str = _build_info()["version"]
@@ -77,6 +77,7 @@ __all__ = [
     "Collection",
     "Fasta",
     "Loader",
+    "LoaderOptions",
     "Transform",
     "samplers",
     "FormatError",

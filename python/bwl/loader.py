@@ -15,7 +15,7 @@ from bwl import _check
 from bwl._types import numpy_dtype
 from bwl.collection import Collection
 from bwl.fasta import Fasta
-from bwl.options import BatchOptions, batch_options
+from bwl.options import BatchOptions, LoaderOptions, loader_options
 from bwl.samplers import Sampler, Tracks, batch_rng
 
 
@@ -174,10 +174,12 @@ class Loader:
         through pinned memory, and reverse complement runs on the GPU. The
         work runs on the loader's own CUDA stream and is complete when a
         batch is handed out, so it may be used on any stream.
-    options : bwl.BatchOptions, optional
-        ``window``, ``summary``, ``transform``, ``default``, ``dtype``,
-        ``layout`` and ``oob`` as one value (kept as ``loader.options``),
-        instead of those keywords.
+    options : bwl.LoaderOptions or bwl.BatchOptions, optional
+        All the keywords after ``fasta`` as one checked value (a
+        LoaderOptions, kept as ``loader.options``), or only those of what a
+        batch holds (``window``, ``summary``, ``transform``, ``default``,
+        ``dtype``, ``layout``, ``oob``: a BatchOptions, kept as
+        ``loader.options.batch``), instead of those keywords.
     """
 
     def __init__(self, collection: Collection, sampler: Sampler, batch_size: int, fasta: Fasta | None = None,
@@ -187,29 +189,26 @@ class Loader:
                  seed: int = 0, shard: tuple[int, int] = (0, 1), reuse_buffers: bool | str = "auto",
                  device: str | None = None, strand_pairs: Sequence[tuple] | None = None,
                  summary: str = "mean", transform=None, oob: str = "error", pin_memory: bool = False,
-                 options: BatchOptions | None = None) -> None:
-        self.options = batch_options(options, window=window, default=default, dtype=dtype, layout=layout,
-                                     summary=summary, transform=transform, oob=oob)
+                 options: LoaderOptions | BatchOptions | None = None) -> None:
+        self.options = o = loader_options(
+            options, dict(window=window, default=default, dtype=dtype, layout=layout, summary=summary,
+                          transform=transform, oob=oob),
+            target_crop=target_crop, reverse_complement=reverse_complement, strand_pairs=strand_pairs,
+            tracks=tracks, prefetch=prefetch, batches_per_epoch=batches_per_epoch, seed=seed, shard=shard,
+            reuse_buffers=reuse_buffers, pin_memory=pin_memory, device=device)
         batch_size = _check.integer("batch_size", batch_size, 1)
-        target_crop = _check.integer("target_crop", target_crop, 0)
-        prefetch = _check.integer("prefetch", prefetch, 0)
-        batches_per_epoch = _check.optional_integer("batches_per_epoch", batches_per_epoch, 1)
-        seed = _check.integer("seed", seed, 0)
-        reverse_complement = _check.flag("reverse_complement", reverse_complement)
-        _check.choice("reuse_buffers", reuse_buffers, ("auto", True, False))
         if not isinstance(collection, Collection):
             raise TypeError(f"collection must be a bwl.Collection, got {type(collection).__name__}")
         if fasta is not None and not isinstance(fasta, Fasta):
             raise TypeError(f"fasta must be a bwl.Fasta, got {type(fasta).__name__}")
-        if tracks is not None and not isinstance(tracks, Tracks):
-            raise TypeError(f"tracks must be a bwl.samplers.Tracks, got {type(tracks).__name__}")
         if not isinstance(sampler, Sampler):
             raise TypeError(f"sampler must have batch(batch_size, index, epoch) and num_batches(batch_size) "
                             f"(bwl.samplers.Sampler), got {type(sampler).__name__}")
-        if device is not None and str(device) != collection.device and not (
-                str(device) == "cuda" and collection.device.startswith("cuda")):
-            raise ValueError(f"Loader device {str(device)!r} differs from the collection's ({collection.device!r}): "
-                             f"make the Collection with device={str(device)!r}")
+        device = o.device
+        if device is not None and device != collection.device and not (
+                device == "cuda" and collection.device.startswith("cuda")):
+            raise ValueError(f"Loader device {device!r} differs from the collection's ({collection.device!r}): "
+                             f"make the Collection with device={device!r}")
         self._torch = None  # torch, when batches live on a GPU
         if collection.device != "cpu":
             from bwl._optional import require
@@ -218,22 +217,17 @@ class Loader:
             self._device = self._torch.device(collection.device)
             self._stream = self._torch.cuda.Stream(self._device)
         self.collection, self.sampler, self.fasta = collection, sampler, fasta
-        o = self.options
-        self.batch_size, self.window, self.target_crop = batch_size, o.window, target_crop
-        self.reverse_complement, self.default, self.dtype, self.layout = reverse_complement, o.default, o.dtype, o.layout
-        self.summary, self.transform, self.oob = o.summary, o.transform, o.oob
-        self.tracks, self.prefetch, self.seed = tracks, prefetch, seed
+        b = o.batch
+        self.batch_size, self.window, self.target_crop = batch_size, b.window, o.target_crop
+        self.reverse_complement, self.default, self.dtype, self.layout = o.reverse_complement, b.default, b.dtype, b.layout
+        self.summary, self.transform, self.oob = b.summary, b.transform, b.oob
+        self.tracks, self.prefetch, self.seed, self.shard = o.tracks, o.prefetch, o.seed, o.shard
         n = sampler.num_batches(self.batch_size)
-        self.batches_per_epoch = batches_per_epoch if batches_per_epoch is not None else n
+        self.batches_per_epoch = o.batches_per_epoch if o.batches_per_epoch is not None else n
         if self.batches_per_epoch is None:
             raise ValueError("batches_per_epoch is required with an endless sampler")
-        if not isinstance(shard, (tuple, list)) or len(shard) != 2:
-            raise TypeError(f"shard must be a (rank, world) pair, got {shard!r}")
-        world = _check.integer("shard world", shard[1], 1)
-        self.shard = (_check.integer("shard rank", shard[0], 0, world - 1), world)
         self.epoch = 0
-        self.reuse_buffers = reuse_buffers
-        self.pin_memory = _check.flag("pin_memory", pin_memory)
+        self.reuse_buffers, self.pin_memory = o.reuse_buffers, o.pin_memory
         self._pin_torch = None  # torch, when host arrays are pinned
         if self.pin_memory:
             from bwl._optional import require
@@ -245,7 +239,7 @@ class Loader:
         self._pool: dict = {}  # (name, shape, dtype) -> arrays, with reuse_buffers="auto"
         self._pool_lock = threading.Lock()
         self._free_refs = _refs([np.empty(0)], 0)  # the count of an array only a pool holds
-        self._partner = _partners(collection, strand_pairs) if strand_pairs else None
+        self._partner = _partners(collection, o.strand_pairs) if o.strand_pairs else None
         _check_chrom_names(sampler, collection, fasta)
 
     def set_epoch(self, epoch: int) -> None:
@@ -289,7 +283,7 @@ class Loader:
 
         def read(rows, which, out=None, **rc):  # the signal of windows `rows`, tracks `which`
             return self.collection._values(np.asarray(chroms)[rows], starts[rows] + crop, ends[rows] - crop,
-                                           self.options, out, which, **rc)
+                                           self.options.batch, out, which, **rc)
 
         shape = self._values_shape(B, len(tracks), ends[0] - starts[0] - 2 * crop)
         seq_shape = (B, int(ends[0] - starts[0]), 4)

@@ -1,6 +1,8 @@
-"""What a batch holds: :class:`BatchOptions` and its :class:`Transform`.
+"""Options as checked values: what a batch holds (:class:`BatchOptions`
+and its :class:`Transform`) and how a Loader makes batches
+(:class:`LoaderOptions`).
 
-Built and checked once, then handed to the core whole (as
+Built and checked once. A BatchOptions is handed to the core whole (as
 ``bwl._core.BatchOptions``): :meth:`bwl.Collection.values` builds one per
 call from its keywords, a :class:`bwl.Loader` one for all its batches.
 """
@@ -133,6 +135,16 @@ def _same(a: Any, b: Any) -> bool:
     return a == b or (isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b))
 
 
+def _changed(keywords: dict[str, Any], defaults: Any) -> list[str]:
+    """The keywords given a value other than their default (a transform: any)."""
+    return [k for k, v in keywords.items() if (v is not None if k == "transform" else not _same(v, getattr(defaults, k)))]
+
+
+def _no_clash(changed: list[str]) -> None:
+    if changed:
+        raise TypeError(f"pass either options= or {', '.join(f'{k}=' for k in changed)}, not both")
+
+
 @functools.lru_cache(maxsize=64, typed=True)  # typed: window=True must not hit window=1's entry
 def _from_keywords(window, default, dtype, layout, summary, transform, oob) -> BatchOptions:
     return BatchOptions(window, default, dtype, layout, summary, transform, oob)
@@ -151,9 +163,86 @@ def batch_options(options: BatchOptions | None, **keywords: Any) -> BatchOptions
         return _from_keywords(**keywords)
     if not isinstance(options, BatchOptions):
         raise TypeError(f"options must be a bwl.BatchOptions, got {type(options).__name__}")
-    defaults = BatchOptions()
-    clash = [k for k, v in keywords.items() if not _same(v, getattr(defaults, k)) and k != "transform" or
-             k == "transform" and v is not None]
-    if clash:
-        raise TypeError(f"pass either options= or {', '.join(f'{k}=' for k in clash)}, not both")
+    _no_clash(_changed(keywords, BatchOptions()))
     return options
+
+
+@dataclasses.dataclass(frozen=True)
+class LoaderOptions:
+    """How a :class:`bwl.Loader` makes and hands out batches, as one checked
+    value (``Loader(..., options=LoaderOptions(...))``, kept as
+    ``loader.options``); each field is also a Loader keyword, documented
+    there. What each batch holds is ``batch``, a :class:`BatchOptions`.
+
+    Attributes
+    ----------
+    batch : BatchOptions
+    target_crop : int
+    reverse_complement : bool
+    strand_pairs : tuple of (plus, minus) pairs, or None
+    tracks : bwl.samplers.Tracks or None
+    prefetch : int
+    batches_per_epoch : int or None
+    seed : int
+    shard : (rank, world)
+    reuse_buffers : "auto", True or False
+    pin_memory : bool
+    device : str or None
+    """
+
+    batch: BatchOptions = BatchOptions()
+    target_crop: int = 0
+    reverse_complement: bool = False
+    strand_pairs: tuple | None = None
+    tracks: Any = None
+    prefetch: int = 2
+    batches_per_epoch: int | None = None
+    seed: int = 0
+    shard: tuple[int, int] = (0, 1)
+    reuse_buffers: bool | str = "auto"
+    pin_memory: bool = False
+    device: str | None = None
+
+    def __post_init__(self) -> None:
+        from bwl.samplers import Tracks  # samplers -> regions; no cycle, but kept off import time
+
+        set_ = object.__setattr__  # frozen: normalised once, here
+        if not isinstance(self.batch, BatchOptions):
+            raise TypeError(f"batch must be a bwl.BatchOptions, got {type(self.batch).__name__}")
+        set_(self, "target_crop", _check.integer("target_crop", self.target_crop, 0))
+        set_(self, "reverse_complement", _check.flag("reverse_complement", self.reverse_complement))
+        if self.strand_pairs is not None:
+            if isinstance(self.strand_pairs, (str, bytes)) or not hasattr(self.strand_pairs, "__iter__"):
+                raise TypeError(f"strand_pairs must be a sequence of (plus, minus) pairs, got {self.strand_pairs!r}")
+            set_(self, "strand_pairs", tuple(tuple(p) if isinstance(p, (list, tuple)) else p
+                                             for p in self.strand_pairs) or None)
+        if self.tracks is not None and not isinstance(self.tracks, Tracks):
+            raise TypeError(f"tracks must be a bwl.samplers.Tracks, got {type(self.tracks).__name__}")
+        set_(self, "prefetch", _check.integer("prefetch", self.prefetch, 0))
+        set_(self, "batches_per_epoch", _check.optional_integer("batches_per_epoch", self.batches_per_epoch, 1))
+        set_(self, "seed", _check.integer("seed", self.seed, 0))
+        if not isinstance(self.shard, (tuple, list)) or len(self.shard) != 2:
+            raise TypeError(f"shard must be a (rank, world) pair, got {self.shard!r}")
+        world = _check.integer("shard world", self.shard[1], 1)
+        set_(self, "shard", (_check.integer("shard rank", self.shard[0], 0, world - 1), world))
+        _check.choice("reuse_buffers", self.reuse_buffers, ("auto", True, False))
+        set_(self, "pin_memory", _check.flag("pin_memory", self.pin_memory))
+        if self.device is not None:
+            set_(self, "device", str(self.device))
+
+
+_LOADER_DEFAULTS = LoaderOptions()
+
+
+def loader_options(options: LoaderOptions | BatchOptions | None, batch: dict[str, Any],
+                   **keywords: Any) -> LoaderOptions:
+    """``options`` as a LoaderOptions, or one of the keywords: ``batch``
+    (BatchOptions' keywords) and ``keywords`` (LoaderOptions' own). A
+    BatchOptions given as ``options`` is the ``batch`` part. A keyword other
+    than its default beside a LoaderOptions is a TypeError."""
+    if isinstance(options, LoaderOptions):
+        _no_clash(_changed(batch, BatchOptions()) + _changed(keywords, _LOADER_DEFAULTS))
+        return options
+    if options is not None and not isinstance(options, BatchOptions):
+        raise TypeError(f"options must be a bwl.LoaderOptions or bwl.BatchOptions, got {type(options).__name__}")
+    return LoaderOptions(batch_options(options, **batch), **keywords)
