@@ -14,6 +14,7 @@ import bwl.fasta
 import bwl.loader
 import bwl.regions
 import bwl.samplers
+import bwl.store
 import bwl.writer
 
 SECTIONS = [
@@ -21,6 +22,7 @@ SECTIONS = [
     ("Remote files", [bwl.RemoteOptions, bwl.RemoteError, bwl.set_remote_cache, bwl.remote_cache_bytes]),
     ("Many tracks", [bwl.Collection, bwl.BatchOptions, bwl.Transform, bwl.bfloat16_dtype, bwl.set_max_open_files,
                      bwl.open_file_count]),
+    ("Stores", [bwl.Store, bwl.store.StoreEntry, bwl.store.source_key]),
     ("Writing", [bwl.write, bwl.writer.from_bedgraph, bwl.writer.read_chrom_sizes]),
     ("Sequence", [bwl.Fasta]),
     ("Sampling windows", [bwl.samplers.Sampler, bwl.samplers.RandomRegions, bwl.samplers.PeakRegions, bwl.samplers.Tiles,

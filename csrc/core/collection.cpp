@@ -3,12 +3,15 @@
 #include "bwl/collection.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
+#include <cstdio>
 #include <limits>
 
 #include "bwl/error.hpp"
 #include "core/bbi_file.hpp"
 #include "core/collection_impl.hpp"
+#include "core/store_file.hpp"
 #include "hd/section.hpp"
 
 namespace bwl {
@@ -92,6 +95,53 @@ uint64_t Collection::preload(size_t t) {
                          std::to_string(held) + " held): raise decoded_cache or preload fewer tracks");
     m.preloaded[t] = std::move(track);
     return m.preloaded[t]->bytes();
+}
+
+void Collection::build_store(size_t t, const std::string& path, const std::string& identity) {
+    Impl& m = *impl_;
+    if (t >= m.files.size()) throw RangeError("track index " + std::to_string(t) + " out of range");
+    bwl::build_store(*m.files[t], m.pool, path, identity);
+}
+
+std::string Collection::use_store(size_t t, const std::string& path, const std::string& identity) {
+    Impl& m = *impl_;
+    if (t >= m.files.size()) throw RangeError("track index " + std::to_string(t) + " out of range");
+    std::shared_ptr<const MappedStore> store;
+    try {
+        store = std::make_shared<const MappedStore>(path);
+        if (store->identity() != identity) return path + ": store file was built from another version of the track";
+        m.preloaded[t] = std::make_unique<PreloadedTrack>(*m.files[t], store);
+    } catch (const FormatError& e) {
+        return e.what();
+    } catch (const IoError& e) {
+        if (e.code != ENOENT && e.code != ENOTDIR) throw;
+        return path + ": no store file";
+    }
+    return "";
+}
+
+std::string Collection::fingerprint(size_t t) const {
+    const Impl& m = *impl_;
+    if (t >= m.files.size()) throw RangeError("track index " + std::to_string(t) + " out of range");
+    const BbiFile& f = *m.files[t];
+    uint64_t h = 1469598103934665603ull;  // FNV-1a, 64 bits
+    auto mix = [&h](const void* p, size_t n) {
+        for (size_t i = 0; i < n; ++i) h = (h ^ static_cast<const uint8_t*>(p)[i]) * 1099511628211ull;
+    };
+    auto num = [&mix](auto v) { mix(&v, sizeof v); };
+    const Header& hd = f.header();
+    num(hd.bigbed), num(hd.swap), num(hd.version), num(hd.chrom_tree_offset), num(hd.full_data_offset);
+    num(hd.full_index_offset), num(hd.field_count), num(hd.defined_field_count), num(hd.autosql_offset);
+    num(hd.uncompress_buf_size), num(hd.section_count), num(hd.summary.bases_covered), num(hd.summary.min_val);
+    num(hd.summary.max_val), num(hd.summary.sum_data), num(hd.summary.sum_squares);
+    for (const ZoomHeader& z : hd.zooms) num(z.reduction_level), num(z.data_offset), num(z.index_offset);
+    for (const Chrom& c : f.chroms()) mix(c.name.data(), c.name.size()), num(c.id), num(c.size);
+    for (const ChromBlocks& cb : f.index().chroms)
+        for (size_t i = 0; i < cb.offset.size(); ++i)
+            num(cb.start[i]), num(cb.end[i]), num(cb.offset[i]), num(cb.size[i]);
+    char hex[17];
+    std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
+    return hex;
 }
 
 Collection::~Collection() = default;

@@ -191,6 +191,7 @@ PYBIND11_MODULE(_core, m) {
     bwl_py::bind_writer(m);
     bwl_py::bind_collection(m);
     bwl_py::bind_fasta(m);
+    bwl_py::bind_store(m);
 #ifdef BWL_HAVE_CUDA
     bwl_py::bind_cuda(m);
 #endif

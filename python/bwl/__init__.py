@@ -15,6 +15,7 @@ from bwl.fasta import Fasta
 from bwl.file import BigWigFile, open
 from bwl.loader import Batch, Loader
 from bwl.options import BatchOptions, LoaderOptions, Transform
+from bwl.store import Store
 from bwl.writer import write
 
 __version__: str = _build_info()["version"]
@@ -78,6 +79,7 @@ __all__ = [
     "Fasta",
     "Loader",
     "LoaderOptions",
+    "Store",
     "Transform",
     "samplers",
     "FormatError",

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
 from collections.abc import Sequence
@@ -129,6 +130,37 @@ def cmd_from_bedgraph(args: argparse.Namespace) -> int:
     return 0
 
 
+def _size(n: float) -> str:
+    """Bytes as a short human size: 812 B, 40.2 KiB, 1.3 GiB."""
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if n < 1024 or unit == "GiB":
+            return f"{n:,.0f} {unit}" if unit == "B" else f"{n:,.1f} {unit}"
+        n /= 1024
+    raise AssertionError
+
+
+def cmd_store(args: argparse.Namespace) -> int:
+    import bwl
+
+    store = bwl.Store(args.dir)
+    if args.action == "build":
+        if not args.tracks:
+            raise ValueError("give the TRACKs to store (paths, URLs, a directory or a glob)")
+        entries = store.build(args.tracks, threads=args.threads)
+    elif args.action == "prune":
+        entries = store.prune(keep_remote=not args.remote, verify=args.verify)
+        print(f"removed {len(entries)} store file(s) from {store.directory}")
+    else:
+        entries = store.entries(verify=args.verify)
+    if args.json:
+        print(json.dumps([e.__dict__ for e in entries], indent=2))
+        return 0
+    rows = [(e.source, _size(e.file_bytes), _size(e.data_bytes), e.status, os.path.basename(e.path)) for e in entries]
+    print(table(rows, ["track", "size", "decoded", "status", "file"]))
+    print(f"{len(entries)} store file(s), {_size(sum(e.file_bytes for e in entries))} in {store.directory}")
+    return 1 if args.action == "info" and args.verify and any(e.status.startswith("damaged") for e in entries) else 0
+
+
 def cmd_bench(args: argparse.Namespace, extra: Sequence[str]) -> int:
     import os
     import subprocess
@@ -189,6 +221,19 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--zoom-levels", type=int, default=None, help="at most this many zoom levels (default: automatic)")
     s.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     s.set_defaults(func=cmd_from_bedgraph)
+
+    s = sub.add_parser("store", help="a store of decoded tracks (Collection(store=DIR)): build, info, prune",
+                       description="build: decode TRACKs into DIR now (e.g. once per node before training); "
+                                   "info: the store files, their sources and whether those changed; prune: "
+                                   "remove the stale, orphaned and damaged ones.")
+    s.add_argument("action", choices=["build", "info", "prune"])
+    s.add_argument("dir", help="the store directory")
+    s.add_argument("tracks", nargs="*", help="build: the tracks (paths, URLs, a directory or a glob)")
+    s.add_argument("--verify", action="store_true", help="info, prune: check every decoded block's CRC too")
+    s.add_argument("--remote", action="store_true", help="prune: remove URL tracks' files too")
+    s.add_argument("--threads", type=int, default=None, help="build: threads (default: all cores)")
+    s.add_argument("--json", action="store_true", help="print JSON")
+    s.set_defaults(func=cmd_store)
 
     s = sub.add_parser("bench", help="run a benchmark from bench/ against the installed peers")
     s.add_argument("name", choices=["single_file", "collection", "loader"], help="which bench/NAME.py")

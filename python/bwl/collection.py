@@ -14,6 +14,7 @@ from bwl._cuda import CudaValues, cuda_device
 from bwl._remote import RemoteOptions, is_remote, open_sources
 from bwl._types import MAX_THREADS, STATS, ChromAliasSpec, PathLike, alias_args, output_array, reverse_mask
 from bwl.options import BatchOptions, Transform, batch_options
+from bwl.store import Store, warn_unstored
 
 _BW_SUFFIXES = (".bw", ".bigwig", ".bigWig", ".BigWig", ".BW")
 
@@ -106,6 +107,15 @@ class Collection:
         (``decoded_cache`` is the budget), with a progress bar, so batches
         inflate nothing: warm from the first epoch. Raises ValueError,
         naming the budget, when the blocks do not fit.
+    store : path or bwl.Store, optional
+        A directory holding each track's inflated blocks in one file
+        (:mod:`bwl.store`): built by the first process that needs a track
+        (a progress bar on a terminal; other processes wait for it), then
+        mapped read-only by every process, so DataLoader workers, DDP ranks
+        and later runs share one copy per node and batches inflate nothing.
+        A track rewritten since is rebuilt. Local paths and http(s) URLs
+        are stored (fsspec URLs and file objects are read as usual, with a
+        warning). CPU only.
     mode : "coverage" or "mask"
         What a bigBed track gives per base: how many of its records cover
         the base, or 1 where any does (peaks as labels); 0 where none (never
@@ -116,7 +126,8 @@ class Collection:
     def __init__(self, paths: PathLike | Sequence[PathLike], scale: None | Mapping[str, float] | npt.ArrayLike = None,
                  threads: int | None = None, cache: str | None = None, decoded_cache: int | None = None,
                  device: str = "cpu", chrom_aliases: ChromAliasSpec = None,
-                 remote: RemoteOptions | None = None, mode: str = "coverage", preload: bool = False) -> None:
+                 remote: RemoteOptions | None = None, mode: str = "coverage", preload: bool = False,
+                 store: PathLike | Store | None = None) -> None:
         threads = _check.optional_integer("threads", threads, 1, MAX_THREADS)
         decoded_cache = _check.optional_integer("decoded_cache", decoded_cache, 0)
         preload = _check.flag("preload", preload)
@@ -127,6 +138,9 @@ class Collection:
         self._device_index = cuda_device(device)
         if cache == "device" and self._device_index is None:
             raise ValueError("cache='device' needs device='cuda'")
+        if store is not None and self._device_index is not None:
+            raise ValueError("store= is CPU only (device='cpu'); on a GPU use cache='device'")
+        self.store = store if store is None or isinstance(store, Store) else Store(store)
         opened = open_sources(_resolve_paths(paths), remote)
         self.paths: list[str] = [name for name, _ in opened]
         self._sources = [src for _, src in opened]
@@ -136,6 +150,8 @@ class Collection:
         self._chroms = {name: (size, count) for name, size, count in self._c.chroms()}
         if scale is not None:
             self._c.set_scale(self._scale_array(scale))
+        if self.store is not None:
+            warn_unstored(self.paths, self.store.attach(self._c, self.paths, self._sources))
         if preload:
             from tqdm import tqdm
 

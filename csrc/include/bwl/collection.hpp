@@ -96,6 +96,20 @@ public:
     // batches are read.
     uint64_t preload(size_t t);
 
+    // Stores (Collection(store=DIR) in Python, which keeps the directory):
+    // one file per track holding its decoded blocks, mapped by every
+    // process that reads the track. Writes track t's store file at `path`
+    // (under a temporary name, then renamed); `identity` says what it was
+    // built from. Throws IoError naming `path` (full disk, no permission).
+    void build_store(size_t t, const std::string& path, const std::string& identity);
+    // Track t reads its blocks from the store file at `path` from now on:
+    // "" when it does, else why not (missing, truncated, damaged, another
+    // identity or other blocks), and nothing changes. Not while batches are read.
+    std::string use_store(size_t t, const std::string& path, const std::string& identity);
+    // What identifies track t's content: a hash of its header, zoom
+    // headers, chromosomes and index (16 hex digits).
+    std::string fingerprint(size_t t) const;
+
     uint64_t host_cache_bytes() const;  // CollectionOptions::host_cache
     DecodedCacheStats decoded_cache_stats() const;
 
