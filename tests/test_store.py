@@ -312,3 +312,56 @@ def test_cli_build_info_prune(genome, tmp_path, capsys):
         fh.write(b"\xff" * 8)
     assert main(["store", "info", d, "--verify"]) == 1
     assert "damaged: 1 of" in capsys.readouterr().out
+
+
+def test_a_remote_track_is_stored_and_served_with_the_server_gone(genome, tmp_path):
+    from support.http_server import FaultServer
+
+    d = tmp_path / "store"
+    fast = bwl.RemoteOptions(timeout=1.0, deadline=3.0, retries=1, backoff=0.01)
+    ch, s, e = _windows(genome)
+    want = pybw_values(genome.bigwigs, ch, s, e)
+    with FaultServer(genome.dir) as srv:
+        urls = [srv.url(os.path.basename(p)) for p in genome.bigwigs]
+        tracks = [urls[0], genome.bigwigs[1], urls[2]]  # remote and local mixed
+        c = bwl.Collection(tracks, store=d, remote=fast)
+        n = srv.requests()
+        np.testing.assert_array_equal(c.values(ch, s, e), want)
+        assert srv.requests() == n  # batches read the store, not the server
+        # The key has no credentials: a URL with them names the same store file.
+        assert c.store.file_for(bwl.store.source_key(urls[0].replace("http://", "http://u:p@") + "?sig=1")) == \
+            c.store.file_for(bwl.store.source_key(urls[0]))
+    # The server is gone: the store serves both URL tracks, with a warning.
+    with pytest.warns(UserWarning, match="served from its store file"):
+        c = bwl.Collection(tracks, store=d, remote=fast)
+    np.testing.assert_array_equal(c.values(ch, s, e), want)
+    assert "store" in repr(c.store) and [x.status for x in c.store.entries()].count("remote") == 2
+    with pytest.raises(bwl.RemoteError):
+        bwl.Collection(tracks, remote=fast)
+
+
+def test_fsspec_and_file_object_tracks_are_stored(genome, tmp_path, caplog):
+    """fsspec URLs keyed by URL (their ukey tells a new version); file
+    objects by their size and fingerprint (no lasting name)."""
+    import fsspec
+
+    caplog.set_level(logging.INFO, "bwl.store")
+    d = tmp_path / "store"
+    fs = fsspec.filesystem("memory")
+    with open(genome.bigwigs[0], "rb") as fh:
+        fs.pipe("/store-test/a.bw", fh.read())
+    tracks = ["memory://store-test/a.bw", open(genome.bigwigs[1], "rb")]
+    ch, s, e = _windows(genome)
+    want = pybw_values(genome.bigwigs[:2], ch, s, e)
+    c = bwl.Collection(tracks, store=d)
+    np.testing.assert_array_equal(c.values(ch, s, e), want)
+    assert len(_built(caplog)) == 2 and len(_files(d)) == 2
+    caplog.clear()
+    tracks[1].seek(0)
+    c = bwl.Collection(["memory://store-test/a.bw", open(genome.bigwigs[1], "rb")], store=d)  # a new object, same bytes
+    assert _built(caplog) == []
+    np.testing.assert_array_equal(c.values(ch, s, e), want)
+    sources = sorted(x.source for x in c.store.entries())
+    assert sources[0].startswith("file object ") and sources[1] == "memory://store-test/a.bw"
+    assert [x.status for x in c.store.entries()] == ["remote"] * 2 and c.store.prune() == []
+    fs.rm("/store-test/a.bw")

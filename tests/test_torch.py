@@ -29,8 +29,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 N_BATCHES = 11
 
 
-def make_loader(bigwigs, fasta, n_batches=N_BATCHES, dtype="float32", seed=0, prefetch=1):
-    c = bwl.Collection(bigwigs)
+def make_loader(bigwigs, fasta, n_batches=N_BATCHES, dtype="float32", seed=0, prefetch=1, store=None):
+    c = bwl.Collection(bigwigs, store=store)
     s = RandomRegions(c.chroms(), 512, c.chroms(), seed=seed)
     return bwl.Loader(c, s, 4, fasta=bwl.Fasta(fasta) if fasta else None, batches_per_epoch=n_batches,
                       dtype=dtype, prefetch=prefetch, seed=seed)
@@ -48,6 +48,21 @@ def _factory(g, **kw):
 def _collect(ds, num_workers, **kw):
     dl = torch.utils.data.DataLoader(ds, batch_size=None, num_workers=num_workers, timeout=60 if num_workers else 0, **kw)
     return list(dl)
+
+
+@pytest.mark.parametrize("context", ["fork", "spawn"])
+def test_workers_share_one_store(genome, tmp_path, context):
+    """DataLoader workers (forked or spawned) opening one store: each track
+    built once, every worker's batches equal to those without a store."""
+    d = str(tmp_path / "store")
+    ds = bt.BigWigDataset(_factory(genome, store=d))
+    items = _collect(ds, 2, multiprocessing_context=context)
+    assert sorted(int(x["index"]) for x in items) == list(range(N_BATCHES))
+    assert len([f for f in os.listdir(d) if f.endswith(".bwls")]) == len(genome.bigwigs)
+    assert [e.status for e in bwl.Store(d).entries(verify=True)] == ["fresh"] * len(genome.bigwigs)
+    ref = make_loader(genome.bigwigs, genome.fasta, prefetch=0)
+    for x in items:
+        assert np.array_equal(x["values"].numpy(), ref.make_batch(int(x["index"])).values, equal_nan=True)
 
 
 @pytest.mark.parametrize("num_workers", [0, 2])

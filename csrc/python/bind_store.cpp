@@ -9,11 +9,22 @@
 #include "core/store_file.hpp"
 #include "python/bindings.hpp"
 #include "python/gil.hpp"
+#include "python/range_reader.hpp"
 
 namespace bwl_py {
 
 void bind_store(py::module_& m) {
     using bwl::Collection;
+    py::class_<StoreSource>(m, "StoreSource",
+                            "A stored track's source bytes from its store file alone (a Collection reader)")
+        .def(py::init([](const std::string& path) {
+                 NoGil nogil;
+                 auto store = std::make_shared<const bwl::MappedStore>(path);
+                 return StoreSource{std::make_shared<bwl::StoreMetaReader>(store), store->identity()};
+             }),
+             py::arg("path"))
+        .def_readonly("identity", &StoreSource::identity)
+        .def("size", [](StoreSource& s) { return s.reader->size(); });
     m.def(
         "store_build",
         [](Collection& c, size_t t, const std::string& path, const std::string& identity) {

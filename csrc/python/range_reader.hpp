@@ -82,8 +82,17 @@ private:
 };
 
 // None -> null (a local path), else the Python source wrapped.
+// A track's bytes from its store file alone (bwl._core.StoreSource,
+// bind_store.cpp): what a stored remote track is opened from when its
+// server cannot be reached. Read in C++, no Python call per read.
+struct StoreSource {
+    std::shared_ptr<bwl::RangeReader> reader;
+    std::string identity;
+};
+
 inline std::shared_ptr<bwl::RangeReader> range_reader(const py::object& src) {
     if (src.is_none()) return nullptr;
+    if (py::isinstance<StoreSource>(src)) return src.cast<const StoreSource&>().reader;
     return std::make_shared<PyRangeReader>(src);
 }
 

@@ -14,7 +14,8 @@ from bwl._cuda import CudaValues, cuda_device
 from bwl._remote import RemoteOptions, is_remote, open_sources
 from bwl._types import MAX_THREADS, STATS, ChromAliasSpec, PathLike, alias_args, output_array, reverse_mask
 from bwl.options import BatchOptions, Transform, batch_options
-from bwl.store import Store, warn_unstored
+from bwl.store import Store
+from bwl.store import open_sources as store_open_sources
 
 _BW_SUFFIXES = (".bw", ".bigwig", ".bigWig", ".BigWig", ".BW")
 
@@ -113,9 +114,9 @@ class Collection:
         (a progress bar on a terminal; other processes wait for it), then
         mapped read-only by every process, so DataLoader workers, DDP ranks
         and later runs share one copy per node and batches inflate nothing.
-        A track rewritten since is rebuilt. Local paths and http(s) URLs
-        are stored (fsspec URLs and file objects are read as usual, with a
-        warning). CPU only.
+        A track rewritten since is rebuilt. Local paths, URLs and file
+        objects are all stored; a stored http(s) track whose server does
+        not answer is served from the store, with a warning. CPU only.
     mode : "coverage" or "mask"
         What a bigBed track gives per base: how many of its records cover
         the base, or 1 where any does (peaks as labels); 0 where none (never
@@ -141,7 +142,8 @@ class Collection:
         if store is not None and self._device_index is not None:
             raise ValueError("store= is CPU only (device='cpu'); on a GPU use cache='device'")
         self.store = store if store is None or isinstance(store, Store) else Store(store)
-        opened = open_sources(_resolve_paths(paths), remote)
+        opened = (open_sources(_resolve_paths(paths), remote) if self.store is None else
+                  store_open_sources(_resolve_paths(paths), remote, self.store))
         self.paths: list[str] = [name for name, _ in opened]
         self._sources = [src for _, src in opened]
         self._c = _core.Collection(self.paths, int(threads or 0), cache == "host", int(decoded_cache or 0),
@@ -151,7 +153,7 @@ class Collection:
         if scale is not None:
             self._c.set_scale(self._scale_array(scale))
         if self.store is not None:
-            warn_unstored(self.paths, self.store.attach(self._c, self.paths, self._sources))
+            self.store.attach(self._c, self.paths, self._sources)
         if preload:
             from tqdm import tqdm
 

@@ -11,9 +11,10 @@ DataLoader workers and DDP ranks read it, and the next run starts warm.
 A file is written under a temporary name, synced and renamed into place,
 so a reader sees a whole file or none; each records the identity of what it
 was built from (local: path, size, modification time; http(s): URL, size
-and ETag or Last-Modified; both: a fingerprint of the header and index),
-and a track whose identity changed is rebuilt, never read from the old
-file. See docs/decisions.md ("Stores") for where to put DIR.
+and ETag or Last-Modified; fsspec: URL, size, ``ukey``; a file object: its
+size; all: a fingerprint of the header and index), and a track whose
+identity changed is rebuilt, never read from the old file. See
+docs/decisions.md ("Stores") for where to put DIR.
 """
 from __future__ import annotations
 
@@ -35,16 +36,14 @@ SUFFIX = ".bwls"
 log = logging.getLogger("bwl.store")  # INFO: each store file built, and why
 
 
-def source_key(path: str) -> str | None:
+def source_key(path: str) -> str:
     """What names a track's source across processes and runs: the real path
-    of a local file, an http(s) URL without credentials or query (a signed
-    URL's query changes; its ETag says whether the file did); None for what
-    has no lasting name (fsspec URLs, file objects: not stored)."""
+    of a local file; a URL (http(s) or fsspec) without credentials or query
+    (a signed URL's query changes; its ETag says whether the file did). A
+    file object is named by its content instead (:func:`identity`)."""
     if "://" not in path:
         return os.path.realpath(path)
     u = urllib.parse.urlsplit(path)
-    if u.scheme not in ("http", "https"):
-        return None
     host = u.hostname or ""
     netloc = f"[{host}]" if ":" in host else host
     if u.port:
@@ -67,7 +66,8 @@ class StoreEntry:
     status : str
         ``"fresh"`` (its source is there and unchanged), ``"stale"`` (the
         source changed: the next Collection rebuilds it), ``"missing"`` (the
-        source is gone), ``"remote"`` (a URL: not checked here) or
+        source is gone), ``"remote"`` (a URL or a file object: not checked
+        here) or
         ``"damaged: ..."`` (the file fails its checks).
     """
 
@@ -104,21 +104,16 @@ class Store:
 
     # ---------------------------------------------------------- Collection
 
-    def attach(self, core: _core.Collection, paths: list[str], sources: list) -> list[bool]:
-        """Maps each storable track of ``core`` from its store file, building
-        those missing, stale or damaged (a progress bar on a terminal).
-        Returns, per track, whether it reads from the store."""
-        keys = [source_key(p) if s is None or _is_http(s) else None for p, s in zip(paths, sources)]
+    def attach(self, core: _core.Collection, paths: list[str], sources: list) -> None:
+        """Maps each track of ``core`` from its store file, building those
+        missing, stale or damaged (a progress bar on a terminal)."""
         todo = {}
-        for t, key in enumerate(keys):
-            if key is None:
-                continue
-            ident = identity(core, t, paths[t], key, sources[t])
+        for t, (path, src) in enumerate(zip(paths, sources)):
+            key, ident = identity(core, t, path, src)
             if _core.store_use(core, t, self.file_for(key), ident):
                 todo[t] = (key, ident)
         if todo:
             self._build(core, todo)
-        return [k is not None for k in keys]
 
     def _build(self, core: _core.Collection, todo: dict[int, tuple[str, str]]) -> None:
         self._make_directory()
@@ -218,7 +213,7 @@ class Store:
         src = ident.get("source", "?")
         if info.get("bad_blocks"):
             status = f"damaged: {info['bad_blocks']} of {info['blocks']} blocks fail their CRC"
-        elif "://" in src:
+        elif "://" in src or src.startswith("file object "):
             status = "remote"
         elif not os.path.exists(src):
             status = "missing"
@@ -249,24 +244,58 @@ class Store:
         return gone
 
 
-def identity(core: _core.Collection, t: int, path: str, key: str, source) -> str:
-    """What track ``t`` is now (JSON, compared whole with a store file's):
-    its source key, size and modification time (local) or ETag and
-    Last-Modified (http), and the fingerprint of its header and index."""
-    d: dict = {"source": key, "fingerprint": _core.store_fingerprint(core, t)}
+def open_sources(srcs: list, remote, store: Store) -> list:
+    """:func:`bwl._remote.open_sources`, except that an http(s) track whose
+    server cannot be reached is opened from its store file, when it has one
+    (with a warning: whether the file changed cannot be checked)."""
+    from bwl._remote import RemoteError, is_remote, open_source
+    from bwl._remote import open_sources as open_all
+
+    try:
+        return open_all(srcs, remote)
+    except (RemoteError, OSError):
+        pass  # which ones failed: one at a time
+    out = []
+    for src in srcs:
+        try:
+            out.append(open_source(src, remote))
+            continue
+        except (RemoteError, OSError) as e:
+            key = source_key(os.fspath(src)) if is_remote(src) and isinstance(src, (str, os.PathLike)) else None
+            path = store.file_for(key) if key else None
+            if path is None or "://" not in key or not os.path.exists(path):
+                raise
+            err = e
+        out.append((key, _core.StoreSource(path)))
+        warnings.warn(f"{key}: served from its store file {path}, since the server did not answer ({err}); whether "
+                      f"the file changed since cannot be checked", stacklevel=3)
+    return out
+
+
+def identity(core: _core.Collection, t: int, path: str, source) -> tuple[str, str]:
+    """(key, identity) of track ``t``: the :func:`source_key` its store file
+    is named by, and what the track is now (JSON, compared whole with a
+    store file's): the fingerprint of its header and index, with its size
+    and modification time (local), ETag and Last-Modified (http) or
+    fsspec's ``ukey`` (other URLs). A file object has no lasting name: its
+    key is its size and fingerprint, so the same bytes find their file."""
+    from bwl._remote.files import FileObjectSource, FsspecSource
+
+    if isinstance(source, _core.StoreSource):  # opened from the store itself: nothing else to compare with
+        return source_key(path), source.identity
+    fingerprint = _core.store_fingerprint(core, t)
+    d: dict = {"fingerprint": fingerprint}
     if source is None:
         st = os.stat(path)
-        d.update(size=st.st_size, mtime_ns=st.st_mtime_ns)
+        d.update(source=source_key(path), size=st.st_size, mtime_ns=st.st_mtime_ns)
+    elif isinstance(source, FileObjectSource):
+        d.update(source=f"file object {source.size()} bytes {fingerprint}", size=source.size())
+    elif isinstance(source, FsspecSource):
+        d.update(source=source_key(path), size=source.size(), ukey=source.ukey())
     else:
         etag, modified = getattr(source, "_validators", None) or (None, None)
-        d.update(size=source.size(), etag=etag, last_modified=modified)
-    return json.dumps(d, sort_keys=True)
-
-
-def _is_http(source) -> bool:
-    from bwl._remote.http import HttpSource
-
-    return isinstance(source, HttpSource)
+        d.update(source=source_key(path), size=source.size(), etag=etag, last_modified=modified)
+    return d["source"], json.dumps(d, sort_keys=True)
 
 
 def _alive(pid: int) -> bool:
@@ -277,13 +306,3 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
-
-
-def warn_unstored(paths: list[str], stored: list[bool]) -> None:
-    """One warning naming the tracks a store cannot hold (fsspec URLs and
-    file objects have no lasting name to key them by)."""
-    left = [p for p, s in zip(paths, stored) if not s]
-    if left:
-        warnings.warn(f"store: {len(left)} track(s) are read without the store (fsspec URLs and file objects have no "
-                      f"lasting name to key a store file by): {', '.join(left[:3])}{' ...' if len(left) > 3 else ''}",
-                      stacklevel=3)

@@ -62,6 +62,10 @@ class BigWigDataset(torch.utils.data.IterableDataset):
     ``reverse``, ``index``; ``chroms`` stays a numpy array of str. With a
     CUDA collection, ``values`` and ``sequence`` are CUDA tensors: use
     ``num_workers=0`` (or a spawn context; CUDA does not survive fork).
+
+    Each worker opens its own Collection; give it ``store=DIR`` and the
+    workers (and DDP ranks, and later runs) map one decoded copy of the
+    tracks instead of each inflating its own (:class:`bwl.Store`).
     """
 
     def __init__(self, make_loader: Callable[[], Loader]) -> None:

@@ -24,11 +24,19 @@ class FsspecSource(Source):
             self._fs, self._path = fsspec.core.url_to_fs(url, **(opts.storage_options or {}))
             self._size = int(self._fs.size(self._path))
             if opts.cache_dir:
-                self._use_disk(f"{url}|{self._size}|{self._fs.ukey(self._path)}")
+                self._use_disk(f"{url}|{self._size}|{self.ukey()}")
         except FileNotFoundError:
             raise RemoteFileNotFoundError(_errno.ENOENT, f"{self.name}: no such file") from None
         except Exception as e:  # any backend's error, named
             raise RemoteError(_errno.EIO, f"{self.name}: {e}") from None
+
+    def ukey(self) -> str:
+        """fsspec's key of the file's version (an ETag, a modification
+        time: what its filesystem has); "" where it has none."""
+        try:
+            return str(self._fs.ukey(self._path))
+        except Exception:  # not every backend has one: size and fingerprint still tell
+            return ""
 
     def _fetch(self, off: int, n: int) -> bytes:
         try:
