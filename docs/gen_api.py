@@ -15,6 +15,7 @@ import bwl.loader
 import bwl.regions
 import bwl.samplers
 import bwl.store
+import bwl.tools
 import bwl.writer
 
 SECTIONS = [
@@ -23,6 +24,8 @@ SECTIONS = [
     ("Many tracks", [bwl.Collection, bwl.BatchOptions, bwl.Transform, bwl.bfloat16_dtype, bwl.set_max_open_files,
                      bwl.open_file_count]),
     ("Stores", [bwl.Store, bwl.store.StoreEntry, bwl.store.source_key]),
+    ("Tools (the UCSC utilities' jobs)", [bwl.tools.average_over_bed, bwl.tools.AverageOverBed,
+                                          bwl.regions.bed_fields]),
     ("Writing", [bwl.write, bwl.writer.from_bedgraph, bwl.writer.read_chrom_sizes]),
     ("Sequence", [bwl.Fasta]),
     ("Sampling windows", [bwl.samplers.Sampler, bwl.samplers.RandomRegions, bwl.samplers.PeakRegions, bwl.samplers.Tiles,

@@ -161,6 +161,19 @@ def cmd_store(args: argparse.Namespace) -> int:
     return 1 if args.action == "info" and args.verify and any(e.status.startswith("damaged") for e in entries) else 0
 
 
+def cmd_average_over_bed(args: argparse.Namespace) -> int:
+    from bwl.tools.average import average_over_bed, bed_out_text, tab_text, write_text
+
+    if len(args.files) < 3:
+        raise ValueError("give IN.bw [IN.bw ...] IN.bed OUT.tab")
+    *tracks, bed, out = args.files
+    res = average_over_bed(tracks, bed, sample_around_center=args.sampleAroundCenter, threads=args.threads)
+    write_text(out, tab_text(res, args.minMax))
+    if args.bedOut:
+        write_text(args.bedOut, bed_out_text(res, args.minMax))
+    return 0
+
+
 def cmd_bench(args: argparse.Namespace, extra: Sequence[str]) -> int:
     import os
     import subprocess
@@ -221,6 +234,18 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--zoom-levels", type=int, default=None, help="at most this many zoom levels (default: automatic)")
     s.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     s.set_defaults(func=cmd_from_bedgraph)
+
+    s = sub.add_parser("average-over-bed", help="signal over each BED region, like bigWigAverageOverBed",
+                       description="Columns: name, size, covered, sum, mean0 (uncovered bases count as 0), mean "
+                                   "(over covered bases; 0 where none), per track; several tracks give a block of "
+                                   "columns each under a # header. - reads the BED from stdin / writes to stdout.")
+    s.add_argument("files", nargs="+", metavar="IN.bw [IN.bw ...] IN.bed OUT.tab")
+    s.add_argument("-minMax", action="store_true", help="two more columns: min and max over the covered bases")
+    s.add_argument("-bedOut", metavar="OUT.bed", help="also write the BED with each track's mean appended")
+    s.add_argument("-sampleAroundCenter", type=int, default=0, metavar="N",
+                   help="sample the N bases centred on each region instead of the region")
+    s.add_argument("--threads", type=int, default=None, help="threads (default: all cores)")
+    s.set_defaults(func=cmd_average_over_bed)
 
     s = sub.add_parser("store", help="a store of decoded tracks (Collection(store=DIR)): build, info, prune",
                        description="build: decode TRACKs into DIR now (e.g. once per node before training); "

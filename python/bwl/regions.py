@@ -94,7 +94,7 @@ def read_bed(path: str | os.PathLike[str], strand: bool = False):
     ``-`` (``+``, ``.`` or no column: False).
     """
     chroms, starts, ends, minus = [], [], [], []
-    for n, f in _bed_fields(path):
+    for n, f in bed_fields(path):
         if len(f) < 3:
             raise ValueError(f"{path}:{n}: a BED line needs chrom, start, end")
         try:
@@ -120,13 +120,23 @@ def _minus(path, n: int, f: list) -> bool:
     return f[5] == "-"
 
 
-def _bed_fields(path):
+def bed_fields(path):
     """(line number, fields) of each data line of a BED-like file (blank,
-    ``#``, ``track`` and ``browser`` lines skipped)."""
+    ``#``, ``track`` and ``browser`` lines skipped; ``.gz`` read
+    transparently; ``"-"``: standard input)."""
+    if path == "-":
+        import sys
+
+        yield from _data_lines(sys.stdin)
+        return
     with _open_text(path) as fh:
-        for n, line in enumerate(fh, 1):
-            if line.strip() and not line.startswith(("#", "track", "browser")):
-                yield n, line.split()
+        yield from _data_lines(fh)
+
+
+def _data_lines(fh):
+    for n, line in enumerate(fh, 1):
+        if line.strip() and not line.startswith(("#", "track", "browser")):
+            yield n, line.split()
 
 
 def _open_text(path):
@@ -168,7 +178,7 @@ def read_peaks(path: str | os.PathLike[str], strand: bool = False) -> tuple:
     column exists and is not -1, else the peak's centre.
     """
     chroms, starts, ends, summits, minus = [], [], [], [], []
-    for n, f in _bed_fields(path):
+    for n, f in bed_fields(path):
         try:
             s, e = int(f[1]), int(f[2])
             off = int(f[9]) if len(f) >= 10 else -1

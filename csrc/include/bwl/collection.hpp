@@ -37,6 +37,14 @@ struct BatchSpec : BatchOptions {     // window, summary, transform, pad, defaul
     const uint32_t* reverse_tracks = nullptr;  // T entries, with reverse
 };
 
+// Where Collection::region_sums writes: n x T arrays, element i * T + t.
+struct RegionSumsOut {
+    uint64_t* covered;  // bases of the region with data
+    double* sum;        // sum of the values over those bases
+    double* min;        // smallest and largest value there; NaN where nothing is covered
+    double* max;
+};
+
 // What the decoded-block cache holds and has done (CollectionOptions::decoded_cache_bytes).
 struct DecodedCacheStats {
     bool enabled = false;  // a decoded cache was asked for
@@ -87,6 +95,15 @@ public:
     // clipped to each file's chromosome; parallel over regions x tracks.
     void region_stats(const uint32_t* chrom, const int64_t* start, const int64_t* end, size_t n, Stat stat, bool exact,
                       const uint32_t* tracks, size_t T, double* out);
+
+    // bigWigAverageOverBed's numbers for each region [start[i], end[i]) of
+    // collection chrom chrom[i] and each of the T bigWig tracks: bases
+    // covered, their sum, min and max (bases past a chromosome's end, or on
+    // a chromosome a track lacks, are not covered). Regions may overlap;
+    // each track's blocks under them are read once. Throws RangeError for a
+    // bad region or a bigBed track, FormatError naming the file.
+    void region_sums(const uint32_t* chrom, const int64_t* start, const int64_t* end, size_t n, const uint32_t* tracks,
+                     size_t T, const RegionSumsOut& out);
 
     // Inflates every data block of track t (in parallel) and keeps them, so
     // later batches inflate nothing and look nothing up in the LRU; their

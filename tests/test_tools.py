@@ -1,0 +1,156 @@
+"""The UCSC-utility jobs (bwl/tools, `bwl average-over-bed` ...) against
+the truth the fixture tracks were written from (support.oracles.dense),
+never against bwl itself: every section type, both byte orders, raw and
+zlib blocks, pyBigWig-, pybigtools- and bwl-written files."""
+from __future__ import annotations
+
+import gzip
+import io
+import os
+
+import numpy as np
+import pytest
+
+import bwl
+from bwl.cli import main
+from bwl.tools import average_over_bed
+from support.oracles import dense
+
+
+def _regions(bw, rng, n=60):
+    """BED lines over the file's chromosomes: random, overlapping one
+    another, reaching past the chromosome's end, empty, on a chromosome the
+    file lacks, and BED12 lines with blocks."""
+    chroms = bw.chroms
+    lines = []
+    for i in range(n):
+        c = list(chroms)[i % len(chroms)]
+        size = chroms[c]
+        s = int(rng.integers(0, size))
+        e = min(s + int(rng.integers(0, 4000)), size + (500 if i % 7 == 0 else 0))
+        lines.append([c, str(s), str(e), f"r{i}"])
+    c0 = list(chroms)[0]
+    lines.append([c0, "100", "900", "overlaps_a"])
+    lines.append([c0, "500", "1500", "overlaps_b"])
+    lines.append(["chrNotThere", "0", "100", "elsewhere"])
+    lines.append([c0, "1000", "5000", "gene", "0", "+", "1000", "5000", "0", "3", "100,200,300,", "0,1000,3700,"])
+    return lines
+
+
+def _truth(bw, lines, around=0):
+    """size, covered, sum, min, max per line from the truth."""
+    out = []
+    for f in lines:
+        c, s, e = f[0], int(f[1]), int(f[2])
+        if around:
+            left = (s + e) // 2 - around // 2
+            parts = [(left, left + around)]
+        elif len(f) >= 12:
+            parts = [(s + int(a), s + int(a) + int(z)) for a, z in zip(f[11].rstrip(",").split(","),
+                                                                     f[10].rstrip(",").split(","))]
+        else:
+            parts = [(s, e)]
+        size, vals = 0, []
+        for a, b in parts:
+            size += b - a
+            lim = bw.chroms.get(c, 0)
+            lo, hi = max(a, 0), min(b, lim)
+            if c in bw.truth and hi > lo:
+                v = dense(bw.truth, c, lo, hi)
+                vals.append(v[~np.isnan(v)])
+        v = np.concatenate(vals) if vals else np.empty(0)
+        out.append((size, len(v), float(v.astype(np.float64).sum()), v.min() if len(v) else np.nan,
+                    v.max() if len(v) else np.nan))
+    return out
+
+
+def _check(res, truth, t=0):
+    for r, (size, cov, sm, lo, hi) in enumerate(truth):
+        assert res.size[r] == size and res.covered[r, t] == cov, res.names[r]
+        assert res.sum[r, t] == pytest.approx(sm, rel=1e-9, abs=1e-6)
+        assert np.isnan(res.min[r, t]) if np.isnan(lo) else res.min[r, t] == lo
+        assert np.isnan(res.max[r, t]) if np.isnan(hi) else res.max[r, t] == hi
+        assert res.mean[r, t] == pytest.approx(sm / cov if cov else 0.0)
+        if size:
+            assert res.mean0[r, t] == pytest.approx(sm / size)
+
+
+def test_average_over_bed_equals_the_truth(any_bw):
+    rng = np.random.default_rng(len(any_bw.name))
+    lines = _regions(any_bw, rng)
+    res = average_over_bed(any_bw.path, lines)
+    assert res.names[:2] == ["r0", "r1"] and res.names[-1] == "gene"
+    _check(res, _truth(any_bw, lines))
+    res = average_over_bed(any_bw.path, lines, sample_around_center=300)
+    _check(res, _truth(any_bw, lines, around=300))
+
+
+def test_several_tracks_and_a_store(bw_files, tmp_path):
+    """Tracks in one call equal each alone; stored (preloaded) tracks too."""
+    bws = [bw_files["pybw_bedGraph"], bw_files["bwl_fixedStep_big_zlib"], bw_files["pybw_variableStep"]]
+    lines = _regions(bws[0], np.random.default_rng(3))
+    c = bwl.Collection([b.path for b in bws], store=tmp_path / "store")
+    res = average_over_bed(c, lines)
+    for t, b in enumerate(bws):
+        _check(res, _truth(b, lines), t)
+
+
+def _run(args, capsys):
+    code = main(args)
+    cap = capsys.readouterr()
+    return code, cap.out, cap.err
+
+
+def test_cli_matches_bigwigaverageoverbed_columns(bw_files, tmp_path, capsys, monkeypatch):
+    bw, bw2 = bw_files["pybw_bedGraph"], bw_files["pybw_fixedStep"]
+    lines = _regions(bw, np.random.default_rng(5), n=20)
+    bed = tmp_path / "in.bed.gz"
+    with gzip.open(bed, "wt") as fh:
+        fh.write("track name=x\n# a comment\n")
+        fh.writelines("\t".join(f) + "\n" for f in lines)
+    out = tmp_path / "out.tab"
+    assert _run(["average-over-bed", bw.path, str(bed), str(out), "-minMax", f"-bedOut={tmp_path / 'o.bed'}"],
+                capsys)[0] == 0
+    rows = [line.split("\t") for line in out.read_text().splitlines()]
+    truth = _truth(bw, lines)
+    assert len(rows) == len(lines) and all(len(r) == 8 for r in rows)
+    for r, (size, cov, sm, lo, hi) in zip(rows, truth):
+        assert int(r[1]) == size and int(r[2]) == cov and float(r[3]) == pytest.approx(sm, rel=1e-5)
+        assert (r[6], r[7]) == (("0", "0") if not cov else (format(lo, "g"), format(hi, "g")))
+        assert r[5] == format(sm / cov if cov else 0.0, "g")
+    bed_rows = (tmp_path / "o.bed").read_text().splitlines()
+    assert bed_rows[0].split("\t")[:4] == lines[0] and bed_rows[-1].split("\t")[:12] == lines[-1]
+    # Several tracks: a header, a block of columns each; the BED from stdin, the table to stdout.
+    monkeypatch.setattr("sys.stdin", io.StringIO("".join("\t".join(f[:4]) + "\n" for f in lines)))
+    code, text, _ = _run(["average-over-bed", bw.path, bw2.path, "-", "-"], capsys)
+    assert code == 0
+    head, *body = text.splitlines()
+    assert head.split("\t")[:4] == ["#name", "size", "pybw_bedGraph.covered", "pybw_bedGraph.sum"]
+    assert len(head.split("\t")) == 2 + 2 * 4 and len(body) == len(lines)
+    truth2 = _truth(bw2, [f[:4] for f in lines])
+    assert [int(b.split("\t")[6]) for b in body] == [t[1] for t in truth2]
+
+
+@pytest.mark.parametrize("bed_text, message", [
+    ("chr1\t0\t10\ta\nchr1\t5\t20\ta\n", "a duplicated in input bed"),
+    ("chr1\t10\tx\ta\n", "start and end must be integers"),
+    ("chr1\t10\t5\ta\n", "bad interval 10-5"),
+    ("chr1\t10\n", "needs chrom, start, end"),
+    ("chr1\t0\t100\tg\t0\t+\t0\t100\t0\t2\t10,10,\t0,95,\n", "a block lies outside 0-100"),
+])
+def test_bad_bed_gives_one_line_and_no_output(bw_files, tmp_path, capsys, bed_text, message):
+    bed = tmp_path / "bad.bed"
+    bed.write_text(bed_text)
+    out = tmp_path / "out.tab"
+    code, _, err = _run(["average-over-bed", bw_files["pybw_bedGraph"].path, str(bed), str(out)], capsys)
+    assert code == 1 and message in err and len(err.strip().splitlines()) == 1
+    assert not out.exists() and not [p for p in os.listdir(tmp_path) if ".tmp-" in p]
+
+
+def test_missing_files_are_named(bw_files, tmp_path, capsys):
+    code, _, err = _run(["average-over-bed", str(tmp_path / "nope.bw"), str(tmp_path / "x.bed"), "-"], capsys)
+    assert code == 1 and "nope.bw" in err
+    bed = tmp_path / "x.bed"
+    bed.write_text("chr1\t0\t10\ta\n")
+    code, _, err = _run(["average-over-bed", bw_files["pybw_bedGraph"].path, str(tmp_path / "nope.bed"), "-"], capsys)
+    assert code == 1 and "nope.bed" in err
