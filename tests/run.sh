@@ -14,6 +14,11 @@ if [ ! -f /usr/include/zlib.h ] && command -v apt-get >/dev/null && [ "$(id -u)"
   (apt-get update -qq && apt-get install -y -qq zlib1g-dev >/dev/null) || echo "warning: could not install zlib1g-dev" >&2
 fi
 
+# megadepth (a Debian package): the oracle of average-over-bed's sums (tests/test_tools.py).
+if ! command -v megadepth >/dev/null && command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
+  (apt-get update -qq && apt-get install -y -qq megadepth >/dev/null) || echo "warning: could not install megadepth" >&2
+fi
+
 VENV=${BWL_TEST_VENV:-build/test-venv}
 [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
 PY="$VENV/bin/python"

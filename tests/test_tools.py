@@ -148,9 +148,32 @@ def test_bad_bed_gives_one_line_and_no_output(bw_files, tmp_path, capsys, bed_te
 
 
 def test_missing_files_are_named(bw_files, tmp_path, capsys):
-    code, _, err = _run(["average-over-bed", str(tmp_path / "nope.bw"), str(tmp_path / "x.bed"), "-"], capsys)
-    assert code == 1 and "nope.bw" in err
     bed = tmp_path / "x.bed"
     bed.write_text("chr1\t0\t10\ta\n")
+    code, _, err = _run(["average-over-bed", str(tmp_path / "nope.bw"), str(bed), "-"], capsys)
+    assert code == 1 and "nope.bw" in err
     code, _, err = _run(["average-over-bed", bw_files["pybw_bedGraph"].path, str(tmp_path / "nope.bed"), "-"], capsys)
     assert code == 1 and "nope.bed" in err
+
+
+def test_sums_equal_megadepths(bw_files, tmp_path):
+    """megadepth (libBigWig's reader, another code base) sums each region
+    of a sorted BED: bwl's sums equal its (it prints two decimals)."""
+    import shutil
+    import subprocess
+
+    exe = shutil.which("megadepth")
+    assert exe, "megadepth is not installed (tests/run.sh installs the Debian package)"
+    bw = bw_files["pybw_bedGraph"]
+    lines = sorted((f[:4] for f in _regions(bw, np.random.default_rng(9), n=200) if f[0] in bw.chroms),
+                   key=lambda f: (f[0], int(f[1])))
+    lines = [f for f in lines if int(f[2]) <= bw.chroms[f[0]] and int(f[2]) > int(f[1])]
+    bed = tmp_path / "s.bed"
+    bed.write_text("".join("\t".join(f) + "\n" for f in lines))
+    r = subprocess.run([exe, bw.path, "--annotation", str(bed), "--op", "sum"], capture_output=True, text=True,
+                       check=True)
+    theirs = [x.split("\t") for x in r.stdout.splitlines()]
+    res = average_over_bed(bw.path, lines)
+    assert len(theirs) == len(lines) > 100
+    for f, t, sm in zip(lines, theirs, res.sum[:, 0]):
+        assert t[:3] == f[:3] and sm == pytest.approx(float(t[3]), abs=0.006), f

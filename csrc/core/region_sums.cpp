@@ -1,9 +1,9 @@
 // Collection::region_sums: bigWigAverageOverBed's numbers (bases covered,
 // sum, min, max) for many regions x tracks. Regions are sorted per
 // chromosome and each track's blocks under them are read and inflated
-// once, then every item is added to the regions it overlaps (found by
-// binary search: regions may overlap one another, items need not be
-// sorted), so the cost is O(items + regions), not a query per region.
+// once, then every item is added to the regions it overlaps (regions may
+// overlap one another), so the cost is O(items + regions), not a query
+// per region.
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -39,10 +39,23 @@ struct Sweep {
         mn.assign(n, std::numeric_limits<double>::infinity()), mx.assign(n, -std::numeric_limits<double>::infinity());
     }
 
-    // Adds item [a, b) of value v to every region it overlaps.
+    // Adds item [a, b) of value v to every region it overlaps: regions
+    // [lo, hi) are those with an end past a and a start before b. Items come
+    // sorted (a file's are), so both bounds only move forward: found by
+    // stepping on from the last item's, by binary search when an item
+    // goes back.
+    size_t lo_ = 0, hi_ = 0;
+    int64_t last_a_ = std::numeric_limits<int64_t>::min(), last_b_ = std::numeric_limits<int64_t>::min();
     void add(int64_t a, int64_t b, float v) {
-        size_t lo = size_t(std::upper_bound(pmax.begin(), pmax.end(), a) - pmax.begin());  // ends > a from here
-        size_t hi = size_t(std::lower_bound(s.begin(), s.end(), b) - s.begin());           // starts < b up to here
+        size_t lo, hi;
+        if (a >= last_a_ && b >= last_b_) {
+            for (lo = lo_; lo < pmax.size() && pmax[lo] <= a;) ++lo;
+            for (hi = hi_; hi < s.size() && s[hi] < b;) ++hi;
+        } else {
+            lo = size_t(std::upper_bound(pmax.begin(), pmax.end(), a) - pmax.begin());
+            hi = size_t(std::lower_bound(s.begin(), s.end(), b) - s.begin());
+        }
+        lo_ = lo, hi_ = hi, last_a_ = a, last_b_ = b;
         for (size_t r = lo; r < hi; ++r) {
             int64_t ov = std::min(b, e[r]) - std::max(a, s[r]);
             if (ov <= 0) continue;

@@ -167,7 +167,8 @@ def cmd_average_over_bed(args: argparse.Namespace) -> int:
     if len(args.files) < 3:
         raise ValueError("give IN.bw [IN.bw ...] IN.bed OUT.tab")
     *tracks, bed, out = args.files
-    res = average_over_bed(tracks, bed, sample_around_center=args.sampleAroundCenter, threads=args.threads)
+    res = average_over_bed(tracks, bed, sample_around_center=args.sampleAroundCenter, threads=args.threads,
+                           keep_lines=bool(args.bedOut))
     write_text(out, tab_text(res, args.minMax))
     if args.bedOut:
         write_text(args.bedOut, bed_out_text(res, args.minMax))

@@ -9,7 +9,6 @@ import numpy as np
 
 from bwl import _check, _core
 from bwl._types import PathLike
-from bwl.regions import bed_fields
 
 
 @dataclasses.dataclass
@@ -35,7 +34,7 @@ class AverageOverBed:
         Smallest and largest value over the covered bases; NaN where none.
     tracks : list of str (T,)
     bed_fields : list of list of str (R,)
-        Each region's BED line, split (for ``-bedOut``).
+        Each region's BED line, split (with ``keep_lines``; else empty).
     """
 
     names: list[str]
@@ -51,111 +50,71 @@ class AverageOverBed:
 
 
 def average_over_bed(tracks, bed: PathLike | Sequence[Sequence[str]], sample_around_center: int = 0,
-                     threads: int | None = None) -> AverageOverBed:
+                     threads: int | None = None, keep_lines: bool = False) -> AverageOverBed:
     """bigWigAverageOverBed over one or more bigWig tracks.
 
     Parameters
     ----------
     tracks : path, list of paths, or bwl.Collection
-    bed : path (plain or .gz) or a list of BED lines already split
+    bed : path (plain or .gz; "-": standard input) or a list of BED lines already split
         BED3 or more; BED12 lines are summed over their blocks (exons).
         Names (column 4) must be unique, as bigWigAverageOverBed requires.
     sample_around_center : int
         Instead of the region, the ``N`` bases centred on it.
     threads : int, optional
         For a collection made here.
+    keep_lines : bool
+        Keep each BED line (``bed_fields``), for ``-bedOut``.
 
-    Regions are swept per chromosome, so each block is read and inflated
-    once for all the regions over it. Regions on chromosomes no track has
-    are not covered; bases past a chromosome's end count in ``size`` but
-    are not covered. The output keeps the BED's order.
+    The BED is parsed in C++; each chromosome's regions are swept sorted,
+    so each block is read and inflated once for all the regions over it.
+    Regions on chromosomes no track has are not covered; bases past a
+    chromosome's end count in ``size`` but are not covered. The output
+    keeps the BED's order.
     """
     from bwl.collection import Collection
 
-    n_around = _check.integer("sample_around_center", sample_around_center, 0)
-    col = tracks if isinstance(tracks, Collection) else Collection(tracks, threads=threads)
-    label = bed if isinstance(bed, (str, os.PathLike)) else "<BED lines>"
-    lines = list(bed_fields(bed)) if isinstance(bed, (str, os.PathLike)) else list(enumerate(bed, 1))
-    names, fields, size = [], [], np.zeros(len(lines), np.int64)
-    sub_chrom, sub_start, sub_end, sub_of = [], [], [], []
-    seen: set[str] = set()
-    for r, (n, f) in enumerate(lines):
-        f = [str(x) for x in f]
-        chrom, s, e = _interval(label, n, f)
-        name = f[3] if len(f) > 3 else f"{chrom}:{s}-{e}"
-        if name in seen:
-            raise ValueError(f"{label}:{n}: {name} duplicated in input bed (names must be unique)")
-        seen.add(name)
-        names.append(name)
-        fields.append(f)
-        if n_around:
-            left = (s + e) // 2 - n_around // 2
-            parts = [(left, left + n_around)]
-        elif len(f) >= 12:
-            parts = _blocks(label, n, f, s, e)
-        else:
-            parts = [(s, e)]
-        for a, b in parts:
-            size[r] += b - a
-            sub_chrom.append(chrom)
-            sub_start.append(max(a, 0))
-            sub_end.append(max(b, 0))
-            sub_of.append(r)
+    around = _check.integer("sample_around_center", sample_around_center, 0)
+    if isinstance(bed, str) and bed == "-":
+        import sys
 
-    T = len(col)
-    sub_of_a = np.asarray(sub_of, np.int64)
-    known = col._chroms  # name -> (size, tracks having it)
-    keep = np.fromiter((c in known for c in sub_chrom), bool, len(sub_chrom))
-    m = int(keep.sum())
-    covered = np.zeros((m, T), np.uint64)
-    sums, mins, maxs = np.zeros((m, T)), np.full((m, T), np.nan), np.full((m, T), np.nan)
-    if m:
-        kept = [c for c, k in zip(sub_chrom, keep) if k]
-        got = _core.region_sums(col._c, col._chrom_indices(kept), np.asarray(sub_start, np.int64)[keep],
-                                np.asarray(sub_end, np.int64)[keep], np.arange(T, dtype=np.uint32))
-        covered, sums, mins, maxs = got["covered"], got["sum"], got["min"], got["max"]
-    R = len(lines)
-    owner = sub_of_a[keep]
+        data = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read().encode()
+        reg = _core.parse_bed_regions(data, "<stdin>", around, keep_lines)
+    elif isinstance(bed, (str, os.PathLike)):
+        reg = _core.read_bed_regions(_check.path("bed", bed), around, keep_lines)
+    else:
+        text = "".join("\t".join(str(x) for x in f) + "\n" for f in bed)
+        reg = _core.parse_bed_regions(text.encode(), "<BED lines>", around, keep_lines)
+    col = tracks if isinstance(tracks, Collection) else Collection(tracks, threads=threads)
+    T, R = len(col), len(reg["names"])
+    # Sub-intervals on chromosomes the collection knows; the rest stay uncovered.
+    known = np.array([c in col._chroms for c in reg["chrom_names"]], bool)
+    sub_chrom = reg["chrom"][reg["sub_line"]]
+    keep = known[sub_chrom] if len(known) else np.zeros(0, bool)
     cov = np.zeros((R, T), np.int64)
     total = np.zeros((R, T))
     lo, hi = np.full((R, T), np.inf), np.full((R, T), -np.inf)
-    np.add.at(cov, owner, covered.astype(np.int64))
-    np.add.at(total, owner, sums)
-    np.fmin.at(lo, owner, np.where(np.isnan(mins), np.inf, mins))
-    np.fmax.at(hi, owner, np.where(np.isnan(maxs), -np.inf, maxs))
+    if keep.any():
+        to_col = np.full(len(known), 0, np.uint32)
+        to_col[known] = col._chrom_indices([c for c, k in zip(reg["chrom_names"], known) if k])
+        got = _core.region_sums(col._c, to_col[sub_chrom[keep]], reg["sub_start"][keep], reg["sub_end"][keep],
+                                np.arange(T, dtype=np.uint32))
+        owner = reg["sub_line"][keep].astype(np.intp)
+        if len(owner) == R and np.array_equal(owner, np.arange(R)):  # one sub-interval per line: no reduction
+            cov, total = got["covered"].astype(np.int64), got["sum"]
+            lo, hi = np.where(cov > 0, got["min"], np.inf), np.where(cov > 0, got["max"], -np.inf)
+        else:
+            np.add.at(cov, owner, got["covered"].astype(np.int64))
+            np.add.at(total, owner, got["sum"])
+            np.fmin.at(lo, owner, np.where(np.isnan(got["min"]), np.inf, got["min"]))
+            np.fmax.at(hi, owner, np.where(np.isnan(got["max"]), -np.inf, got["max"]))
+    size = reg["size"]
     with np.errstate(divide="ignore", invalid="ignore"):
         mean0 = total / size[:, None]
         mean = np.where(cov > 0, total / np.maximum(cov, 1), 0.0)
-    lo[cov == 0], hi[cov == 0] = np.nan, np.nan
-    return AverageOverBed(names, size, cov, total, mean0, mean, lo, hi, list(col.paths), fields)
-
-
-def _interval(label, n: int, f: list[str]) -> tuple[str, int, int]:
-    if len(f) < 3:
-        raise ValueError(f"{label}:{n}: a BED line needs chrom, start, end")
-    try:
-        s, e = int(f[1]), int(f[2])
-    except ValueError:
-        raise ValueError(f"{label}:{n}: start and end must be integers") from None
-    if s < 0 or e < s:
-        raise ValueError(f"{label}:{n}: bad interval {s}-{e}")
-    return f[0], s, e
-
-
-def _blocks(label, n: int, f: list[str], s: int, e: int) -> list[tuple[int, int]]:
-    """A BED12 line's blocks (exons), checked as bedToBigBed checks them."""
-    try:
-        count = int(f[9])
-        sizes = [int(x) for x in f[10].rstrip(",").split(",")]
-        starts = [int(x) for x in f[11].rstrip(",").split(",")]
-    except ValueError:
-        raise ValueError(f"{label}:{n}: blockCount, blockSizes and chromStarts must be integers") from None
-    if count < 1 or len(sizes) != count or len(starts) != count:
-        raise ValueError(f"{label}:{n}: blockCount {count} does not match blockSizes and chromStarts")
-    parts = [(s + a, s + a + z) for a, z in zip(starts, sizes)]
-    if any(z < 0 or a < s or b > e for (a, b), z in zip(parts, sizes)):
-        raise ValueError(f"{label}:{n}: a block lies outside {s}-{e}")
-    return parts
+    lo, hi = np.where(cov > 0, lo, np.nan), np.where(cov > 0, hi, np.nan)
+    fields = [line.split("\t") for line in reg["lines"]]
+    return AverageOverBed(reg["names"], size, cov, total, mean0, mean, lo, hi, list(col.paths), fields)
 
 
 def _track_labels(tracks: list[str]) -> list[str]:

@@ -1,0 +1,135 @@
+"""The CLI tools (issue 28) against the programs people run for the same job.
+
+average-over-bed: 100,000 sorted regions (200 bp - 2 kb) over one track,
+and over 32 tracks in one call, of the loader bench's tracks (150 Mb
+genome; ``--quick``: 10 Mb and 10,000 regions), side by side in one run:
+
+- ``bwl average-over-bed`` (a new process, as a user runs it);
+- megadepth (Debian package; C++ on libBigWig, one thread): ``--annotation
+  --op sum``, its sums checked equal to bwl's;
+- pyBigWig: ``stats(type="sum", exact=True)`` per region (one process,
+  the loop a script writes);
+- the inflate bound: libdeflate inflating every block the regions touch,
+  on all cores (what reading them cold costs at least).
+
+    python bench/tools.py [--quick]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+from collection import BlockIndex, inflate_all
+from loader import FULL, QUICK, make_data
+
+from common import DATA_DIR, machine_info, print_table, require_peers, write_json
+
+TARGETS = {"megadepth": 3.0, "pybigwig": 5.0, "pybigwig_32": 20.0}
+
+
+def regions(chroms, n: int, path: str, seed: int = 0) -> None:
+    rng = np.random.default_rng(seed)
+    rows = []
+    for i in range(n):
+        c, size = chroms[i % len(chroms)]
+        s = int(rng.integers(0, size - 2000))
+        rows.append((c, s, s + int(rng.integers(200, 2000)), f"r{i}"))
+    rows.sort(key=lambda r: (r[0], r[1]))
+    with open(path, "w") as fh:
+        fh.writelines(f"{c}\t{s}\t{e}\t{name}\n" for c, s, e, name in rows)
+
+
+def timed(cmd, **kw) -> tuple[float, subprocess.CompletedProcess]:
+    t = time.perf_counter()
+    r = subprocess.run(cmd, capture_output=True, text=True, check=True, **kw)
+    return time.perf_counter() - t, r
+
+
+def pybigwig_sums(paths, bed: str) -> float:
+    import pyBigWig
+
+    rows = [line.split() for line in open(bed)]
+    t = time.perf_counter()
+    for p in paths:
+        b = pyBigWig.open(p)
+        for c, s, e, _ in rows:
+            b.stats(c, int(s), int(e), type="sum", exact=True)
+        b.close()
+    return time.perf_counter() - t
+
+
+def main() -> None:
+    require_peers("pyBigWig", "deflate")
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--regions", type=int, default=None, help="default 100,000 (quick: 10,000)")
+    a = ap.parse_args()
+    import bwl
+
+    spec = QUICK if a.quick else FULL
+    chroms = spec["chroms"]
+    n = a.regions or (10_000 if a.quick else 100_000)
+    _, all_paths = make_data(DATA_DIR / ("loader-quick" if a.quick else "loader"), chroms)
+    paths = [str(p) for p in all_paths[:32]]
+    work = DATA_DIR / "tools"
+    work.mkdir(exist_ok=True)
+    bed = str(work / f"regions_{n}.bed")
+    regions(chroms, n, bed)
+    megadepth = shutil.which("megadepth")
+    bwl_cli = [sys.executable, "-m", "bwl.cli"]
+    build = bwl.build_info()
+    print(f"bwl {build['version']} (inflate {build['inflate']}), {os.cpu_count()} cores; {n:,} regions; "
+          f"megadepth {'found' if megadepth else 'missing'}", flush=True)
+    res: dict = {}
+    rows = []
+
+    # -- one track
+    out = str(work / "bwl.tab")
+    t_bwl = min(timed(bwl_cli + ["average-over-bed", paths[0], bed, out])[0] for _ in range(3))
+    res["bwl_1"] = t_bwl
+    if megadepth:
+        t_md, r = min((timed([megadepth, paths[0], "--annotation", bed, "--op", "sum"]) for _ in range(3)),
+                      key=lambda x: x[0])
+        res["megadepth_1"] = t_md
+        ours = np.loadtxt(out, usecols=3)
+        theirs = np.array([float(x.split("\t")[3]) for x in r.stdout.splitlines()])
+        assert len(ours) == len(theirs) and np.allclose(ours, theirs, atol=0.006, rtol=1e-9), "sums differ"
+    t_pb = pybigwig_sums(paths[:1], bed)
+    res["pybigwig_1"] = t_pb
+    idx = BlockIndex(paths[0])
+    rr = [line.split() for line in open(bed)]
+    blocks = sorted(idx.blocks([r[0] for r in rr], [int(r[1]) for r in rr], [int(r[2]) for r in rr]))
+    with ThreadPoolExecutor(os.cpu_count()) as pool:
+        t_inf = min(inflate_all([idx.blob(i) for i in blocks], [idx.ubuf] * len(blocks), pool, os.cpu_count())
+                    for _ in range(3))
+    res["inflate_bound_1"] = t_inf
+    rows.append([f"average-over-bed, 1 track, {n:,} regions", f"{t_bwl:.2f} s",
+                 (f"{res['megadepth_1'] / t_bwl:.1f}x megadepth ({res['megadepth_1']:.2f} s); " if megadepth else "")
+                 + f"{t_pb / t_bwl:.1f}x pyBigWig ({t_pb:.2f} s); inflating its {len(blocks):,} blocks {t_inf:.2f} s",
+                 f">= {TARGETS['megadepth']}x megadepth, {TARGETS['pybigwig']}x pyBigWig"])
+
+    # -- 32 tracks in one call
+    t_bwl32 = min(timed(bwl_cli + ["average-over-bed", *paths, bed, str(work / "bwl32.tab")])[0] for _ in range(2))
+    t_pb32 = t_pb * 32 if not a.quick else pybigwig_sums(paths, bed)  # full: 32x the one-track loop (minutes)
+    res.update(bwl_32=t_bwl32, pybigwig_32=t_pb32, pybigwig_32_extrapolated=not a.quick)
+    rows.append(["average-over-bed, 32 tracks in one call", f"{t_bwl32:.2f} s",
+                 f"{t_pb32 / t_bwl32:.1f}x pyBigWig ({t_pb32:.1f} s{', 32x its one-track loop' if not a.quick else ''})",
+                 f">= {TARGETS['pybigwig_32']}x pyBigWig"])
+
+    print(f"\naverage-over-bed: {n:,} sorted regions of 200 bp - 2 kb, tracks of {sum(s for _, s in chroms) / 1e6:.0f} Mb, "
+          f"{os.cpu_count()} cores, bwl inflate {build['inflate']}")
+    table = print_table(rows, ["case", "bwl", "side by side", "target"])
+    path = write_json("tools", {"bench": "tools", "quick": a.quick, "regions": n, "bwl_build": build, "results": res,
+                                "targets": TARGETS, "table": table,
+                                "machine": machine_info(("bwl", "numpy", "pyBigWig"))})
+    print(f"\nwrote {path}")
+
+
+if __name__ == "__main__":
+    main()
