@@ -1,5 +1,9 @@
 """The CLI tools (issue 28) against the programs people run for the same job.
 
+to-bedgraph (one track) and merge (32 tracks) against pyBigWig scripts
+doing the same (``intervals()`` written out; ``values()`` summed with
+numpy per chromosome), with each process's peak resident memory.
+
 average-over-bed: 100,000 sorted regions (200 bp - 2 kb) over one track,
 and over 32 tracks in one call, of the loader bench's tracks (150 Mb
 genome; ``--quick``: 10 Mb and 10,000 regions), side by side in one run:
@@ -30,7 +34,39 @@ from loader import FULL, QUICK, make_data
 
 from common import DATA_DIR, machine_info, print_table, require_peers, write_json
 
-TARGETS = {"megadepth": 3.0, "pybigwig": 5.0, "pybigwig_32": 20.0}
+TARGETS = {"megadepth": 3.0, "pybigwig": 5.0, "pybigwig_32": 20.0, "to_bedgraph": 1.0, "merge": 1.0}
+
+PYBW_TO_BEDGRAPH = """
+import sys, pyBigWig
+b = pyBigWig.open(sys.argv[1])
+with open(sys.argv[2], "w") as out:
+    for c in sorted(b.chroms()):
+        for s, e, v in b.intervals(c) or []:
+            out.write(f"{c}\\t{s}\\t{e}\\t{v:g}\\n")
+"""
+
+PYBW_MERGE = """
+import sys, numpy as np, pyBigWig
+paths, out = sys.argv[1:-1], sys.argv[-1]
+hs = [pyBigWig.open(p) for p in paths]
+with open(out, "w") as fh:
+    for c, size in sorted(hs[0].chroms().items()):
+        acc = np.zeros(size)
+        for h in hs:
+            acc += np.nan_to_num(h.values(c, 0, size, numpy=True))
+        edges = np.flatnonzero(np.diff(acc)) + 1
+        starts, ends = np.r_[0, edges], np.r_[edges, size]
+        for s, e, v in zip(starts.tolist(), ends.tolist(), acc[starts].tolist()):
+            if v > 0:
+                fh.write(f"{c}\\t{s}\\t{e}\\t{v:g}\\n")
+"""
+
+
+def timed_rss(cmd) -> tuple[float, int]:
+    """Seconds and peak resident KiB of a command (GNU time)."""
+    t = time.perf_counter()
+    r = subprocess.run(["/usr/bin/time", "-f", "%M", *cmd], capture_output=True, text=True, check=True)
+    return time.perf_counter() - t, int(r.stderr.strip().splitlines()[-1])
 
 
 def regions(chroms, n: int, path: str, seed: int = 0) -> None:
@@ -121,6 +157,22 @@ def main() -> None:
     rows.append(["average-over-bed, 32 tracks in one call", f"{t_bwl32:.2f} s",
                  f"{t_pb32 / t_bwl32:.1f}x pyBigWig ({t_pb32:.1f} s{', 32x its one-track loop' if not a.quick else ''})",
                  f">= {TARGETS['pybigwig_32']}x pyBigWig"])
+
+    # -- to-bedgraph (one track) and merge (32 tracks), against pyBigWig scripts doing the same
+    t_tb, m_tb = timed_rss(bwl_cli + ["to-bedgraph", paths[0], str(work / "bwl.bedGraph")])
+    t_tp, m_tp = timed_rss([sys.executable, "-c", PYBW_TO_BEDGRAPH, paths[0], str(work / "pybw.bedGraph")])
+    lines = sum(1 for _ in open(work / "bwl.bedGraph"))
+    res.update(to_bedgraph_s=t_tb, to_bedgraph_kib=m_tb, pybw_to_bedgraph_s=t_tp, pybw_to_bedgraph_kib=m_tp)
+    rows.append([f"to-bedgraph, 1 track ({lines:,} lines)", f"{t_tb:.2f} s, {m_tb / 1024:.0f} MiB",
+                 f"{t_tp / t_tb:.1f}x pyBigWig intervals() loop ({t_tp:.2f} s, {m_tp / 1024:.0f} MiB)",
+                 f">= {TARGETS['to_bedgraph']}x"])
+    n_merge = 32
+    t_mb, m_mb = timed_rss(bwl_cli + ["merge", *paths[:n_merge], str(work / "bwl_merge.bedGraph")])
+    t_mp, m_mp = timed_rss([sys.executable, "-c", PYBW_MERGE, *paths[:n_merge], str(work / "pybw_merge.bedGraph")])
+    res.update(merge_s=t_mb, merge_kib=m_mb, pybw_merge_s=t_mp, pybw_merge_kib=m_mp)
+    rows.append([f"merge, {n_merge} tracks", f"{t_mb:.2f} s, {m_mb / 1024:.0f} MiB",
+                 f"{t_mp / t_mb:.1f}x pyBigWig values() + numpy per chromosome ({t_mp:.2f} s, {m_mp / 1024:.0f} MiB)",
+                 f">= {TARGETS['merge']}x"])
 
     print(f"\naverage-over-bed: {n:,} sorted regions of 200 bp - 2 kb, tracks of {sum(s for _, s in chroms) / 1e6:.0f} Mb, "
           f"{os.cpu_count()} cores, bwl inflate {build['inflate']}")

@@ -177,3 +177,93 @@ def test_sums_equal_megadepths(bw_files, tmp_path):
     assert len(theirs) == len(lines) > 100
     for f, t, sm in zip(lines, theirs, res.sum[:, 0]):
         assert t[:3] == f[:3] and sm == pytest.approx(float(t[3]), abs=0.006), f
+
+
+def _runs(items):
+    """(start, end, value) items with adjacent ones of one value joined."""
+    out = []
+    for s, e, v in items:
+        if out and out[-1][1] == s and out[-1][2] == v:
+            out[-1][1] = e
+        else:
+            out.append([s, e, v])
+    return out
+
+
+def _bg(chrom, runs):
+    return [f"{chrom}\t{s}\t{e}\t{format(float(v), 'g')}" for s, e, v in runs]
+
+
+def test_to_bedgraph_equals_the_truth(any_bw, tmp_path):
+    from bwl.tools import to_bedgraph
+
+    out = tmp_path / "o.bedGraph"
+    to_bedgraph(any_bw.path, out)
+    want = []
+    for c in sorted(any_bw.chroms):
+        if c in any_bw.truth:
+            s, e, v = any_bw.truth[c]
+            want += _bg(c, _runs(zip(s.tolist(), e.tolist(), v.astype(np.float32).tolist())))
+    assert out.read_text().splitlines() == want
+    # One chromosome, clipped to [start, end).
+    c = "chr1"
+    to_bedgraph(any_bw.path, out, chrom=c, start=1000, end=5000)
+    s, e, v = any_bw.truth[c]
+    items = [(max(a, 1000), min(b, 5000), x) for a, b, x in zip(s.tolist(), e.tolist(), v.tolist())
+             if b > 1000 and a < 5000]
+    assert out.read_text().splitlines() == _bg(c, _runs(items))
+
+
+def _natural(name):
+    import re
+
+    return [int(x) if x.isdigit() else x for x in re.split(r"(\d+)", name)]
+
+
+@pytest.mark.parametrize("opts", [{}, {"max": True}, {"threshold": 1.0, "adjust": -0.5, "clip": 2.0}])
+def test_merge_equals_the_truth(bw_files, tmp_path, opts):
+    from bwl.tools import merge
+
+    bws = [bw_files["pybw_bedGraph"], bw_files["pybw_fixedStep"], bw_files["bwl_variableStep_big_zlib"]]
+    out = tmp_path / "m.bedGraph"
+    merge([b.path for b in bws], out, **opts)
+    want = []
+    for c in sorted(bws[0].chroms, key=_natural):
+        size = bws[0].chroms[c]
+        acc = np.zeros(size)
+        for b in bws:
+            v = dense(b.truth, c, 0, size).astype(np.float64)
+            v = np.minimum(v, opts.get("clip", np.inf))
+            if opts.get("max"):
+                acc = np.where(np.isnan(v), acc, np.maximum(acc, v))
+            else:
+                acc += np.nan_to_num(v)
+        edges = np.flatnonzero(np.diff(acc)) + 1
+        starts, ends = np.r_[0, edges], np.r_[edges, size]
+        vals = acc[starts] + opts.get("adjust", 0.0)
+        keep = vals > opts.get("threshold", 0.0)
+        want += _bg(c, zip(starts[keep].tolist(), ends[keep].tolist(), vals[keep].tolist()))
+    got = out.read_text().splitlines()
+    assert len(got) > 100 and got == want
+
+
+def test_merge_to_bigwig_and_mismatched_assemblies(bw_files, tmp_path, capsys):
+    import pyBigWig
+
+    a, b = bw_files["pybw_bedGraph"], bw_files["pybw_fixedStep"]
+    out = tmp_path / "m.bw"
+    assert main(["merge", a.path, b.path, str(out)]) == 0
+    bg = tmp_path / "m.bedGraph"
+    assert main(["merge", a.path, b.path, str(bg)]) == 0
+    f = pyBigWig.open(str(out))
+    first = bg.read_text().splitlines()[:50]
+    for line in first:
+        c, s, e, v = line.split("\t")
+        assert f.values(c, int(s), int(e)) == pytest.approx([float(v)] * (int(e) - int(s)), rel=1e-5)
+    other = tmp_path / "other.bw"
+    bwl.write(str(other), {"chr1": 1234}, {"chr1": ([0], [10], [1.0])})
+    dest = tmp_path / "never.bedGraph"
+    code = main(["merge", a.path, str(other), str(dest)])
+    err = capsys.readouterr().err
+    assert code == 1 and "Merging from different assemblies? Chromosome chr1 is" in err
+    assert not dest.exists() and not [p for p in os.listdir(tmp_path) if ".tmp-" in p]

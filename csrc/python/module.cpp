@@ -192,7 +192,7 @@ PYBIND11_MODULE(_core, m) {
     bwl_py::bind_collection(m);
     bwl_py::bind_fasta(m);
     bwl_py::bind_store(m);
-    bwl_py::bind_regions(m);
+    bwl_py::bind_tools(m);
 #ifdef BWL_HAVE_CUDA
     bwl_py::bind_cuda(m);
 #endif

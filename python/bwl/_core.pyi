@@ -344,6 +344,14 @@ def inflate_zlib_pair(
     cap: typing.SupportsInt | typing.SupportsIndex,
 ) -> tuple[bytes, bytes]: ...
 def max_open_files() -> int: ...
+def merge(
+    collection: Collection,
+    out: str,
+    threshold: typing.SupportsFloat | typing.SupportsIndex,
+    adjust: typing.SupportsFloat | typing.SupportsIndex,
+    clip: typing.SupportsFloat | typing.SupportsIndex,
+    max: bool,
+) -> None: ...
 def open_file_count() -> int: ...
 def parse_bed_regions(
     text: bytes,
@@ -364,6 +372,13 @@ def store_build(collection: Collection, track: typing.SupportsInt | typing.Suppo
 def store_file_info(path: str, verify: bool = ...) -> dict: ...
 def store_fingerprint(collection: Collection, track: typing.SupportsInt | typing.SupportsIndex) -> str: ...
 def store_use(collection: Collection, track: typing.SupportsInt | typing.SupportsIndex, path: str, identity: str) -> str: ...
+def to_bedgraph(
+    file: BbiFile,
+    out: str,
+    chrom: str = ...,
+    start: typing.SupportsInt | typing.SupportsIndex = ...,
+    end: typing.SupportsInt | typing.SupportsIndex = ...,
+) -> None: ...
 def write(
     path: str,
     chroms: collections.abc.Sequence[tuple[str, typing.SupportsInt | typing.SupportsIndex]],

@@ -175,6 +175,30 @@ def cmd_average_over_bed(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_to_bedgraph(args: argparse.Namespace) -> int:
+    from bwl.tools import to_bedgraph
+
+    to_bedgraph(args.input, args.output, chrom=args.chrom, start=args.start, end=args.end)
+    return 0
+
+
+def cmd_merge(args: argparse.Namespace) -> int:
+    from bwl.tools import merge
+
+    if len(args.files) < 2:
+        raise ValueError("give IN.bw [IN.bw ...] OUT.bedGraph")
+    *inputs, out = args.files
+    if args.inList:  # the inputs are files listing bigWig paths, as bigWigMerge -inList
+        listed = []
+        for lst in inputs:
+            with open(lst) as fh:
+                listed += [w for line in fh for w in line.split() if not w.startswith("#")]
+        inputs = listed
+    merge(inputs, out, threshold=args.threshold, adjust=args.adjust, clip=args.clip, max=args.max,
+          threads=args.threads)
+    return 0
+
+
 def cmd_bench(args: argparse.Namespace, extra: Sequence[str]) -> int:
     import os
     import subprocess
@@ -247,6 +271,24 @@ def build_parser() -> argparse.ArgumentParser:
                    help="sample the N bases centred on each region instead of the region")
     s.add_argument("--threads", type=int, default=None, help="threads (default: all cores)")
     s.set_defaults(func=cmd_average_over_bed)
+
+    s = sub.add_parser("to-bedgraph", help="a bigWig's items as bedGraph, like bigWigToBedGraph")
+    s.add_argument("input", metavar="IN.bw")
+    s.add_argument("output", metavar="OUT.bedGraph", help="- for stdout")
+    s.add_argument("-chrom", default=None, help="only this chromosome")
+    s.add_argument("-start", type=int, default=None, help="only items over start (clipped)")
+    s.add_argument("-end", type=int, default=None, help="only items under end (clipped)")
+    s.set_defaults(func=cmd_to_bedgraph)
+
+    s = sub.add_parser("merge", help="per-base sum of bigWigs as bedGraph (or .bw), like bigWigMerge")
+    s.add_argument("files", nargs="+", metavar="IN.bw [IN.bw ...] OUT.bedGraph|OUT.bw")
+    s.add_argument("-threshold", type=float, default=0.0, help="don't output values at or below this (default 0)")
+    s.add_argument("-adjust", type=float, default=0.0, help="add this to each value")
+    s.add_argument("-clip", type=float, default=float("inf"), help="values higher than this are clipped to it")
+    s.add_argument("-inList", action="store_true", help="the inputs are files listing bigWig paths")
+    s.add_argument("-max", action="store_true", help="the maximum of the inputs rather than the sum")
+    s.add_argument("--threads", type=int, default=None, help="threads (default: all cores)")
+    s.set_defaults(func=cmd_merge)
 
     s = sub.add_parser("store", help="a store of decoded tracks (Collection(store=DIR)): build, info, prune",
                        description="build: decode TRACKs into DIR now (e.g. once per node before training); "

@@ -1,6 +1,7 @@
-// Per-region summaries for the tools (bwl/tools/average.py): region_sums,
-// and format_rows, which prints their tables (%g, as the UCSC tools) at C
-// speed: 100,000 rows of formatted floats is most of a second in Python.
+// The tools' bindings (bwl/tools/): region_sums and read_bed_regions for
+// average-over-bed, format_rows, which prints its tables (%g, as the UCSC
+// tools) at C speed (100,000 rows of formatted floats is most of a second
+// in Python), to_bedgraph and merge.
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
@@ -11,7 +12,10 @@
 
 #include "bwl/collection.hpp"
 #include "bwl/error.hpp"
+#include "core/bbi_file.hpp"
 #include "core/bed_regions.hpp"
+#include "core/text_out.hpp"
+#include "core/tools.hpp"
 #include "python/arrays.hpp"
 #include "python/bindings.hpp"
 #include "python/gil.hpp"
@@ -37,7 +41,7 @@ py::dict regions_dict(bwl::BedRegions&& r) {
 
 }  // namespace
 
-void bind_regions(py::module_& m) {
+void bind_tools(py::module_& m) {
     m.def(
         "read_bed_regions",
         [](const std::string& path, int64_t around, bool keep_lines) {
@@ -121,6 +125,26 @@ void bind_regions(py::module_& m) {
         },
         py::arg("first"), py::arg("columns"),
         "One line per row: first[i], then each column's value (%g for floats), tab-separated");
+    m.def(
+        "to_bedgraph",
+        [](const bwl::BbiFile& f, const std::string& out, const std::string& chrom, int64_t start, int64_t end) {
+            NoGil nogil;
+            bwl::TextOut o(out);
+            bwl::write_bedgraph(f, o, chrom, start, end);
+            o.commit();
+        },
+        py::arg("file"), py::arg("out"), py::arg("chrom") = "", py::arg("start") = 0, py::arg("end") = -1,
+        "bigWigToBedGraph: the file's items as bedGraph to `out` ('-': stdout)");
+    m.def(
+        "merge",
+        [](bwl::Collection& c, const std::string& out, double threshold, double adjust, double clip, bool max) {
+            NoGil nogil;
+            bwl::TextOut o(out);
+            bwl::write_merge(c, o, bwl::MergeOptions{threshold, adjust, clip, max});
+            o.commit();
+        },
+        py::arg("collection"), py::arg("out"), py::arg("threshold"), py::arg("adjust"), py::arg("clip"), py::arg("max"),
+        "bigWigMerge: per-base sum (or max) of the tracks as bedGraph to `out` ('-': stdout)");
 }
 
 }  // namespace bwl_py

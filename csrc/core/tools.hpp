@@ -1,0 +1,37 @@
+// The UCSC utilities' jobs over the engine, writing text (TextOut):
+// bigWigToBedGraph and bigWigMerge. (bigWigAverageOverBed's numbers are
+// Collection::region_sums.)
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <string>
+
+namespace bwl {
+
+class BbiFile;
+class Collection;
+class TextOut;
+
+// bigWigToBedGraph: the items of every chromosome (name order, as the
+// chromosome tree has them), or of `chrom` only, clipped to [start, end)
+// (end past a chromosome: its size), adjacent items of one value joined.
+// Read a block at a time: memory does not grow with the file.
+void write_bedgraph(const BbiFile& file, TextOut& out, const std::string& chrom = "", int64_t start = 0,
+                    int64_t end = -1);
+
+struct MergeOptions {
+    double threshold = 0;                                   // runs at or below it are not written
+    double adjust = 0;                                      // added to every merged value
+    double clip = std::numeric_limits<double>::infinity();  // values above it are clipped to it first
+    bool max = false;                                       // the largest value instead of the sum (no data counts 0)
+};
+
+// bigWigMerge: per base, the sum (or max) of all the collection's tracks
+// (no data counts 0), written as bedGraph runs of one value above the
+// threshold, chromosomes in natural order (chr2 before chr10). Tracks
+// must agree on the size of each chromosome they share (RangeError).
+// Read in chunks of bases: memory does not grow with the chromosomes.
+void write_merge(Collection& tracks, TextOut& out, const MergeOptions& opt);
+
+}  // namespace bwl
