@@ -267,3 +267,81 @@ def test_merge_to_bigwig_and_mismatched_assemblies(bw_files, tmp_path, capsys):
     err = capsys.readouterr().err
     assert code == 1 and "Merging from different assemblies? Chromosome chr1 is" in err
     assert not dest.exists() and not [p for p in os.listdir(tmp_path) if ".tmp-" in p]
+
+
+WIG = """track type=wiggle_0 name=x
+fixedStep chrom=chr1 start=11 step=10 span=5
+1.5
+2.5
+-3
+variableStep chrom=chr2 span=3
+5 0.5
+20 7.25
+# a comment
+chr1\t500\t510\t9
+fixedStep chrom=chr2 start=101 step=1
+4
+4
+5
+"""
+
+
+def _wig_truth(text: str) -> dict:
+    """(chrom, start, end, value) items of wiggle text, parsed here by hand."""
+    out, mode = [], None
+    for line in text.splitlines():
+        f = line.split()
+        if not f or f[0] in ("track", "browser") or f[0].startswith("#"):
+            continue
+        if f[0] in ("fixedStep", "variableStep"):
+            kv = dict(x.split("=") for x in f[1:])
+            mode, chrom, span = f[0], kv["chrom"], int(kv.get("span", 1))
+            pos, step = int(kv.get("start", 1)) - 1, int(kv.get("step", 0))
+        elif len(f) == 4:
+            out.append((f[0], int(f[1]), int(f[2]), float(f[3])))
+        elif mode == "fixedStep":
+            out.append((chrom, pos, pos + span, float(f[0])))
+            pos += step
+        else:
+            out.append((chrom, int(f[0]) - 1, int(f[0]) - 1 + span, float(f[1])))
+    return out
+
+
+@pytest.mark.parametrize("gz", [False, True])
+def test_from_wig_equals_the_truth(tmp_path, capsys, gz):
+    import pyBigWig
+
+    src = tmp_path / ("in.wig.gz" if gz else "in.wig")
+    if gz:
+        with gzip.open(src, "wt") as fh:
+            fh.write(WIG)
+    else:
+        src.write_text(WIG)
+    sizes = tmp_path / "chrom.sizes"
+    sizes.write_text("chr1\t1000\nchr2\t200\n")
+    out = tmp_path / "o.bw"
+    assert _run(["from-wig", str(src), str(sizes), str(out), "-q"], capsys)[0] == 0
+    f = pyBigWig.open(str(out))
+    want = sorted(_wig_truth(WIG))
+    got = sorted((c, s, e, v) for c in ("chr1", "chr2") for s, e, v in f.intervals(c))
+    assert got == want
+
+
+@pytest.mark.parametrize("text, message, clip_ok", [
+    ("fixedStep chrom=chr1 start=995 step=5 span=10\n1\n", "is past the end of chr1", True),
+    ("fixedStep chrom=chr1 step=5\n1\n", "needs start= and step=", False),
+    ("variableStep chrom=chrZ\n5 1\n", "chromosome 'chrZ' is not in chrom.sizes", False),
+    ("variableStep chrom=chr1\n0 1\n", "bad position (1-based)", False),
+    ("fixedStep chrom=chr1 start=1 step=1\nx\n", "bad value 'x'", False),
+])
+def test_from_wig_bad_input(tmp_path, capsys, text, message, clip_ok):
+    src, sizes, out = tmp_path / "in.wig", tmp_path / "chrom.sizes", tmp_path / "o.bw"
+    src.write_text(text)
+    sizes.write_text("chr1\t1000\n")
+    code, _, err = _run(["from-wig", str(src), str(sizes), str(out), "-q"], capsys)
+    assert code == 1 and message in err and len(err.strip().splitlines()) == 1 and not out.exists()
+    if clip_ok:  # -clip cuts the item at the chromosome's end instead
+        assert _run(["from-wig", str(src), str(sizes), str(out), "-q", "-clip"], capsys)[0] == 0
+        import pyBigWig
+
+        assert pyBigWig.open(str(out)).intervals("chr1") == ((994, 1000, 1.0),)

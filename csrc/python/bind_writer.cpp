@@ -53,8 +53,8 @@ void bind_writer(py::module_& m) {
     // bedGraph -> bigWig: Python drives step() to show progress; parsing and
     // writing run without the GIL.
     py::class_<bwl::BedGraphReader>(m, "BedGraphReader")
-        .def(py::init<const std::string&, const std::vector<std::pair<std::string, uint32_t>>&>(), py::arg("path"),
-             py::arg("chrom_sizes"))
+        .def(py::init<const std::string&, const std::vector<std::pair<std::string, uint32_t>>&, bool, bool>(),
+             py::arg("path"), py::arg("chrom_sizes"), py::arg("wig") = false, py::arg("clip") = false)
         .def("step", &bwl::BedGraphReader::step, py::arg("bytes") = size_t(16) << 20, py::call_guard<NoGil>())
         .def_property_readonly("bytes_read", &bwl::BedGraphReader::bytes_read)
         .def_property_readonly("lines", &bwl::BedGraphReader::lines)

@@ -80,6 +80,8 @@ class BedGraphReader:
         self,
         path: str,
         chrom_sizes: collections.abc.Sequence[tuple[str, typing.SupportsInt | typing.SupportsIndex]],
+        wig: bool = ...,
+        clip: bool = ...,
     ) -> None: ...
     @property
     def bytes_read(self) -> int: ...

@@ -199,6 +199,16 @@ def cmd_merge(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_from_wig(args: argparse.Namespace) -> int:
+    from bwl.writer import from_wig
+
+    n = from_wig(args.wig, args.chrom_sizes, args.output, clip=args.clip, compress=not args.unc,
+                 progress=not args.quiet)
+    if not args.quiet:
+        print(f"wrote {args.output} from {n:,} lines")
+    return 0
+
+
 def cmd_bench(args: argparse.Namespace, extra: Sequence[str]) -> int:
     import os
     import subprocess
@@ -271,6 +281,16 @@ def build_parser() -> argparse.ArgumentParser:
                    help="sample the N bases centred on each region instead of the region")
     s.add_argument("--threads", type=int, default=None, help="threads (default: all cores)")
     s.set_defaults(func=cmd_average_over_bed)
+
+    s = sub.add_parser("from-wig", help="convert wiggle (fixedStep, variableStep, bedGraph; .gz too) to bigWig, "
+                                        "like wigToBigWig")
+    s.add_argument("wig")
+    s.add_argument("chrom_sizes", help="chrom.sizes file: name and size per line")
+    s.add_argument("output")
+    s.add_argument("-clip", action="store_true", help="cut items past a chromosome's end instead of failing")
+    s.add_argument("-unc", action="store_true", help="store blocks without zlib")
+    s.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    s.set_defaults(func=cmd_from_wig)
 
     s = sub.add_parser("to-bedgraph", help="a bigWig's items as bedGraph, like bigWigToBedGraph")
     s.add_argument("input", metavar="IN.bw")

@@ -151,20 +151,40 @@ def from_bedgraph(bedgraph: str | os.PathLike, chrom_sizes: str | os.PathLike | 
 
     Returns the number of input lines.
     """
+    return _from_text("bedgraph", bedgraph, chrom_sizes, out, False, False, type, compress, endian,
+                      items_per_section, zoom_levels, progress)
+
+
+def from_wig(wig: str | os.PathLike, chrom_sizes: str | os.PathLike | Chroms, out: str | os.PathLike, *,
+             clip: bool = False, type: str = "bedGraph", compress: bool = True, endian: str = "little",
+             items_per_section: int = 1024, zoom_levels: int | None = None, progress: bool = True) -> int:
+    """Convert wiggle text (plain or .gz) to bigWig, like UCSC's wigToBigWig.
+
+    ``fixedStep chrom= start= step= [span=]`` and ``variableStep chrom=
+    [span=]`` sections (1-based positions) and bedGraph lines (0-based, 4
+    columns) may mix. ``clip``: items past a chromosome's end are cut there
+    (wigToBigWig ``-clip``) instead of an error. Returns the input lines.
+    """
+    return _from_text("wig", wig, chrom_sizes, out, True, _check.flag("clip", clip), type, compress, endian,
+                      items_per_section, zoom_levels, progress)
+
+
+def _from_text(what: str, src, chrom_sizes, out, wig: bool, clip: bool, type: str, compress: bool, endian: str,
+               items_per_section: int, zoom_levels, progress: bool) -> int:
     from tqdm import tqdm
 
     from bwl import _core
 
-    bedgraph, out = _check.path("bedgraph", bedgraph), _check.path("out", out)
+    src, out = _check.path(what, src), _check.path("out", out)
     _check.choice("type", type, _TYPES)
     _check.choice("endian", endian, ("little", "big"))
     items_per_section = _check.integer("items_per_section", items_per_section, 1, 65535)
     zoom_levels = _check.optional_integer("zoom_levels", zoom_levels, 0)
     compress = _check.flag("compress", compress)
     sizes = read_chrom_sizes(chrom_sizes) if isinstance(chrom_sizes, (str, os.PathLike)) else _chrom_list(chrom_sizes)
-    reader = _core.BedGraphReader(bedgraph, sizes)
-    total = os.path.getsize(bedgraph)
-    gz = bedgraph.endswith(".gz")
+    reader = _core.BedGraphReader(src, sizes, wig, clip)
+    total = os.path.getsize(src)
+    gz = src.endswith(".gz")
     with tqdm(total=None if gz else total, unit="B", unit_scale=True, desc="parse", disable=not progress) as bar:
         while reader.step():
             bar.update(reader.bytes_read - bar.n)
