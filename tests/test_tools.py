@@ -345,3 +345,69 @@ def test_from_wig_bad_input(tmp_path, capsys, text, message, clip_ok):
         import pyBigWig
 
         assert pyBigWig.open(str(out)).intervals("chr1") == ((994, 1000, 1.0),)
+
+
+@pytest.fixture(scope="module")
+def bigbeds(tmp_path_factory):
+    """(paths, records): one bigBed written by pybigtools, one hand-built
+    big-endian with zlib blocks, of the same records."""
+    import pybigtools
+
+    from support.bbi import bed_records, build_bbi
+
+    chroms = {"chrB": 7_000, "chrA": 50_000, "chrC": 900}
+    rng = np.random.default_rng(4)
+    recs = []
+    for name, size in chroms.items():
+        for s in np.sort(rng.integers(0, size - 1, 80 if name != "chrC" else 0)).tolist():
+            recs.append((name, s, min(size, s + int(rng.integers(1, 3000))), f"n{s}\t{s % 1000}\t+"))
+    d = tmp_path_factory.mktemp("bigbeds")
+    p1 = str(d / "pbt.bb")
+    pybigtools.open(p1, "w").write(chroms, iter(recs))
+    ids = {n: i for i, n in enumerate(chroms)}
+    blocks = []
+    for name in chroms:
+        rs = [(ids[n], s, e, r) for n, s, e, r in recs if n == name]
+        for k in range(0, len(rs), 17):
+            part = rs[k:k + 17]
+            blocks.append((ids[name], part[0][1], ids[name], max(x[2] for x in part), bed_records(part, ">")))
+    data, _ = build_bbi(list(chroms.items()), blocks, endian=">", compress=True, bigbed=True)
+    p2 = str(d / "hand_big.bb")
+    with open(p2, "wb") as fh:
+        fh.write(data)
+    return [p1, p2], recs
+
+
+def test_to_bed_equals_the_records(bigbeds, tmp_path, capsys):
+    paths, recs = bigbeds
+    want = [f"{c}\t{s}\t{e}\t{r}" for c, s, e, r in sorted(recs, key=lambda x: x[0])]  # tree order, file order within
+    for p in paths:
+        out = tmp_path / "o.bed"
+        assert _run(["to-bed", p, str(out)], capsys)[0] == 0
+        assert out.read_text().splitlines() == want
+        assert _run(["to-bed", p, str(out), "-chrom", "chrA", "-start", "1000", "-end", "5000", "-maxItems", "7"],
+                    capsys)[0] == 0
+        sel = [f"{c}\t{s}\t{e}\t{r}" for c, s, e, r in recs if c == "chrA" and e > 1000 and s < 5000][:7]
+        assert out.read_text().splitlines() == sel and len(sel) == 7
+    code, _, err = _run(["to-bed", paths[0], str(tmp_path / "x.bed"), "-chrom", "chrZ"], capsys)
+    assert code == 1 and "chrZ" in err and not (tmp_path / "x.bed").exists()
+
+
+def test_to_bed_header_from_autosql(tmp_path, capsys):
+    import pyBigWigTest
+
+    src = os.path.join(os.path.dirname(pyBigWigTest.__file__), "test.bigBed")
+    out = tmp_path / "o.bed"
+    assert _run(["to-bed", src, str(out), "-header", "-maxItems", "3"], capsys)[0] == 0
+    head, *rows = out.read_text().splitlines()
+    assert head.startswith("#chrom\tchromStart\tchromEnd\t") and len(rows) == 3
+    assert len(head.split("\t")) == len(rows[0].split("\t"))
+
+
+def test_each_tool_refuses_the_other_kind(bw_files, bigbeds, tmp_path, capsys):
+    bw, bb = bw_files["pybw_bedGraph"].path, bigbeds[0][0]
+    for args, message in [(["to-bed", bw, "-"], "to-bed reads bigBed files"),
+                          (["to-bedgraph", bb, "-"], "to-bedgraph reads bigWig files"),
+                          (["merge", bw, bb, "-"], "merge reads bigWig files")]:
+        code, _, err = _run(args, capsys)
+        assert code == 1 and message in err and len(err.strip().splitlines()) == 1

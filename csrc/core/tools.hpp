@@ -1,5 +1,5 @@
 // The UCSC utilities' jobs over the engine, writing text (TextOut):
-// bigWigToBedGraph and bigWigMerge. (bigWigAverageOverBed's numbers are
+// bigWigToBedGraph, bigBedToBed and bigWigMerge. (bigWigAverageOverBed's numbers are
 // Collection::region_sums.)
 #pragma once
 
@@ -19,6 +19,12 @@ class TextOut;
 // Read a block at a time: memory does not grow with the file.
 void write_bedgraph(const BbiFile& file, TextOut& out, const std::string& chrom = "", int64_t start = 0,
                     int64_t end = -1);
+
+// bigBedToBed: the records of every chromosome (name order), or of
+// `chrom` only, that overlap [start, end), unclipped, in file order; at
+// most max_items of them (0: all). A block at a time.
+void write_bed(const BbiFile& file, TextOut& out, const std::string& chrom = "", int64_t start = 0, int64_t end = -1,
+               uint64_t max_items = 0);
 
 struct MergeOptions {
     double threshold = 0;                                   // runs at or below it are not written

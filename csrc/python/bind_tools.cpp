@@ -1,7 +1,7 @@
 // The tools' bindings (bwl/tools/): region_sums and read_bed_regions for
 // average-over-bed, format_rows, which prints its tables (%g, as the UCSC
 // tools) at C speed (100,000 rows of formatted floats is most of a second
-// in Python), to_bedgraph and merge.
+// in Python), to_bedgraph, to_bed and merge.
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
@@ -135,6 +135,19 @@ void bind_tools(py::module_& m) {
         },
         py::arg("file"), py::arg("out"), py::arg("chrom") = "", py::arg("start") = 0, py::arg("end") = -1,
         "bigWigToBedGraph: the file's items as bedGraph to `out` ('-': stdout)");
+    m.def(
+        "to_bed",
+        [](const bwl::BbiFile& f, const std::string& out, const std::string& chrom, int64_t start, int64_t end,
+           uint64_t max_items, const std::string& header) {
+            NoGil nogil;
+            bwl::TextOut o(out);
+            o.put(header);
+            bwl::write_bed(f, o, chrom, start, end, max_items);
+            o.commit();
+        },
+        py::arg("file"), py::arg("out"), py::arg("chrom") = "", py::arg("start") = 0, py::arg("end") = -1,
+        py::arg("max_items") = 0, py::arg("header") = "",
+        "bigBedToBed: the file's records as BED to `out` ('-': stdout), after `header`");
     m.def(
         "merge",
         [](bwl::Collection& c, const std::string& out, double threshold, double adjust, double clip, bool max) {

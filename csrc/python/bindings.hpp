@@ -18,7 +18,8 @@ void bind_writer(py::module_& m);      // write, BedGraphReader (bind_writer.cpp
 void bind_collection(py::module_& m);  // Collection, open-file limits (bind_collection.cpp)
 void bind_fasta(py::module_& m);       // Fasta (bind_fasta.cpp)
 void bind_store(py::module_& m);       // store_build, store_use, store_file_info (bind_store.cpp)
-void bind_tools(py::module_& m);  // region_sums, read_bed_regions, format_rows, to_bedgraph, merge (bind_tools.cpp)
+void bind_tools(
+    py::module_& m);  // region_sums, read_bed_regions, format_rows, to_bedgraph, to_bed, merge (bind_tools.cpp)
 #ifdef BWL_HAVE_CUDA
 void bind_cuda(py::module_& m);  // CudaBatcher, DeviceArray (bind_cuda.cpp)
 #endif

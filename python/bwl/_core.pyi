@@ -374,6 +374,15 @@ def store_build(collection: Collection, track: typing.SupportsInt | typing.Suppo
 def store_file_info(path: str, verify: bool = ...) -> dict: ...
 def store_fingerprint(collection: Collection, track: typing.SupportsInt | typing.SupportsIndex) -> str: ...
 def store_use(collection: Collection, track: typing.SupportsInt | typing.SupportsIndex, path: str, identity: str) -> str: ...
+def to_bed(
+    file: BbiFile,
+    out: str,
+    chrom: str = ...,
+    start: typing.SupportsInt | typing.SupportsIndex = ...,
+    end: typing.SupportsInt | typing.SupportsIndex = ...,
+    max_items: typing.SupportsInt | typing.SupportsIndex = ...,
+    header: str = ...,
+) -> None: ...
 def to_bedgraph(
     file: BbiFile,
     out: str,

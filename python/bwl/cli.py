@@ -182,6 +182,14 @@ def cmd_to_bedgraph(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_to_bed(args: argparse.Namespace) -> int:
+    from bwl.tools import to_bed
+
+    to_bed(args.input, args.output, chrom=args.chrom, start=args.start, end=args.end, max_items=args.maxItems,
+           header=args.header)
+    return 0
+
+
 def cmd_merge(args: argparse.Namespace) -> int:
     from bwl.tools import merge
 
@@ -299,6 +307,16 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("-start", type=int, default=None, help="only items over start (clipped)")
     s.add_argument("-end", type=int, default=None, help="only items under end (clipped)")
     s.set_defaults(func=cmd_to_bedgraph)
+
+    s = sub.add_parser("to-bed", help="a bigBed's records as BED, like bigBedToBed")
+    s.add_argument("input", metavar="IN.bb")
+    s.add_argument("output", metavar="OUT.bed", help="- for stdout")
+    s.add_argument("-chrom", default=None, help="only this chromosome")
+    s.add_argument("-start", type=int, default=None, help="only records overlapping from start")
+    s.add_argument("-end", type=int, default=None, help="only records overlapping up to end")
+    s.add_argument("-maxItems", type=int, default=None, help="only the first N records")
+    s.add_argument("-header", action="store_true", help="a # line of the autoSql's field names first")
+    s.set_defaults(func=cmd_to_bed)
 
     s = sub.add_parser("merge", help="per-base sum of bigWigs as bedGraph (or .bw), like bigWigMerge")
     s.add_argument("files", nargs="+", metavar="IN.bw [IN.bw ...] OUT.bedGraph|OUT.bw")

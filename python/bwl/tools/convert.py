@@ -1,10 +1,12 @@
-"""bigWigToBedGraph and bigWigMerge: bigWig tracks written out as bedGraph
-(or, for a merge, bigWig), streamed in C++ (core/to_bedgraph.cpp,
-core/merge.cpp): memory does not grow with the files."""
+"""bigWigToBedGraph, bigBedToBed and bigWigMerge: tracks written out as
+bedGraph or BED (or, for a merge, bigWig), streamed in C++
+(core/to_bedgraph.cpp, core/to_bed.cpp, core/merge.cpp): memory does not
+grow with the files."""
 from __future__ import annotations
 
 import math
 import os
+import re
 import sys
 import tempfile
 
@@ -35,6 +37,35 @@ def to_bedgraph(track: PathLike, out: PathLike, chrom: str | None = None, start:
     e = _check.optional_integer("end", end, 0)
     with bwl.open(track) as f:
         _core.to_bedgraph(f._open(), _out(out), "" if chrom is None else str(chrom), s or 0, -1 if e is None else e)
+
+
+def to_bed(track: PathLike, out: PathLike, chrom: str | None = None, start: int | None = None,
+           end: int | None = None, max_items: int | None = None, header: bool = False) -> None:
+    """bigBedToBed: the records of ``track`` as BED lines to ``out`` ("-":
+    standard output), chromosomes in the order of its chromosome tree (by
+    name), records in file order and unclipped. ``chrom``, ``start`` and
+    ``end`` keep the records overlapping that range; ``max_items`` the
+    first N; ``header`` starts with a ``#`` line of the autoSql's field
+    names. The file is written under a temporary name and renamed.
+    """
+    import bwl
+
+    s = _check.optional_integer("start", start, 0)
+    e = _check.optional_integer("end", end, 0)
+    n = _check.optional_integer("max_items", max_items, 1)
+    with bwl.open(track) as f:
+        head = ""
+        if header:
+            names = autosql_fields(f.sql())
+            head = "#" + "\t".join(names) + "\n" if names else ""
+        _core.to_bed(f._open(), _out(out), "" if chrom is None else str(chrom), s or 0, -1 if e is None else e,
+                     n or 0, head)
+
+
+def autosql_fields(sql: str) -> list[str]:
+    """The field names of an autoSql table (``uint chromStart;`` -> chromStart)."""
+    body = sql[sql.find("(") + 1: sql.rfind(")")] if "(" in sql else ""
+    return re.findall(r"[\w\[\]]+\s+(\w+)\s*;", body)
 
 
 def merge(tracks, out: PathLike, threshold: float = 0.0, adjust: float = 0.0, clip: float = math.inf,
