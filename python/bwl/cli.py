@@ -342,7 +342,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_store)
 
     s = sub.add_parser("bench", help="run a benchmark from bench/ against the installed peers")
-    s.add_argument("name", choices=["single_file", "collection", "loader"], help="which bench/NAME.py")
+    s.add_argument("name", choices=["single_file", "collection", "loader", "store", "tools"], help="which bench/NAME.py")
     s.set_defaults(func=cmd_bench)
     return p
 
