@@ -1,7 +1,5 @@
 // write_bed (bigBedToBed): a bigBed's records as BED lines.
-#include <algorithm>
 #include <charconv>
-#include <numeric>
 
 #include "bwl/error.hpp"
 #include "core/bbi_file.hpp"
@@ -16,28 +14,11 @@ void write_bed(const BbiFile& file, TextOut& out, const std::string& chrom, int6
                uint64_t max_items) {
     if (!file.bigbed()) throw RangeError(file.path() + ": to-bed reads bigBed files, this is a bigWig");
     const auto& chroms = file.chroms();
-    std::vector<uint32_t> order;
-    if (!chrom.empty()) {
-        order.push_back(file.chrom_index(chrom));  // KeyError naming the file
-    } else {                                       // the chromosome tree's order: by name
-        order.resize(chroms.size());
-        std::iota(order.begin(), order.end(), 0u);
-        std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return chroms[a].name < chroms[b].name; });
-    }
     ByteBuffer raw, buf;
     uint64_t written = 0;
     char num[24];
-    for (uint32_t c : order) {
-        const uint64_t size = chroms[c].size;
-        const uint64_t s = uint64_t(std::max<int64_t>(start, 0));
-        const uint64_t e = end < 0 ? size : std::min<uint64_t>(uint64_t(end), size);
-        if (s > e)
-            throw RangeError(file.path() + ": invalid range, start=" + std::to_string(s) +
-                             " > end=" + std::to_string(e) + " on " + chroms[c].name);
+    for_each_chrom_range(file, chrom, start, end, [&](uint32_t c, uint64_t s, uint64_t e, size_t first, size_t last) {
         const ChromBlocks& cb = file.index().chroms[c];
-        size_t first, last;
-        cb.overlapping(s, e, &first, &last);
-        file.prefetch_blocks(cb, first, last, s);
         for (size_t b = first; b < last && (!max_items || written < max_items); ++b) {
             if (cb.end[b] <= s) continue;
             uint64_t n = file.load_block(cb.offset[b], cb.size[b], raw, buf);
@@ -57,7 +38,7 @@ void write_bed(const BbiFile& file, TextOut& out, const std::string& chrom, int6
                                   });
             if (st != kSectionOk) file.fail_block(cb.offset[b], "BED record runs past the end of its block");
         }
-    }
+    });
 }
 
 }  // namespace bwl

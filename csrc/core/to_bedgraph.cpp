@@ -1,6 +1,5 @@
 // write_bedgraph (bigWigToBedGraph): a bigWig's items as bedGraph lines.
 #include <algorithm>
-#include <numeric>
 
 #include "bwl/error.hpp"
 #include "core/bbi_file.hpp"
@@ -13,26 +12,9 @@ namespace bwl {
 void write_bedgraph(const BbiFile& file, TextOut& out, const std::string& chrom, int64_t start, int64_t end) {
     if (file.bigbed()) throw RangeError(file.path() + ": to-bedgraph reads bigWig files, this is a bigBed");
     const auto& chroms = file.chroms();
-    std::vector<uint32_t> order;
-    if (!chrom.empty()) {
-        order.push_back(file.chrom_index(chrom));  // KeyError naming the file
-    } else {                                       // the chromosome tree's order: by name
-        order.resize(chroms.size());
-        std::iota(order.begin(), order.end(), 0u);
-        std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return chroms[a].name < chroms[b].name; });
-    }
     ByteBuffer raw, buf;
-    for (uint32_t c : order) {
-        const uint64_t size = chroms[c].size;
-        const uint64_t s = uint64_t(std::max<int64_t>(start, 0));
-        const uint64_t e = end < 0 ? size : std::min<uint64_t>(uint64_t(end), size);
-        if (s > e)
-            throw RangeError(file.path() + ": invalid range, start=" + std::to_string(s) +
-                             " > end=" + std::to_string(e) + " on " + chroms[c].name);
+    for_each_chrom_range(file, chrom, start, end, [&](uint32_t c, uint64_t s, uint64_t e, size_t first, size_t last) {
         const ChromBlocks& cb = file.index().chroms[c];
-        size_t first, last;
-        cb.overlapping(s, e, &first, &last);
-        file.prefetch_blocks(cb, first, last, s);
         bool open = false;
         uint64_t run_s = 0, run_e = 0;
         float run_v = 0;
@@ -54,7 +36,7 @@ void write_bedgraph(const BbiFile& file, TextOut& out, const std::string& chrom,
             if (st != kSectionOk) file.fail_block(cb.offset[b], section_status_text(st));
         }
         if (open) out.bedgraph(chroms[c].name, run_s, run_e, run_v);
-    }
+    });
 }
 
 }  // namespace bwl

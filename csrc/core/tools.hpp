@@ -3,7 +3,9 @@
 // Collection::region_sums.)
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <string>
 
@@ -12,6 +14,13 @@ namespace bwl {
 class BbiFile;
 class Collection;
 class TextOut;
+
+// Calls f(chrom, start, end, first, last) for each chromosome of `file`
+// in the order of its chromosome tree (by name), or for `chrom` only:
+// [start, end) clipped to it (end < 0: its size; start > end is a
+// RangeError), [first, last) the candidate blocks, prefetched.
+void for_each_chrom_range(const BbiFile& file, const std::string& chrom, int64_t start, int64_t end,
+                          const std::function<void(uint32_t, uint64_t, uint64_t, size_t, size_t)>& f);
 
 // bigWigToBedGraph: the items of every chromosome (name order, as the
 // chromosome tree has them), or of `chrom` only, clipped to [start, end)

@@ -230,6 +230,13 @@ def cmd_bench(args: argparse.Namespace, extra: Sequence[str]) -> int:
     return subprocess.call([sys.executable, os.path.join(here, "bench", f"{args.name}.py"), *extra])
 
 
+def _range_args(s: argparse.ArgumentParser, start_help: str, end_help: str) -> None:
+    """The UCSC converters' -chrom, -start, -end."""
+    s.add_argument("-chrom", default=None, help="only this chromosome")
+    s.add_argument("-start", type=int, default=None, help=f"only {start_help}")
+    s.add_argument("-end", type=int, default=None, help=f"only {end_help}")
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="bwl", description="BigWig loading for deep learning.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -303,17 +310,13 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("to-bedgraph", help="a bigWig's items as bedGraph, like bigWigToBedGraph")
     s.add_argument("input", metavar="IN.bw")
     s.add_argument("output", metavar="OUT.bedGraph", help="- for stdout")
-    s.add_argument("-chrom", default=None, help="only this chromosome")
-    s.add_argument("-start", type=int, default=None, help="only items over start (clipped)")
-    s.add_argument("-end", type=int, default=None, help="only items under end (clipped)")
+    _range_args(s, "items over start, clipped", "items under end, clipped")
     s.set_defaults(func=cmd_to_bedgraph)
 
     s = sub.add_parser("to-bed", help="a bigBed's records as BED, like bigBedToBed")
     s.add_argument("input", metavar="IN.bb")
     s.add_argument("output", metavar="OUT.bed", help="- for stdout")
-    s.add_argument("-chrom", default=None, help="only this chromosome")
-    s.add_argument("-start", type=int, default=None, help="only records overlapping from start")
-    s.add_argument("-end", type=int, default=None, help="only records overlapping up to end")
+    _range_args(s, "records overlapping from start", "records overlapping up to end")
     s.add_argument("-maxItems", type=int, default=None, help="only the first N records")
     s.add_argument("-header", action="store_true", help="a # line of the autoSql's field names first")
     s.set_defaults(func=cmd_to_bed)
