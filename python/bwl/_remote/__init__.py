@@ -28,10 +28,23 @@ from urllib.parse import unquote, urlsplit
 
 from bwl import _check
 from bwl._remote.errors import RemoteError, RemoteFileNotFoundError, remote_error
-from bwl._remote.files import FileObjectSource, FsspecSource
-from bwl._remote.http import HttpSource
 from bwl._remote.options import DEFAULT_OPTIONS, RemoteOptions
 from bwl._remote.source import Source, pool, remote_cache_bytes, set_remote_cache
+
+
+def __getattr__(name: str):
+    """The transports load on first use (``http.client`` and its email
+    parser cost ~60 ms at import, which every ``bwl`` command would pay)."""
+    if name == "HttpSource":
+        from bwl._remote.http import HttpSource
+
+        return HttpSource
+    if name in ("FsspecSource", "FileObjectSource"):
+        from bwl._remote import files
+
+        return getattr(files, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = ["RemoteError", "RemoteFileNotFoundError", "RemoteOptions", "HttpSource", "FsspecSource", "FileObjectSource",
            "fetch_small", "is_remote", "open_source", "open_sources", "remote_cache_bytes", "remote_error",
@@ -66,9 +79,18 @@ def open_source(src: Any, opts: RemoteOptions | None = None) -> tuple[str, Sourc
         if "://" not in s:
             return s, None
         scheme = s.split("://", 1)[0].lower()
-        r: Source = HttpSource(s, opts) if scheme in ("http", "https") else FsspecSource(s, opts)
+        if scheme in ("http", "https"):
+            from bwl._remote.http import HttpSource
+
+            r: Source = HttpSource(s, opts)
+        else:
+            from bwl._remote.files import FsspecSource
+
+            r = FsspecSource(s, opts)
         return r.name, r
     if hasattr(src, "read") and hasattr(src, "seek") or hasattr(src, "read_at"):
+        from bwl._remote.files import FileObjectSource
+
         r = FileObjectSource(src, opts)
         return r.name, r
     raise TypeError(f"expected a path, a URL or a binary file object, got {type(src).__name__}")

@@ -3,7 +3,6 @@ fetched extents and the fetch threads all sources share."""
 from __future__ import annotations
 
 import errno as _errno
-import http.client
 import itertools
 import os
 import random
@@ -331,6 +330,8 @@ class Source:
         ``readahead`` bytes (and of what is left) counts as a failed
         attempt, so a server that sends a few bytes at a time fails after
         ``retries`` such answers instead of costing thousands of requests."""
+        import http.client  # here, not at import: every bwl command would pay ~30 ms for it
+
         out = bytearray()
         attempt = 0
         while True:
