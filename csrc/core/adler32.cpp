@@ -1,4 +1,5 @@
 #include "core/adler32.hpp"
+#include "core/cpu_features.hpp"
 
 #include "hd/inflate_hd.hpp"
 
@@ -49,10 +50,7 @@ __attribute__((target("avx2"))) uint32_t adler32_avx2(uint32_t adler, const uint
     return adler32_hd(b << 16 | a, p, n);
 }
 
-bool have_avx2() {
-    static const bool yes = __builtin_cpu_supports("avx2");
-    return yes;
-}
+bool have_avx2() { return cpu_features().avx2; }
 
 }  // namespace
 #endif

@@ -3,6 +3,7 @@
 // everything else, picked per CPU at run time (a BMI2 copy where the CPU has
 // BMI2; the build itself assumes only the x86-64 baseline).
 #include "core/inflate_cpu.hpp"
+#include "core/cpu_features.hpp"
 
 #include <cstring>
 #include <string>
@@ -38,13 +39,7 @@ using FastLoop = int (*)(InflateState*, uint8_t*, uint64_t, uint64_t);
 using FastPair = void (*)(InflateState*, uint8_t*, uint64_t, uint64_t, InflateState*, uint8_t*, uint64_t, uint64_t,
                           int*, int*);
 
-bool have_bmi2() {
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-    return __builtin_cpu_supports("bmi") && __builtin_cpu_supports("bmi2");
-#else
-    return false;
-#endif
-}
+bool have_bmi2() { return cpu_features().bmi1 && cpu_features().bmi2; }
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 const bool bmi2 = have_bmi2();

@@ -9,6 +9,7 @@
 
 #include "bwl/error.hpp"
 #include "core/block_inflater.hpp"
+#include "core/cpu_features.hpp"
 #include "core/inflate.hpp"
 #include "python/bindings.hpp"
 #include "python/gil.hpp"
@@ -58,15 +59,13 @@ py::list compiled_cpu_features() {
 }
 
 py::list detected_cpu_features() {
+    const bwl::CpuFeatures& f = bwl::cpu_features();
     py::list out;
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-    __builtin_cpu_init();
-    if (__builtin_cpu_supports("sse4.2")) out.append("sse4.2");
-    if (__builtin_cpu_supports("pclmul")) out.append("pclmul");
-    if (__builtin_cpu_supports("avx2")) out.append("avx2");
-    if (__builtin_cpu_supports("bmi2")) out.append("bmi2");
-    if (__builtin_cpu_supports("avx512f")) out.append("avx512f");
-#endif
+    if (f.sse42) out.append("sse4.2");
+    if (f.pclmul) out.append("pclmul");
+    if (f.avx2) out.append("avx2");
+    if (f.bmi2) out.append("bmi2");
+    if (f.avx512f) out.append("avx512f");
     return out;
 }
 
