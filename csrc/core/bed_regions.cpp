@@ -5,13 +5,13 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <charconv>
 #include <cstring>
 #include <string_view>
 #include <unordered_map>
 #include <unordered_set>
 
 #include "bwl/error.hpp"
+#include "core/text_num.hpp"
 
 namespace bwl {
 
@@ -29,12 +29,6 @@ void split(std::string_view line, std::vector<std::string_view>& f) {
         if (j > i) f.push_back(line.substr(i, j - i));
         i = j;
     }
-}
-
-bool to_int(std::string_view s, int64_t* v) {
-    if (!s.empty() && s[0] == '+') s.remove_prefix(1);
-    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), *v);
-    return ec == std::errc() && p == s.data() + s.size();
 }
 
 // "1,2,3," -> {1, 2, 3}; false on a non-integer.

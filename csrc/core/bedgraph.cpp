@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "bwl/error.hpp"
+#include "core/text_num.hpp"
 
 namespace bwl {
 
@@ -94,14 +95,11 @@ void BedGraphReader::add(uint32_t chrom, uint64_t s, uint64_t e, float v) {
 
 namespace {
 
-// A whole field as an unsigned integer below 2^32; false otherwise.
+// A whole field as an integer in [0, 2^32), as bedGraphToBigWig takes it.
 bool to_u32(const char* p, const char* e, uint64_t* v) {
-    if (p == e || *p == '-' || *p == '+') return false;
-    char* stop;
-    errno = 0;
-    unsigned long long x = std::strtoull(p, &stop, 10);
-    if (stop != e || errno || x > UINT32_MAX) return false;
-    *v = x;
+    int64_t x;
+    if (p == e || *p == '-' || !to_int(std::string_view(p, size_t(e - p)), &x) || x > int64_t(UINT32_MAX)) return false;
+    *v = uint64_t(x);
     return true;
 }
 

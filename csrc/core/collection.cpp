@@ -63,10 +63,8 @@ Collection::Collection(const std::vector<std::string>& paths, const CollectionOp
 void Collection::region_stats(const uint32_t* chrom, const int64_t* start, const int64_t* end, size_t n, Stat stat,
                               bool exact, const uint32_t* tracks, size_t T, double* out) {
     Impl& m = *impl_;
-    for (size_t i = 0; i < n; ++i)
-        if (chrom[i] >= m.names.size()) throw RangeError("region " + std::to_string(i) + ": chrom index out of range");
-    for (size_t t = 0; t < T; ++t)
-        if (tracks[t] >= m.files.size()) throw RangeError("track index " + std::to_string(tracks[t]) + " out of range");
+    for (size_t i = 0; i < n; ++i) m.check_chrom(i, chrom[i]);
+    for (size_t t = 0; t < T; ++t) m.check_track(tracks[t]);
     m.pool.parallel_for(n * T, [&](size_t k) {
         size_t i = k / T;
         const BbiFile& f = *m.files[tracks[k % T]];
@@ -85,7 +83,7 @@ void Collection::region_stats(const uint32_t* chrom, const int64_t* start, const
 uint64_t Collection::preload(size_t t) {
     Impl& m = *impl_;
     if (!m.cache) throw RangeError("preload needs a decoded cache (decoded_cache=bytes) to hold the blocks");
-    if (t >= m.files.size()) throw RangeError("track index " + std::to_string(t) + " out of range");
+    m.check_track(t);
     if (m.preloaded[t]) return 0;
     auto track = std::make_unique<PreloadedTrack>(*m.files[t], m.pool);
     uint64_t held = m.cache->bytes();
@@ -99,13 +97,13 @@ uint64_t Collection::preload(size_t t) {
 
 void Collection::build_store(size_t t, const std::string& path, const std::string& identity) {
     Impl& m = *impl_;
-    if (t >= m.files.size()) throw RangeError("track index " + std::to_string(t) + " out of range");
+    m.check_track(t);
     bwl::build_store(*m.files[t], m.pool, path, identity);
 }
 
 std::string Collection::use_store(size_t t, const std::string& path, const std::string& identity) {
     Impl& m = *impl_;
-    if (t >= m.files.size()) throw RangeError("track index " + std::to_string(t) + " out of range");
+    m.check_track(t);
     std::shared_ptr<const MappedStore> store;
     try {
         store = std::make_shared<const MappedStore>(path);
@@ -122,7 +120,7 @@ std::string Collection::use_store(size_t t, const std::string& path, const std::
 
 std::string Collection::fingerprint(size_t t) const {
     const Impl& m = *impl_;
-    if (t >= m.files.size()) throw RangeError("track index " + std::to_string(t) + " out of range");
+    m.check_track(t);
     const BbiFile& f = *m.files[t];
     uint64_t h = 1469598103934665603ull;  // FNV-1a, 64 bits
     auto mix = [&h](const void* p, size_t n) {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "bwl/collection.hpp"
+#include "bwl/error.hpp"
 #include "core/block_cache.hpp"
 #include "core/preloaded.hpp"
 #include "core/thread_pool.hpp"
@@ -19,6 +20,13 @@ struct Collection::Impl {
     explicit Impl(const CollectionOptions& opt) : pool(opt.threads), aliases(opt.aliases), bed_mask(opt.bed_mask) {}
 
     const BbiFile& file(size_t t) const { return *files[t]; }
+    // RangeError unless t is a track, or c a collection chromosome (region i).
+    void check_track(size_t t) const {
+        if (t >= files.size()) throw RangeError("track index " + std::to_string(t) + " out of range");
+    }
+    void check_chrom(size_t i, uint32_t c) const {
+        if (c >= names.size()) throw RangeError("region " + std::to_string(i) + ": chrom index out of range");
+    }
     // Position of collection chrom `chrom` in track t's file, or -1.
     int32_t file_chrom(size_t t, uint32_t chrom) const { return chrom_map[t][chrom]; }
     // Track t's blocks inflated at open (Collection::preload), or null.

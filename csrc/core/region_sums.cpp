@@ -73,13 +73,13 @@ void Collection::region_sums(const uint32_t* chrom, const int64_t* start, const 
                              const uint32_t* tracks, size_t T, const RegionSumsOut& out) {
     Impl& m = *impl_;
     for (size_t i = 0; i < n; ++i) {
-        if (chrom[i] >= m.names.size()) throw RangeError("region " + std::to_string(i) + ": chrom index out of range");
+        m.check_chrom(i, chrom[i]);
         if (start[i] < 0 || end[i] < start[i])
             throw RangeError("region " + std::to_string(i) + ": bad interval " + std::to_string(start[i]) + "-" +
                              std::to_string(end[i]));
     }
     for (size_t t = 0; t < T; ++t) {
-        if (tracks[t] >= m.files.size()) throw RangeError("track index " + std::to_string(tracks[t]) + " out of range");
+        m.check_track(tracks[t]);
         if (m.files[tracks[t]]->bigbed())
             throw RangeError(m.files[tracks[t]]->path() + ": region sums read bigWig tracks, this is a bigBed");
     }

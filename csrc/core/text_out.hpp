@@ -11,6 +11,18 @@
 
 namespace bwl {
 
+// Appends v as printf's %g (to_chars with general, 6 is defined so), or an integer.
+inline void append_g(std::string& out, double v) {
+    char num[32];
+    auto r = std::to_chars(num, num + sizeof num, v, std::chars_format::general, 6);
+    out.append(num, size_t(r.ptr - num));
+}
+inline void append_int(std::string& out, int64_t v) {
+    char num[24];
+    auto r = std::to_chars(num, num + sizeof num, v);
+    out.append(num, size_t(r.ptr - num));
+}
+
 class TextOut {
 public:
     explicit TextOut(const std::string& path);
@@ -24,16 +36,19 @@ public:
     }
     // "chrom\tstart\tend\tvalue\n", the value as printf's %g.
     void bedgraph(std::string_view chrom, uint64_t start, uint64_t end, double value) {
-        char num[64];
         buf_.append(chrom);
-        for (uint64_t v : {start, end}) {
-            auto r = std::to_chars(num, num + sizeof num, v);
-            buf_ += '\t';
-            buf_.append(num, size_t(r.ptr - num));
-        }
-        auto r = std::to_chars(num, num + sizeof num, value, std::chars_format::general, 6);
-        buf_ += '\t';
-        buf_.append(num, size_t(r.ptr - num));
+        buf_ += '\t', append_int(buf_, int64_t(start));
+        buf_ += '\t', append_int(buf_, int64_t(end));
+        buf_ += '\t', append_g(buf_, value);
+        buf_ += '\n';
+        if (buf_.size() >= kFlush) flush();
+    }
+    // "chrom\tstart\tend[\trest]\n", a BED line.
+    void bed(std::string_view chrom, uint64_t start, uint64_t end, std::string_view rest) {
+        buf_.append(chrom);
+        buf_ += '\t', append_int(buf_, int64_t(start));
+        buf_ += '\t', append_int(buf_, int64_t(end));
+        if (!rest.empty()) buf_ += '\t', buf_.append(rest);
         buf_ += '\n';
         if (buf_.size() >= kFlush) flush();
     }

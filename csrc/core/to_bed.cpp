@@ -1,6 +1,4 @@
 // write_bed (bigBedToBed): a bigBed's records as BED lines.
-#include <charconv>
-
 #include "bwl/error.hpp"
 #include "core/bbi_file.hpp"
 #include "core/text_out.hpp"
@@ -16,7 +14,6 @@ void write_bed(const BbiFile& file, TextOut& out, const std::string& chrom, int6
     const auto& chroms = file.chroms();
     ByteBuffer raw, buf;
     uint64_t written = 0;
-    char num[24];
     for_each_chrom_range(file, chrom, start, end, [&](uint32_t c, uint64_t s, uint64_t e, size_t first, size_t last) {
         const ChromBlocks& cb = file.index().chroms[c];
         for (size_t b = first; b < last && (!max_items || written < max_items); ++b) {
@@ -26,14 +23,7 @@ void write_bed(const BbiFile& file, TextOut& out, const std::string& chrom, int6
                                   [&](uint32_t id, uint32_t a, uint32_t z, const char* rest, uint64_t len) {
                                       if (id != chroms[c].id || z <= s || a >= e) return;  // overlapping: unclipped
                                       if (max_items && written >= max_items) return;
-                                      out.put(chroms[c].name);
-                                      for (uint32_t v : {a, z}) {
-                                          auto r = std::to_chars(num, num + sizeof num, v);
-                                          out.put("\t");
-                                          out.put(std::string_view(num, size_t(r.ptr - num)));
-                                      }
-                                      if (len) out.put("\t"), out.put(std::string_view(rest, len));
-                                      out.put("\n");
+                                      out.bed(chroms[c].name, a, z, std::string_view(rest, len));
                                       ++written;
                                   });
             if (st != kSectionOk) file.fail_block(cb.offset[b], "BED record runs past the end of its block");

@@ -6,7 +6,6 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
-#include <charconv>
 #include <string>
 #include <vector>
 
@@ -106,18 +105,12 @@ void bind_tools(py::module_& m) {
             }
             std::string out;
             out.reserve(n * (16 + 12 * cols.size()));
-            char cell[64];
             for (size_t i = 0; i < n; ++i) {
                 out += first[i];
                 for (const py::array& c : cols) {
-                    cell[0] = '\t';
-                    // to_chars(general, 6) prints what printf's %g does, several times faster.
-                    auto r =
-                        c.dtype().kind() == 'f'
-                            ? std::to_chars(cell + 1, cell + sizeof cell, static_cast<const double*>(c.data())[i],
-                                            std::chars_format::general, 6)
-                            : std::to_chars(cell + 1, cell + sizeof cell, static_cast<const int64_t*>(c.data())[i]);
-                    out.append(cell, size_t(r.ptr - cell));
+                    out += '\t';
+                    if (c.dtype().kind() == 'f') bwl::append_g(out, static_cast<const double*>(c.data())[i]);
+                    else bwl::append_int(out, static_cast<const int64_t*>(c.data())[i]);
                 }
                 out += '\n';
             }

@@ -248,28 +248,19 @@ def open_sources(srcs: list, remote, store: Store) -> list:
     """:func:`bwl._remote.open_sources`, except that an http(s) track whose
     server cannot be reached is opened from its store file, when it has one
     (with a warning: whether the file changed cannot be checked)."""
-    from bwl._remote import RemoteError, is_remote, open_source
+    from bwl._remote import is_remote
     from bwl._remote import open_sources as open_all
 
-    try:
-        return open_all(srcs, remote)
-    except (RemoteError, OSError):
-        pass  # which ones failed: one at a time
-    out = []
-    for src in srcs:
-        try:
-            out.append(open_source(src, remote))
-            continue
-        except (RemoteError, OSError) as e:
-            key = source_key(os.fspath(src)) if is_remote(src) and isinstance(src, (str, os.PathLike)) else None
-            path = store.file_for(key) if key else None
-            if path is None or "://" not in key or not os.path.exists(path):
-                raise
-            err = e
-        out.append((key, _core.StoreSource(path)))
+    def from_store(src, err):
+        key = source_key(os.fspath(src)) if is_remote(src) and isinstance(src, (str, os.PathLike)) else None
+        path = store.file_for(key) if key else None
+        if path is None or "://" not in key or not os.path.exists(path):
+            raise err
         warnings.warn(f"{key}: served from its store file {path}, since the server did not answer ({err}); whether "
-                      f"the file changed since cannot be checked", stacklevel=3)
-    return out
+                      f"the file changed since cannot be checked", stacklevel=2)
+        return key, _core.StoreSource(path)
+
+    return open_all(srcs, remote, fallback=from_store)
 
 
 def identity(core: _core.Collection, t: int, path: str, source) -> tuple[str, str]:

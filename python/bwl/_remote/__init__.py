@@ -96,13 +96,24 @@ def open_source(src: Any, opts: RemoteOptions | None = None) -> tuple[str, Sourc
     raise TypeError(f"expected a path, a URL or a binary file object, got {type(src).__name__}")
 
 
-def open_sources(srcs: list, opts: RemoteOptions | None = None) -> list[tuple[str, Source | None]]:
+def open_sources(srcs: list, opts: RemoteOptions | None = None, fallback=None) -> list[tuple[str, Any]]:
     """:func:`open_source` of each; the remote ones concurrently (each
-    costs a round trip)."""
+    costs a round trip). ``fallback(src, error)``, when given, answers for
+    a source that fails with a RemoteError or OSError (it re-raises what it
+    cannot stand in for)."""
     opts = options(opts)
+
+    def one(s):
+        try:
+            return open_source(s, opts)
+        except (RemoteError, OSError) as e:
+            if fallback is None:
+                raise
+            return fallback(s, e)
+
     if sum(is_remote(s) for s in srcs) < 2:
-        return [open_source(s, opts) for s in srcs]
-    return list(pool(opts.concurrency).map(lambda s: open_source(s, opts), srcs))
+        return [one(s) for s in srcs]
+    return list(pool(opts.concurrency).map(one, srcs))
 
 
 def fetch_small(src: Any, suffix: str, opts: RemoteOptions | None = None) -> bytes | None:
