@@ -26,7 +26,7 @@ SECTIONS = [
     ("Stores", [bwl.Store, bwl.store.StoreEntry, bwl.store.source_key]),
     ("Tools (the UCSC utilities' jobs)", [bwl.tools.average_over_bed, bwl.tools.AverageOverBed, bwl.tools.to_bedgraph,
                                           bwl.tools.to_bed, bwl.tools.merge, bwl.regions.bed_fields]),
-    ("Writing", [bwl.write, bwl.writer.from_bedgraph, bwl.writer.from_wig, bwl.writer.read_chrom_sizes]),
+    ("Writing", [bwl.write, bwl.writer.from_bedgraph, bwl.writer.from_wig, bwl.writer.from_bed, bwl.writer.read_chrom_sizes]),
     ("Sequence", [bwl.Fasta]),
     ("Sampling windows", [bwl.samplers.Sampler, bwl.samplers.RandomRegions, bwl.samplers.PeakRegions, bwl.samplers.Tiles,
                           bwl.samplers.Tracks, bwl.regions.as_regions, bwl.regions.read_bed, bwl.regions.merge,

@@ -31,20 +31,6 @@ void split(std::string_view line, std::vector<std::string_view>& f) {
     }
 }
 
-// "1,2,3," -> {1, 2, 3}; false on a non-integer.
-bool int_list(std::string_view s, std::vector<int64_t>* out) {
-    out->clear();
-    while (!s.empty()) {
-        size_t comma = s.find(',');
-        int64_t v;
-        if (!to_int(s.substr(0, comma), &v)) return false;
-        out->push_back(v);
-        if (comma == std::string_view::npos) break;
-        s.remove_prefix(comma + 1);
-    }
-    return true;
-}
-
 }  // namespace
 
 BedRegions parse_bed_regions(const char* text, size_t n, const std::string& label, int64_t around, bool keep_lines) {
@@ -96,7 +82,7 @@ BedRegions parse_bed_regions(const char* text, size_t n, const std::string& labe
             add(left, left + around);
         } else if (f.size() >= 12) {
             int64_t count;
-            if (!to_int(f[9], &count) || !int_list(f[10], &sizes) || !int_list(f[11], &starts))
+            if (!to_int(f[9], &count) || !to_int_list(f[10], &sizes) || !to_int_list(f[11], &starts))
                 throw fail("blockCount, blockSizes and chromStarts must be integers");
             if (count < 1 || sizes.size() != size_t(count) || starts.size() != size_t(count))
                 throw fail("blockCount " + std::to_string(count) + " does not match blockSizes and chromStarts");

@@ -1,9 +1,6 @@
 #include "bwl/bedgraph.hpp"
 
-#include <zlib.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -11,6 +8,7 @@
 #include <string_view>
 
 #include "bwl/error.hpp"
+#include "core/text_lines.hpp"
 #include "core/text_num.hpp"
 
 namespace bwl {
@@ -27,49 +25,20 @@ BedGraphReader::BedGraphReader(const std::string& path, const std::vector<std::p
         chroms_.push_back(std::move(c));
     }
     sorted_.assign(chroms_.size(), true);
-    check_path(path);
-    gz_ = gzopen(path.c_str(), "rb");  // reads plain text too
-    if (!gz_) throw IoError(path + ": " + std::strerror(errno ? errno : ENOENT), errno ? errno : ENOENT);
-    gzbuffer(static_cast<gzFile>(gz_), 1 << 20);
+    text_ = std::make_unique<TextLines>(path);
 }
 
-BedGraphReader::~BedGraphReader() {
-    if (gz_) gzclose(static_cast<gzFile>(gz_));
-}
+BedGraphReader::~BedGraphReader() = default;
+
+uint64_t BedGraphReader::bytes_read() const { return text_->bytes_read(); }
+uint64_t BedGraphReader::lines() const { return text_->line_no(); }
 
 void BedGraphReader::fail(const std::string& what) const {
-    throw FormatError(path_ + ":" + std::to_string(line_no_) + ": " + what);
+    throw FormatError(path_ + ":" + std::to_string(text_->line_no()) + ": " + what);
 }
 
 bool BedGraphReader::step(size_t bytes) {
-    std::string buf = std::move(carry_);
-    size_t have = buf.size();
-    buf.resize(have + bytes);
-    int n = gzread(static_cast<gzFile>(gz_), &buf[have], unsigned(bytes));
-    if (n < 0) {
-        int err;
-        const char* msg = gzerror(static_cast<gzFile>(gz_), &err);
-        throw FormatError(path_ + ": " + (msg ? msg : "read error"));
-    }
-    consumed_ += uint64_t(n);
-    buf.resize(have + size_t(n));
-    bool eof = n == 0;
-    const char* p = buf.data();
-    const char* end = p + buf.size();
-    for (;;) {
-        const char* nl = static_cast<const char*>(std::memchr(p, '\n', size_t(end - p)));
-        if (!nl) break;
-        ++line_no_;
-        parse_line(p, nl);
-        p = nl + 1;
-    }
-    carry_.assign(p, end);
-    if (eof && !carry_.empty()) {  // last line without a newline
-        ++line_no_;
-        parse_line(carry_.data(), carry_.data() + carry_.size());
-        carry_.clear();
-    }
-    return !eof;
+    return text_->step(bytes, [this](std::string_view line) { parse_line(line.data(), line.data() + line.size()); });
 }
 
 uint32_t BedGraphReader::chrom_of(const std::string& name) const {
@@ -130,7 +99,6 @@ void BedGraphReader::declaration(const char* const* f, const char* const* fe, in
 }
 
 void BedGraphReader::parse_line(const char* p, const char* end) {
-    if (end > p && end[-1] == '\r') --end;
     if (p == end || *p == '#' || (end - p >= 5 && (!std::strncmp(p, "track", 5) || !std::strncmp(p, "browser", 7))))
         return;
     // Fields separated by tabs or spaces (a wig declaration has more than 4).

@@ -12,12 +12,11 @@ namespace {
 
 constexpr uint64_t kMaxReduction = std::numeric_limits<uint32_t>::max();  // stored as u32
 constexpr uint64_t kStopCandidates = 1000000000;                          // UCSC stops trying past 1e9 bases
-constexpr double kInitialSpanFactor = 10;                                 // first candidate: 10 x average span
 
 // Reduction levels to try, finest first.
-std::vector<uint64_t> candidate_reductions(double avg_span) {
+std::vector<uint64_t> candidate_reductions(double first) {
     std::vector<uint64_t> out;
-    uint64_t r = std::min<uint64_t>(kMaxReduction, uint64_t(std::llround(kInitialSpanFactor * avg_span)));
+    uint64_t r = uint64_t(std::llround(std::min(double(kMaxReduction), first)));
     r = std::max<uint64_t>(r, 1);
     for (int k = 0; k < kMaxZoomLevels && r <= kMaxReduction; ++k) {
         out.push_back(r);
@@ -63,14 +62,20 @@ uint64_t count_zoom_records(const ChromsById& chroms, uint64_t r) {
     return n;
 }
 
-uint32_t initial_reduction(const ChromsById& chroms, uint64_t data_bytes, bool compressed) {
+double average_span(const ChromsById& chroms) {
     uint64_t items = 0, bases = 0;
     for (const ChromData* c : chroms) {
         items += c->start.size();
         for (size_t i = 0; i < c->start.size(); ++i) bases += c->end[i] - c->start[i];
     }
-    if (items == 0) return 0;
-    std::vector<uint64_t> cand = candidate_reductions(double(bases) / double(items));
+    return items ? double(bases) / double(items) : 0.0;
+}
+
+uint32_t initial_reduction(const ChromsById& chroms, uint64_t data_bytes, bool compressed, double first) {
+    bool any = false;
+    for (const ChromData* c : chroms) any = any || !c->start.empty();
+    if (!any) return 0;
+    std::vector<uint64_t> cand = candidate_reductions(first);
     for (uint64_t r : cand) {
         uint64_t bytes = count_zoom_records(chroms, r) * kZoomRecordSize;
         if (compressed) bytes /= 2;  // summaries compress about 2x (UCSC's estimate)

@@ -27,11 +27,15 @@ using ChromsById = std::vector<const ChromData*>;
 // Number of records a level of reduction r would hold.
 uint64_t count_zoom_records(const ChromsById& chroms, uint64_t r);
 
-// The first reduction level, chosen like bedGraphToBigWig: candidates are
-// 10 x the average item span times 4^k; take the first whose records
+// Mean item span (end - start) over all chroms; 0 without items.
+double average_span(const ChromsById& chroms);
+
+// The first reduction level, chosen as UCSC's writers do: candidates are
+// `first` times 4^k (bedGraphToBigWig: 10 x the mean span; bedToBigBed: the
+// mean BED item size, at least 10); take the first whose records
 // (estimated at half size when compressed) need at most half of data_bytes,
 // else the finest. Returns 0 when there are no items.
-uint32_t initial_reduction(const ChromsById& chroms, uint64_t data_bytes, bool compressed);
+uint32_t initial_reduction(const ChromsById& chroms, uint64_t data_bytes, bool compressed, double first);
 
 // Records of level r straight from the items, sorted by (chrom, start).
 std::vector<ZoomRecord> summarize_items(const ChromsById& chroms, uint32_t r);

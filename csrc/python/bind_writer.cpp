@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "bwl/bedgraph.hpp"
+#include "bwl/bigbed_writer.hpp"
 #include "bwl/error.hpp"
 #include "bwl/writer.hpp"
 #include "python/arrays.hpp"
@@ -65,6 +66,26 @@ void bind_writer(py::module_& m) {
                 bwl::write_bigwig(path, r.take(), opt);
             },
             py::arg("path"), py::arg("options"));
+
+    // BED -> bigBed: step() is the first pass (checks, coverage), write() the second.
+    py::class_<bwl::BigBedOptions>(m, "BigBedOptions")
+        .def(py::init([](int bed_n, int bed_plus, const std::string& autosql, bool tab, bool compress,
+                         uint32_t block_size, uint32_t items_per_slot, bool allow_1bp_overlap) {
+                 return bwl::BigBedOptions{bed_n,    bed_plus,   autosql,        tab,
+                                           compress, block_size, items_per_slot, allow_1bp_overlap};
+             }),
+             py::arg("bed_n") = 0, py::arg("bed_plus") = 0, py::arg("autosql") = "", py::arg("tab") = false,
+             py::arg("compress") = true, py::arg("block_size") = 256, py::arg("items_per_slot") = 512,
+             py::arg("allow_1bp_overlap") = false);
+    py::class_<bwl::BedToBigBed>(m, "BedToBigBed")
+        .def(py::init<const std::string&, const std::vector<std::pair<std::string, uint32_t>>&,
+                      const bwl::BigBedOptions&>(),
+             py::arg("path"), py::arg("chrom_sizes"), py::arg("options"))
+        .def("step", &bwl::BedToBigBed::step, py::arg("bytes") = size_t(16) << 20, py::call_guard<NoGil>())
+        .def_property_readonly("bytes_read", &bwl::BedToBigBed::bytes_read)
+        .def_property_readonly("lines", &bwl::BedToBigBed::lines)
+        .def_property_readonly("records", &bwl::BedToBigBed::records)
+        .def("write", &bwl::BedToBigBed::write, py::arg("path"), py::call_guard<NoGil>());
 }
 
 }  // namespace bwl_py

@@ -90,6 +90,35 @@ class BedGraphReader:
     def step(self, bytes: typing.SupportsInt | typing.SupportsIndex = ...) -> bool: ...
     def write(self, path: str, options: WriteOptions) -> None: ...
 
+class BedToBigBed:
+    def __init__(
+        self,
+        path: str,
+        chrom_sizes: collections.abc.Sequence[tuple[str, typing.SupportsInt | typing.SupportsIndex]],
+        options: BigBedOptions,
+    ) -> None: ...
+    @property
+    def bytes_read(self) -> int: ...
+    @property
+    def lines(self) -> int: ...
+    @property
+    def records(self) -> int: ...
+    def step(self, bytes: typing.SupportsInt | typing.SupportsIndex = ...) -> bool: ...
+    def write(self, path: str) -> None: ...
+
+class BigBedOptions:
+    def __init__(
+        self,
+        bed_n: typing.SupportsInt | typing.SupportsIndex = ...,
+        bed_plus: typing.SupportsInt | typing.SupportsIndex = ...,
+        autosql: str = ...,
+        tab: bool = ...,
+        compress: bool = ...,
+        block_size: typing.SupportsInt | typing.SupportsIndex = ...,
+        items_per_slot: typing.SupportsInt | typing.SupportsIndex = ...,
+        allow_1bp_overlap: bool = ...,
+    ) -> None: ...
+
 class Collection:
     def __init__(
         self,

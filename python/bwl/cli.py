@@ -217,6 +217,17 @@ def cmd_from_wig(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_from_bed(args: argparse.Namespace) -> int:
+    from bwl.writer import from_bed
+
+    n = from_bed(args.bed, args.chrom_sizes, args.output, type=args.type, autosql=getattr(args, "as"), tab=args.tab,
+                 compress=not args.unc, block_size=args.blockSize, items_per_slot=args.itemsPerSlot,
+                 allow_1bp_overlap=args.allow1bpOverlap, progress=not args.quiet)
+    if not args.quiet:
+        print(f"wrote {args.output}: {n:,} records")
+    return 0
+
+
 def cmd_bench(args: argparse.Namespace, extra: Sequence[str]) -> int:
     import os
     import subprocess
@@ -306,6 +317,21 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("-unc", action="store_true", help="store blocks without zlib")
     s.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     s.set_defaults(func=cmd_from_wig)
+
+    s = sub.add_parser("from-bed", help="convert BED (sorted; .gz too) to bigBed, like bedToBigBed")
+    s.add_argument("bed", metavar="IN.bed")
+    s.add_argument("chrom_sizes", help="chrom.sizes file: name and size per line")
+    s.add_argument("output", metavar="OUT.bb")
+    s.add_argument("-type", default=None, metavar="bedN[+[P]]",
+                   help="N standard BED fields (3..15), then P extra ones (default: counted on the first line)")
+    s.add_argument("-as", default=None, metavar="FILE.as", help="autoSql describing the fields (needs -type)")
+    s.add_argument("-tab", action="store_true", help="fields are tab-separated (may hold spaces)")
+    s.add_argument("-unc", action="store_true", help="store blocks without zlib")
+    s.add_argument("-blockSize", type=int, default=256, help="R-tree fan-out (default 256)")
+    s.add_argument("-itemsPerSlot", type=int, default=512, help="records per data block (default 512)")
+    s.add_argument("-allow1bpOverlap", action="store_true", help="BED12 blocks may overlap by one base")
+    s.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    s.set_defaults(func=cmd_from_bed)
 
     s = sub.add_parser("to-bedgraph", help="a bigWig's items as bedGraph, like bigWigToBedGraph")
     s.add_argument("input", metavar="IN.bw")

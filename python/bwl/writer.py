@@ -1,7 +1,8 @@
-"""Writing bigWig files: :func:`write`."""
+"""Writing bigWig and bigBed files: :func:`write`, :func:`from_bedgraph`, :func:`from_wig`, :func:`from_bed`."""
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping, Sequence
 from typing import Union
 
@@ -194,3 +195,81 @@ def _from_text(what: str, src, chrom_sizes, out, wig: bool, clip: bool, type: st
     reader.write(out, _core.WriteOptions(_TYPES[type], compress, endian == "big", items_per_section,
                                          -1 if zoom_levels is None else zoom_levels, 256, False))
     return int(reader.lines)
+
+
+def _bed_type(type: str | None) -> tuple[int, int]:
+    """bedToBigBed's -type: "bedN" -> (N, 0), "bedN+P" -> (N, P), "bedN+" -> (N, -1): the extra fields
+    counted on the first line; None -> (0, 0): everything counted on the first line."""
+    if type is None:
+        return 0, 0
+    m = re.fullmatch(r"bed(\d+)(?:\+(\d*))?", type)
+    if not m or not 3 <= int(m.group(1)) <= 15:
+        raise ValueError(f"type must be bedN, bedN+ or bedN+P with N in 3..15 (as bedToBigBed's -type), got {type!r}")
+    plus = m.group(2)
+    return int(m.group(1)), (0 if plus is None else -1 if plus == "" else int(plus))
+
+
+def from_bed(bed: str | os.PathLike, chrom_sizes: str | os.PathLike | Chroms, out: str | os.PathLike, *,
+             type: str | None = None, autosql: str | os.PathLike | None = None, tab: bool = False,
+             compress: bool = True, block_size: int = 256, items_per_slot: int = 512,
+             allow_1bp_overlap: bool = False, progress: bool = True) -> int:
+    """Convert BED text (plain or .gz) to bigBed, like UCSC's bedToBigBed.
+
+    The BED must be sorted by chromosome, then start (``LC_ALL=C sort
+    -k1,1 -k2,2n``); it is read twice, as bedToBigBed reads it: the first
+    pass checks every line (field count, integer coordinates within the
+    chromosome, the standard fields' rules, the autoSql types of extra
+    fields) and builds the coverage depth that the zoom levels summarise;
+    the second writes the records. Nothing is left at ``out`` on an error.
+
+    Parameters
+    ----------
+    type : str or None
+        ``"bedN"``, ``"bedN+P"`` or ``"bedN+"`` (N standard fields, 3..15,
+        then P extra ones; ``+`` alone: as many as the first line has), as
+        bedToBigBed's ``-type``. None: all fields counted on the first line
+        (at most 15 standard ones).
+    autosql : path or None
+        A ``.as`` file describing the fields (``-as``); needs ``type``.
+        None: UCSC's standard BED definition, extra fields as ``lstring``.
+    tab : bool
+        Fields are separated by tabs only (``-tab``), so they may hold
+        spaces; else by any run of spaces and tabs.
+    compress : bool
+        zlib-compress blocks (False: ``-unc``).
+    block_size, items_per_slot : int
+        R-tree fan-out (2..65535) and records per block (1..65535), as
+        ``-blockSize`` and ``-itemsPerSlot``.
+    allow_1bp_overlap : bool
+        BED12 blocks may overlap by one base (``-allow1bpOverlap``).
+
+    Returns the number of records written. Raises FormatError for a bad
+    line (naming the file and line), ValueError for bad options, OSError
+    when a file cannot be read or written.
+    """
+    from tqdm import tqdm
+
+    from bwl import _core
+
+    bed, out = _check.path("bed", bed), _check.path("out", out)
+    bed_n, bed_plus = _bed_type(type)
+    as_text = ""
+    if autosql is not None:
+        with open(_check.path("autosql", autosql), encoding="utf-8") as fh:
+            as_text = fh.read()
+    sizes = read_chrom_sizes(chrom_sizes) if isinstance(chrom_sizes, (str, os.PathLike)) else _chrom_list(chrom_sizes)
+    opts = _core.BigBedOptions(bed_n, bed_plus, as_text, _check.flag("tab", tab), _check.flag("compress", compress),
+                               _check.integer("block_size", block_size, 2, 65535),
+                               _check.integer("items_per_slot", items_per_slot, 1, 65535),
+                               _check.flag("allow_1bp_overlap", allow_1bp_overlap))
+    conv = _core.BedToBigBed(bed, sizes, opts)
+    gz = bed.endswith(".gz")
+    with tqdm(total=None if gz else os.path.getsize(bed), unit="B", unit_scale=True, desc="check",
+              disable=not progress) as bar:
+        while conv.step():
+            bar.update(conv.bytes_read - bar.n)
+        bar.update(conv.bytes_read - bar.n)
+    if progress:
+        print(f"writing {out} ...", flush=True)
+    conv.write(out)
+    return int(conv.records)

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -12,6 +13,8 @@
 #include "bwl/writer.hpp"
 
 namespace bwl {
+
+class TextLines;
 
 class BedGraphReader {
 public:
@@ -26,8 +29,8 @@ public:
 
     // Parses the next chunk (about `bytes` of text). False at the end.
     bool step(size_t bytes = 16 << 20);
-    uint64_t bytes_read() const { return consumed_; }
-    uint64_t lines() const { return line_no_; }
+    uint64_t bytes_read() const;
+    uint64_t lines() const;
 
     // The parsed chromosomes (all of chrom.sizes, sorted by start within
     // each), ready for write_bigwig. Call after step() returned false.
@@ -41,9 +44,7 @@ private:
     [[noreturn]] void fail(const std::string& what) const;
 
     std::string path_;
-    void* gz_ = nullptr;  // gzFile
-    std::string carry_;   // an unfinished line from the previous chunk
-    uint64_t consumed_ = 0, line_no_ = 0;
+    std::unique_ptr<TextLines> text_;
     std::vector<ChromData> chroms_;
     std::unordered_map<std::string, uint32_t> index_;
     std::vector<bool> sorted_;
