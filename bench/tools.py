@@ -1,5 +1,8 @@
 """The CLI tools (issue 28) against the programs people run for the same job.
 
+from-bed (the regions as BED4 to bigBed) against pybigtools' bigBed
+writer fed the same records by a Python script.
+
 to-bedgraph (one track) and merge (32 tracks) against pyBigWig scripts
 doing the same (``intervals()`` written out; ``values()`` summed with
 numpy per chromosome), with each process's peak resident memory.
@@ -36,6 +39,16 @@ from common import DATA_DIR, machine_info, print_table, require_peers, write_jso
 
 TARGETS = {"megadepth": 3.0, "pybigwig": 5.0, "pybigwig_32": 20.0, "to_bedgraph": 1.0, "merge": 1.0}
 
+PYBT_FROM_BED = """
+import sys, pybigtools
+sizes = dict((c, int(n)) for c, n in (line.split() for line in open(sys.argv[2])))
+def recs():
+    for line in open(sys.argv[1]):
+        c, s, e, rest = line.rstrip("\\n").split("\\t", 3)
+        yield c, int(s), int(e), rest
+pybigtools.open(sys.argv[3], "w").write(sizes, recs())
+"""
+
 PYBW_TO_BEDGRAPH = """
 import sys, pyBigWig
 b = pyBigWig.open(sys.argv[1])
@@ -66,19 +79,22 @@ def timed_rss(cmd) -> tuple[float, int]:
     """Seconds and peak resident KiB of a command (GNU time)."""
     t = time.perf_counter()
     r = subprocess.run(["/usr/bin/time", "-f", "%M", *cmd], capture_output=True, text=True, check=True)
+    if "Invalid" in r.stderr:  # pybigtools' writer reports bad records on stderr and exits 0
+        raise RuntimeError(f"{cmd[:3]}: {r.stderr.strip()[:200]}")
     return time.perf_counter() - t, int(r.stderr.strip().splitlines()[-1])
 
 
 def regions(chroms, n: int, path: str, seed: int = 0) -> None:
+    """n BED4 regions of 200 bp - 2 kb, round-robin over the chroms, sorted."""
     rng = np.random.default_rng(seed)
-    rows = []
-    for i in range(n):
-        c, size = chroms[i % len(chroms)]
-        s = int(rng.integers(0, size - 2000))
-        rows.append((c, s, s + int(rng.integers(200, 2000)), f"r{i}"))
-    rows.sort(key=lambda r: (r[0], r[1]))
+    ci = np.arange(n) % len(chroms)
+    sizes = np.array([size for _, size in chroms])[ci]
+    starts = (rng.random(n) * (sizes - 2000)).astype(np.int64)
+    ends = starts + rng.integers(200, 2000, n)
+    names = np.array([c for c, _ in chroms])[ci]
+    order = np.lexsort((starts, names))
     with open(path, "w") as fh:
-        fh.writelines(f"{c}\t{s}\t{e}\t{name}\n" for c, s, e, name in rows)
+        fh.writelines(f"{names[i]}\t{starts[i]}\t{ends[i]}\tr{i}\n" for i in order.tolist())
 
 
 def timed(cmd, **kw) -> tuple[float, subprocess.CompletedProcess]:
@@ -173,6 +189,24 @@ def main() -> None:
     rows.append([f"merge, {n_merge} tracks", f"{t_mb:.2f} s, {m_mb / 1024:.0f} MiB",
                  f"{t_mp / t_mb:.1f}x pyBigWig values() + numpy per chromosome ({t_mp:.2f} s, {m_mp / 1024:.0f} MiB)",
                  f">= {TARGETS['merge']}x"])
+
+    # -- from-bed: BED4 records to bigBed, against pybigtools' writer fed by a Python parse
+    n_bed = 100_000 if a.quick else 1_000_000
+    sizes, big_bed = work / "chrom.sizes", str(work / f"records_{n_bed}.bed")
+    sizes.write_text("".join(f"{c}\t{size}\n" for c, size in chroms))
+    regions(chroms, n_bed, big_bed, seed=1)
+    t_fb, m_fb = timed_rss(bwl_cli + ["from-bed", big_bed, str(sizes), str(work / "bwl.bb"), "-q"])
+    res.update(from_bed_s=t_fb, from_bed_kib=m_fb)
+    side = "pybigtools missing"
+    try:
+        import pybigtools  # noqa: F401
+
+        t_fp, m_fp = timed_rss([sys.executable, "-c", PYBT_FROM_BED, big_bed, str(sizes), str(work / "pybt.bb")])
+        res.update(pybt_from_bed_s=t_fp, pybt_from_bed_kib=m_fp)
+        side = f"{t_fp / t_fb:.1f}x pybigtools writer from a Python parse ({t_fp:.2f} s, {m_fp / 1024:.0f} MiB)"
+    except ImportError:
+        pass
+    rows.append([f"from-bed, {n_bed:,} BED4 records", f"{t_fb:.2f} s, {m_fb / 1024:.0f} MiB", side, "-"])
 
     print(f"\naverage-over-bed: {n:,} sorted regions of 200 bp - 2 kb, tracks of {sum(s for _, s in chroms) / 1e6:.0f} Mb, "
           f"{os.cpu_count()} cores, bwl inflate {build['inflate']}")
