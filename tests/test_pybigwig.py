@@ -161,6 +161,99 @@ def test_reads_like_pybigwig(written):
     assert (pbw.numpy, pbw.remote) == (1, 1)
 
 
+def _outcome(b, method, args, kw):
+    """What a call returns (arrays as dtype and list) or raises, as a string."""
+    try:
+        r = getattr(b, method)(*args, **kw)
+        return repr(("ok", r.dtype.str, r.tolist()) if isinstance(r, np.ndarray) else ("ok", r))
+    except Exception as e:  # noqa: BLE001 - the exception is what is compared
+        return repr(("raised", type(e).__name__, str(e)))
+
+
+@pytest.fixture(scope="module")
+def zoomed(tmp_path_factory):
+    """Files with zoom levels: one written by pyBigWig (libBigWig's levels),
+    one by bwl.write (UCSC's), over 10^5 items of random spans and gaps."""
+    d = tmp_path_factory.mktemp("zoomed")
+    rng = np.random.default_rng(3)
+    chroms = [("chr1", 1_000_000), ("chr2", 300_000)]
+    data = {}
+    for c, n in chroms:
+        starts = np.sort(rng.choice(n // 10, n // 25, replace=False)) * 10
+        ends = starts + rng.integers(1, 10, len(starts))
+        data[c] = (starts, ends, rng.normal(size=len(starts)).astype(np.float32))
+    ref = str(d / "pybigwig.bw")
+    b = pyBigWig.open(ref, "w")
+    b.addHeader(chroms)
+    for c, (s, e, v) in data.items():
+        b.addEntries([c] * len(s), s.tolist(), ends=e.tolist(), values=v.astype(float).tolist())
+    b.close()
+    mine = str(d / "bwl.bw")
+    bwl.write(mine, chroms, data)
+    return [ref, mine, os.path.join(os.path.dirname(pyBigWigTest.__file__), "test.bw")]
+
+
+def test_read_calls_equal_pybigwigs(zoomed):
+    """Call for call, bwl.pybigwig returns (to the bit) or raises what
+    pyBigWig does: every stat type from the data and from zoom levels
+    (libBigWig's bin edges, its arithmetic, its zoom coverage), bins
+    narrower than a base, nBins=0, end=-1, coordinates that are not
+    integers, unknown chromosomes and bad ranges. Not compared: the zoom
+    level "sum", which libBigWig computes as a sum of record means (bwl
+    gives UCSC's sum), and a zoom "std" where rounding makes a bin's
+    variance negative, which fails the whole call in libBigWig (bwl gives
+    NaN for that bin); docs/migration.md."""
+    n_calls = 0
+    for path in zoomed:
+        ref, ours = pyBigWig.open(path), pbw.open(path)
+        chroms = ref.chroms()
+        c, n = next(iter(chroms.items()))
+        short = min(n, 300_000)
+        calls = [("values", (c, s, e), kw) for s, e in [(0, 1000), (5, 77), (short - 10, short), (0, 0), (10, 5),
+                                                       (-1, 5), (None, 10), (0, None), (0.0, 10), (np.int64(3), 40)]
+                 for kw in ({}, {"numpy": True})]
+        calls += [("values", (c, 0, -1), {})] if n <= 2_000_000 else []
+        calls += [("intervals", a, {}) for a in [(c,), (c, 0, -1), (c, None, 10), (c, 100, 5000), ("chrNo",)]]
+        calls += [("stats", (c, s, e), {"type": t, "nBins": nb, "exact": ex})
+                  for t in ("mean", "max", "min", "std", "dev", "coverage", "cov", "sum", "average")
+                  for nb in (0, 1, 3, 64) for ex in (False, True)
+                  for s, e in [(0, short), (7, 7 + 333), (1000, 1030)]  # the last: 64 bins narrower than a base
+                  if not (t == "sum" and not ex and (e - s) // max(nb, 1) >= 20)]
+        calls += [("stats", (c,), {}), ("stats", (c, 0, -1), {"nBins": 2}), ("stats", (c, 0, 10), {"nBins": -1}),
+                  ("stats", (c, 0, 10), {"nBins": 1.5}), ("stats", ("chrNo", 0, 10), {})]
+        for method, args, kw in calls:
+            want = _outcome(ref, method, args, kw)
+            if kw.get("type") in ("std", "dev") and "error was encountered" in want:
+                continue  # libBigWig fails the call where rounding makes a zoom bin's variance negative
+            assert _outcome(ours, method, args, kw) == want, (path, method, args, kw)
+            n_calls += 1
+    assert n_calls > 700
+
+
+def test_file_type_is_named_pybigwig(zoomed):
+    """pyBigWig.pyBigWig is the type of an open file (annotations and
+    isinstance checks name it)."""
+    for mod in (pyBigWig, pbw):
+        assert isinstance(mod.open(zoomed[0]), mod.pyBigWig)
+
+
+def test_section_count_written_as_u32(tmp_path):
+    """A file whose data count is a u32 (as bigtools has written it) and the
+    data's first bytes right after: header() gives the count, not a 64-bit
+    number made of the data's first bytes."""
+    import struct
+
+    p = str(tmp_path / "x.bw")
+    bwl.write(p, [("chr1", 1000)], {"chr1": ([0, 10], [5, 20], [1.0, 2.0])})
+    h = bwl.open(p).header()
+    data = bytearray(open(p, "rb").read())
+    struct.pack_into("<I", data, h["fullDataOffset"] + 4, 0x9C78)  # the high half: what follows a u32 count
+    open(p, "wb").write(bytes(data))
+    with bwl.open(p) as f:
+        assert f.header()["sectionCount"] == h["sectionCount"] == 1
+        assert f.values("chr1", 0, 6).tolist()[:5] == [1.0] * 5
+
+
 @pytest.mark.parametrize("call", [lambda b: b.values("chr1", 10, 5), lambda b: b.values("chr1", 0, 10**6),
                                   lambda b: b.values("nope", 0, 5), lambda b: b.intervals("nope"),
                                   lambda b: b.stats("chr1", 0, 10, type="median"),
@@ -198,3 +291,47 @@ def test_writer_refuses(tmp_path, bad):
     b.close()
     with bwl.open(str(tmp_path / "w.bw")) as f:
         assert [a.tolist() for a in f.intervals("chr2")[:2]] == [[0], [5]]
+
+
+# ------------------------------------------------------------ running pyBigWig programs on bwl
+
+PROGRAM = """
+import multiprocessing as mp, sys
+import pyBigWig
+
+def name(_):
+    import pyBigWig
+    return pyBigWig.__name__
+
+if __name__ == "__main__":
+    with mp.get_context("spawn").Pool(1) as pool:
+        child = pool.map(name, [0])[0]
+    print(pyBigWig.__name__, child, pyBigWig.open(sys.argv[1]).chroms(), *sys.argv[2:])
+"""
+
+
+def test_python_m_bwl_pybigwig_runs_a_program_unchanged(written, tmp_path):
+    """`python -m bwl.pybigwig SCRIPT|-m MODULE|-c CODE`: `import pyBigWig` is
+    bwl.pybigwig in the program, in a spawned worker, and in pytest (which
+    puts site-packages, where the real pyBigWig is, first on sys.path)."""
+    import subprocess
+
+    script = tmp_path / "prog.py"
+    script.write_text(PROGRAM)
+    want = f"bwl.pybigwig bwl.pybigwig {pyBigWig.open(written['ref']).chroms()} x"
+    for args in ([str(script)], ["-m", "prog"]):
+        r = subprocess.run([sys.executable, "-m", "bwl.pybigwig", *args, written["ref"], "x"], cwd=tmp_path,
+                           capture_output=True, text=True, timeout=120)
+        assert r.returncode == 0 and r.stdout.strip() == want, (args, r.stdout, r.stderr)
+    r = subprocess.run([sys.executable, "-m", "bwl.pybigwig", "-c", "import pyBigWig, sys; print(pyBigWig.__name__, "
+                        "sys.argv[1:])", "y"], capture_output=True, text=True, timeout=120)
+    assert r.stdout.strip() == "bwl.pybigwig ['y']", r.stderr
+    (tmp_path / "test_uses_pybigwig.py").write_text(
+        "import pyBigWig\n\ndef test_it():\n    assert pyBigWig.__name__ == 'bwl.pybigwig'\n")
+    r = subprocess.run([sys.executable, "-m", "bwl.pybigwig", "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                        "test_uses_pybigwig.py"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0 and "1 passed" in r.stdout, r.stdout + r.stderr
+    # Without the opt-in, the real pyBigWig.
+    r = subprocess.run([sys.executable, "-c", "import pyBigWig; print(pyBigWig.__name__)"], capture_output=True,
+                       text=True, env={k: v for k, v in os.environ.items() if k != "BWL_AS_PYBIGWIG"})
+    assert r.stdout.strip() == "pyBigWig"

@@ -49,8 +49,12 @@ public:
     BedEntries entries(uint32_t chrom, uint64_t start, uint64_t end, bool with_rest) const;
     Intervals coverage(uint32_t chrom, uint64_t start, uint64_t end) const;
     std::string auto_sql() const;
-    std::vector<double> stats(uint32_t chrom, uint64_t start, uint64_t end, Stat stat, uint32_t nbins,
-                              bool exact) const;
+    // libbigwig: pyBigWig's numbers (bwl.pybigwig): the data's statistics as
+    // libBigWig computes them (stats_libbigwig.hpp; bins may be narrower than
+    // a base) and zoom-level coverage over each bin's own length; the zoom
+    // sum stays UCSC's (libBigWig's is not a sum).
+    std::vector<double> stats(uint32_t chrom, uint64_t start, uint64_t end, Stat stat, uint32_t nbins, bool exact,
+                              bool libbigwig = false) const;
 
     // Blocks, for the engine.
 
@@ -83,7 +87,7 @@ public:
 private:
     const BlockIndex& zoom_index(size_t level) const;
     std::vector<double> zoom_stats(size_t level, uint32_t chrom, uint64_t start, uint64_t end, Stat stat,
-                                   uint32_t nbins) const;
+                                   uint32_t nbins, bool cov_libbigwig) const;
     [[noreturn]] void fail(const std::string& what) const;
     void need_kind(bool bigbed, const char* what) const;  // RangeError when the file is the other kind
     template <class F>

@@ -90,6 +90,10 @@ Header read_header(const FileSource& f) {
     uint8_t cb[8];
     f.read(h.full_data_offset, 8, cb, "section count");
     h.section_count = load_u64(cb, h.swap);
+    // bigtools writes this count as a u32 followed by data: a u64 larger than
+    // the data's bytes cannot be a count, and its low half is the one written.
+    if (h.full_index_offset > h.full_data_offset && h.section_count > h.full_index_offset - h.full_data_offset)
+        h.section_count &= 0xFFFFFFFFu;
     return h;
 }
 

@@ -8,6 +8,7 @@
 #include "bwl/detail/format.hpp"
 #include "bwl/error.hpp"
 #include "core/bbi_file.hpp"
+#include "core/stats_libbigwig.hpp"
 #include "hd/byteio.hpp"
 #include "hd/section.hpp"
 
@@ -99,10 +100,10 @@ uint64_t bin_end(uint64_t start, uint64_t end, uint32_t nbins, uint32_t i) {
 
 }  // namespace
 
-std::vector<double> BbiFile::stats(uint32_t chrom, uint64_t start, uint64_t end, Stat stat, uint32_t nbins,
-                                   bool exact) const {
+std::vector<double> BbiFile::stats(uint32_t chrom, uint64_t start, uint64_t end, Stat stat, uint32_t nbins, bool exact,
+                                   bool libbigwig) const {
     check_range(chrom, start, end);
-    if (nbins == 0 || nbins > end - start)
+    if (nbins == 0 || (nbins > end - start && !libbigwig))
         throw RangeError(path() + ": nBins must be between 1 and the range length (" + std::to_string(end - start) +
                          ")");
     if (!exact) {
@@ -113,8 +114,9 @@ std::vector<double> BbiFile::stats(uint32_t chrom, uint64_t start, uint64_t end,
             int64_t r = hdr_.zooms[i].reduction_level;
             if (r <= half && (best < 0 || r > int64_t(hdr_.zooms[best].reduction_level))) best = int(i);
         }
-        if (best >= 0) return zoom_stats(size_t(best), chrom, start, end, stat, nbins);
+        if (best >= 0) return zoom_stats(size_t(best), chrom, start, end, stat, nbins, libbigwig);
     }
+    if (libbigwig && !hdr_.bigbed) return libbigwig_full_stats(intervals(chrom, start, end), start, end, stat, nbins);
 
     // Exact: each item adds its overlap with each bin. Items come sorted by
     // start within the chromosome, bins are contiguous, so one sweep does it.
@@ -153,7 +155,7 @@ const BlockIndex& BbiFile::zoom_index(size_t level) const {
 }
 
 std::vector<double> BbiFile::zoom_stats(size_t level, uint32_t chrom, uint64_t start, uint64_t end, Stat stat,
-                                        uint32_t nbins) const {
+                                        uint32_t nbins, bool cov_libbigwig) const {
     const ChromBlocks& cb = zoom_index(level).chroms[chrom];
     uint32_t id = chroms_[chrom].id;
     std::vector<Acc> acc(nbins);
@@ -184,7 +186,9 @@ std::vector<double> BbiFile::zoom_stats(size_t level, uint32_t chrom, uint64_t s
         }
     }
     std::vector<double> out(nbins);
-    for (uint32_t b = 0; b < nbins; ++b) out[b] = acc[b].get_zoom(stat, double(end - start) / nbins);
+    for (uint32_t b = 0; b < nbins; ++b)
+        out[b] = cov_libbigwig && stat == Stat::Coverage ? acc[b].get(stat, double(edges[b + 1] - edges[b]))
+                                                         : acc[b].get_zoom(stat, double(end - start) / nbins);
     return out;
 }
 

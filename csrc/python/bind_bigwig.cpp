@@ -142,18 +142,19 @@ void bind_bigwig(py::module_& m) {
         .def(
             "stats",
             [](const BbiFile& f, const std::string& chrom, int64_t start, int64_t end, bwl::Stat st, int64_t nbins,
-               bool exact) {
+               bool exact, bool libbigwig) {
                 uint32_t c = f.chrom_index(chrom);
                 uint64_t s = position(f, start, "start"), e = position(f, end, "end");
                 if (nbins < 1 || nbins > INT32_MAX) throw bwl::RangeError(f.path() + ": nBins must be >= 1");
                 std::vector<double> v;
                 {
                     NoGil nogil;
-                    v = f.stats(c, s, e, st, uint32_t(nbins), exact);
+                    v = f.stats(c, s, e, st, uint32_t(nbins), exact, libbigwig);
                 }
                 return to_array(v);
             },
-            py::arg("chrom"), py::arg("start"), py::arg("end"), py::arg("type"), py::arg("nbins"), py::arg("exact"));
+            py::arg("chrom"), py::arg("start"), py::arg("end"), py::arg("type"), py::arg("nbins"), py::arg("exact"),
+            py::arg("libbigwig") = false);
 }
 
 }  // namespace bwl_py

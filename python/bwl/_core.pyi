@@ -67,6 +67,7 @@ class BbiFile:
         type: Stat,
         nbins: typing.SupportsInt | typing.SupportsIndex,
         exact: bool,
+        libbigwig: bool = ...,
     ) -> numpy.typing.NDArray[numpy.float64]: ...
     def values(
         self,

@@ -22,12 +22,14 @@ from __future__ import annotations
 
 import math
 import os
+import sys
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as _np
 
 import bwl as _bwl
+from bwl._types import STATS
 
 numpy = 1   # numpy arrays in and out (pyBigWig.numpy)
 remote = 1  # http(s) URLs open (pyBigWig.remote)
@@ -40,7 +42,7 @@ _BAD_ENTRIES = (
     "3. A list values, in which case a single chromosome, start position, span and step must be specified.\n")
 _OUT_OF_ORDER = ("The entries you tried to add are out of order, precede already added entries, or otherwise use "
                  "illegal values.\n Please correct this and try again.\n")
-_STATS = ("mean", "average", "max", "min", "std", "dev", "coverage", "cov", "sum")
+_STATS = ("mean", "max", "min", "std", "dev", "coverage", "cov", "sum")  # pyBigWig's char2enum
 
 
 def open(file: Any, mode: str = "r") -> bigWigFile:  # noqa: A001 - pyBigWig.open
@@ -51,6 +53,21 @@ def open(file: Any, mode: str = "r") -> bigWigFile:  # noqa: A001 - pyBigWig.ope
         return bigWigFile(_bwl.open(file), None)
     except (OSError, RuntimeError, ValueError, TypeError) as e:
         raise RuntimeError(f"Received an error during file opening! {e}") from None
+
+
+_UNSET: Any = object()  # an argument not given (pyBigWig tells it from an explicit None)
+_ULONG_MAX = 2**64 - 1     # pyBigWig reads coordinates as C's unsigned long ...
+_U32_MAX = 2**32 - 1       # ... and refuses those past uint32
+
+
+def _coord(v: Any, what: str) -> int:
+    """A coordinate as pyBigWig reads it: a Python or numpy integer (a bool
+    too) as an unsigned long, so -1 is ULONG_MAX; anything else (None, a
+    float) is refused."""
+    if isinstance(v, (int, _np.integer)):
+        x = int(v)
+        return x & _ULONG_MAX if x <= 2**63 - 1 else _ULONG_MAX - 1  # PyLong_AsLong overflows: never valid
+    raise RuntimeError(f"The {what} coordinate must be a number!")
 
 
 def _int(v: Any) -> int:
@@ -93,16 +110,20 @@ class bigWigFile:  # noqa: N801 - pyBigWig's name
         if self._file().is_bigbed:
             raise RuntimeError(f"bigBed files have no {what}! Use 'entries' instead.")
 
-    def _range(self, chrom: str, start: Any, end: Any) -> tuple[int, int]:
+    def _range(self, chrom: str, start: Any, end: Any, minus_one_is_end: bool = True) -> tuple[int, int]:
+        """pyBigWig's bounds check: an end of -1 means the chromosome's end
+        (values, stats, entries); then 0 <= start < end <= size."""
+        startl, endl = _coord(start, "start"), _coord(end, "end")
         size = self._file().chroms(chrom)
-        s = 0 if start is None else _int(start)
-        e = size if end is None else _int(end)
-        if size is None or not 0 <= s < e <= size:
+        if minus_one_is_end and endl == _ULONG_MAX and size is not None:
+            endl = size
+        if size is None or startl > _U32_MAX or endl > _U32_MAX or not startl < endl <= size:
             raise RuntimeError("Invalid interval bounds!")
-        return s, e
+        return startl, endl
 
     def values(self, chrom: str, start: Any, end: Any, numpy: bool = False):
-        """Per-base values (NaN where no data): a list, or float32 array."""
+        """Per-base values (NaN where no data): a list, or float32 array.
+        ``end=-1``: to the chromosome's end."""
         self._bigwig_only("values")
         s, e = self._range(chrom, start, end)
         f = self._file()
@@ -111,41 +132,45 @@ class bigWigFile:  # noqa: N801 - pyBigWig's name
         v = f.values(chrom, s, e)
         return v if numpy else v.tolist()
 
-    def intervals(self, chrom: str, start: Any = None, end: Any = None):
+    def intervals(self, chrom: str, start: Any = _UNSET, end: Any = _UNSET):
         """``((start, end, value), ...)`` overlapping the range, or None."""
         self._bigwig_only("intervals")
-        if self._file().chroms(chrom) is None:
+        size = self._file().chroms(chrom)
+        if size is None:
             raise RuntimeError("Invalid interval bounds!")
-        s, e = self._range(chrom, start, end)
+        # pyBigWig applies "-1 is the end" before it reads `end`: only an absent end means it here
+        s, e = self._range(chrom, 0 if start is _UNSET else start, size if end is _UNSET else end,
+                           minus_one_is_end=False)
         starts, ends, vals = self._file().intervals(chrom, s, e)
         if len(starts) == 0:
             return None
         return tuple(zip(starts.tolist(), ends.tolist(), vals.astype(_np.float64).tolist()))
 
-    def stats(self, chrom: str, start: Any = None, end: Any = None, type: str = "mean", nBins: Any = 1,  # noqa: A002
-              exact: bool = False, numpy: bool = False):
+    def stats(self, chrom: str, start: Any = _UNSET, end: Any = _UNSET, type: str = "mean",  # noqa: A002
+              nBins: Any = 1, exact: bool = False, numpy: bool = False):
         """Summary of nBins bins of the range: a list (None for empty bins),
-        or a float64 array (NaN)."""
+        or a float64 array (NaN). ``nBins=0`` is 1; ``end=-1``: to the
+        chromosome's end."""
         if self._file().is_bigbed:
             raise RuntimeError("bigBed files have no statistics!")
+        try:  # pyBigWig's argument parser: type a str, nBins an int
+            if not isinstance(type, str):
+                raise TypeError
+            n = int(nBins.__index__())
+        except (AttributeError, TypeError):
+            raise RuntimeError("You must supply at least a chromosome!") from None
+        n = n or 1
+        s, e = self._range(chrom, 0 if start is _UNSET else start, -1 if end is _UNSET else end)
         if type not in _STATS:
             raise RuntimeError("Invalid type!")
-        stat = {"average": "mean", "dev": "std", "coverage": "cov"}.get(type, type)
-        s, e = self._range(chrom, start, end)
-        n = _int(nBins)
-        if n < 1:
-            raise RuntimeError("nBins must be at least 1!")
+        stat = {"dev": "std", "coverage": "cov"}.get(type, type)
         f = self._file()
-        if stat == "sum" and (exact or not _zoom_fits(f, e - s, n)):
-            out = _libbigwig_sum(f, chrom, s, e, n)
-        elif n <= e - s:
-            out = f.stats(chrom, s, e, type=stat, nBins=n, exact=bool(exact))
-        else:  # bins narrower than a base, cut as libBigWig cuts them: some are empty
-            out = _np.full(n, _np.nan)
-            for i in range(n):
-                a, b = s + (e - s) * i // n, s + (e - s) * (i + 1) // n
-                if b > a:
-                    out[i] = f.stats(chrom, a, b, type=stat, nBins=1, exact=bool(exact))[0]
+        if f.header()["blockCount"] == 0:  # no entries: every bin empty
+            out = _np.full(max(n, 0), _np.nan)
+        elif n < 0:
+            raise RuntimeError("An error was encountered while fetching statistics.")
+        else:  # pyBigWig's numbers: libBigWig's exact arithmetic and bins, its zoom coverage
+            out = f._open().stats(chrom, s, e, STATS[stat], n, exact is True, libbigwig=True)
         if numpy:
             return _np.asarray(out, dtype=_np.float64)
         return [None if math.isnan(x) else float(x) for x in out]
@@ -156,14 +181,15 @@ class bigWigFile:  # noqa: N801 - pyBigWig's name
     def isBigBed(self) -> bool:  # noqa: N802
         return self._w is None and self._file().is_bigbed
 
-    def entries(self, chrom: str, start: Any = None, end: Any = None, withString: bool = True):  # noqa: N803
+    def entries(self, chrom: str, start: Any, end: Any, withString: bool = True):  # noqa: N803
         """A bigBed's records overlapping the range: ``[(start, end, rest), ...]``
-        (``(start, end)`` without ``withString``); ``[]`` when none."""
+        (``(start, end)`` when ``withString`` is False); ``[]`` when none."""
         if not self._file().is_bigbed:
             raise RuntimeError("bigWig files have no entries! Use 'intervals' or 'values' instead.")
         s, e = self._range(chrom, start, end)
-        starts, ends, rest = self._file().entries(chrom, s, e, with_string=bool(withString))
-        if withString:
+        with_string = withString is not False  # pyBigWig: only False itself turns it off
+        starts, ends, rest = self._file().entries(chrom, s, e, with_string=with_string)
+        if with_string:
             return list(zip(starts.tolist(), ends.tolist(), rest))
         return list(zip(starts.tolist(), ends.tolist()))
 
@@ -201,26 +227,6 @@ class bigWigFile:  # noqa: N801 - pyBigWig's name
 
     def __exit__(self, *exc) -> None:
         self.close()
-
-
-def _zoom_fits(f: _bwl.BigWigFile, width: int, n: int) -> bool:
-    """Whether stats() reads a zoom level for bins of width/n (UCSC's choice)."""
-    return any(z["reductionLevel"] <= width // n // 2 for z in f.header()["zoomLevels"])
-
-
-def _libbigwig_sum(f: _bwl.BigWigFile, chrom: str, s: int, e: int, n: int) -> _np.ndarray:
-    """Exact bin sums as libBigWig computes them: each item's bases times its
-    value in float32, added up in item order (pyBigWig's numbers, to the bit)."""
-    st, en, v = f.intervals(chrom, s, e)
-    edges = s + (e - s) * _np.arange(n + 1, dtype=_np.int64) // n
-    out = _np.full(n, _np.nan)
-    for i in range(n):
-        a, b = edges[i], edges[i + 1]
-        m = (en > a) & (st < b)
-        if b > a and m.any():
-            bases = (_np.minimum(en[m], b) - _np.maximum(st[m], a)).astype(_np.float32)
-            out[i] = _np.add.accumulate((bases * v[m]).astype(_np.float64))[-1]
-    return out
 
 
 class _Writer:
@@ -297,4 +303,44 @@ class _Writer:
         _bwl.write(self.path, self.chroms, data, type=kind, zoom_levels=self.zooms, allow_overlap=True)
 
 
-__all__ = ["open", "bigWigFile", "numpy", "remote", "__version__"]
+def install() -> None:
+    """Make ``import pyBigWig`` give this module in this process (and, via
+    the environment, in every Python process started from it)."""
+    import importlib
+
+    os.environ["BWL_AS_PYBIGWIG"] = "1"  # read by bwl-as-pybigwig.pth at each interpreter's start
+    sys.modules["pyBigWig"] = importlib.import_module("bwl.pybigwig")  # not __main__ under python -m
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m bwl.pybigwig (-m MODULE | -c CODE | SCRIPT) [ARGS ...]``:
+    runs a pyBigWig program unchanged on bwl. ``import pyBigWig`` gives
+    bwl.pybigwig there and in every process it starts (subprocesses,
+    multiprocessing spawn or fork, pytest), through the BWL_AS_PYBIGWIG
+    environment variable that bwl's .pth hook reads at interpreter start."""
+    import importlib
+    import runpy
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args[0] in ("-h", "--help") or (args[0] in ("-m", "-c") and len(args) < 2):
+        print(main.__doc__.split("\n\n")[0] if main.__doc__ else "", file=sys.stderr)
+        return 2
+    importlib.import_module("bwl.pybigwig").install()
+    if args[0] == "-m":
+        sys.argv = [args[1], *args[2:]]
+        runpy.run_module(args[1], run_name="__main__", alter_sys=True)
+    elif args[0] == "-c":
+        sys.argv = ["-c", *args[2:]]
+        exec(compile(args[1], "<string>", "exec"), {"__name__": "__main__"})  # noqa: S102 - as python -c
+    else:
+        sys.argv = args
+        runpy.run_path(args[0], run_name="__main__")
+    return 0
+
+
+pyBigWig = bigWigFile  # pyBigWig.pyBigWig: the file type, as annotations and isinstance checks name it
+
+__all__ = ["open", "bigWigFile", "pyBigWig", "numpy", "remote", "__version__", "install"]
+
+if __name__ == "__main__":
+    sys.exit(main())
