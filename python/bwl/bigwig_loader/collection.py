@@ -1,0 +1,81 @@
+"""bigwig-loader's BigWigCollection over a bwl.Collection."""
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+import bwl
+from bwl.bigwig_loader.paths import PathArg, interpret_path, map_path_to_value
+
+
+def to_bfloat16_bits(a: np.ndarray) -> np.ndarray:
+    """float32 -> bfloat16 bits in uint16 (round to nearest even), as
+    bigwig-loader returns bfloat16 from cupy."""
+    u = np.ascontiguousarray(a, dtype=np.float32).view(np.uint32)
+    rounded = (u + 0x7FFF + ((u >> 16) & 1)) >> 16
+    return np.where(np.isnan(a), np.uint32(0x7FC0), rounded).astype(np.uint16)
+
+
+class BigWigCollection:
+    """The bigWig files of ``bigwig_path`` (a file, a folder, read
+    recursively with ``crawl``, or a list of those), sorted by path, the
+    first ``first_n_files`` of them; ``scale`` maps (partial) paths, file
+    names, stems or parent folder names to a factor per track."""
+
+    def __init__(self, bigwig_path: PathArg | Sequence[PathArg], file_extensions: Sequence[str] = (".bigWig", ".bw"),
+                 crawl: bool = True, scale: dict[str | Path, Any] | None = None, first_n_files: int | None = None,
+                 pinned_memory_size: int = 10000) -> None:
+        self.bigwig_paths: list[Path] = sorted(interpret_path(bigwig_path, file_extensions, crawl))[:first_n_files]
+        if not self.bigwig_paths:
+            raise FileNotFoundError(f"no bigWig files ({', '.join(file_extensions)}) in {bigwig_path}")
+        scale = scale or {}
+        self._scaling_factors = [float(map_path_to_value(p, scale, default=1)) for p in self.bigwig_paths]
+        self.pinned_memory_size = pinned_memory_size  # bigwig-loader's pinned buffer: nothing to size here
+        self.collection = bwl.Collection([str(p) for p in self.bigwig_paths], scale=self._scaling_factors)
+
+    def __len__(self) -> int:
+        return len(self.bigwig_paths)
+
+    @property
+    def scaling_factors(self) -> list[float]:
+        return list(self._scaling_factors)
+
+    def reset_gpu(self) -> None:
+        """Kept for bigwig-loader scripts: there is no device state to reset."""
+
+    def get_batch(self, chromosomes: Sequence[str], start: Any, end: Any, window_size: int = 1,
+                  default_value: float = 0.0, out: np.ndarray | None = None, track_indices: Any = None,
+                  dtype: str = "float32") -> np.ndarray:
+        """Values of windows of one length L: (B, L // window_size, T) float32
+        (``dtype="bfloat16"``: bfloat16 bits in uint16). A bin is the mean of
+        its bases, bases without data counted as ``default_value`` (NaN: the
+        mean of the covered bases, NaN where none); data values are scaled,
+        defaults are not. An incomplete last bin is left out."""
+        start = np.asarray(start, dtype=np.int64)
+        end = np.asarray(end, dtype=np.int64)
+        lengths = np.unique(end - start)
+        if len(lengths) != 1:
+            raise ValueError(f"All queried intervals should have the same length. Found lengths: {lengths}")
+        w, n = int(window_size), int(lengths[0]) // int(window_size)
+        chroms, end = list(chromosomes), start + n * w
+        kw = dict(layout="BLT", tracks=None if track_indices is None else np.asarray(track_indices, np.int64))
+        d = float(default_value)
+        if w == 1 or math.isnan(d) or d == 0.0:
+            summary = "mean" if w == 1 or math.isnan(d) else "mean0"
+            v = self.collection.values(chroms, start, end, window=w, default=d, summary=summary, **kw)
+        else:  # a bin's uncovered bases count as the default
+            base = self.collection.values(chroms, start, end, default=float("nan"), **kw)
+            base = base.reshape(len(start), n, w, -1)
+            covered = ~np.isnan(base)
+            v = ((np.where(covered, base, 0).sum(axis=2, dtype=np.float64) + (w - covered.sum(axis=2)) * d) / w
+                 ).astype(np.float32)
+        if dtype == "bfloat16":
+            v = to_bfloat16_bits(v)
+        if out is not None:
+            out[...] = v
+            return out
+        return v
