@@ -4,6 +4,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <initializer_list>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -13,6 +14,7 @@
 #include "bwl/bigbed_writer.hpp"
 #include "bwl/error.hpp"
 #include "bwl/writer.hpp"
+#include "core/libbigwig_writer.hpp"
 #include "python/arrays.hpp"
 #include "python/bindings.hpp"
 #include "python/gil.hpp"
@@ -44,12 +46,82 @@ void write_file(const std::string& path, const std::vector<std::pair<std::string
     bwl::write_bigwig(path, out, opt);
 }
 
+using U32 = py::array_t<uint32_t, py::array::c_style | py::array::forcecast>;
+using F32 = py::array_t<float, py::array::c_style | py::array::forcecast>;
+
+uint32_t same_size(std::initializer_list<size_t> sizes) {
+    for (size_t s : sizes)
+        if (s != *sizes.begin()) throw bwl::RangeError("LibBigWigWriter: arrays of different lengths");
+    if (*sizes.begin() > UINT32_MAX) throw bwl::RangeError("LibBigWigWriter: more than 2^32 - 1 entries");
+    return uint32_t(*sizes.begin());
+}
+
 }  // namespace
 
 void bind_writer(py::module_& m) {
     m.def("write", &write_file, py::arg("path"), py::arg("chroms"), py::arg("data"), py::arg("options"),
           "Write a bigWig. chroms: [(name, size)]; data: {name: (starts u32, ends u32, values f32)}; "
           "options: WriteOptions (zoom_levels -1: automatic, 0: none).");
+
+    // pyBigWig's writer (bwl.pybigwig): Python checks and converts the
+    // arguments as pyBigWig does; these are libBigWig's calls, each
+    // returning its code (0: done). The GIL stays held, as pyBigWig holds
+    // it: the writer has no lock of its own.
+    using LW = bwl::LibBigWigWriter;
+    py::class_<LW>(m, "LibBigWigWriter")
+        .def(py::init<const std::string&>(), py::arg("path"))
+        .def("add_header", &LW::add_header, py::arg("chroms"), py::arg("lengths"), py::arg("max_zooms"))
+        .def(
+            "add_intervals",
+            [](LW& w, const std::vector<std::string>& names, const U32& chrom, const U32& start, const U32& end,
+               const F32& value) {
+                uint32_t n =
+                    same_size({size_t(chrom.size()), size_t(start.size()), size_t(end.size()), size_t(value.size())});
+                for (uint32_t i = 0; i < n; ++i)
+                    if (chrom.data()[i] >= names.size())
+                        throw bwl::RangeError("LibBigWigWriter: a name index too large");
+                return w.add_intervals(names, chrom.data(), start.data(), end.data(), value.data(), n);
+            },
+            py::arg("names"), py::arg("chroms"), py::arg("starts"), py::arg("ends"), py::arg("values"),
+            "Entry i on chromosome names[chroms[i]].")
+        .def(
+            "append_intervals",
+            [](LW& w, const U32& start, const U32& end, const F32& value) {
+                uint32_t n = same_size({size_t(start.size()), size_t(end.size()), size_t(value.size())});
+                return w.append_intervals(start.data(), end.data(), value.data(), n);
+            },
+            py::arg("starts"), py::arg("ends"), py::arg("values"))
+        .def(
+            "add_interval_spans",
+            [](LW& w, const std::string& chrom, const U32& start, uint32_t span, const F32& value) {
+                uint32_t n = same_size({size_t(start.size()), size_t(value.size())});
+                return w.add_interval_spans(chrom, start.data(), span, value.data(), n);
+            },
+            py::arg("chrom"), py::arg("starts"), py::arg("span"), py::arg("values"))
+        .def(
+            "append_interval_spans",
+            [](LW& w, const U32& start, const F32& value) {
+                uint32_t n = same_size({size_t(start.size()), size_t(value.size())});
+                return w.append_interval_spans(start.data(), value.data(), n);
+            },
+            py::arg("starts"), py::arg("values"))
+        .def(
+            "add_interval_span_steps",
+            [](LW& w, const std::string& chrom, uint32_t start, uint32_t span, uint32_t step, const F32& value) {
+                uint32_t n = same_size({size_t(value.size())});
+                return w.add_interval_span_steps(chrom, start, span, step, value.data(), n);
+            },
+            py::arg("chrom"), py::arg("start"), py::arg("span"), py::arg("step"), py::arg("values"))
+        .def(
+            "append_interval_span_steps",
+            [](LW& w, const F32& value) {
+                uint32_t n = same_size({size_t(value.size())});
+                return w.append_interval_span_steps(value.data(), n);
+            },
+            py::arg("values"))
+        .def("close", &LW::close, "bwFinalize, then the file is closed; 0 when complete.")
+        .def_property_readonly("closed", &LW::closed)
+        .def_property_readonly("io_error", &LW::io_error, "The first file operation the OS refused, or ''.");
 
     // bedGraph -> bigWig: Python drives step() to show progress; parsing and
     // writing run without the GIL.

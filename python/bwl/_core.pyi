@@ -250,6 +250,55 @@ class Layout:
     @property
     def value(self) -> int: ...
 
+class LibBigWigWriter:
+    def __init__(self, path: str) -> None: ...
+    def add_header(
+        self,
+        chroms: collections.abc.Sequence[str],
+        lengths: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex],
+        max_zooms: typing.SupportsInt | typing.SupportsIndex,
+    ) -> int: ...
+    def add_interval_span_steps(
+        self,
+        chrom: str,
+        start: typing.SupportsInt | typing.SupportsIndex,
+        span: typing.SupportsInt | typing.SupportsIndex,
+        step: typing.SupportsInt | typing.SupportsIndex,
+        values: typing.Annotated[numpy.typing.ArrayLike, numpy.float32],
+    ) -> int: ...
+    def add_interval_spans(
+        self,
+        chrom: str,
+        starts: typing.Annotated[numpy.typing.ArrayLike, numpy.uint32],
+        span: typing.SupportsInt | typing.SupportsIndex,
+        values: typing.Annotated[numpy.typing.ArrayLike, numpy.float32],
+    ) -> int: ...
+    def add_intervals(
+        self,
+        names: collections.abc.Sequence[str],
+        chroms: typing.Annotated[numpy.typing.ArrayLike, numpy.uint32],
+        starts: typing.Annotated[numpy.typing.ArrayLike, numpy.uint32],
+        ends: typing.Annotated[numpy.typing.ArrayLike, numpy.uint32],
+        values: typing.Annotated[numpy.typing.ArrayLike, numpy.float32],
+    ) -> int: ...
+    def append_interval_span_steps(self, values: typing.Annotated[numpy.typing.ArrayLike, numpy.float32]) -> int: ...
+    def append_interval_spans(
+        self,
+        starts: typing.Annotated[numpy.typing.ArrayLike, numpy.uint32],
+        values: typing.Annotated[numpy.typing.ArrayLike, numpy.float32],
+    ) -> int: ...
+    def append_intervals(
+        self,
+        starts: typing.Annotated[numpy.typing.ArrayLike, numpy.uint32],
+        ends: typing.Annotated[numpy.typing.ArrayLike, numpy.uint32],
+        values: typing.Annotated[numpy.typing.ArrayLike, numpy.float32],
+    ) -> int: ...
+    def close(self) -> int: ...
+    @property
+    def closed(self) -> bool: ...
+    @property
+    def io_error(self) -> str: ...
+
 class SectionType:
     bedgraph: typing.ClassVar[SectionType]  # value 1
     variable_step: typing.ClassVar[SectionType]  # value 2

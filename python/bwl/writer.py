@@ -84,9 +84,9 @@ def write(
         Fan-out of the chromosome B+ tree and the R-tree indexes, 2..65535.
     allow_overlap : bool
         Let intervals (still sorted by start) overlap, as libBigWig writes
-        fixedStep data whose span exceeds its step (``bwl.pybigwig`` uses
-        it). Readers disagree on such files; bwl reads them as pyBigWig
-        does (a later interval wins) up to 64 intervals over a base.
+        fixedStep data whose span exceeds its step. Readers disagree on
+        such files; bwl reads them as pyBigWig does (a later interval
+        wins) up to 64 intervals over a base.
 
     Raises
     ------
