@@ -216,6 +216,34 @@ def test_file_type_is_named_pybigwig(zoomed):
         assert isinstance(mod.open(zoomed[0]), mod.pyBigWig)
 
 
+def test_sql_is_pybigwigs_bytes(tmp_path, zoomed):
+    """SQL() returns what pyBigWig's returns: the autoSql as bytes (its C
+    code builds them with PyBytes_FromStringAndSize), not str, so that a
+    client's ``bb.SQL().decode()`` runs; the raw bytes where they are not
+    UTF-8; None where the header has no autoSql offset (a bigWig, a bigBed
+    written without one)."""
+    import struct
+
+    bb = os.path.join(os.path.dirname(pyBigWigTest.__file__), "test.bigBed")
+    raw = open(bb, "rb").read()
+    (sql_at,) = struct.unpack_from("<Q", raw, 36)  # the header's autoSqlOffset
+    no_sql = bytearray(raw)
+    struct.pack_into("<Q", no_sql, 36, 0)
+    not_utf8 = bytearray(raw)
+    not_utf8[sql_at + 6] = 0xFF  # in "table RnaElements"
+    paths = {"bigBed": bb, "bigWig": zoomed[0]}
+    for name, data in (("no autoSql", no_sql), ("not UTF-8", not_utf8)):
+        paths[name] = str(tmp_path / f"{name}.bb")
+        open(paths[name], "wb").write(bytes(data))
+    for name, p in paths.items():
+        want, got = pyBigWig.open(p).SQL(), pbw.open(p).SQL()
+        assert type(got) is type(want) and got == want, name
+    assert type(pbw.open(bb).SQL()) is bytes and pbw.open(bb).SQL().startswith(b"table RnaElements")
+    assert pbw.open(paths["not UTF-8"]).SQL()[6] == 0xFF and pbw.open(paths["no autoSql"]).SQL() is None
+    assert pbw.open(zoomed[0]).SQL() is None
+    assert bwl.open(bb).sql() == pbw.open(bb).SQL().decode()  # bwl's own API keeps str
+
+
 def test_section_count_written_as_u32(tmp_path):
     """A file whose data count is a u32 (as bigtools has written it) and the
     data's first bytes right after: header() gives the count, not a 64-bit

@@ -4,6 +4,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -138,6 +139,17 @@ void bind_bigwig(py::module_& m) {
                 }
                 return py::reinterpret_steal<py::str>(PyUnicode_DecodeUTF8(s.data(), py::ssize_t(s.size()), "replace"));
             })
+        // pyBigWig's SQL(): the bytes up to the NUL; None where the header has no autoSql offset
+        .def("auto_sql_bytes",
+             [](const BbiFile& f) -> std::optional<py::bytes> {
+                 if (!f.header().autosql_offset) return std::nullopt;
+                 std::string s;
+                 {
+                     NoGil nogil;
+                     s = f.auto_sql();
+                 }
+                 return py::bytes(s);
+             })
         .def_property_readonly("bigbed", &BbiFile::bigbed)
         .def(
             "stats",

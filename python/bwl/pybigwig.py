@@ -203,9 +203,10 @@ class bigWigFile:  # noqa: N801 - pyBigWig's name
             return list(zip(starts.tolist(), ends.tolist(), rest))
         return list(zip(starts.tolist(), ends.tolist()))
 
-    def SQL(self) -> str | None:  # noqa: N802
-        """A bigBed's autoSql text; None for a bigWig."""
-        return self._file().sql() if self._file().is_bigbed else None
+    def SQL(self) -> bytes | None:  # noqa: N802
+        """The autoSql text as pyBigWig gives it: bytes (up to its NUL), None
+        where the header has no autoSql (a bigWig)."""
+        return self._file()._open().auto_sql_bytes()
 
     # -- writing ---------------------------------------------------------------
     def _writer(self) -> _Writer:
