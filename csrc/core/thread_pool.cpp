@@ -36,17 +36,40 @@ struct ThreadPool::Job {
                 (*fn)(i);
 #if defined(__GLIBCXX__)
             } catch (abi::__forced_unwind&) {
-                throw;  // pthread_exit (Python ending a thread at exit): not an error to keep
+                // pthread_exit (Python ending a thread at exit) unwinds this
+                // thread. fn lives in the caller's frames, which the other
+                // threads may still be using: end the job (what is left is
+                // skipped, an error for the caller) and wait for them before
+                // the unwind goes on.
+                abandon(mine + 1);
+                throw;
 #endif
             } catch (...) {
                 std::lock_guard<std::mutex> lock(mu);
                 if (!failed.exchange(true)) error = std::current_exception();
             }
         }
-        if (mine && done.fetch_add(mine) + mine == n) {
+        finish(mine);
+    }
+
+private:
+    void finish(size_t count) {
+        if (count && done.fetch_add(count) + count == n) {
             std::lock_guard<std::mutex> lock(mu);
             finished.notify_all();
         }
+    }
+
+    void abandon(size_t mine) {
+        {
+            std::lock_guard<std::mutex> lock(mu);
+            if (!failed.exchange(true))
+                error = std::make_exception_ptr(IoError("a thread was ended while the interpreter exits"));
+        }
+        while (next.fetch_add(1) < n) ++mine;  // claim the rest, so the count can reach n
+        finish(mine);
+        std::unique_lock<std::mutex> lock(mu);
+        finished.wait(lock, [&] { return done.load() == n; });
     }
 };
 

@@ -10,14 +10,22 @@
 // whether it returns from a bwl call (NoGil) or is a core worker that wants
 // the GIL for a remote read (WithGil; its caller waits on it, parked in
 // turn). The finalizing thread, the main thread, takes the GIL as always.
-// A thread that passes the check just before finalization starts may still
-// be unwound by Python; NoGil's destructor is noexcept(false) so that the
-// unwind runs to its end (pybind11's dispatcher and ThreadPool::Job rethrow
-// it).
+// A thread that passes the check just before finalization starts is still
+// ended by Python inside the GIL call: that forced unwind is caught right
+// there and the thread parks in the handler, so no frame above it unwinds.
+// Unwinding them would destroy state other threads still use (the pool's
+// jobs read the caller's frames) and drop Python references without the
+// GIL (both crashed at exit, 1 run in 30).
 #pragma once
 
 #include <Python.h>
 #include <unistd.h>
+#if defined(__GLIBCXX__)
+#include <cxxabi.h>
+#define BWL_CATCH_FORCED_UNWIND catch (abi::__forced_unwind&)
+#else
+#define BWL_CATCH_FORCED_UNWIND catch (...)
+#endif
 
 namespace bwl_py {
 
@@ -49,7 +57,12 @@ public:
     NoGil() : state_(PyEval_SaveThread()) {}
     ~NoGil() noexcept(false) {
         if (gil_closed()) park_thread();
-        PyEval_RestoreThread(state_);
+        try {
+            PyEval_RestoreThread(state_);
+        }
+        BWL_CATCH_FORCED_UNWIND {
+            park_thread();  // never leaves the handler: the unwind stops here
+        }
     }
     NoGil(const NoGil&) = delete;
     NoGil& operator=(const NoGil&) = delete;
@@ -64,7 +77,12 @@ class WithGil {
 public:
     WithGil() {
         if (gil_closed()) park_thread();
-        state_ = PyGILState_Ensure();
+        try {
+            state_ = PyGILState_Ensure();
+        }
+        BWL_CATCH_FORCED_UNWIND {
+            park_thread();  // never leaves the handler: the unwind stops here
+        }
     }
     ~WithGil() { PyGILState_Release(state_); }
     WithGil(const WithGil&) = delete;
