@@ -15,10 +15,12 @@ BWL_HD uint16_t load_u16(const uint8_t* p, bool swap) {
     return swap ? uint16_t(v >> 8 | v << 8) : v;
 }
 
+// The big-endian value is the byte swap of the little-endian one, not a
+// second read of p: compilers make one 4-byte load and a bswap of this;
+// with both orders read from p, clang made eight byte loads.
 BWL_HD uint32_t load_u32(const uint8_t* p, bool swap) {
-    uint32_t le = uint32_t(p[0]) | uint32_t(p[1]) << 8 | uint32_t(p[2]) << 16 | uint32_t(p[3]) << 24;
-    uint32_t be = uint32_t(p[3]) | uint32_t(p[2]) << 8 | uint32_t(p[1]) << 16 | uint32_t(p[0]) << 24;
-    return swap ? be : le;
+    uint32_t v = uint32_t(p[0]) | uint32_t(p[1]) << 8 | uint32_t(p[2]) << 16 | uint32_t(p[3]) << 24;
+    return swap ? (v >> 24 | (v >> 8 & 0xff00u) | (v << 8 & 0xff0000u) | v << 24) : v;
 }
 
 BWL_HD uint64_t load_u64(const uint8_t* p, bool swap) {

@@ -153,7 +153,7 @@ BWL_HD int densify_tile_block(G& g, float* tile, uint64_t ts, uint64_t te, const
     const uint8_t* p = blk.data;
     uint64_t n = blk.len;
     while (n > 0) {
-        SectionHeader h;
+        SectionHeader h{};  // block_section reads it back even when the header was cut short
         uint64_t used;
         int st = block_section(p, n, swap, blk.prefix ? Extent::Prefix : Extent::Whole, &h, &used);
         if (st != kSectionOk) return st;
@@ -281,7 +281,7 @@ BWL_HD int pool_row(G& g, double* acc, uint32_t bin_cap, PoolItems* items, const
             const uint8_t* q = blk.data;
             uint64_t n = blk.len;
             while (n > 0) {
-                SectionHeader h;
+                SectionHeader h{};  // block_section reads it back even when the header was cut short
                 uint64_t used;
                 int st = block_section(q, n, swap, blk.prefix ? Extent::Prefix : Extent::Whole, &h, &used);
                 if (st != kSectionOk) {

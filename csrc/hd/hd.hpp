@@ -28,3 +28,16 @@
 #else
 #define BWL_HD inline
 #endif
+
+// BWL_HD_HOT: BWL_HD for the small helpers called once per item in the hot
+// loops (section_item, item_follows), inlined on the CPU too, as every
+// BWL_HD function is on the GPU. GCC inlines them on its own; clang (zig's
+// too, which builds the manylinux wheels: tests/wheel_check.sh) kept
+// section_item out of line, 16% of a batch's time (bench/wheel_speed.py).
+#if defined(__CUDACC__)
+#define BWL_HD_HOT BWL_HD
+#elif defined(__GNUC__)
+#define BWL_HD_HOT inline __attribute__((always_inline))
+#else
+#define BWL_HD_HOT inline
+#endif
