@@ -12,6 +12,7 @@ import concurrent.futures
 import dataclasses
 import glob
 import os
+import pathlib
 import shutil
 import warnings
 
@@ -935,6 +936,34 @@ def test_directory_and_glob(env, tmp_path):
     assert [os.path.basename(p) for p in g.paths] == ["b_track.bw", "c_track.bw"]
     assert g.paths == gwant
     np.testing.assert_array_equal(g.values(c, s, e), env.ref(c, s, e, [0, 4]))
+
+
+def test_directory_recursive_in_path_order(env, tmp_path):
+    """A folder's tracks include its subfolders', in pathlib's order (what
+    bigwig-loader's sorted crawl gives): ``a/x.bw`` before ``a-b.bw``;
+    ``**`` in a glob crosses folders; an explicit list keeps its order."""
+    d = tmp_path / "tracks"
+    layout = {"a-b.bw": 0, "a/x.bw": 1, "a/deeper/y.bigWig": 2, "B.bw": 3, "b/z.bw": 4, "a/readme.txt": None}
+    for name, t in layout.items():
+        (d / name).parent.mkdir(parents=True, exist_ok=True)
+        if t is None:
+            (d / name).write_text("not a track")
+        else:
+            shutil.copy(env.paths[t], d / name)
+    truth = sorted(p for ext in (".bw", ".bigWig") for p in pathlib.Path(d).glob(f"**/*{ext}"))
+    col = bwl.Collection(str(d))
+    assert col.paths == [str(p) for p in truth]
+    assert [os.path.relpath(p, d) for p in col.paths] == ["B.bw", "a/deeper/y.bigWig", "a/x.bw", "a-b.bw", "b/z.bw"]
+    rng = np.random.default_rng(21)
+    c, s, e = _windows(rng, 200, 10)
+    np.testing.assert_array_equal(col.values(c, s, e), env.ref(c, s, e, [3, 2, 1, 0, 4]))
+    g = bwl.Collection(str(d / "**" / "*.bw"))
+    assert g.paths == [str(p) for p in sorted(pathlib.Path(d).glob("**/*.bw"))]
+    mine = [str(d / "b/z.bw"), str(d / "a-b.bw")]
+    assert bwl.Collection(mine).paths == mine
+    (tmp_path / "empty" / "sub").mkdir(parents=True)
+    with pytest.raises(FileNotFoundError, match="no bigWig files"):
+        bwl.Collection(str(tmp_path / "empty"))
 
 
 def test_chroms_warns_and_common(env, coll):

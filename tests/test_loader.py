@@ -44,9 +44,10 @@ def _loader(g, L=1000, batch_size=8, n_batches=4, seed=0, sampler=None, fasta=Tr
                       batches_per_epoch=n_batches, seed=seed, **kw)
 
 
-def _want_values(g, b, window=1, crop_bins=0, tracks=None, partner=None):
-    """pyBigWig's values for batch b; reversed rows flipped, and with
-    ``partner`` (track -> its other strand) read from the partner tracks."""
+def _want_values(g, b, window=1, crop_bins=0, tracks=None, partner=None, default=0.0):
+    """pyBigWig's values for batch b, no data as ``default`` (the Loader's
+    0.0; None: pyBigWig's NaN); reversed rows flipped, and with ``partner``
+    (track -> its other strand) read from the partner tracks."""
     crop = crop_bins * window
     tracks = b.tracks if tracks is None else tracks
     v = pybw_values([g.bigwigs[int(t)] for t in tracks], b.chroms, b.starts + crop, b.ends - crop, window)
@@ -56,7 +57,7 @@ def _want_values(g, b, window=1, crop_bins=0, tracks=None, partner=None):
                                 b.ends - crop, window)
             v[b.reverse] = other[b.reverse]
         v[b.reverse] = v[b.reverse][:, :, ::-1]
-    return v
+    return v if default is None else np.where(np.isnan(v), np.float32(default), v)
 
 
 def _want_seq(g, b):
@@ -87,12 +88,14 @@ def test_values_and_sequence(genome, layout, window):
         assert b.values.shape == ((8, 3, 1000 // window) if layout == "BTL" else (8, 1000 // window, 3))
         assert_values_close(got, want)
         # same windows through Collection.values: identical
-        direct = c.values(b.chroms, b.starts, b.ends, window=window, layout=layout)
+        direct = c.values(b.chroms, b.starts, b.ends, window=window, layout=layout, default=0.0)
         np.testing.assert_array_equal(b.values, direct)
         assert np.array_equal(b.sequence, _want_seq(genome, b))
+        assert not np.isnan(b.values).any()  # training targets: no data is 0.0, not NaN
         n += 1
     assert n == 4
-    assert np.isnan(want).any() and (~np.isnan(want)).any()  # the data has gaps
+    raw = _want_values(genome, b, window, default=None)
+    assert np.isnan(raw).any() and (~np.isnan(raw)).any()  # the data has gaps
 
 
 def test_same_batches_regardless_of_prefetch(genome):
@@ -137,6 +140,7 @@ def test_target_crop(genome, layout):
         assert_values_close(got, _want_values(genome, b, window, crop))
         # the centre of the window: bin k covers [start + (crop + k) * window, ...)
         mid = pybw_values(genome.bigwigs[:1], b.chroms, b.starts + 512 - window, b.starts + 512 + window, window)
+        mid = np.nan_to_num(mid, nan=0.0)
         assert_values_close(got[:, :1, bins // 2 - 1:bins // 2 + 1], mid)
     with pytest.raises(ValueError):
         next(iter(_loader(genome, L=100, window=10, target_crop=5, prefetch=0)))
@@ -165,6 +169,7 @@ def test_reverse_complement(genome, layout):
     assert 0.25 < rev.mean() < 0.75
     # same windows without reverse_complement: the forward rows agree exactly
     fwd = _loader(genome, L=600, window=4, target_crop=3, layout=layout, n_batches=6, batch_size=10, prefetch=0)
+    ld.set_epoch(0)  # iterated once already: the next iteration would be epoch 1
     for a, b in zip(ld, fwd):
         assert np.array_equal(a.starts, b.starts)
         keep = ~a.reverse
@@ -182,6 +187,23 @@ def test_tracks_subsampling(genome):
         assert b.values.shape == (8, 2, 1000)
         assert_values_close(b.values, _want_values(genome, b))
     assert len(seen) > 1
+
+
+def test_epochs_advance_without_set_epoch(genome):
+    """Each for-loop over a Loader is the next epoch (new windows) until
+    set_epoch picks one, which then holds (as DistributedSampler)."""
+    ld = _loader(genome, n_batches=3, prefetch=1)
+    ref = _loader(genome, n_batches=3, prefetch=0)
+    runs = [[b.starts.copy() for b in ld] for _ in range(3)]
+    assert ld.epoch == 2
+    for e, run in enumerate(runs):
+        for i, starts in enumerate(run):
+            assert np.array_equal(starts, ref.make_batch(i, epoch=e).starts)
+    assert not any(np.array_equal(a, b) for a, b in zip(runs[0], runs[1]))
+    ld.set_epoch(7)
+    again = [[b.starts.copy() for b in ld] for _ in range(2)]
+    for a, b, i in zip(again[0], again[1], range(3)):
+        assert np.array_equal(a, b) and np.array_equal(a, ref.make_batch(i, epoch=7).starts)
 
 
 def test_tiles_epoch(genome):
@@ -323,6 +345,7 @@ def test_strand_pairs(genome, layout, subset):
     assert kinds == ({"read", "swap"} if subset else {"swap"}), kinds
     if not subset:  # the same with indices
         again = _loader(genome, strand_pairs=[(2, 0)], **kw)
+        ld.set_epoch(0)
         for a, b in zip(ld, again):
             assert np.array_equal(a.values, b.values, equal_nan=True)
     c = bwl.Collection(genome.bigwigs)
@@ -588,6 +611,7 @@ def test_auto_buffers_recycled_only_when_free(genome):
     ref = [(b.values.copy(), b.sequence.copy())
            for b in _loader(genome, n_batches=n, reuse_buffers=False, prefetch=0, reverse_complement=True)]
     ld = _loader(genome, n_batches=n, reverse_complement=True)
+    ld.set_epoch(0)  # every iteration below: epoch 0
     assert ld.reuse_buffers == "auto"
     ptrs = [b.values.ctypes.data for b in ld]  # drops each batch
     assert len(set(ptrs)) <= ld.prefetch + 4 < n

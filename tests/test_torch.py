@@ -56,6 +56,7 @@ def test_workers_share_one_store(genome, tmp_path, context):
     built once, every worker's batches equal to those without a store."""
     d = str(tmp_path / "store")
     ds = bt.BigWigDataset(_factory(genome, store=d))
+    ds.set_epoch(0)
     items = _collect(ds, 2, multiprocessing_context=context)
     assert sorted(int(x["index"]) for x in items) == list(range(N_BATCHES))
     assert len([f for f in os.listdir(d) if f.endswith(".bwls")]) == len(genome.bigwigs)
@@ -68,6 +69,7 @@ def test_workers_share_one_store(genome, tmp_path, context):
 @pytest.mark.parametrize("num_workers", [0, 2])
 def test_dataloader_yields_every_batch_once(genome, num_workers):
     ds = bt.BigWigDataset(_factory(genome))
+    ds.set_epoch(0)
     items = _collect(ds, num_workers)
     idx = [int(d["index"]) for d in items]
     assert sorted(idx) == list(range(N_BATCHES))
@@ -82,7 +84,7 @@ def test_dataloader_yields_every_batch_once(genome, num_workers):
     # content of one batch against pyBigWig / the FASTA
     d = items[-1]
     v = pybw_values(genome.bigwigs, d["chroms"], d["starts"].numpy(), d["ends"].numpy())
-    assert_values_close(d["values"].numpy(), v)
+    assert_values_close(d["values"].numpy(), np.nan_to_num(v, nan=0.0))  # the Loader's default: 0.0
     import pyfaidx
 
     ref_fa = os.path.join(os.path.dirname(genome.fasta), "ref_copy", "genome.fa")
@@ -129,7 +131,7 @@ def test_bfloat16(genome, tmp_path):
         d = bt.BigWigDataset.to_dict(b, "bfloat16")
         assert d["values"].dtype == torch.bfloat16 and d["sequence"].dtype == torch.bfloat16
         assert d["values"].data_ptr() == b.values.ctypes.data
-        f32 = pybw_values(genome.bigwigs, b.chroms, b.starts, b.ends)
+        f32 = np.nan_to_num(pybw_values(genome.bigwigs, b.chroms, b.starts, b.ends), nan=0.0)
         want = torch.from_numpy(f32).to(torch.bfloat16)
         got = d["values"]
         nan = torch.isnan(want)
@@ -157,6 +159,35 @@ def test_set_epoch(genome, num_workers):
         assert np.array_equal(e1[i], ref.make_batch(i, epoch=1).starts)
 
 
+@pytest.mark.parametrize("num_workers", [0, 2])
+def test_epochs_advance_without_set_epoch(genome, num_workers):
+    """set_epoch never called: every epoch still reads new windows, each
+    epoch's batches from one epoch of the Loader (workers agree), and the
+    same again from the same torch seed."""
+    ref = make_loader(genome.bigwigs, genome.fasta, n_batches=4, prefetch=0)
+
+    def epochs(seed):
+        torch.manual_seed(seed)
+        ds = bt.BigWigDataset(_factory(genome, n_batches=4))
+        out = []
+        for e in range(2):
+            if num_workers:  # the epoch is keyed by the DataLoader's base seed (BigWigDataset.epoch_now)
+                gen = torch.Generator()
+                gen.set_state(torch.get_rng_state())
+                base = torch.empty((), dtype=torch.int64).random_(generator=gen).item()
+                e = (base % (1 << 64)) << 16
+            got = {int(d["index"]): d["starts"].numpy().copy() for d in _collect(ds, num_workers)}
+            assert sorted(got) == list(range(4))
+            for i, starts in got.items():
+                assert np.array_equal(starts, ref.make_batch(i, epoch=e).starts), (e, i)
+            out.append(got)
+        return out
+
+    a, b = epochs(1), epochs(1)
+    assert not any(np.array_equal(a[0][i], a[1][i]) for i in range(4))  # new windows in epoch 2
+    assert all(np.array_equal(a[k][i], b[k][i]) for k in range(2) for i in range(4))  # reproducible
+
+
 # ------------------------------------------------------------------ DDP
 
 _DDP = textwrap.dedent(r"""
@@ -180,6 +211,7 @@ _DDP = textwrap.dedent(r"""
         import bwl.torch as bt
         for nw, ctx in ((0, None), (2, None), (2, "fork")):
             ds = bt.BigWigDataset(functools.partial(make, bigwigs, fasta))
+            ds.set_epoch(0)  # under DDP, as with DistributedSampler
             dl = torch.utils.data.DataLoader(ds, batch_size=None, num_workers=nw, timeout=60 if nw else 0,
                                              multiprocessing_context=ctx)
             got = [(int(d["index"]), d["starts"].tolist(), list(map(str, d["chroms"]))) for d in dl]

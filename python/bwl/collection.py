@@ -20,20 +20,34 @@ from bwl.store import open_sources as store_open_sources
 _BW_SUFFIXES = (".bw", ".bigwig", ".bigWig", ".BigWig", ".BW")
 
 
+def _path_order(p: str) -> list[str]:
+    """Sort key of a found track: its path's parts, as pathlib (and
+    bigwig-loader) order paths: ``d/a/x.bw`` before ``d/a-b.bw``."""
+    return [q for q in p.split(os.sep) if q]
+
+
+def _bigwigs_below(top: str) -> list[str]:
+    """Every bigWig file in ``top`` and its subfolders (symlinked folders
+    not followed: no cycles), in path order."""
+    found = [os.path.join(d, f) for d, _, files in os.walk(top) for f in files if f.endswith(_BW_SUFFIXES)]
+    return sorted(found, key=_path_order)
+
+
 def _resolve_paths(paths) -> list:
-    """A list of files, a directory (its bigWig files, sorted) or a glob
-    pattern; URLs and file objects are kept as they are."""
+    """A list of files, a directory (its bigWig files and its subfolders',
+    in path order) or a glob pattern (``**`` crosses folders; path order);
+    URLs and file objects are kept as they are."""
     if is_remote(paths) and not isinstance(paths, (list, tuple)):
         return [paths]
     if isinstance(paths, (str, os.PathLike)):
         p = _check.path("paths", paths)
         if os.path.isdir(p):
-            found = sorted(os.path.join(p, f) for f in os.listdir(p) if f.endswith(_BW_SUFFIXES))
+            found = _bigwigs_below(p)
             if not found:
-                raise FileNotFoundError(f"{p}: no bigWig files (*.bw, *.bigWig) in this directory")
+                raise FileNotFoundError(f"{p}: no bigWig files (*.bw, *.bigWig) in this directory or below it")
             return found
         if any(ch in p for ch in "*?["):
-            found = sorted(_glob.glob(p))
+            found = sorted(_glob.glob(p, recursive=True), key=_path_order)
             if not found:
                 raise FileNotFoundError(f"{p}: no files match this pattern")
             return found
@@ -67,7 +81,10 @@ class Collection:
     Parameters
     ----------
     paths : list of paths, a directory, or a glob pattern
-        The tracks, in order (a directory or glob is sorted by name). A
+        The tracks, in order. A directory gives its bigWig files and those
+        of its subfolders, a glob its matches (``**`` crosses folders),
+        both in path order (by folder and name parts, as pathlib and
+        bigwig-loader sort: ``d/a/x.bw`` before ``d/a-b.bw``). A
         track may also be an http(s) or fsspec URL or a binary file object
         (see :func:`bwl.open`): each batch then fetches its blocks in a few
         coalesced, concurrent requests per track, and ``cache="host"``

@@ -141,7 +141,11 @@ class Loader:
         holds its partner's reversed signal, as the other strand reads it
         (BPNet's and Borzoi's rule). A partner missing from a batch's
         ``tracks`` subset is read for the flipped windows.
-    default, dtype, layout : as in :meth:`Collection.values`
+    default : float
+        Signal where no data covers a base: 0.0 here (training targets
+        never hold NaN unless asked: ``default=float("nan")``), NaN in
+        :meth:`Collection.values`, as pyBigWig.
+    dtype, layout : as in :meth:`Collection.values`
     tracks : bwl.samplers.Tracks, optional
         A random subset of tracks per batch.
     prefetch : int
@@ -150,7 +154,9 @@ class Loader:
         Required for endless samplers (RandomRegions); Tiles knows its count.
     seed : int
         With the sampler's seed, fixes every batch: the order and content do
-        not depend on thread timing.
+        not depend on thread timing. Each ``for`` over the loader is the next
+        epoch (0, 1, 2, ...: new windows each time) until
+        :meth:`set_epoch` picks one.
     shard : (rank, world), optional
         Yield only batches ``i`` with ``i % world == rank`` (the torch
         dataset sets this for DDP ranks and DataLoader workers).
@@ -184,7 +190,7 @@ class Loader:
 
     def __init__(self, collection: Collection, sampler: Sampler, batch_size: int, fasta: Fasta | None = None,
                  window: int = 1, target_crop: int = 0, reverse_complement: bool = False,
-                 default: float = float("nan"), dtype: str = "float32", layout: str = "BTL",
+                 default: float = 0.0, dtype: str = "float32", layout: str = "BTL",
                  tracks: Tracks | None = None, prefetch: int = 2, batches_per_epoch: int | None = None,
                  seed: int = 0, shard: tuple[int, int] = (0, 1), reuse_buffers: bool | str = "auto",
                  device: str | None = None, strand_pairs: Sequence[tuple] | None = None,
@@ -227,6 +233,8 @@ class Loader:
         if self.batches_per_epoch is None:
             raise ValueError("batches_per_epoch is required with an endless sampler")
         self.epoch = 0
+        self._epoch_set = False  # set_epoch was called: iterations stay on that epoch
+        self._next_epoch = 0  # the epoch of the next iteration otherwise
         self.reuse_buffers, self.pin_memory = o.reuse_buffers, o.pin_memory
         self._pin_torch = None  # torch, when host arrays are pinned
         if self.pin_memory:
@@ -243,8 +251,12 @@ class Loader:
         _check_chrom_names(sampler, collection, fasta)
 
     def set_epoch(self, epoch: int) -> None:
-        """Select the epoch: each epoch has its own reproducible windows."""
+        """Select the epoch: each epoch has its own reproducible windows.
+        Once called, every iteration is ``epoch`` until the next call (as
+        DistributedSampler); never called, each iteration is the next
+        epoch."""
         self.epoch = _check.integer("epoch", epoch, 0)
+        self._epoch_set = True
 
     def indices(self) -> range:
         """Batch indices this loader (its shard) yields in the current epoch."""
@@ -398,7 +410,10 @@ class Loader:
             yield b
 
     def _batches(self) -> Iterator[Batch]:
+        if not self._epoch_set:
+            self.epoch = self._next_epoch
         epoch = self.epoch
+        self._next_epoch = epoch + 1
         # The k-th batch of this shard uses buffer slot k (with reuse_buffers).
         todo = enumerate(self.indices())
         if self.prefetch <= 0:

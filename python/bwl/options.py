@@ -150,11 +150,11 @@ def _from_keywords(window, default, dtype, layout, summary, transform, oob) -> B
     return BatchOptions(window, default, dtype, layout, summary, transform, oob)
 
 
-def batch_options(options: BatchOptions | None, **keywords: Any) -> BatchOptions:
+def batch_options(options: BatchOptions | None, defaults: BatchOptions | None = None, **keywords: Any) -> BatchOptions:
     """``options``, or a BatchOptions of the keywords (the same keywords
     call after call reuse one: a batch's Python cost stays small); both
-    given (a keyword other than its default beside ``options=``) is a
-    TypeError."""
+    given (a keyword other than its default, as in ``defaults``, beside
+    ``options=``) is a TypeError."""
     if options is None:
         try:
             hash(tuple(keywords.values()))
@@ -163,7 +163,7 @@ def batch_options(options: BatchOptions | None, **keywords: Any) -> BatchOptions
         return _from_keywords(**keywords)
     if not isinstance(options, BatchOptions):
         raise TypeError(f"options must be a bwl.BatchOptions, got {type(options).__name__}")
-    _no_clash(_changed(keywords, BatchOptions()))
+    _no_clash(_changed(keywords, defaults or BatchOptions()))
     return options
 
 
@@ -190,7 +190,7 @@ class LoaderOptions:
     device : str or None
     """
 
-    batch: BatchOptions = BatchOptions()
+    batch: BatchOptions = BatchOptions(default=0.0)  # training targets: no NaN by surprise (docs/decisions.md)
     target_crop: int = 0
     reverse_complement: bool = False
     strand_pairs: tuple | None = None
@@ -241,8 +241,8 @@ def loader_options(options: LoaderOptions | BatchOptions | None, batch: dict[str
     BatchOptions given as ``options`` is the ``batch`` part. A keyword other
     than its default beside a LoaderOptions is a TypeError."""
     if isinstance(options, LoaderOptions):
-        _no_clash(_changed(batch, BatchOptions()) + _changed(keywords, _LOADER_DEFAULTS))
+        _no_clash(_changed(batch, _LOADER_DEFAULTS.batch) + _changed(keywords, _LOADER_DEFAULTS))
         return options
     if options is not None and not isinstance(options, BatchOptions):
         raise TypeError(f"options must be a bwl.LoaderOptions or bwl.BatchOptions, got {type(options).__name__}")
-    return LoaderOptions(batch_options(options, **batch), **keywords)
+    return LoaderOptions(batch_options(options, _LOADER_DEFAULTS.batch, **batch), **keywords)

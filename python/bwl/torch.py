@@ -5,6 +5,7 @@ Importing this module needs torch; ``import bwl`` does not.
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Iterator
 from typing import Callable
 
@@ -49,6 +50,19 @@ def shard_of_this_process(ddp: tuple[int, int] | None = None) -> tuple[int, int]
     return rank, world
 
 
+_warned_ddp = False
+
+
+def _warn_ddp_auto_epoch() -> None:
+    global _warned_ddp
+    if not _warned_ddp:
+        _warned_ddp = True
+        warnings.warn("bwl.torch.BigWigDataset under DDP with DataLoader workers and no set_epoch(): each rank keys "
+                      "its epochs by its own DataLoader seed, so ranks share an epoch's windows only if every rank "
+                      "seeded torch alike; call dataset.set_epoch(epoch) every epoch, as with DistributedSampler",
+                      stacklevel=3)
+
+
 class BigWigDataset(torch.utils.data.IterableDataset):
     """An IterableDataset of whole batches from a :class:`bwl.Loader`.
 
@@ -63,6 +77,9 @@ class BigWigDataset(torch.utils.data.IterableDataset):
     CUDA collection, ``values`` and ``sequence`` are CUDA tensors: use
     ``num_workers=0`` (or a spawn context; CUDA does not survive fork).
 
+    Every epoch reads new windows: the epoch that :meth:`set_epoch` set,
+    or when it was never called the next one (:meth:`epoch_now`).
+
     Each worker opens its own Collection; give it ``store=DIR`` and the
     workers (and DDP ranks, and later runs) map one decoded copy of the
     tracks instead of each inflating its own (:class:`bwl.Store`).
@@ -74,15 +91,41 @@ class BigWigDataset(torch.utils.data.IterableDataset):
             raise TypeError(f"make_loader must be a function that returns a bwl.Loader, got {type(make_loader).__name__}")
         self.make_loader = make_loader
         self.epoch = 0
+        self._epoch_set = False  # set_epoch was called: its epoch holds until the next call
+        self._iterations = 0  # iterations of this copy (a worker's copy counts its own)
         self.ddp = ddp_rank()  # travels to spawned workers with the dataset
         self._loader: Loader | None = None
         self._loader_pid = os.getpid()
 
     def set_epoch(self, epoch: int) -> None:
         """Reshuffle reproducibly: epoch n always gives the same windows.
-        (Call it in the training process, as with DistributedSampler.)"""
+        (Call it in the training process, as with DistributedSampler; under
+        DDP, call it every epoch.) Never called, each epoch still has new
+        windows: see :meth:`epoch_now`."""
         self.epoch = _check.integer("epoch", epoch, 0)
+        self._epoch_set = True
         self.ddp = ddp_rank() or self.ddp
+
+    def epoch_now(self) -> int:
+        """The epoch an iteration starting now reads (and counts it).
+
+        set_epoch's epoch once it was called. Otherwise the next one:
+        without DataLoader workers 0, 1, 2, ... (as the Loader counts); in
+        a worker, the DataLoader's base seed for this iteration (drawn
+        anew each epoch from torch's generator, the same in every worker:
+        ``torch.manual_seed`` reproduces it) and the iterations this copy
+        ran (persistent workers keep their copy; others get a fresh one
+        every epoch, so cannot count)."""
+        n, self._iterations = self._iterations, self._iterations + 1
+        if self._epoch_set:
+            return self.epoch
+        info = torch.utils.data.get_worker_info()
+        if info is None:
+            return n
+        if (ddp_rank() or self.ddp) is not None:
+            _warn_ddp_auto_epoch()
+        base = (info.seed - info.id) % (1 << 64)
+        return base << 16 | n % (1 << 16)
 
     def __len__(self) -> int:
         """Batches this DDP rank yields per epoch (all its workers together)."""
@@ -114,7 +157,7 @@ class BigWigDataset(torch.utils.data.IterableDataset):
     def __iter__(self) -> Iterator[dict]:
         loader = self._get_loader()
         loader.shard = shard_of_this_process(self.ddp)
-        loader.set_epoch(self.epoch)
+        loader.set_epoch(self.epoch_now())
         for b in loader:
             yield self.to_dict(b, loader.dtype)
 
