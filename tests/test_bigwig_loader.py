@@ -213,3 +213,42 @@ def test_pytorch_dataset(data):
                               batches_per_epoch=1, return_batch_objects=True, dtype="bfloat16")
     b = next(iter(ds))
     assert b.values.dtype == torch.bfloat16 and b.starts.shape == (4,)
+
+
+def test_gpu_output_path(data, monkeypatch, caplog):
+    """Where a GPU is usable, BigWigDataset's arrays go through cupy (its
+    own output type), PytorchBigWigDataset's stay torch's; the log says
+    where, once. Here the GPU is faked: the dispatch and the values moved
+    are what is checked (test_gpu.py runs the real device)."""
+    import sys
+    import types
+
+    import torch
+
+    from bwl.bigwig_loader import PytorchBigWigDataset
+    from bwl.bigwig_loader import dataset as dsmod
+
+    class OnGpu:  # what cupy.asarray would give: here a marked host copy
+        def __init__(self, a):
+            self.a = np.array(a)
+
+    monkeypatch.setattr(dsmod, "gpu_usable", lambda: True)
+    monkeypatch.setitem(sys.modules, "cupy", types.SimpleNamespace(asarray=OnGpu))
+    monkeypatch.setattr(dsmod, "_said_device", False)
+    d, tracks, regions = data
+    kw = dict(sequence_length=100, batch_size=4, batches_per_epoch=2, return_batch_objects=True)
+    np.random.seed(9)
+    with caplog.at_level("WARNING", logger="bwl.bigwig_loader"):
+        got = list(BigWigDataset(regions, tracks, d / "genome.fa", **kw))
+    assert [r.getMessage() for r in caplog.records if "bwl.bigwig_loader" in r.getMessage()] == [
+        "bwl.bigwig_loader: batches are on the GPU (cupy arrays) (same shapes as bigwig-loader's)"]
+    np.random.seed(9)
+    monkeypatch.setattr(dsmod, "gpu_usable", lambda: False)
+    want = list(BigWigDataset(regions, tracks, d / "genome.fa", **kw))
+    for g, w in zip(got, want):
+        assert isinstance(g.values, OnGpu) and isinstance(g.sequences, OnGpu)
+        np.testing.assert_array_equal(g.values.a, w.values)
+        np.testing.assert_array_equal(g.sequences.a, w.sequences)
+    monkeypatch.setattr(dsmod, "gpu_usable", lambda: True)  # the torch dataset moves numpy batches itself
+    b = next(iter(PytorchBigWigDataset(regions, tracks, d / "genome.fa", **kw)))
+    assert isinstance(b.values, torch.Tensor) and b.values.device.type == ("cuda" if torch.cuda.is_available() else "cpu")

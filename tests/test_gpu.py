@@ -512,3 +512,33 @@ def test_dataset_cuda_forked_worker_says_why(genome):
     dl = torch.utils.data.DataLoader(ds, batch_size=None, num_workers=1, multiprocessing_context="fork", timeout=60)
     with pytest.raises(RuntimeError, match="CUDA does not survive fork"):
         next(iter(dl))
+
+
+def test_bigwig_loader_drop_in_on_the_gpu(genome):
+    """bwl.bigwig_loader where a GPU is usable: PytorchBigWigDataset yields
+    CUDA tensors, BigWigDataset cupy arrays (torch CUDA tensors without
+    cupy), each equal to the CPU batches of the same positions."""
+    import pandas as pd
+
+    from bwl.bigwig_loader import BigWigDataset, PytorchBigWigDataset
+    from bwl.bigwig_loader import dataset as dsmod
+
+    sizes = genome.fa.chroms()
+    regions = pd.DataFrame({"chrom": list(sizes), "start": [1000] * len(sizes), "end": [n - 1000 for n in sizes.values()]})
+    kw = dict(sequence_length=200, batch_size=4, batches_per_epoch=2, return_batch_objects=True)
+    np.random.seed(3)
+    tb = list(PytorchBigWigDataset(regions, genome.bigwigs, genome.fasta, **kw))
+    np.random.seed(3)
+    gb = list(BigWigDataset(regions, genome.bigwigs, genome.fasta, **kw))
+    dsmod.gpu_usable, real = (lambda: False), dsmod.gpu_usable
+    try:
+        np.random.seed(3)
+        cb = list(BigWigDataset(regions, genome.bigwigs, genome.fasta, **kw))
+    finally:
+        dsmod.gpu_usable = real
+    for t, g, c in zip(tb, gb, cb):
+        assert t.values.is_cuda and t.sequences.is_cuda
+        assert hasattr(g.values, "__cuda_array_interface__") and hasattr(g.sequences, "__cuda_array_interface__")
+        np.testing.assert_array_equal(t.values.cpu().numpy(), c.values)
+        got = g.values.get() if hasattr(g.values, "get") else g.values.cpu().numpy()
+        np.testing.assert_array_equal(got, c.values)

@@ -12,9 +12,11 @@ when tracks are subsampled; :class:`Batch` objects with
 differs from its documentation bwl follows the documentation; each
 difference is listed in docs/migration.md ("From bigwig-loader").
 
-Batches are on the CPU (numpy arrays; torch tensors from
-``PytorchBigWigDataset``); with a CUDA build of bwl and a GPU, the torch
-dataset moves them to the GPU. A log line says which, once.
+Batches are where bigwig-loader puts them when bwl was built with CUDA and
+a GPU is there: cupy arrays from ``BigWigDataset`` (torch CUDA tensors
+without cupy), CUDA tensors from ``PytorchBigWigDataset``; otherwise on the
+CPU (numpy arrays, torch tensors) with the same shapes. A log line says
+which, once.
 """
 from __future__ import annotations
 

@@ -34,6 +34,34 @@ def say_device_once(where: str) -> None:
         _said_device = True
 
 
+def gpu_usable() -> bool:
+    """bwl was built with CUDA kernels and a CUDA device answers."""
+    return hasattr(bwl._core, "CudaBatcher") and bwl._core.cuda_device_count() > 0
+
+
+def _array_mover() -> Callable[[Any], Any] | None:
+    """What puts a batch's arrays where bigwig-loader puts them: on the GPU
+    as cupy arrays (its own output type), else as torch CUDA tensors, when
+    :func:`gpu_usable`; None (stay numpy) otherwise. Says which once."""
+    if gpu_usable():
+        try:
+            import cupy
+        except ImportError:
+            cupy = None
+        if cupy is not None:
+            say_device_once("GPU (cupy arrays)")
+            return cupy.asarray
+        try:
+            import torch
+        except ImportError:
+            torch = None
+        if torch is not None and torch.cuda.is_available():
+            say_device_once("GPU (torch CUDA tensors; cupy is not installed)")
+            return lambda a: torch.from_numpy(np.ascontiguousarray(a)).to("cuda")
+    say_device_once("CPU (numpy arrays: this bwl has no CUDA build or there is no GPU)")
+    return None
+
+
 class BigWigDataset:
     """Batches of (sequences, values) at random positions in
     ``regions_of_interest``, as bigwig-loader 0.3.2's BigWigDataset: the same
@@ -42,7 +70,9 @@ class BigWigDataset:
     what ``sequence_encoder`` makes of the strings; the strings when None),
     ``values`` float32 (B, center_bin_to_predict // window_size, T).
     Positions are drawn on, so every epoch sees new ones (``np.random.seed``
-    makes them reproducible)."""
+    makes them reproducible). Arrays are cupy arrays on the GPU where bwl
+    has CUDA and a GPU is usable (torch CUDA tensors without cupy), numpy
+    otherwise."""
 
     def __init__(self, regions_of_interest: Any, collection: Any, reference_genome_path: str | Path,
                  sequence_length: int = 1000, center_bin_to_predict: int | None = None, window_size: int = 1,
@@ -90,6 +120,7 @@ class BigWigDataset:
             self._track_sampler = TrackSampler(len(self.bigwig_collection), sub_sample_tracks)
         else:
             self._track_sampler = None
+        self._host_only = False  # PytorchBigWigDataset moves the arrays itself
         self._fasta: bwl.Fasta | None = None
         self._positions: Iterator[tuple[str, int]] | None = None
         self._tracks: Iterator[list[int]] | None = None
@@ -165,13 +196,18 @@ class BigWigDataset:
 
     def _batches(self) -> Iterator[Batch]:
         """Batches of batch_size sliced from super batches (a remainder is
-        dropped, as bigwig-loader drops it), sequences encoded."""
-        say_device_once("CPU (numpy arrays)")
+        dropped, as bigwig-loader drops it), sequences encoded, arrays on
+        the GPU where bigwig-loader's would be."""
+        move = None if self._host_only else _array_mover()
         for sb in self._super_batches():
             for k in range(len(sb) // self.batch_size):
                 b = sb[slice(k * self.batch_size, (k + 1) * self.batch_size)]
                 if self._sequence_encoder is not None:
                     b.sequences = self._sequence_encoder(b.sequences)
+                if move is not None:
+                    b.values = move(b.values)
+                    if isinstance(b.sequences, np.ndarray):
+                        b.sequences = move(b.sequences)
                 yield b
 
     def __iter__(self) -> Iterator[Any]:

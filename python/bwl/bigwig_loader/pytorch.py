@@ -10,13 +10,12 @@ import numpy as np
 import torch
 from torch.utils.data import IterableDataset
 
-import bwl
 from bwl.bigwig_loader import dataset as _dataset
 from bwl.bigwig_loader.batch import Batch
 
 
 def _device() -> torch.device:
-    if bwl.build_info().get("cuda") and torch.cuda.is_available():
+    if _dataset.gpu_usable() and torch.cuda.is_available():
         _dataset.say_device_once("GPU (torch tensors)")
         return torch.device("cuda")
     _dataset.say_device_once("CPU (torch tensors; bwl has no CUDA build or no GPU here)")
@@ -66,6 +65,7 @@ class PytorchBigWigDataset(IterableDataset):
     def __init__(self, *args: Any, return_batch_objects: bool = False, **kwargs: Any) -> None:
         super().__init__()
         self._dataset = _dataset.BigWigDataset(*args, return_batch_objects=True, **kwargs)
+        self._dataset._host_only = True  # numpy batches, moved here as torch tensors
         self._return_batch_objects = return_batch_objects
 
     def __iter__(self) -> Iterator[Any]:
