@@ -16,7 +16,7 @@ def test_ruff_clean():
 
 
 def test_cpp_formatted():
-    files = subprocess.run(["git", "ls-files", "*.cpp", "*.hpp", "*.cu"], capture_output=True, text=True, cwd=ROOT,
+    files = subprocess.run(["git", "ls-files", "*.c", "*.cpp", "*.hpp", "*.cu"], capture_output=True, text=True, cwd=ROOT,
                            check=True).stdout.split()
     files = [f for f in files if f.startswith(("csrc/", "tests/"))]
     assert len(files) > 50, files

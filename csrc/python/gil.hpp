@@ -11,21 +11,22 @@
 // the GIL for a remote read (WithGil; its caller waits on it, parked in
 // turn). The finalizing thread, the main thread, takes the GIL as always.
 // A thread that passes the check just before finalization starts is still
-// ended by Python inside the GIL call: that forced unwind is caught right
-// there and the thread parks in the handler, so no frame above it unwinds.
-// Unwinding them would destroy state other threads still use (the pool's
-// jobs read the caller's frames) and drop Python references without the
-// GIL (both crashed at exit, 1 run in 30).
+// ended by Python inside the GIL call: gil_park.c makes that call inside a
+// C cancellation cleanup, so the thread parks there and no frame above it
+// unwinds. Unwinding them would destroy state other threads still use (the
+// pool's jobs read the caller's frames) and drop Python references without
+// the GIL (both crashed at exit, 1 run in 30).
 #pragma once
 
 #include <Python.h>
 #include <unistd.h>
-#if defined(__GLIBCXX__)
-#include <cxxabi.h>
-#define BWL_CATCH_FORCED_UNWIND catch (abi::__forced_unwind&)
-#else
-#define BWL_CATCH_FORCED_UNWIND catch (...)
-#endif
+
+extern "C" {
+// gil_park.c: PyEval_RestoreThread / PyGILState_Ensure, or park the thread
+// where Python would end it.
+void bwl_restore_thread_or_park(PyThreadState* state);
+PyGILState_STATE bwl_gil_ensure_or_park(void);
+}
 
 namespace bwl_py {
 
@@ -55,14 +56,9 @@ inline void park_thread() {
 class NoGil {
 public:
     NoGil() : state_(PyEval_SaveThread()) {}
-    ~NoGil() noexcept(false) {
+    ~NoGil() {
         if (gil_closed()) park_thread();
-        try {
-            PyEval_RestoreThread(state_);
-        }
-        BWL_CATCH_FORCED_UNWIND {
-            park_thread();  // never leaves the handler: the unwind stops here
-        }
+        bwl_restore_thread_or_park(state_);
     }
     NoGil(const NoGil&) = delete;
     NoGil& operator=(const NoGil&) = delete;
@@ -77,12 +73,7 @@ class WithGil {
 public:
     WithGil() {
         if (gil_closed()) park_thread();
-        try {
-            state_ = PyGILState_Ensure();
-        }
-        BWL_CATCH_FORCED_UNWIND {
-            park_thread();  // never leaves the handler: the unwind stops here
-        }
+        state_ = bwl_gil_ensure_or_park();
     }
     ~WithGil() { PyGILState_Release(state_); }
     WithGil(const WithGil&) = delete;
