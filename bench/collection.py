@@ -72,6 +72,11 @@ FULL_CONFIGS = [(1000, 1, 8, 64), (1000, 1, 32, 64), (1000, 1, 8, 1024), (1000, 
                 (102_400, 128, 8, 64), (102_400, 128, 32, 64)]
 QUICK_CONFIGS = [(1000, 1, 8, 64), (1000, 1, 32, 256), (102_400, 128, 8, 16)]
 TARGET = (1000, 1, 32, 1024)
+# --shapes (issue 29): ((L, window, T, B), summary, times the 32 tracks are listed).
+# T=512 lists the 32 files 16 times: each listing is its own track (own
+# handle, own blocks inflated), as 512 distinct files would be.
+SHAPES = [(TARGET, "mean", 1), ((524_288, 32, 32, 4), "mean0", 1), ((1000, 1, 512, 64), "mean", 16)]
+QUICK_SHAPES = [((1000, 1, 32, 256), "mean", 1), ((524_288, 32, 32, 2), "mean0", 1), ((1000, 1, 128, 32), "mean", 4)]
 
 
 # -- input ---------------------------------------------------------------------------
@@ -181,12 +186,19 @@ class Batch:
 
 
 # -- readers ---------------------------------------------------------------------------
-def read_pybigwig(handles, batch: Batch, L: int, w: int) -> np.ndarray:
+def read_pybigwig(handles, batch: Batch, L: int, w: int, summary: str = "mean") -> np.ndarray:
+    """values + reshape: ``mean`` is the nanmean of a bin, ``mean0`` its
+    mean with no data as 0 (Borzoi's targets)."""
     out = np.empty((len(batch.items), len(handles), L // w), np.float32)
     for b, (c, s, e) in enumerate(batch.items):
         for t, f in enumerate(handles):
             v = f.values(c, s, e, numpy=True)
-            out[b, t] = v if w == 1 else np.nanmean(v.reshape(-1, w), axis=1)
+            if w == 1:
+                out[b, t] = v
+            elif summary == "mean0":
+                out[b, t] = np.nan_to_num(v, nan=0.0).reshape(-1, w).mean(axis=1)
+            else:
+                out[b, t] = np.nanmean(v.reshape(-1, w), axis=1)
     return out
 
 
@@ -216,7 +228,11 @@ def check_equal(name: str, got: np.ndarray, ref: np.ndarray, w: int) -> None:
                                    err_msg=f"{name} differs from pyBigWig")
 
 
-def bench_config(cfg, paths, chroms, indexes, a, pool) -> dict:
+def bench_config(cfg, paths, chroms, indexes, a, pool, summary: str = "mean", peers: bool = True) -> dict:
+    """One (L, window, T, B) config: every reader round-robin on fresh
+    batches. ``paths``/``indexes`` hold at least T tracks (the first T are
+    read); ``peers=False`` leaves out pybigtools and pybbi (pyBigWig stays:
+    every row is measured against it)."""
     import pybigtools
     import pyBigWig
 
@@ -227,7 +243,7 @@ def bench_config(cfg, paths, chroms, indexes, a, pool) -> dict:
     n_timed = a.batches or (4 if B * T * L >= 1_000_000 * 32 else 8)
     batches = [Batch(chroms, B, L, (a.seed, L, T, B, k)) for k in range(n_timed + 1)]
     check, timed = batches[0], batches[1:]
-    label = f"L={L:,} w={w} T={T} B={B}"
+    label = f"L={L:,} w={w} T={T} B={B}" + (f" {summary}" if summary != "mean" else "")
     print(f"\n== {label}: up to {len(timed)} timed batches ==", flush=True)
 
     # open once, untimed (pybigtools cold: fresh handles per batch)
@@ -236,14 +252,14 @@ def bench_config(cfg, paths, chroms, indexes, a, pool) -> dict:
     open_pbt = lambda _batch=None: [pybigtools.open(p) for p in tp]  # noqa: E731
 
     # -- check on the first batch (also the warm-up of every reader)
-    ref = read_pybigwig(pbw, check, L, w)
-    assert np.isfinite(ref).any() and np.isnan(ref).any(), "check batch has no data or no gaps"
-    outs = {"bwl": coll.values(check.chroms, check.starts, check.ends, window=w),
-            "pybigtools": read_pybigtools(open_pbt(), check, L, w),
-            "pybbi": read_pybbi(tp, check, L, w)}
+    ref = read_pybigwig(pbw, check, L, w, summary)
+    assert np.isfinite(ref).any() and (np.isnan(ref).any() or summary == "mean0"), "check batch has no data or gaps"
+    outs = {"bwl": coll.values(check.chroms, check.starts, check.ends, window=w, summary=summary)}
+    if peers:
+        outs.update({"pybigtools": read_pybigtools(open_pbt(), check, L, w), "pybbi": read_pybbi(tp, check, L, w)})
     for name, got in outs.items():
         check_equal(name, got, ref, w)
-    print(f"check: bwl, pybigtools, pybbi == pyBigWig on batch 0 ({np.isnan(ref).mean():.1%} NaN)", flush=True)
+    print(f"check: {', '.join(outs)} == pyBigWig on batch 0 ({np.isnan(ref).mean():.1%} NaN)", flush=True)
 
     # -- the blocks each batch needs, their bytes (untimed), for the inflate bound
     blob_sets = []
@@ -262,9 +278,11 @@ def bench_config(cfg, paths, chroms, indexes, a, pool) -> dict:
     cache_bytes = max(256 << 20, 2 * max(n_blocks) * ubuf_max)
     coll1 = bwl.Collection(tp, threads=1)
     warm = bwl.Collection(tp, decoded_cache=cache_bytes)
-    check_equal("bwl (threads=1)", coll1.values(check.chroms, check.starts, check.ends, window=w), ref, w)
-    warm.values(check.chroms, check.starts, check.ends, window=w)
-    check_equal("bwl (decoded_cache)", warm.values(check.chroms, check.starts, check.ends, window=w), ref, w)
+    check_equal("bwl (threads=1)", coll1.values(check.chroms, check.starts, check.ends, window=w, summary=summary),
+                ref, w)
+    warm.values(check.chroms, check.starts, check.ends, window=w, summary=summary)
+    check_equal("bwl (decoded_cache)", warm.values(check.chroms, check.starts, check.ends, window=w, summary=summary),
+                ref, w)
 
     def pbt_warm(batch):  # fresh handles, the batch read once untimed, then timed again
         h = open_pbt()
@@ -272,12 +290,13 @@ def bench_config(cfg, paths, chroms, indexes, a, pool) -> dict:
         return h
 
     ncpu = os.cpu_count()
-    bwl_values = lambda c: lambda b, _=None: c.values(b.chroms, b.starts, b.ends, window=w)  # noqa: E731
+    bwl_values = lambda c: lambda b, _=None: c.values(b.chroms, b.starts, b.ends, window=w,  # noqa: E731
+                                                     summary=summary)
     # name: (fn(batch[, setup result]), untimed setup(batch), best of)
     # bwl keeps no inflated blocks without decoded_cache, so a repeat is as cold
     # as the first call: bwl, like the inflate bound, is best of 3 per batch.
     readers = {
-        "pyBigWig": (lambda b: read_pybigwig(pbw, b, L, w), None, 1),
+        "pyBigWig": (lambda b: read_pybigwig(pbw, b, L, w, summary), None, 1),
         "pybigtools (cold)": (lambda b, h: read_pybigtools(h, b, L, w), open_pbt, 1),
         "pybigtools (warm)": (lambda b, h: read_pybigtools(h, b, L, w), pbt_warm, 1),
         "pybbi": (lambda b: read_pybbi(tp, b, L, w), None, 1),
@@ -287,7 +306,11 @@ def bench_config(cfg, paths, chroms, indexes, a, pool) -> dict:
         f"inflate bound ({ncpu} thr)": (lambda k: inflate_all(*blob_sets[k], pool, ncpu), None, 3),
         "inflate, 1 thread": (lambda k: inflate_all(*blob_sets[k], pool, 1), None, 3),
     }
+    if not peers:
+        for name in ("pybigtools (cold)", "pybigtools (warm)", "pybbi"):
+            del readers[name]
     res = {name: [] for name in readers}
+    cpu = {name: [] for name in readers if name.startswith("bwl")}  # process CPU s of the best call
     loads = []
     # Round-robin: each round times every reader on one fresh batch, so a
     # change in machine load hits all readers alike. At least 2 rounds (1 in
@@ -295,17 +318,20 @@ def bench_config(cfg, paths, chroms, indexes, a, pool) -> dict:
     t_cfg = time.perf_counter()
     for k, batch in enumerate(timed, start=1):
         for name, (fn, setup, best_of) in readers.items():
-            best = float("inf")
+            best, best_cpu = float("inf"), 0.0
             for _ in range(best_of):
                 arg = setup(batch) if setup else None
-                t0 = time.perf_counter()
+                c0, t0 = time.process_time(), time.perf_counter()
                 if name.startswith("inflate"):
                     dt = fn(k)
                 else:
                     fn(batch) if setup is None else fn(batch, arg)
                     dt = time.perf_counter() - t0
-                best = min(best, dt)
+                if dt < best:
+                    best, best_cpu = dt, time.process_time() - c0
             res[name].append(best)
+            if name in cpu:
+                cpu[name].append(best_cpu)
         loads.append(os.getloadavg()[0])
         if time.perf_counter() - t_cfg > a.budget and k >= (1 if a.quick else 2):
             break
@@ -317,9 +343,84 @@ def bench_config(cfg, paths, chroms, indexes, a, pool) -> dict:
     for h in pbw:
         h.close()
     del coll, coll1, warm
-    return {"L": L, "window": w, "T": T, "B": B, "label": label, "times_s": res,
+    return {"L": L, "window": w, "T": T, "B": B, "label": label, "summary": summary, "times_s": res, "cpu_s": cpu,
             "blocks_per_batch": n_blocks, "compressed_mib_per_batch": comp_mib,
             "uncompress_buf_size": ubuf_max, "decoded_cache_bytes": cache_bytes, "loadavg_1m": loads}
+
+
+# -- the first batch on a fresh handle -------------------------------------------------------
+def first_batch_worker(spec: str) -> None:
+    """In a fresh process (``--first-batch-worker JSON``), by ``mode``:
+    ``fresh``: two handles in turn, each timing its first batch and
+    ``steady`` more, each into a new output array (as ``values()`` makes);
+    ``out``: one handle writing every batch into one array allocated and
+    touched before (``out=``), so only bwl's own work is timed; ``numpy``:
+    the same-size ``np.empty`` filled, first and then ``steady`` times (a
+    fresh process's first touch of that much memory: the bound under the
+    fresh-output row). Every batch is new random windows; prints one JSON
+    line of seconds."""
+    import json
+
+    import bwl
+
+    p = json.loads(spec)
+    chroms = [tuple(c) for c in p["chroms"]]
+    shape = (p["B"], len(p["paths"]), p["L"])
+    out = []
+    if p["mode"] == "numpy":
+        times = []
+        for _ in range(1 + p["steady"]):
+            t0 = time.perf_counter()
+            a = np.empty(shape, np.float32)
+            a[...] = 1.0
+            times.append(time.perf_counter() - t0)
+            del a
+        out.append(times)
+    for h in range(2 if p["mode"] == "fresh" else 1 if p["mode"] == "out" else 0):
+        coll = bwl.Collection(p["paths"])
+        buf = np.ones(shape, np.float32) if p["mode"] == "out" else None
+        times = []
+        for k in range(1 + p["steady"]):
+            b = Batch(chroms, p["B"], p["L"], (p["seed"], h, k))
+            t0 = time.perf_counter()
+            coll.values(b.chroms, b.starts, b.ends, out=buf)
+            times.append(time.perf_counter() - t0)
+        out.append(times)
+        del coll
+    print("FIRST_BATCH " + json.dumps(out), flush=True)
+
+
+def bench_first_batch(paths, chroms, B: int, L: int, runs: int, steady: int = 4) -> dict:
+    """First batch / median steady batch per run, each run in fresh
+    processes: the process's first handle (what a new run or DataLoader
+    worker pays), a second handle in that process, the first handle
+    writing into an array it was given (bwl's own work alone), and the
+    bound: numpy's first fill of an array of the output's size."""
+    import json
+    import subprocess
+    import sys
+
+    names = ("fresh process", "second handle", "fresh process, out=", "numpy fill (bound)")
+    ratios = {n: [] for n in names}
+    firsts = {n: [] for n in names}
+    raw = []
+    print(f"\n== first batch on a fresh handle: B={B}, L={L:,}, T={len(paths)}, {runs} runs ==", flush=True)
+    for r in range(runs):
+        times = []
+        for mode in ("fresh", "out", "numpy"):
+            spec = json.dumps({"paths": paths, "chroms": chroms, "B": B, "L": L, "seed": [7, r], "steady": steady,
+                               "mode": mode})
+            got = subprocess.run([sys.executable, __file__, "--first-batch-worker", spec], capture_output=True,
+                                 text=True, check=True).stdout
+            times += json.loads(next(ln for ln in got.splitlines() if ln.startswith("FIRST_BATCH "))[12:])
+        raw.append(times)
+        for n, t in zip(names, times):
+            ratios[n].append(t[0] / float(np.median(t[1:])))
+            firsts[n].append(t[0] - float(np.median(t[1:])))
+        print(f"  run {r}: " + "; ".join(f"{n} {t[0]:.3f} s first, {np.median(t[1:]):.3f} s steady"
+                                         for n, t in zip(names, times)), flush=True)
+    return {"B": B, "L": L, "T": len(paths), "runs": runs, "times_s": raw, "ratios": ratios,
+            "first_minus_steady_s": firsts}
 
 
 # -- opening many files ----------------------------------------------------------------
@@ -382,12 +483,22 @@ def main() -> None:
     ap.add_argument("--target-only", action="store_true", help="only the target config (L=1 kb, T=32, B=1024)")
     ap.add_argument("--genome", choices=["default", "hg38"], default="default",
                     help="hg38: tracks over chr1-22 and X at human size (~9 GB of files; windows rarely share blocks)")
+    ap.add_argument("--shapes", action="store_true",
+                    help="issue 29's rows: first batch on a fresh handle, B=1024 x T=32, L=524,288 with 32 bp mean0 "
+                         "bins (B=4), T=512 x B=64 at 1 kb")
+    ap.add_argument("--first-batch-runs", type=int, default=5, help="processes for the first-batch row (--shapes)")
+    ap.add_argument("--first-batch-worker", default=None, help=argparse.SUPPRESS)
     a = ap.parse_args()
+    if a.first_batch_worker:
+        return first_batch_worker(a.first_batch_worker)
     warnings.filterwarnings("ignore", category=DeprecationWarning)   # pybigtools' NaN default notice
     warnings.filterwarnings("ignore", category=RuntimeWarning)       # nanmean of an empty bin
 
     t_start = time.perf_counter()
     configs = [TARGET] if a.target_only else QUICK_CONFIGS if a.quick else FULL_CONFIGS
+    if a.shapes:
+        a.skip_open = True
+        return main_shapes(a, t_start)
     paths, chroms = tracks("hg38" if a.genome == "hg38" else "quick" if a.quick else "default")
     base = Path(paths[0]).parent
     n_open = a.n_open or (100 if a.quick else 1000)
@@ -471,6 +582,72 @@ def main() -> None:
         "open": {"n_files": n_open, "results": open_json, "table": open_table},
         "wall_s": time.perf_counter() - t_start,
     })
+    print(f"\nwrote {path}  ({time.perf_counter() - t_start:.0f} s total)")
+
+
+def _inflate_backend() -> str:
+    import bwl
+
+    b = bwl.build_info()
+    return f"{b['inflate']} {b['inflate_version']}"
+
+
+def main_shapes(a, t_start: float) -> None:
+    """--shapes: issue 29's rows side by side in one run, each with its bound and targets."""
+    paths, chroms = tracks("quick" if a.quick else "default")
+    warm_page_cache(paths)
+    indexes = [BlockIndex(p) for p in paths]
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores before timing; {len(paths)} tracks, "
+          f"{sum(os.path.getsize(p) for p in paths) / 2**20:,.0f} MiB", flush=True)
+    B0, L0 = (256, 1000) if a.quick else (1024, 1000)
+    first = bench_first_batch(paths, chroms, B0, L0, a.first_batch_runs)
+    results = []
+    with ThreadPoolExecutor(os.cpu_count()) as pool:
+        for cfg, summary, rep in (QUICK_SHAPES if a.quick else SHAPES):
+            results.append(bench_config(cfg, paths * rep, chroms, indexes * rep, a, pool, summary=summary,
+                                        peers=False))
+    rows, targets = [], {}
+    for r in results:
+        med = {k: float(np.median(v)) for k, v in r["times_s"].items()}
+        bound = next(v for k, v in med.items() if k.startswith("inflate bound"))
+        one = med["inflate, 1 thread"]
+        for name, sec in med.items():
+            vs_bound = cpu_vs = ""
+            if name.startswith("bwl"):
+                vs_bound = f"{sec / (one if '1 thread' in name else bound):.2f}x"
+                cpu_vs = f"{float(np.median(r['cpu_s'][name])) / one:.2f}x"
+            rows.append([r["label"], name, sec, r["B"] * r["T"] / sec, f"{med['pyBigWig'] / sec:.2f}x", vs_bound,
+                         cpu_vs])
+        key = (r["L"], r["window"], r["T"], r["B"])
+        bwl_cpu = float(np.median(r["cpu_s"]["bwl"]))
+        if key == TARGET or (a.quick and key == QUICK_SHAPES[0][0]):
+            targets[f"{r['label']}: vs pyBigWig"] = (med["pyBigWig"] / med["bwl"], ">=", 12.0)
+            targets[f"{r['label']}: / inflate bound"] = (med["bwl"] / bound, "<=", 0.9)
+        elif r["window"] > 1:
+            targets[f"{r['label']}: / inflate bound"] = (med["bwl"] / bound, "<=", 1.5)
+            targets[f"{r['label']}: vs pyBigWig"] = (med["pyBigWig"] / med["bwl"], ">=", 20.0)
+        else:
+            targets[f"{r['label']}: vs pyBigWig"] = (med["pyBigWig"] / med["bwl"], ">=", 10.0)
+            targets[f"{r['label']}: CPU / 1-thread inflate"] = (bwl_cpu / one, "<=", 0.6)
+    for name in ("second handle", "fresh process, out="):
+        targets[f"first batch / steady ({name}, worst run)"] = (max(first["ratios"][name]), "<=", 1.1)
+    print(f"\nmedian s/batch; {os.cpu_count()} cores; page cache warm; inflate backend "
+          f"{_inflate_backend()}; load average {os.getloadavg()[0]:.1f} at the end")
+    table = print_table(rows, ["config", "reader", "s/batch", "window-tracks/s", "vs pyBigWig",
+                               "bwl / inflate bound", "bwl CPU / 1-thread inflate"])
+    print("\nfirst batch / median steady batch, per run: " + "; ".join(
+        f"{n}: {', '.join(f'{x:.2f}' for x in rs)}" for n, rs in first["ratios"].items()))
+    print("first batch - steady batch, s, per run: " + "; ".join(
+        f"{n}: {', '.join(f'{x:.3f}' for x in rs)}" for n, rs in first["first_minus_steady_s"].items()))
+    print("\ntargets (issue 29):")
+    for k, (v, op, goal) in targets.items():
+        ok = v >= goal if op == ">=" else v <= goal
+        print(f"  {k:<58} {v:6.2f}x  (target {op} {goal}x)  {'met' if ok else 'MISSED'}")
+    info = machine_info(("bwl", "numpy", "pyBigWig", "deflate"))
+    path = write_json("collection_shapes_quick" if a.quick else "collection_shapes", {
+        "bench": "collection --shapes", "quick": a.quick, "chroms": chroms, "machine": info, "first_batch": first,
+        "configs": results, "table": table, "wall_s": time.perf_counter() - t_start,
+        "targets": {k: {"value": v, "op": op, "goal": g} for k, (v, op, g) in targets.items()}})
     print(f"\nwrote {path}  ({time.perf_counter() - t_start:.0f} s total)")
 
 
