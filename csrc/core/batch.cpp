@@ -60,6 +60,7 @@ struct Staging {
     std::vector<std::vector<float>> rows;     // per-base staging (window == 1, converted)
     std::vector<std::vector<double>> bins;    // (sum, bases) per bin (window > 1)
     std::vector<std::vector<int32_t>> diffs;  // bigBed coverage difference arrays (bed.hpp)
+    std::vector<float> summaries;             // a finished pooled row's bin values (finish_row)
 };
 
 Staging& staging() {
@@ -93,7 +94,8 @@ public:
           src_(e_),
           T_(plan_.slots()),
           Lout_(s.length / s.window),
-          pooled_(s.window > 1) {}
+          pooled_(s.window > 1),
+          plain_(transform_is_identity(s.transform)) {}
 
     void run() {
         write_unread();
@@ -175,6 +177,13 @@ private:
     // NaN where the file says NaN), or summary.hpp's pairs per bin (NaN
     // values were skipped as no data).
     void finish_row(size_t b, size_t t, const float* row, const double* bins) {
+        if (bins && plain_) {  // the bins' values first, a row at a time; then written as a per-base row is
+            std::vector<float>& v = staging().summaries;
+            v.resize(Lout_);
+            summary_row(s_.summary, bins, Lout_, s_.window, s_.default_value, v.data());
+            row = v.data();
+            bins = nullptr;
+        }
         if (!bins && s_.dtype == DType::F32 && s_.layout == Layout::BTL) {  // rows of the output's own type and order
             float* dst = static_cast<float*>(out_) + (uint64_t(b) * T_ + t) * Lout_;  // the row's first element
             stream_row(dst, row, Lout_, reversed(b));
@@ -290,7 +299,7 @@ private:
         if (pooled_) {
             auto& v = st.bins[o.staging];
             v.resize(2 * Lout_);
-            for (uint64_t j = 0; j < Lout_; ++j) summary_init(s_.summary, &v[2 * j]);
+            summary_init_row(s_.summary, v.data(), Lout_);
             o.bins = v.data();
         } else {
             auto& v = st.rows[o.staging];
@@ -383,7 +392,7 @@ private:
         thread_local std::vector<double> acc;
         if (pooled_) {
             acc.resize(2 * Lout_);
-            for (uint64_t j = 0; j < Lout_; ++j) summary_init(s_.summary, &acc[2 * j]);
+            summary_init_row(s_.summary, acc.data(), Lout_);
         }
         int64_t cov = 0;
         for (uint64_t i = 0; i < s_.length; ++i) {
@@ -411,6 +420,7 @@ private:
     size_t T_;
     uint64_t Lout_;
     bool pooled_;
+    bool plain_;  // no transform: pooled rows are finished by summary_row
 };
 
 }  // namespace

@@ -368,15 +368,26 @@ BWL_HD int densify_block(const uint8_t* p, uint64_t n, bool swap, uint32_t chrom
     return st != kSectionOk ? st : over ? kSectionOverlap : kSectionOk;
 }
 
-// Pools instead of densifying: for bins of `window` bases over [qs, qe),
-// the bin's pair acc[2j, 2j + 1] takes each item with the bases it covers
-// (summary.hpp: value x bases and bases for a mean), so a bin costs
-// O(items + bins), not O(bases). NaN values count as no data, as in the
-// per-base path.
-BWL_HD int pool_block(const uint8_t* p, uint64_t n, bool swap, uint32_t chrom, uint64_t qs, uint64_t qe,
-                      uint32_t window, double* acc, float scale = 1.0f, uint64_t* budget = nullptr,
-                      Extent extent = Extent::Whole, Summary summary = Summary::Mean, Order order = Order::Unknown,
-                      uint64_t lead = 0) {
+// One item of value x over bases [a, b) of a pooled row (bin coordinates:
+// bin j is [j * window, (j + 1) * window)): each bin it covers takes x with
+// the bases it covers, in bin order.
+// A part is at most `window` bases: converted as 32 bits, one instruction
+// on x86-64 (clang's 64-bit unsigned conversion takes five). Bins the item
+// covers whole take `window` bases (x * window, computed once).
+template <Summary S>
+BWL_HD_HOT void pool_item(double* acc, uint32_t window, uint64_t a, uint64_t b, double x) {
+    uint64_t j = a / window, end = (j + 1) * window;
+    if (end >= b) return summary_add_as<S>(acc + 2 * j, x, double(uint32_t(b - a)));
+    summary_add_as<S>(acc + 2 * j, x, double(uint32_t(end - a)));
+    const double w = double(window);
+    for (++j; end + window < b; ++j, end += window) summary_add_as<S>(acc + 2 * j, x, w);
+    summary_add_as<S>(acc + 2 * j, x, double(uint32_t(b - end)));
+}
+
+template <Summary S>
+BWL_HD int pool_block_as(const uint8_t* p, uint64_t n, bool swap, uint32_t chrom, uint64_t qs, uint64_t qe,
+                         uint32_t window, double* acc, float scale, uint64_t* budget, Extent extent, Order order,
+                         uint64_t lead) {
     const ItemSpan span{chrom, qs, qe};
     bool over = false;
     int st = for_each_item(
@@ -390,16 +401,26 @@ BWL_HD int pool_block(const uint8_t* p, uint64_t n, bool swap, uint32_t chrom, u
                 over = true;
                 return;
             }
-            double x = double(v * scale);
-            for (uint64_t j = a / window; j * window < b; ++j) {
-                uint64_t lo = j * window > a ? j * window : a, hi = (j + 1) * window < b ? (j + 1) * window : b;
-                // hi - lo <= window: converted as 32 bits, one instruction on
-                // x86-64 (clang's 64-bit unsigned conversion takes five).
-                summary_add(summary, acc + 2 * j, x, double(uint32_t(hi - lo)));
-            }
+            pool_item<S>(acc, window, a, b, double(v * scale));
         },
         extent, order == Order::Sorted ? &span : nullptr);
     return st != kSectionOk ? st : over ? kSectionOverlap : kSectionOk;
+}
+
+// Pools instead of densifying: for bins of `window` bases over [qs, qe),
+// the bin's pair acc[2j, 2j + 1] takes each item with the bases it covers
+// (summary.hpp: value x bases and bases for a mean), so a bin costs
+// O(items + bins), not O(bases). NaN values count as no data, as in the
+// per-base path.
+BWL_HD int pool_block(const uint8_t* p, uint64_t n, bool swap, uint32_t chrom, uint64_t qs, uint64_t qe,
+                      uint32_t window, double* acc, float scale = 1.0f, uint64_t* budget = nullptr,
+                      Extent extent = Extent::Whole, Summary summary = Summary::Mean, Order order = Order::Unknown,
+                      uint64_t lead = 0) {
+    if (summary == Summary::Max)
+        return pool_block_as<Summary::Max>(p, n, swap, chrom, qs, qe, window, acc, scale, budget, extent, order, lead);
+    if (summary == Summary::Min)
+        return pool_block_as<Summary::Min>(p, n, swap, chrom, qs, qe, window, acc, scale, budget, extent, order, lead);
+    return pool_block_as<Summary::Sum>(p, n, swap, chrom, qs, qe, window, acc, scale, budget, extent, order, lead);
 }
 
 }  // namespace bwl
