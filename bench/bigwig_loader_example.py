@@ -32,8 +32,9 @@ from __future__ import annotations
 import argparse
 import time
 
-import common  # noqa: F401  (puts tests/ on sys.path)
 import numpy as np
+
+import common  # noqa: F401  (puts tests/ on sys.path)
 from common import DATA_DIR, machine_info, print_table, write_json
 from support.fasta import fasta_bytes, random_sequence
 from support.tracks import make_track
