@@ -2,14 +2,22 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
 import bwl
 from bwl.bigwig_loader.paths import PathArg, interpret_path, map_path_to_value
+
+_STANDARD = {f"chr{i}" for i in range(1, 23)} | {"chrX", "chrY", "chrM"}
+
+
+def _natural(name: str) -> list[Any]:
+    """Sort key: digit runs as numbers (natsort's order for chromosome names)."""
+    return [(0, int(t), "") if t.isdigit() else (1, 0, t) for t in re.split(r"(\d+)", name) if t]
 
 
 def to_bfloat16_bits(a: np.ndarray) -> np.ndarray:
@@ -44,6 +52,20 @@ class BigWigCollection:
     def scaling_factors(self) -> list[float]:
         return list(self._scaling_factors)
 
+    def get_chromosomes_present_in_all_files(self, include_chromosomes: Literal["all", "standard"] | Sequence[str] = "all",
+                                             exclude_chromosomes: Sequence[str] | None = None) -> list[str]:
+        """The chromosomes every file has, as bigwig-loader lists them: only
+        those of ``include_chromosomes`` ("all", "standard": chr1-22, X, Y, M,
+        or names), none of ``exclude_chromosomes``; the standard ones first,
+        each group in natural order (chr2 before chr10)."""
+        present = set(self.collection.chroms(warn=False))
+        if include_chromosomes == "standard":
+            present &= _STANDARD
+        elif include_chromosomes != "all":
+            present &= {include_chromosomes} if isinstance(include_chromosomes, str) else set(include_chromosomes)
+        present -= set(exclude_chromosomes or ())
+        return sorted(present & _STANDARD, key=_natural) + sorted(present - _STANDARD, key=_natural)
+
     def reset_gpu(self) -> None:
         """Kept for bigwig-loader scripts: there is no device state to reset."""
 
@@ -64,7 +86,9 @@ class BigWigCollection:
         chroms, end = list(chromosomes), start + n * w
         kw = dict(layout="BLT", tracks=None if track_indices is None else np.asarray(track_indices, np.int64))
         d = float(default_value)
-        if w == 1 or math.isnan(d) or d == 0.0:
+        if n == 0:  # window_size > the windows' length: no complete bin (bigwig-loader: an empty axis)
+            v = np.zeros((len(start), 0, len(self) if track_indices is None else len(track_indices)), np.float32)
+        elif w == 1 or math.isnan(d) or d == 0.0:
             summary = "mean" if w == 1 or math.isnan(d) else "mean0"
             v = self.collection.values(chroms, start, end, window=w, default=d, summary=summary, **kw)
         else:  # a bin's uncovered bases count as the default
