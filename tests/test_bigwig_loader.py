@@ -252,3 +252,24 @@ def test_gpu_output_path(data, monkeypatch, caplog):
     monkeypatch.setattr(dsmod, "gpu_usable", lambda: True)  # the torch dataset moves numpy batches itself
     b = next(iter(PytorchBigWigDataset(regions, tracks, d / "genome.fa", **kw)))
     assert isinstance(b.values, torch.Tensor) and b.values.device.type == ("cuda" if torch.cuda.is_available() else "cpu")
+
+
+@pytest.mark.parametrize("window, default", [(1, 0.0), (10, 0.0), (10, 3.0), (1, math.nan)])
+def test_get_batch_past_chromosome_end(data, window, default):
+    """A window reaching past its chromosome's end reads the default there,
+    as bigwig-loader does (bwl.Collection.values refuses it unless padded)."""
+    _, tracks, _ = data
+    coll = BigWigCollection(tracks)
+    n = SIZES["chr2"]
+    got = coll.get_batch(["chr2"], [n - 300], [n + 200], window_size=window, default_value=default)
+    assert got.shape == (1, 500 // window, len(coll))
+    for t, path in enumerate(coll.bigwig_paths):
+        inside = np.array(pyBigWig.open(str(path)).values("chr2", n - 300, n), dtype=np.float64)
+        per_base = np.concatenate([inside, np.full(200, np.nan)])
+        covered = ~np.isnan(per_base)
+        if math.isnan(default):
+            want = per_base
+        else:
+            bins = np.where(covered, per_base, 0).reshape(-1, window).sum(1) + (~covered).reshape(-1, window).sum(1) * default
+            want = bins / window
+        np.testing.assert_allclose(got[0, :, t], want, rtol=1e-5, atol=1e-6, equal_nan=True)

@@ -76,7 +76,8 @@ class BigWigCollection:
         (``dtype="bfloat16"``: bfloat16 bits in uint16). A bin is the mean of
         its bases, bases without data counted as ``default_value`` (NaN: the
         mean of the covered bases, NaN where none); data values are scaled,
-        defaults are not. An incomplete last bin is left out."""
+        defaults are not; bases past a chromosome's end have no data. An
+        incomplete last bin is left out."""
         start = np.asarray(start, dtype=np.int64)
         end = np.asarray(end, dtype=np.int64)
         lengths = np.unique(end - start)
@@ -84,7 +85,9 @@ class BigWigCollection:
             raise ValueError(f"All queried intervals should have the same length. Found lengths: {lengths}")
         w, n = int(window_size), int(lengths[0]) // int(window_size)
         chroms, end = list(chromosomes), start + n * w
-        kw = dict(layout="BLT", tracks=None if track_indices is None else np.asarray(track_indices, np.int64))
+        # oob="pad": bases past a chromosome's end are no data (the default), as bigwig-loader reads them
+        kw = dict(layout="BLT", oob="pad",
+                  tracks=None if track_indices is None else np.asarray(track_indices, np.int64))
         d = float(default_value)
         if n == 0:  # window_size > the windows' length: no complete bin (bigwig-loader: an empty axis)
             v = np.zeros((len(start), 0, len(self) if track_indices is None else len(track_indices)), np.float32)
