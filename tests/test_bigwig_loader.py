@@ -273,3 +273,20 @@ def test_get_batch_past_chromosome_end(data, window, default):
             bins = np.where(covered, per_base, 0).reshape(-1, window).sum(1) + (~covered).reshape(-1, window).sum(1) * default
             want = bins / window
         np.testing.assert_allclose(got[0, :, t], want, rtol=1e-5, atol=1e-6, equal_nan=True)
+
+
+def test_bfloat16_bits_as_bwl_converts(data):
+    """Values smoothed or binned in numpy are converted to bfloat16 with
+    the bits bwl's own conversion gives (NaN included), so a batch's dtype
+    path never changes its bits."""
+    from bwl.bigwig_loader.collection import to_bfloat16_bits
+
+    _, tracks, _ = data
+    coll = BigWigCollection(tracks)
+    starts = np.array([2000, 9000, 31_000])
+    args = (["chr1"] * 3, starts, starts + 800)
+    f32 = coll.collection.values(*args, layout="BLT")
+    assert np.isnan(f32).any() and (~np.isnan(f32)).any()
+    native = coll.collection.values(*args, layout="BLT", dtype="bfloat16").view(np.uint16)
+    np.testing.assert_array_equal(to_bfloat16_bits(f32), native)
+    np.testing.assert_array_equal(coll.get_batch(*args, default_value=math.nan, dtype="bfloat16"), native)

@@ -21,11 +21,13 @@ def _natural(name: str) -> list[Any]:
 
 
 def to_bfloat16_bits(a: np.ndarray) -> np.ndarray:
-    """float32 -> bfloat16 bits in uint16 (round to nearest even), as
-    bigwig-loader returns bfloat16 from cupy."""
+    """float32 -> bfloat16 bits in uint16, the bits bwl's own conversion
+    gives (``Collection.values(dtype="bfloat16")``, hd/convert.hpp: round to
+    nearest even, NaN kept a quiet NaN), for values computed here in numpy
+    (moving averages, bins with a non-zero default)."""
     u = np.ascontiguousarray(a, dtype=np.float32).view(np.uint32)
     rounded = (u + 0x7FFF + ((u >> 16) & 1)) >> 16
-    return np.where(np.isnan(a), np.uint32(0x7FC0), rounded).astype(np.uint16)
+    return np.where(np.isnan(a), (u >> 16) | 0x40, rounded).astype(np.uint16)
 
 
 class BigWigCollection:
@@ -93,16 +95,19 @@ class BigWigCollection:
             v = np.zeros((len(start), 0, len(self) if track_indices is None else len(track_indices)), np.float32)
         elif w == 1 or math.isnan(d) or d == 0.0:
             summary = "mean" if w == 1 or math.isnan(d) else "mean0"
-            v = self.collection.values(chroms, start, end, window=w, default=d, summary=summary, **kw)
+            v = self.collection.values(chroms, start, end, window=w, default=d, summary=summary, dtype=dtype, **kw)
+            return _into(out, v.view(np.uint16) if dtype == "bfloat16" else v)
         else:  # a bin's uncovered bases count as the default
             base = self.collection.values(chroms, start, end, default=float("nan"), **kw)
             base = base.reshape(len(start), n, w, -1)
             covered = ~np.isnan(base)
             v = ((np.where(covered, base, 0).sum(axis=2, dtype=np.float64) + (w - covered.sum(axis=2)) * d) / w
                  ).astype(np.float32)
-        if dtype == "bfloat16":
-            v = to_bfloat16_bits(v)
-        if out is not None:
-            out[...] = v
-            return out
+        return _into(out, to_bfloat16_bits(v) if dtype == "bfloat16" else v)
+
+
+def _into(out: np.ndarray | None, v: np.ndarray) -> np.ndarray:
+    if out is None:
         return v
+    out[...] = v
+    return out

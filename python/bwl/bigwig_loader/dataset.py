@@ -12,7 +12,7 @@ import numpy as np
 
 import bwl
 from bwl.bigwig_loader.batch import Batch
-from bwl.bigwig_loader.collection import BigWigCollection
+from bwl.bigwig_loader.collection import BigWigCollection, to_bfloat16_bits
 from bwl.bigwig_loader.sampling import (
     RandomPositionSampler,
     TrackSampler,
@@ -184,13 +184,14 @@ class BigWigDataset:
             tracks = None if self._tracks is None else list(next(self._tracks))
             starts = np.asarray(centers, np.int64) - self.center_bin_to_predict // 2
             ends = starts + self.center_bin_to_predict
+            smooth = self._moving_average_window_size > 1  # in float32, then converted
             values = coll.get_batch(chroms, starts, ends, window_size=self.window_size,
-                                    default_value=self._default_value, track_indices=tracks)
-            values = moving_average(values, self._moving_average_window_size)
-            if self._dtype == "bfloat16":
-                from bwl.bigwig_loader.collection import to_bfloat16_bits
-
-                values = to_bfloat16_bits(values)
+                                    default_value=self._default_value, track_indices=tracks,
+                                    dtype="float32" if smooth else self._dtype)
+            if smooth:
+                values = moving_average(values, self._moving_average_window_size)
+                if self._dtype == "bfloat16":
+                    values = to_bfloat16_bits(values)
             track_names = names if tracks is None else [names[i] for i in tracks]
             yield Batch(chroms, starts, ends, tracks, seqs, values, track_names)
 
