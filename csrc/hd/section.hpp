@@ -370,10 +370,10 @@ BWL_HD int densify_block(const uint8_t* p, uint64_t n, bool swap, uint32_t chrom
 
 // One item of value x over bases [a, b) of a pooled row (bin coordinates:
 // bin j is [j * window, (j + 1) * window)): each bin it covers takes x with
-// the bases it covers, in bin order.
-// A part is at most `window` bases: converted as 32 bits, one instruction
-// on x86-64 (clang's 64-bit unsigned conversion takes five). Bins the item
-// covers whole take `window` bases (x * window, computed once).
+// the bases it covers, in bin order; bins it covers whole take `window`
+// (x * window, computed once). A part is at most `window` bases: converted
+// as 32 bits, one instruction on x86-64 (clang's 64-bit unsigned
+// conversion takes five).
 template <Summary S>
 BWL_HD_HOT void pool_item(double* acc, uint32_t window, uint64_t a, uint64_t b, double x) {
     uint64_t j = a / window, end = (j + 1) * window;

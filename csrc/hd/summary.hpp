@@ -22,12 +22,7 @@
 
 namespace bwl {
 
-BWL_HD void summary_init(Summary s, double* acc) {
-    acc[0] = s == Summary::Max ? -__builtin_huge_val() : s == Summary::Min ? __builtin_huge_val() : 0.0;
-    acc[1] = 0.0;
-}
-
-// Every bin of a row of n, as summary_init: zeros but for max and min.
+// A row of n bins before any item: zeros but for max and min.
 BWL_HD void summary_init_row(Summary s, double* acc, uint64_t n) {
     const double a = s == Summary::Max ? -__builtin_huge_val() : s == Summary::Min ? __builtin_huge_val() : 0.0;
     for (uint64_t j = 0; j < n; ++j) {
@@ -35,6 +30,8 @@ BWL_HD void summary_init_row(Summary s, double* acc, uint64_t n) {
         acc[2 * j + 1] = 0.0;
     }
 }
+
+BWL_HD void summary_init(Summary s, double* acc) { summary_init_row(s, acc, 1); }
 
 // An item of value x covering `bases` bases of the bin, for a summary
 // known at compile time (mean, mean0 and sum add alike): the pooling loops
