@@ -1,6 +1,8 @@
 """Port of bigwig-loader 0.3.2's tests/test_against_pybigwig.py: the
 collection's batches against pyBigWig, on the generated tracks
 (conftest.py). Assertions unchanged; ``.get()`` (cupy -> numpy) dropped."""
+import warnings
+
 import numpy as np
 import pandas as pd
 import pyBigWig
@@ -91,8 +93,8 @@ def test_windowed_output_against_pybigwig(bigwig_path, config, window_size, defa
     # fill nan's with the chosen default value
     pybigwig_batch = np.nan_to_num(pybigwig_batch, copy=False, nan=default_value)
     # And take mean over the window
-    with np.errstate(invalid="ignore"), np.testing.suppress_warnings() as sup:
-        sup.filter(RuntimeWarning, "Mean of empty slice")
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():  # numpy 2.4 deprecates suppress_warnings
+        warnings.filterwarnings("ignore", "Mean of empty slice", RuntimeWarning)
         pybigwig_batch = np.nanmean(pybigwig_batch, axis=-1)
 
     pybigwig_batch = pybigwig_batch.transpose(0, 2, 1)
