@@ -5,7 +5,7 @@
 # A test that skips fails the run unless it is marked `gpu` (tests/conftest.py);
 # -rs prints every skip reason. pytest's "no tests collected" (5) alone is
 # not a failure. Extra arguments go to pytest. Under CI (CI=true), or with
-# BWL_WHEEL_CHECK=1, the wheel check (tests/wheel_check.sh: every wheel, ~16 min) runs last.
+# BWL_WHEEL_CHECK=1, the wheel check (tests/wheel_check.sh: every wheel, ~17 min) runs last.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
