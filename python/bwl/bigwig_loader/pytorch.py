@@ -28,21 +28,15 @@ def _tensor(x: Any, device: torch.device) -> Any:
     return x
 
 
-class PytorchBatch:
-    """A :class:`Batch` with its arrays as torch tensors."""
+class PytorchBatch(Batch):
+    """A :class:`Batch` with its arrays as torch tensors (bigwig-loader's
+    argument order)."""
 
     def __init__(self, chromosomes: Any, starts: Any, ends: Any, values: torch.Tensor, track_indices: Any,
                  sequences: Any, other_batched: Any, other: Any,
                  track_names: Sequence[str | Path] | None = None) -> None:
-        self.chromosomes = chromosomes
-        self.starts = starts
-        self.ends = ends
-        self.sequences = sequences
-        self.track_indices = track_indices
-        self.values = values
-        self.other_batched = other_batched
-        self.other = other
-        self.track_names = track_names
+        super().__init__(chromosomes, starts, ends, track_indices, sequences, values, track_names, other_batched,
+                         other)
 
     @classmethod
     def from_batch(cls, batch: Batch, dtype: str = "float32", device: torch.device | None = None) -> PytorchBatch:
